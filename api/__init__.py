@@ -1,0 +1,1 @@
+"""HTTP service over analysis results (OGC API - Features, tiles, screening)."""

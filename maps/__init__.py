@@ -1,0 +1,1 @@
+"""Leaflet/folium maps of analysis results."""
