@@ -1,0 +1,289 @@
+"""``analyse``: every rule of RULES.md applied to a table of parcels as of one date.
+
+Pure: no I/O, no geometry work. The input is a table of canonical, typed columns (see
+:mod:`landuse.schema`; missing columns are treated as empty) plus an optional
+``geometry_area_ha`` column; the output is the same rows with every derived column added.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from landuse import rules as R
+from landuse.rules_file import RuleSet, intensity_thresholds
+from landuse.schema import (
+    AMOUNT_COLUMNS,
+    DATE_COLUMNS,
+    INPUT_NAMES,
+    NUMBER_COLUMNS,
+    STATUS_ZH,
+    Status,
+)
+
+# Legal basis texts (RULES.md sources), one per rule.
+BASIS = {
+    "recovery": "《闲置土地处置办法》第十四条第（二）项；《土地管理法》第三十八条",
+    "idle_fee": "《闲置土地处置办法》第十四条第（一）项（土地闲置费不得列入生产成本）",
+    "partial": "《闲置土地处置办法》第二条第二款（部分开发闲置，“也可以认定”，属裁量认定）",
+    "gov_delay": "《闲置土地处置办法》第八条、第十二条（政府原因，不征闲置费、不收回）",
+    "late_start": "《国有建设用地使用权出让合同》（GF-2008-2601）逾期开工违约条款",
+    "unverified": "《闲置土地处置办法》第二条、第十四条（无开工证据，金额为核实未开工时适用，待核查）",
+    "late_completion": "《国有建设用地使用权出让合同》（GF-2008-2601）逾期竣工违约条款",
+    "late_payment": "国办发〔2006〕100号；《国有建设用地使用权出让合同》（GF-2008-2601）价款支付条款",
+    "termination": "《城市房地产管理法》第二十六条；出让合同：价款逾期超过60日可解除合同",
+    "investment_shortfall": "《国有建设用地使用权出让合同》（GF-2008-2601）投资强度违约条款",
+    "plot_ratio_shortfall": "《国有建设用地使用权出让合同》（GF-2008-2601）容积率违约条款",
+    "below_threshold": "《工业项目建设用地控制指标》（国土资发〔2008〕24号）；入园投资强度标准",
+}
+
+ACTION = {
+    Status.RECOVERY: "报经有批准权的人民政府批准后，无偿收回国有建设用地使用权",
+    Status.IDLE_FEE: "下达《征缴土地闲置费决定书》，按出让价款比例征缴土地闲置费",
+    Status.GOV_DELAY: "与使用权人协商处置：延长动工开发期限（不超过一年）或临时使用（不超过两年）等",
+    Status.LATE_START: "催告动工，按出让合同计收逾期开工违约金",
+    Status.UNVERIFIED: "现场核查是否已动工开发，按核查结论认定",
+    Status.LATE_COMPLETION: "催告竣工，按出让合同计收逾期竣工违约金",
+    Status.BELOW_THRESHOLD: "督促追加投资；按出让合同追究投资强度违约责任",
+    Status.ON_TRACK: "按期跟踪",
+    Status.COMPLIANT: "无需处置",
+}
+
+
+def _column(frame: pd.DataFrame, name: str) -> pd.Series:
+    """A canonical input column, or an empty one of the right type when absent."""
+    if name in frame.columns:
+        return frame[name]
+    if name in DATE_COLUMNS:
+        return pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+    if name in NUMBER_COLUMNS or name == "geometry_area_ha":
+        return pd.Series(np.nan, index=frame.index, dtype="float64")
+    if name == "gov_cause":
+        return pd.Series(False, index=frame.index, dtype=bool)
+    return pd.Series(pd.NA, index=frame.index, dtype="string")
+
+
+def _joined_texts(masks: list[tuple[np.ndarray, str]], n: int) -> np.ndarray:
+    """Per row, the texts whose masks are true, joined by ``；`` in the given order.
+
+    Rows are grouped by their combination of masks, so the joining runs once per distinct
+    combination rather than once per row.
+    """
+    code = np.zeros(n, dtype=np.int64)
+    for bit, (mask, _) in enumerate(masks):
+        code |= mask.astype(np.int64) << bit
+    uniques, inverse = np.unique(code, return_inverse=True)
+    texts = np.array(
+        ["；".join(t for bit, (_, t) in enumerate(masks) if u >> bit & 1) for u in uniques],
+        dtype=object,
+    )
+    return texts[inverse]
+
+
+def analyse(
+    parcels: pd.DataFrame, as_of: dt.date | pd.Timestamp | str, rules: RuleSet
+) -> pd.DataFrame:
+    """Apply every rule as of ``as_of``.
+
+    ``parcels`` holds canonical columns: dates as ``datetime64``, numbers as float (万元, ha,
+    ‰), ``start_status`` as started/not_started/unknown, ``gov_cause`` as bool, and optionally
+    ``geometry_area_ha`` (area from the geometry in a projected CRS). ``area_ha`` is the declared
+    area. Returns a new frame with the input columns and every column of
+    :data:`landuse.schema.DERIVED_COLUMNS`, on the same index.
+    """
+    as_of = pd.Timestamp(as_of).normalize()
+    n = len(parcels)
+    col = {name: _column(parcels, name) for name in (*INPUT_NAMES, "geometry_area_ha")}
+    rates = rules.rates
+    out = pd.DataFrame(index=parcels.index)
+    for name in INPUT_NAMES:
+        out[name] = col[name]
+    out["as_of_date"] = pd.Series(as_of, index=parcels.index, dtype="datetime64[ns]")
+
+    # --- section 3: area, intensity, threshold, due dates
+    area, area_source, mismatch = R.area_columns(
+        col["area_ha"], col["geometry_area_ha"], rates.area_mismatch_tolerance
+    )
+    out["area_ha"] = area
+    out["area_ha_declared"] = col["area_ha"].to_numpy(dtype=float, na_value=np.nan)
+    out["area_source"] = area_source
+    out["area_mismatch"] = mismatch
+    investment, intensity, basis = R.intensity(
+        col["actual_investment_wan"], col["agreed_investment_wan"], area
+    )
+    out["investment_wan"] = investment
+    out["intensity_wan_per_ha"] = intensity
+    out["intensity_basis"] = basis
+    threshold, threshold_source = intensity_thresholds(col["park"], col["industry_code"], rules)
+    out["intensity_min_wan_per_ha"] = threshold
+    out["threshold_source"] = threshold_source
+    below = pd.array(intensity < threshold, dtype="boolean")
+    below[np.isnan(intensity)] = pd.NA
+    out["below_threshold"] = below
+
+    start_due, completion_due = R.due_dates(
+        col["extended_start_date"],
+        col["agreed_start_date"],
+        col["actual_delivery_date"],
+        col["agreed_completion_date"],
+    )
+    out["start_due_date"] = start_due
+    out["completion_due_date"] = completion_due
+
+    # --- section 4: has it started?
+    evidence, started, completed = R.start_evidence(
+        col["actual_start_date"], col["actual_completion_date"], col["start_status"], as_of
+    )
+    out["start_evidence"] = evidence
+    out["started"] = started
+    out["completed"] = completed
+    has_start_date = evidence == "actual_start"
+    no_evidence = evidence == "none"
+    confirmed_not_started = ~started & ~no_evidence
+    gov = col["gov_cause"].fillna(False).to_numpy(dtype=bool)
+
+    # --- section 5: late start and idle land
+    price = col["land_price_wan"].to_numpy(dtype=float, na_value=np.nan)
+    start_days = R.late_start_days(
+        start_due, col["actual_start_date"], started, has_start_date, as_of
+    )
+    out["late_start_days"] = start_days
+    by_time = R.stage_by_time(start_due, as_of)
+    partial = R.partial_idle_stage(
+        started,
+        col["developed_area_ha"],
+        area,
+        col["invested_ex_land_wan"],
+        col["total_investment_ex_land_wan"],
+        col["suspended_since"],
+        as_of,
+        rules.partial_development.developed_share_below,
+        rules.partial_development.invested_share_below,
+    )
+    is_partial = partial != "none"
+    # started: only the partial basis can make it idle; not started (inspected): by time;
+    # no evidence: never idle ("none"), unknown (None) when even the due date is missing
+    stage = np.select(
+        [started, confirmed_not_started],
+        [partial, by_time],
+        np.where(pd.isna(by_time), None, "none"),
+    ).astype(object)
+    out["idle_stage"] = stage
+    idle_met = (stage == "idle_fee") | (stage == "recovery")
+    out["idle_basis"] = np.where(
+        idle_met, np.where(is_partial, "partial", "not_started"), None
+    ).astype(object)
+    past_due = np.isin(by_time, ["late_start", "idle_fee", "recovery"])
+    unverified = no_evidence & ~started & past_due
+    out["idle_stage_if_not_started"] = np.where(unverified, by_time, None).astype(object)
+    idle_days_not_started = np.where(
+        ~started, np.maximum(R.days_between(as_of, start_due), 0.0), np.nan
+    )
+    idle_days_partial = np.where(is_partial, R.days_between(as_of, col["suspended_since"]), np.nan)
+    out["idle_days"] = np.where(is_partial, idle_days_partial, idle_days_not_started)
+
+    recovery = ((stage == "recovery") & ~gov).astype(bool)
+    out["recovery_candidate"] = recovery
+
+    # amounts: confirmed idle, or hypothetical for unverified parcels
+    fee_stage = idle_met | (unverified & ((by_time == "idle_fee") | (by_time == "recovery")))
+    stage_unknown = pd.isna(stage) & ~started
+    idle_fee = np.where(fee_stage, rates.idle_fee_share * price, 0.0)
+    idle_fee = np.where(stage_unknown, np.nan, idle_fee)
+    idle_fee = np.where(gov, 0.0, idle_fee)
+    start_rate = col["late_start_rate_permille"].to_numpy(dtype=float, na_value=np.nan)
+    start_rate = np.where(np.isnan(start_rate), rates.late_start_permille, start_rate)
+    late_start = R.per_mille_amount(price, start_rate, start_days)
+    late_start = np.where(gov, 0.0, late_start)
+
+    # --- late completion: only for parcels that started
+    done_rate = col["late_completion_rate_permille"].to_numpy(dtype=float, na_value=np.nan)
+    done_rate = np.where(np.isnan(done_rate), rates.late_completion_permille, done_rate)
+    to_done = R.days_between(col["actual_completion_date"], completion_due)
+    to_as_of = R.days_between(as_of, completion_due)
+    done_days = np.where(completed, to_done, to_as_of)
+    done_days = np.where(started, np.maximum(done_days, 0.0), 0.0)
+    done_days = np.where(started & np.isnan(to_as_of), np.nan, done_days)
+    out["late_completion_days"] = done_days
+    late_completion = R.per_mille_amount(price, done_rate, done_days)
+
+    pay_days, late_pay, termination = R.late_payment(
+        price,
+        col["price_paid_wan"],
+        col["price_due_date"],
+        as_of,
+        rates.late_payment_permille,
+        rates.termination_after_days,
+    )
+    out["late_payment_days"] = pay_days
+    out["termination_risk"] = termination
+
+    invest_short = R.shortfall_amount(
+        price,
+        col["agreed_investment_wan"].to_numpy(dtype=float, na_value=np.nan),
+        col["actual_investment_wan"].to_numpy(dtype=float, na_value=np.nan),
+        completed,
+    )
+    far_short = R.shortfall_amount(
+        price,
+        col["far_min"].to_numpy(dtype=float, na_value=np.nan),
+        col["far_actual"].to_numpy(dtype=float, na_value=np.nan),
+        completed,
+    )
+    amounts = {
+        "idle_fee_wan": idle_fee,
+        "late_start_wan": late_start,
+        "late_completion_wan": late_completion,
+        "late_payment_wan": late_pay,
+        "investment_shortfall_wan": invest_short,
+        "plot_ratio_shortfall_wan": far_short,
+    }
+    assert tuple(amounts) == AMOUNT_COLUMNS
+    for name, values in amounts.items():
+        out[name] = values
+    out["total_penalty_wan"] = np.nansum(np.column_stack(list(amounts.values())), axis=1)
+    out["amounts_confirmed"] = ~unverified
+
+    # --- status: first match wins
+    late_start_stage = confirmed_not_started & (stage == "late_start")
+    late_completion_now = started & ~completed & (to_as_of > 0)
+    below_true = below.fillna(False).to_numpy(dtype=bool)
+    conditions = [
+        recovery,
+        idle_met & ~gov,
+        idle_met & gov,
+        late_start_stage,
+        unverified,
+        late_completion_now,
+        below_true,
+        ~completed,
+    ]
+    statuses = [s.value for s in Status]
+    status = np.select(conditions, statuses[:-1], Status.COMPLIANT.value).astype(object)
+    out["status"] = status
+    out["status_zh"] = pd.Series(status, index=parcels.index).map(STATUS_ZH).to_numpy(dtype=object)
+
+    positive = {k: np.nan_to_num(v) > 0 for k, v in amounts.items()}
+    out["legal_basis"] = _joined_texts(
+        [
+            (recovery, BASIS["recovery"]),
+            (idle_met & ~gov & ~recovery, BASIS["idle_fee"]),
+            (idle_met & is_partial & ~gov, BASIS["partial"]),
+            (idle_met & gov, BASIS["gov_delay"]),
+            (unverified, BASIS["unverified"]),
+            (positive["late_start_wan"], BASIS["late_start"]),
+            (positive["late_completion_wan"] | late_completion_now, BASIS["late_completion"]),
+            (positive["late_payment_wan"], BASIS["late_payment"]),
+            (termination, BASIS["termination"]),
+            (positive["investment_shortfall_wan"], BASIS["investment_shortfall"]),
+            (positive["plot_ratio_shortfall_wan"], BASIS["plot_ratio_shortfall"]),
+            (below_true, BASIS["below_threshold"]),
+        ],
+        n,
+    )
+    out["proposed_action"] = (
+        pd.Series(status, index=parcels.index).map(ACTION).to_numpy(dtype=object)
+    )
+    return out

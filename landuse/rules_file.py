@@ -1,0 +1,187 @@
+"""The rules file (TOML): thresholds, rates, control indicators and the plot-ratio table.
+
+Every number of RULES.md is a default a bureau may override. A rules file only needs the keys it
+changes; everything else keeps the defaults of ``default_rules.toml`` shipped with the package.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from landuse.errors import InputError
+
+DEFAULT_RULES_PATH = Path(__file__).with_name("default_rules.toml")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _code_keys(value: dict[Any, Any]) -> dict[str, float]:
+    return {normalise_industry_code(str(k)) or str(k): float(v) for k, v in value.items()}
+
+
+class IntensityRules(_Strict):
+    """Minimum investment intensity in 万元/公顷 (fixed-asset investment incl. land price)."""
+
+    default_min_wan_per_ha: float = Field(5000.0, gt=0)
+    parks: dict[str, float] = Field(default_factory=dict)
+    industries: dict[str, float] = Field(default_factory=dict)
+    park_industries: dict[str, dict[str, float]] = Field(default_factory=dict)
+
+    @field_validator("industries", mode="before")
+    @classmethod
+    def _codes(cls, v: dict[Any, Any]) -> dict[str, float]:
+        return _code_keys(v)
+
+    @field_validator("park_industries", mode="before")
+    @classmethod
+    def _park_codes(cls, v: dict[str, dict[Any, Any]]) -> dict[str, dict[str, float]]:
+        return {park: _code_keys(codes) for park, codes in v.items()}
+
+
+class RateRules(_Strict):
+    """Per-mille daily rates, the idle-fee share and tolerances."""
+
+    late_start_permille: float = Field(1.0, ge=0)
+    late_completion_permille: float = Field(1.0, ge=0)
+    late_payment_permille: float = Field(1.0, ge=0)
+    idle_fee_share: float = Field(0.20, ge=0, le=1)
+    termination_after_days: int = Field(60, ge=0)
+    area_mismatch_tolerance: float = Field(0.05, ge=0)
+
+
+class PartialDevelopmentRules(_Strict):
+    """[IDLE] art. 2 para 2: started but developed/invested share too small and suspended."""
+
+    developed_share_below: float = Field(1 / 3, gt=0, le=1)
+    invested_share_below: float = Field(0.25, gt=0, le=1)
+
+
+class ControlRules(_Strict):
+    """[CTRL2008] control indicators used when screening an entrant."""
+
+    min_building_coverage: float = Field(0.30, ge=0, le=1)
+    max_admin_living_share: float = Field(0.07, ge=0, le=1)
+    max_green_ratio: float = Field(0.20, ge=0, le=1)
+
+
+class RuleSet(_Strict):
+    """All parameters of the analysis and screening."""
+
+    intensity: IntensityRules = IntensityRules()
+    rates: RateRules = RateRules()
+    partial_development: PartialDevelopmentRules = PartialDevelopmentRules()
+    control: ControlRules = ControlRules()
+    plot_ratio_min: dict[str, float] = Field(default_factory=dict)
+
+    @field_validator("plot_ratio_min", mode="before")
+    @classmethod
+    def _far_codes(cls, v: dict[Any, Any]) -> dict[str, float]:
+        return _code_keys(v)
+
+    def threshold_for(self, park: str | None, industry_code: str | None) -> tuple[float, str]:
+        """The intensity threshold (万元/公顷) for one project and where it comes from."""
+        frame = pd.DataFrame({"park": [park], "industry_code": [industry_code]}, dtype="string")
+        values, sources = intensity_thresholds(frame["park"], frame["industry_code"], self)
+        return float(values[0]), str(sources[0])
+
+
+_CODE_RE = re.compile(r"(\d{2})")
+
+
+def normalise_industry_code(text: str | None) -> str | None:
+    """GB/T 4754 major-group code: the first two digits (``"C2611"`` -> ``"26"``)."""
+    if text is None:
+        return None
+    m = _CODE_RE.search(str(text))
+    return m.group(1) if m else None
+
+
+def industry_codes(raw: pd.Series) -> pd.Series:
+    """Vectorised :func:`normalise_industry_code` over a text Series."""
+    return raw.astype("string").str.extract(r"(\d{2})", expand=False)
+
+
+def intensity_thresholds(
+    park: pd.Series, industry_code: pd.Series, rules: RuleSet
+) -> tuple[np.ndarray, np.ndarray]:
+    """Threshold per row (万元/公顷) and its source.
+
+    Precedence: park + industry rule, else park rule, else industry rule, else the default.
+    Returns ``(float64 array, object array of "park_industry" | "park" | "industry" |
+    "default")``.
+    """
+    ir = rules.intensity
+    code = industry_codes(industry_code)
+    park = park.astype("string")
+    combined = {
+        f"{p}\x1f{c}": v for p, codes in ir.park_industries.items() for c, v in codes.items()
+    }
+    by_pair = (park + "\x1f" + code).map(combined).astype("float64").to_numpy()
+    by_park = park.map(ir.parks).astype("float64").to_numpy()
+    by_code = code.map(ir.industries).astype("float64").to_numpy()
+    n = len(park)
+    default = np.full(n, ir.default_min_wan_per_ha)
+    values = np.where(
+        ~np.isnan(by_pair),
+        by_pair,
+        np.where(~np.isnan(by_park), by_park, np.where(~np.isnan(by_code), by_code, default)),
+    )
+    sources = np.select(
+        [~np.isnan(by_pair), ~np.isnan(by_park), ~np.isnan(by_code)],
+        ["park_industry", "park", "industry"],
+        "default",
+    ).astype(object)
+    return values, sources
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise InputError(
+            f"Rules file {path} was not found. Check the path given to --rules, or leave the "
+            "option out to use the national defaults (5000 万元/公顷, 1‰ per day)."
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(
+            f"Rules file {path} is not valid TOML: {exc}. Compare it with "
+            "sample_data/rules.toml (section headers in [brackets], text keys in quotes)."
+        ) from None
+
+
+def load_rules(path: str | Path | None = None) -> RuleSet:
+    """The defaults, overridden by the rules file at ``path`` when given."""
+    data = _read_toml(DEFAULT_RULES_PATH)
+    if path is not None:
+        data = _merge(data, _read_toml(Path(path)))
+    try:
+        return RuleSet.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']} (got {err.get('input')!r})"
+            for err in exc.errors()
+        )
+        raise InputError(
+            f"Rules file {path} has values that cannot be used: {problems}. "
+            "Fix these keys (see sample_data/rules.toml for every key and its unit)."
+        ) from None
