@@ -141,8 +141,8 @@ def parse_date(raw: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
         else:
             is_dt = np.zeros(len(raw), dtype=bool)
         if is_dt.any():
-            cells = pd.to_datetime(raw[is_dt].astype(str), errors="coerce")
-            out[is_dt] = cells.dt.normalize().to_numpy()
+            cells = raw[is_dt].to_numpy().astype("datetime64[ns]")
+            out[is_dt] = cells.astype("datetime64[D]").astype("datetime64[ns]")
         rest = ~blank & ~is_dt
         if rest.any():
             text = raw[rest].astype("string").str.strip()

@@ -39,7 +39,8 @@ def area_columns(
     source = np.where(has_geom, "geometry", np.where(np.isnan(decl), "none", "declared"))
     with np.errstate(divide="ignore", invalid="ignore"):
         rel = np.abs(geom - decl) / decl
-    mismatch = has_geom & ~np.isnan(decl) & (decl > 0) & (rel > tolerance)
+    # a small epsilon keeps "exactly 5 %" (1.05 vs 1.00, inexact in binary) from counting
+    mismatch = has_geom & ~np.isnan(decl) & (decl > 0) & (rel > tolerance + 1e-9)
     return area, source.astype(object), mismatch
 
 
@@ -71,10 +72,11 @@ def due_dates(
 
     Start due: the extension's new start date, else the agreed start, else actual delivery + 1
     calendar year. Completion due: the agreed completion shifted by the extension's length in
-    days (when both the extension and the agreed start are known).
+    days, measured from the start due date the extension replaced.
     """
-    start_due = extended_start.fillna(agreed_start).fillna(add_years(actual_delivery, 1))
-    shift = (extended_start - agreed_start).fillna(pd.Timedelta(0))
+    original_due = agreed_start.fillna(add_years(actual_delivery, 1))
+    start_due = extended_start.fillna(original_due)
+    shift = (extended_start - original_due).fillna(pd.Timedelta(0))
     completion_due = agreed_completion + shift
     return start_due, completion_due
 

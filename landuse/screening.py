@@ -1,0 +1,838 @@
+"""Screening a proposed project before it enters a park (入园评审, RULES.md section 6).
+
+Units: money in 万元 (10,000 yuan, fixed-asset investment **including** the land price), areas in
+hectares (1 公顷 = 15 亩 = 10,000 m²), investment intensity in 万元/公顷, shares (building
+coverage, green ratio, administrative/living land) as fractions 0-1, plot ratio dimensionless.
+
+Indicators:
+
+- investment intensity = investment ÷ area ≥ the threshold of the rules file (park + industry
+  rule, else park rule, else industry rule, else the default 5000 万元/公顷);
+- building coverage (建筑系数) ≥ ``control.min_building_coverage`` (30 %);
+- administrative and living land (行政办公及生活服务设施用地) ≤ ``control.max_admin_living_share``
+  (7 %);
+- green ratio (绿地率) ≤ ``control.max_green_ratio`` (20 %);
+- plot ratio (容积率) ≥ ``plot_ratio_min[industry code]`` when the code has a minimum.
+
+An indicator whose value is not given is reported as not checked (``passed = None``), never as
+failed. A project passes when every checked indicator passes. Comparisons allow a relative
+tolerance of 1e-9 so that a value exactly on the limit (after unit conversion) passes.
+
+:func:`screen` screens one :class:`ProposedProject`; :func:`screen_table` screens a table of them
+(vectorised over columns) and :func:`read_projects` reads such a table from CSV or XLSX.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from landuse.errors import InputError
+from landuse.parsing import AREA_UNITS_TO_HA, MONEY_UNITS_TO_WAN, parse_number
+from landuse.rules_file import RuleSet, industry_codes, intensity_thresholds
+from landuse.schema import SOURCE_FILE, SOURCE_ROW, normalise_header
+
+__all__ = [
+    "Check",
+    "ProposedProject",
+    "ScreeningVerdict",
+    "ThresholdSource",
+    "VERDICT_COLUMNS",
+    "read_projects",
+    "screen",
+    "screen_table",
+]
+
+ThresholdSource = Literal["default", "park", "industry", "park_industry"]
+
+# Relative tolerance of the limit comparisons (a value on the limit passes).
+_REL_TOL = 1e-9
+MU_PER_HA = 15.0
+M2_PER_HA = 10_000.0
+_SHARE_FIELDS = ("building_coverage", "green_ratio", "admin_living_share")
+
+
+# --------------------------------------------------------------------------------------------
+# Public models
+
+
+class ProposedProject(BaseModel):
+    """A project applying to enter a park (the JSON body of ``POST /screening``).
+
+    Give the requested area in exactly one unit: ``area_ha``, ``area_mu`` or ``area_m2``.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+        allow_inf_nan=False,
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "project_name": "年产 5 万套汽车零部件项目",
+                    "investment_wan": 12000,
+                    "area_mu": 30,
+                    "park": "高新区",
+                    "industry_code": "C3670",
+                    "plot_ratio": 1.2,
+                    "building_coverage": 0.45,
+                    "green_ratio": 0.15,
+                    "admin_living_share": 0.05,
+                }
+            ]
+        },
+    )
+
+    project_name: str | None = Field(None, description="Project name (项目名称), free text.")
+    investment_wan: float = Field(
+        ...,
+        gt=0,
+        description=(
+            "Proposed fixed-asset investment (固定资产总投资) in 万元 (10,000 yuan), land price "
+            "included."
+        ),
+    )
+    area_ha: float | None = Field(
+        None, gt=0, description="Requested land area in hectares (公顷). Give one area only."
+    )
+    area_mu: float | None = Field(
+        None, gt=0, description="Requested land area in 亩 (15 亩 = 1 ha). Give one area only."
+    )
+    area_m2: float | None = Field(
+        None,
+        gt=0,
+        description="Requested land area in square metres (10,000 m² = 1 ha). Give one area only.",
+    )
+    park: str | None = Field(
+        None, description="Park name (园区) as written in the rules file; selects a park threshold."
+    )
+    industry_code: str | None = Field(
+        None,
+        description=(
+            "GB/T 4754 industry code (行业代码); only the two-digit major group is used, so "
+            "'C2611', '2611' and '26' all mean 26."
+        ),
+    )
+    plot_ratio: float | None = Field(
+        None, gt=0, description="Planned plot ratio (容积率, floor area ÷ site area)."
+    )
+    building_coverage: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description=(
+            "Planned building coverage (建筑系数) as a share 0-1: buildings, structures and "
+            "yards over the site area (0.30 = 30 %)."
+        ),
+    )
+    green_ratio: float | None = Field(
+        None, ge=0, le=1, description="Planned green ratio (绿地率) as a share 0-1 (0.20 = 20 %)."
+    )
+    admin_living_share: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description=(
+            "Share 0-1 of the site used for administrative offices and living facilities "
+            "(行政办公及生活服务设施用地所占比重; 0.07 = 7 %)."
+        ),
+    )
+
+    @field_validator("project_name", "park", mode="after")
+    @classmethod
+    def _blank_is_none(cls, v: str | None) -> str | None:
+        return v or None
+
+    @field_validator("industry_code", mode="after")
+    @classmethod
+    def _two_digit_code(cls, v: str | None) -> str | None:
+        if not v:
+            return None
+        code = industry_codes(pd.Series([v], dtype="string")).iloc[0]
+        if pd.isna(code):
+            raise ValueError(
+                f"industry_code {v!r} holds no GB/T 4754 code; give the code with at least its "
+                "two-digit major group, e.g. 'C2611' or '26' (or leave it out)"
+            )
+        return str(code)
+
+    @field_validator(*_SHARE_FIELDS, mode="before")
+    @classmethod
+    def _share_not_percent(cls, v: Any, info: Any) -> Any:
+        if isinstance(v, int | float) and not isinstance(v, bool) and 1 < v <= 100:
+            raise ValueError(
+                f"{info.field_name} is a share between 0 and 1; write {v / 100:g} for {v:g} %, "
+                f"not {v:g}"
+            )
+        return v
+
+    @model_validator(mode="after")
+    def _exactly_one_area(self) -> ProposedProject:
+        given = [n for n in ("area_ha", "area_mu", "area_m2") if getattr(self, n) is not None]
+        if len(given) != 1:
+            got = "none of them" if not given else " and ".join(given)
+            raise ValueError(
+                "give the requested land area in exactly one of area_ha (公顷), area_mu (亩) or "
+                f"area_m2 (平方米; 1 ha = 15 亩 = 10,000 m²); got {got}"
+            )
+        return self
+
+    def requested_area_ha(self) -> float:
+        """The requested area converted to hectares."""
+        if self.area_ha is not None:
+            return self.area_ha
+        if self.area_mu is not None:
+            return self.area_mu / MU_PER_HA
+        assert self.area_m2 is not None  # guaranteed by the model validator
+        return self.area_m2 / M2_PER_HA
+
+
+class Check(BaseModel):
+    """One indicator of the screening."""
+
+    name: str = Field(
+        description=(
+            "investment_intensity | building_coverage | admin_living_share | green_ratio | "
+            "plot_ratio"
+        )
+    )
+    label_zh: str = Field(description="Chinese name of the indicator.")
+    value: float | None = Field(description="The project's value (None when not given).")
+    limit: float | None = Field(description="The limit that applies (None when there is none).")
+    comparison: Literal[">=", "<="] = Field(description="The value must be >= or <= the limit.")
+    unit: str = Field(description="Unit of value and limit: 万元/公顷, share (0-1) or ratio.")
+    passed: bool | None = Field(description="None when the indicator was not checked.")
+    note: str | None = Field(None, description="Why the indicator was not checked.")
+
+
+class ScreeningVerdict(BaseModel):
+    """The outcome of screening one proposed project."""
+
+    passed: bool = Field(description="True when every checked indicator passes.")
+    project_name: str | None = None
+    park: str | None = None
+    industry_code: str | None = Field(None, description="Two-digit GB/T 4754 major group.")
+    investment_wan: float = Field(description="Fixed-asset investment in 万元, land included.")
+    area_ha: float = Field(description="Requested area in hectares.")
+    intensity_wan_per_ha: float = Field(description="Investment intensity in 万元/公顷.")
+    threshold_wan_per_ha: float = Field(description="Minimum intensity that applies, 万元/公顷.")
+    threshold_source: ThresholdSource = Field(
+        description="Which rule gave the threshold: park_industry, park, industry or default."
+    )
+    max_area_ha: float = Field(
+        description="Largest area the investment supports: investment ÷ threshold, in ha."
+    )
+    min_investment_wan: float = Field(
+        description="Smallest investment the requested area needs: threshold × area, in 万元."
+    )
+    reasons: list[str] = Field(
+        default_factory=list, description="One reason (Chinese, with figures) per failed check."
+    )
+    checks: list[Check] = Field(default_factory=list, description="Every indicator, in order.")
+
+
+# --------------------------------------------------------------------------------------------
+# The vectorised core shared by screen() and screen_table()
+
+
+@dataclass(frozen=True)
+class _Indicator:
+    name: str
+    label_zh: str
+    value_col: str
+    limit_col: str
+    comparison: Literal[">=", "<="]
+    unit: str
+
+
+_INDICATORS: tuple[_Indicator, ...] = (
+    _Indicator(
+        "investment_intensity",
+        "投资强度",
+        "intensity_wan_per_ha",
+        "threshold_wan_per_ha",
+        ">=",
+        "万元/公顷",
+    ),
+    _Indicator(
+        "building_coverage",
+        "建筑系数",
+        "building_coverage",
+        "building_coverage_min",
+        ">=",
+        "share",
+    ),
+    _Indicator(
+        "admin_living_share",
+        "行政办公及生活服务设施用地比例",
+        "admin_living_share",
+        "admin_living_share_max",
+        "<=",
+        "share",
+    ),
+    _Indicator("green_ratio", "绿地率", "green_ratio", "green_ratio_max", "<=", "share"),
+    _Indicator("plot_ratio", "容积率", "plot_ratio", "plot_ratio_min", ">=", "ratio"),
+)
+
+#: Columns of the table returned by :func:`screen_table` (``source_file`` / ``source_row``
+#: come first when the input has them).
+VERDICT_COLUMNS: tuple[str, ...] = (
+    "project_name",
+    "park",
+    "industry_code",
+    "investment_wan",
+    "area_ha",
+    "intensity_wan_per_ha",
+    "threshold_wan_per_ha",
+    "threshold_source",
+    "max_area_ha",
+    "min_investment_wan",
+    "investment_intensity_passed",
+    "building_coverage",
+    "building_coverage_min",
+    "building_coverage_passed",
+    "admin_living_share",
+    "admin_living_share_max",
+    "admin_living_share_passed",
+    "green_ratio",
+    "green_ratio_max",
+    "green_ratio_passed",
+    "plot_ratio",
+    "plot_ratio_min",
+    "plot_ratio_passed",
+    "passed",
+    "reasons",
+    "error",
+)
+
+
+def _text(values: np.ndarray, index: pd.Index, *, decimals: int = 2, trim: bool) -> pd.Series:
+    """Numbers as text with ``decimals`` decimals; ``trim`` drops trailing zeros (5000.00 ->
+    5000, 0.50 -> 0.5)."""
+    text = pd.Series(
+        np.char.mod(f"%.{decimals}f", np.nan_to_num(values)), index=index, dtype="string"
+    )
+    if trim:
+        text = text.str.replace(r"(\.\d*?)0+$", r"\1", regex=True).str.replace(
+            r"\.$", "", regex=True
+        )
+    return text
+
+
+def _reason(ind: _Indicator, frame: pd.DataFrame) -> pd.Series:
+    """The Chinese reason text of ``ind`` for every row (used where the check failed)."""
+    value = frame[ind.value_col].to_numpy(dtype=float)
+    limit = frame[ind.limit_col].to_numpy(dtype=float)
+    word = "低于" if ind.comparison == ">=" else "高于"
+    if ind.unit == "万元/公顷":
+        return (
+            f"{ind.label_zh} "
+            + _text(value, frame.index, trim=False)
+            + f" 万元/公顷，{word}标准 "
+            + _text(limit, frame.index, trim=True)
+            + " 万元/公顷"
+        )
+    if ind.unit == "share":
+        kind = "下限" if ind.comparison == ">=" else "上限"
+        return (
+            f"{ind.label_zh} "
+            + _text(value * 100, frame.index, trim=True)
+            + f"%，{word}{kind} "
+            + _text(limit * 100, frame.index, trim=True)
+            + "%"
+        )
+    return (
+        f"{ind.label_zh} "
+        + _text(value, frame.index, trim=False)
+        + "，低于行业下限 "
+        + _text(limit, frame.index, trim=True)
+        + "（行业代码 "
+        + frame["industry_code"].astype("string")
+        + "）"
+    )
+
+
+def _join(parts: list[pd.Series], sep: str, index: pd.Index) -> pd.Series:
+    """Join string Series element-wise with ``sep``, skipping missing parts (NA when all are)."""
+    acc = pd.Series(pd.NA, index=index, dtype="string")
+    for part in parts:
+        part = part.astype("string")
+        joined = part.where(acc.isna(), acc + sep + part)
+        acc = joined.where(part.notna(), acc)
+    return acc
+
+
+def _evaluate(values: pd.DataFrame, rules: RuleSet) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
+    """Screen rows of clean values.
+
+    ``values`` holds ``investment_wan`` (万元), ``area_ha`` (ha), the optional float columns
+    ``plot_ratio``, ``building_coverage``, ``green_ratio``, ``admin_living_share`` (NaN when
+    not given or not usable), and the string columns ``project_name``, ``park`` and
+    ``industry_code`` (two-digit). Returns the verdict columns (without ``error``; ``passed``
+    is computed over the checked indicators) and, per indicator, the reason text of the rows
+    where it failed (NA elsewhere).
+    """
+    index = values.index
+    out = pd.DataFrame(index=index)
+    out["project_name"] = values["project_name"].astype("string")
+    out["park"] = values["park"].astype("string")
+    out["industry_code"] = values["industry_code"].astype("string")
+    investment = values["investment_wan"].to_numpy(dtype=float)
+    area = values["area_ha"].to_numpy(dtype=float)
+    threshold, source = intensity_thresholds(out["park"], out["industry_code"], rules)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["investment_wan"] = investment
+        out["area_ha"] = area
+        out["intensity_wan_per_ha"] = investment / area
+        out["threshold_wan_per_ha"] = threshold
+        out["threshold_source"] = pd.Series(source, index=index, dtype="string")
+        out["max_area_ha"] = investment / threshold
+        out["min_investment_wan"] = threshold * area
+
+    control = rules.control
+    out["building_coverage"] = values["building_coverage"].to_numpy(dtype=float)
+    out["building_coverage_min"] = control.min_building_coverage
+    out["admin_living_share"] = values["admin_living_share"].to_numpy(dtype=float)
+    out["admin_living_share_max"] = control.max_admin_living_share
+    out["green_ratio"] = values["green_ratio"].to_numpy(dtype=float)
+    out["green_ratio_max"] = control.max_green_ratio
+    out["plot_ratio"] = values["plot_ratio"].to_numpy(dtype=float)
+    out["plot_ratio_min"] = out["industry_code"].map(rules.plot_ratio_min).astype("float64")
+
+    failed_any = np.zeros(len(index), dtype=bool)
+    reasons: dict[str, pd.Series] = {}
+    for ind in _INDICATORS:
+        value = out[ind.value_col].to_numpy(dtype=float)
+        limit = out[ind.limit_col].to_numpy(dtype=float)
+        checked = ~np.isnan(value) & ~np.isnan(limit)
+        with np.errstate(invalid="ignore"):
+            if ind.comparison == ">=":
+                ok = value >= limit * (1 - _REL_TOL)
+            else:
+                ok = value <= limit * (1 + _REL_TOL)
+        failed = checked & ~ok
+        failed_any |= failed
+        out[f"{ind.name}_passed"] = pd.arrays.BooleanArray(ok & checked, ~checked)
+        reasons[ind.name] = _reason(ind, out).where(failed)
+    out["passed"] = pd.arrays.BooleanArray(~failed_any, np.zeros(len(index), dtype=bool))
+    out["reasons"] = _join(list(reasons.values()), "；", index).fillna("")
+    return out, reasons
+
+
+# --------------------------------------------------------------------------------------------
+# One project
+
+
+def _note(ind: _Indicator, row: pd.Series) -> str | None:
+    if pd.notna(row[f"{ind.name}_passed"]):
+        return None
+    if pd.isna(row[ind.value_col]):
+        return "未填写，未评审"
+    code = row["industry_code"]
+    if pd.isna(code):
+        return "未填写行业代码，无法确定容积率下限，未评审"
+    return f"行业代码 {code} 无容积率下限，未评审"
+
+
+def _opt(value: Any) -> Any:
+    return None if pd.isna(value) else value
+
+
+def screen(project: ProposedProject, rules: RuleSet) -> ScreeningVerdict:
+    """Screen one proposed project against ``rules`` (RULES.md section 6).
+
+    The intensity (万元/公顷) is ``investment_wan ÷ area_ha``; ``max_area_ha`` is
+    ``investment_wan ÷ threshold`` and ``min_investment_wan`` is ``threshold × area_ha``.
+    """
+    values = pd.DataFrame(
+        {
+            "project_name": pd.Series([project.project_name], dtype="string"),
+            "park": pd.Series([project.park], dtype="string"),
+            "industry_code": pd.Series([project.industry_code], dtype="string"),
+            "investment_wan": [project.investment_wan],
+            "area_ha": [project.requested_area_ha()],
+            **{
+                name: [np.nan if getattr(project, name) is None else getattr(project, name)]
+                for name in ("plot_ratio", *_SHARE_FIELDS)
+            },
+        }
+    )
+    frame, reasons = _evaluate(values, rules)
+    row = frame.iloc[0]
+    checks = [
+        Check(
+            name=ind.name,
+            label_zh=ind.label_zh,
+            value=_opt(row[ind.value_col]),
+            limit=_opt(row[ind.limit_col]),
+            comparison=ind.comparison,
+            unit=ind.unit,
+            passed=_opt(row[f"{ind.name}_passed"]),
+            note=_note(ind, row),
+        )
+        for ind in _INDICATORS
+    ]
+    return ScreeningVerdict(
+        passed=bool(row["passed"]),
+        project_name=project.project_name,
+        park=project.park,
+        industry_code=project.industry_code,
+        investment_wan=float(row["investment_wan"]),
+        area_ha=float(row["area_ha"]),
+        intensity_wan_per_ha=float(row["intensity_wan_per_ha"]),
+        threshold_wan_per_ha=float(row["threshold_wan_per_ha"]),
+        threshold_source=str(row["threshold_source"]),
+        max_area_ha=float(row["max_area_ha"]),
+        min_investment_wan=float(row["min_investment_wan"]),
+        reasons=[str(r.iloc[0]) for r in reasons.values() if pd.notna(r.iloc[0])],
+        checks=checks,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# A table of projects
+
+# Header text (normalised, unit in brackets removed) -> field.
+_BASE_HEADERS: dict[str, str] = {
+    **dict.fromkeys(("project_name", "项目名称", "项目"), "project_name"),
+    **dict.fromkeys(
+        (
+            "investment_wan",
+            "固定资产总投资",
+            "投资总额",
+            "总投资",
+            "固定资产投资",
+            "计划总投资",
+            "项目总投资",
+        ),
+        "investment",
+    ),
+    **dict.fromkeys(
+        ("用地面积", "面积", "申请用地面积", "拟用地面积", "宗地面积", "出让面积", "土地面积"),
+        "area",
+    ),
+    "area_ha": "area_ha",
+    "area_mu": "area_mu",
+    "area_m2": "area_m2",
+    **dict.fromkeys(("park", "园区", "所属园区", "开发区", "园区名称", "拟入园区"), "park"),
+    **dict.fromkeys(
+        ("industry_code", "行业代码", "国民经济行业代码", "行业分类代码"), "industry_code"
+    ),
+    **dict.fromkeys(
+        ("plot_ratio", "容积率", "规划容积率", "计划容积率", "拟建容积率"), "plot_ratio"
+    ),
+    **dict.fromkeys(("building_coverage", "建筑系数"), "building_coverage"),
+    **dict.fromkeys(("green_ratio", "绿地率"), "green_ratio"),
+    **dict.fromkeys(
+        (
+            "admin_living_share",
+            "行政办公及生活服务设施用地比例",
+            "行政办公及生活服务设施用地所占比重",
+            "行政办公及生活服务设施用地比重",
+            "行政办公及生活服务设施用地占比",
+        ),
+        "admin_living_share",
+    ),
+}
+# Unit written in the header's brackets -> divisor from a bare number to the field's unit.
+_AREA_HEADER_UNITS: dict[str, tuple[str, float]] = {
+    "": ("area_ha", 1.0),
+    "公顷": ("area_ha", 1.0),
+    "ha": ("area_ha", 1.0),
+    "亩": ("area_mu", MU_PER_HA),
+    "mu": ("area_mu", MU_PER_HA),
+    "平方米": ("area_m2", M2_PER_HA),
+    "m2": ("area_m2", M2_PER_HA),
+    "m²": ("area_m2", M2_PER_HA),
+    "㎡": ("area_m2", M2_PER_HA),
+    "平米": ("area_m2", M2_PER_HA),
+}
+_MONEY_HEADER_UNITS: dict[str, float] = {"": 1.0, "万元": 1.0, "万": 1.0, "元": 1e4, "亿元": 1e-4}
+_SHARE_HEADER_UNITS: dict[str, float] = {"": 1.0, "%": 100.0, "％": 100.0}
+_HEADER_RE = re.compile(r"^(.*?)(?:\(([^()]*)\))?$")
+_AREA_DIVISORS = {"area_ha": 1.0, "area_mu": MU_PER_HA, "area_m2": M2_PER_HA}
+_SHARE_VALUE_UNITS = {"": 1.0, "%": 0.01, "％": 0.01}
+
+
+@dataclass(frozen=True)
+class _Source:
+    header: str  # the column as written in the table
+    divisor: float  # bare numbers are divided by this to get the field's unit
+
+
+def _match_header(header: object) -> tuple[str, float] | None:
+    """``(field, divisor)`` for a header of a projects table, or None when it is not known.
+
+    Fields: project_name, investment_wan, area_ha, area_mu, area_m2, park, industry_code,
+    plot_ratio, building_coverage, green_ratio, admin_living_share.
+    """
+    text = normalise_header(header)
+    m = _HEADER_RE.match(text)
+    base, unit = (m.group(1), m.group(2) or "") if m else (text, "")
+    kind = _BASE_HEADERS.get(base)
+    if kind is None:
+        return None
+    if kind == "area":
+        return _AREA_HEADER_UNITS.get(unit)
+    if kind in _AREA_DIVISORS:
+        return None if unit else (kind, _AREA_DIVISORS[kind])
+    if kind == "investment":
+        divisor = _MONEY_HEADER_UNITS.get(unit)
+        return None if divisor is None else ("investment_wan", divisor)
+    if kind in _SHARE_FIELDS:
+        divisor = _SHARE_HEADER_UNITS.get(unit)
+        return None if divisor is None else (kind, divisor)
+    return (kind, 1.0) if not unit else None
+
+
+def _map_columns(columns: list[object]) -> dict[str, _Source]:
+    """Field -> the first column of the table that holds it."""
+    found: dict[str, _Source] = {}
+    for col in columns:
+        if col in (SOURCE_FILE, SOURCE_ROW):
+            continue
+        hit = _match_header(col)
+        if hit is not None and hit[0] not in found:
+            found[hit[0]] = _Source(str(col), hit[1])
+    return found
+
+
+def _parse(raw: pd.Series, units: dict[str, float], divisor: float) -> tuple[pd.Series, np.ndarray]:
+    """Numbers of one column in the field's unit: bare numbers are divided by the header's
+    ``divisor``; a unit written into the value (``30亩``, ``25%``) wins over the header's."""
+    parsed, bad = parse_number(raw, units)
+    if divisor != 1.0:
+        if pd.api.types.is_numeric_dtype(raw.dtype):
+            own_unit = np.zeros(len(raw), dtype=bool)
+        else:
+            text = raw.astype("string")
+            own_unit = text.str.contains(r"[^\d.,\s+\-]", regex=True).fillna(False)
+            own_unit = own_unit.to_numpy(dtype=bool)
+        parsed = parsed.where(own_unit, parsed / divisor)
+    return parsed.astype("float64"), bad
+
+
+def _problem(mask: np.ndarray, source: _Source, raw: pd.Series, text: str) -> pd.Series:
+    """``column “X”: value “v” <text>`` where ``mask``, NA elsewhere."""
+    cell = raw.astype("string").str.replace(r"^([+-]?\d+)\.0$", r"\1", regex=True).fillna("")
+    msg = f"column “{source.header}”: value “" + cell + f"” {text}"
+    return msg.where(mask)
+
+
+def _row_labels(frame: pd.DataFrame, names: pd.Series) -> pd.Series:
+    """How a user finds each row: ``file.csv row 5`` (or ``row 3`` of the table), plus the
+    project name when there is one."""
+    if SOURCE_ROW in frame.columns:
+        label = "row " + frame[SOURCE_ROW].astype("string").fillna("?")
+        if SOURCE_FILE in frame.columns:
+            label = (frame[SOURCE_FILE].astype("string") + " " + label).fillna(label)
+    else:
+        label = pd.Series(
+            np.char.mod("row %d", np.arange(1, len(frame) + 1)), index=frame.index, dtype="string"
+        )
+    return (label + " (项目名称 “" + names + "”)").fillna(label)
+
+
+def screen_table(frame: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
+    """Screen every row of a table of proposed projects.
+
+    Columns may carry the field names of :class:`ProposedProject` or the Chinese headers
+    (项目名称, 固定资产总投资(万元) / 投资总额, 用地面积(公顷) / 面积(亩) / 面积(平方米), 园区,
+    行业代码, 容积率, 建筑系数, 绿地率, 行政办公及生活服务设施用地比例); a unit in the header's
+    brackets (元, 亩, 平方米, %) converts bare numbers, a unit written into a value (``12000万元``,
+    ``30亩``, ``25%``) wins. Shares are fractions 0-1 unless given as percentages.
+
+    Returns one row per input row with :data:`VERDICT_COLUMNS` (``source_file`` and
+    ``source_row`` first when present): money in 万元, areas in ha, intensity in 万元/公顷, check
+    columns as nullable booleans (NA = not checked), ``reasons`` joined by ``；``. A row with
+    unusable values (missing or non-positive investment, no area, two areas that disagree, a
+    share outside 0-1 ...) gets ``passed = NA`` and an ``error`` naming the row, the column, the
+    value and the fix; the other rows are not affected. Raises :class:`InputError` only when the
+    table has no investment column or no area column at all.
+    """
+    sources = _map_columns(list(frame.columns))
+    missing = []
+    if "investment_wan" not in sources:
+        missing.append("the investment (固定资产总投资(万元) or 投资总额)")
+    if not any(a in sources for a in ("area_ha", "area_mu", "area_m2")):
+        missing.append("the area (用地面积(公顷), 面积(亩) or 面积(平方米))")
+    if missing:
+        raise InputError(
+            f"The projects table has no column for {' and '.join(missing)}; its columns are: "
+            f"{', '.join(map(str, frame.columns))}. Add the column with one of these headers "
+            "(or the English names investment_wan, area_ha, area_mu, area_m2)."
+        )
+
+    index = frame.index
+    n = len(frame)
+    problems: list[pd.Series] = []
+    values = pd.DataFrame(index=index)
+
+    def text_column(name: str) -> pd.Series:
+        if name not in sources:
+            return pd.Series(pd.NA, index=index, dtype="string")
+        raw = frame[sources[name].header]
+        text = raw.astype("string").str.strip()
+        # numbers read from Excel as floats keep no ".0" (行业代码 2611.0)
+        text = text.str.replace(r"^(\d+)\.0$", r"\1", regex=True)
+        return text.mask(text == "")
+
+    values["project_name"] = text_column("project_name")
+    values["park"] = text_column("park")
+    raw_code = text_column("industry_code")
+    values["industry_code"] = industry_codes(raw_code)
+    if "industry_code" in sources:
+        bad_code = (raw_code.notna() & values["industry_code"].isna()).to_numpy(dtype=bool)
+        problems.append(
+            _problem(
+                bad_code,
+                sources["industry_code"],
+                frame[sources["industry_code"].header],
+                "holds no GB/T 4754 code; write the code with its two-digit major group, "
+                "e.g. C2611 or 26, or leave the cell empty",
+            )
+        )
+
+    # Investment: required, > 0.
+    src = sources["investment_wan"]
+    raw = frame[src.header]
+    investment, bad = _parse(raw, MONEY_UNITS_TO_WAN, src.divisor)
+    inv = investment.to_numpy()
+    empty = np.isnan(inv) & ~bad
+    nonpositive = ~np.isnan(inv) & (inv <= 0)
+    problems += [
+        _problem(empty, src, raw, "is empty; fill in the fixed-asset investment in 万元"),
+        _problem(bad, src, raw, "is not a number; write the investment in 万元, e.g. 12000"),
+        _problem(nonpositive, src, raw, "is not above 0; write the investment in 万元"),
+    ]
+    values["investment_wan"] = np.where(nonpositive, np.nan, inv)
+
+    # Area: exactly one unit per row (several columns are fine when they agree within 1 %).
+    areas = []
+    reported = np.zeros(n, dtype=bool)  # an area cell already reported as unusable
+    for name in ("area_ha", "area_mu", "area_m2"):
+        if name not in sources:
+            continue
+        src = sources[name]
+        raw = frame[src.header]
+        area, bad = _parse(raw, AREA_UNITS_TO_HA, src.divisor)
+        a = area.to_numpy()
+        nonpositive = ~np.isnan(a) & (a <= 0)
+        problems += [
+            _problem(bad, src, raw, "is not a number; write the area, e.g. 2 or 30亩"),
+            _problem(nonpositive, src, raw, "is not above 0; write the requested area"),
+        ]
+        reported |= bad | nonpositive
+        areas.append(np.where(nonpositive, np.nan, a))
+    area_stack = np.vstack(areas)
+    given = ~np.isnan(area_stack)
+    count = given.sum(axis=0)
+    first = np.argmax(given, axis=0)
+    area_ha = np.where(count > 0, area_stack[first, np.arange(n)], np.nan)
+    high = np.max(area_stack, axis=0, initial=-np.inf, where=given)
+    low = np.min(area_stack, axis=0, initial=np.inf, where=given)
+    conflict = (count > 1) & (high > low * 1.01)
+    area_headers = "、".join(
+        f"“{sources[a].header}”" for a in ("area_ha", "area_mu", "area_m2") if a in sources
+    )
+    no_area = (count == 0) & ~reported
+    problems.append(
+        pd.Series(
+            f"no area given: fill one of {area_headers} (1 公顷 = 15 亩 = 10,000 平方米)",
+            index=index,
+            dtype="string",
+        ).where(no_area)
+    )
+    problems.append(
+        (
+            f"the areas in {area_headers} disagree ("
+            + _text(low, index, decimals=4, trim=True)
+            + " ha vs "
+            + _text(high, index, decimals=4, trim=True)
+            + " ha); keep one of them"
+        ).where(conflict)
+    )
+    values["area_ha"] = np.where(conflict, np.nan, area_ha)
+
+    # Optional indicators.
+    for name in ("plot_ratio", *_SHARE_FIELDS):
+        if name not in sources:
+            values[name] = np.nan
+            continue
+        src = sources[name]
+        raw = frame[src.header]
+        units = {"": 1.0} if name == "plot_ratio" else _SHARE_VALUE_UNITS
+        parsed, bad = _parse(raw, units, src.divisor)
+        v = parsed.to_numpy()
+        if name == "plot_ratio":
+            out_of_range = ~np.isnan(v) & (v <= 0)
+            fix = "is not above 0; write the planned plot ratio, e.g. 1.2"
+            number_fix = "is not a number; write the planned plot ratio, e.g. 1.2"
+        else:
+            out_of_range = ~np.isnan(v) & ((v < 0) | (v > 1))
+            fix = "is not a share between 0 and 1; write 0.30 or 30% for 30 %"
+            number_fix = "is not a number; write a share such as 0.30 or 30%"
+        problems += [
+            _problem(bad, src, raw, number_fix),
+            _problem(out_of_range, src, raw, fix),
+        ]
+        values[name] = np.where(out_of_range, np.nan, v)
+
+    verdict, _ = _evaluate(values, rules)
+    details = _join(problems, "; ", index)
+    has_error = details.notna().to_numpy(dtype=bool)
+    label = _row_labels(frame, values["project_name"])
+    verdict["error"] = (label + ": " + details).where(has_error)
+    passed = verdict["passed"].array.copy()
+    passed[has_error] = pd.NA
+    verdict["passed"] = passed
+
+    lead = [c for c in (SOURCE_FILE, SOURCE_ROW) if c in frame.columns]
+    result = pd.concat([frame[lead], verdict[list(VERDICT_COLUMNS)]], axis=1)
+    return result.reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------------------------
+# Reading a projects table
+
+
+def _known_count(cells: pd.Series) -> int:
+    return sum(1 for v in cells.dropna().tolist() if _match_header(v) is not None)
+
+
+def read_projects(path: str | Path) -> pd.DataFrame:
+    """Read a table of proposed projects from a .csv (UTF-8, GBK ...) or .xlsx file.
+
+    The header row is the first of the first 30 rows with at least two known headers (title
+    rows above it are skipped). Cells are returned as read, with ``source_file`` and
+    ``source_row`` (the row number a user sees in Excel or a text editor); pass the result to
+    :func:`screen_table`. Raises :class:`InputError` for a missing or unreadable file.
+    """
+    from landuse.readers import read_table  # heavy (geopandas); only needed here
+
+    table = read_table(path)
+    frame = table.frame
+    data_cols = [c for c in frame.columns if c not in (SOURCE_FILE, SOURCE_ROW)]
+    if len(_map_columns(data_cols)) >= 2:
+        return frame
+    # The reader did not recognise the screening headers (容积率, 投资总额 ...): look for them
+    # in the first rows it returned as data.
+    head = frame[data_cols].head(30)
+    for i in range(len(head)):  # at most 30 header candidates, not the data
+        if _known_count(head.iloc[i]) >= 2:
+            names = [
+                str(v).strip() if pd.notna(v) and str(v).strip() else str(c)
+                for c, v in zip(data_cols, head.iloc[i].tolist(), strict=True)
+            ]
+            body = frame.iloc[i + 1 :].reset_index(drop=True)
+            out = body[data_cols].set_axis(names, axis=1)
+            out[SOURCE_FILE] = body[SOURCE_FILE]
+            out[SOURCE_ROW] = body[SOURCE_ROW]
+            return out
+    return frame
