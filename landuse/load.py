@@ -1,0 +1,538 @@
+"""Loading what bureaus really have: parcel layers, ledgers and park boundaries.
+
+``load_inputs`` reads every input, maps it to canonical columns, repairs or rejects geometries,
+drops duplicates and non-industrial rows into the rejects (with a reason), joins parcels to
+their ledger rows and assigns parks. Every input row ends up in ``parcels`` or ``rejects``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from landuse import crs as crs_mod
+from landuse.errors import InputError
+from landuse.normalise import canonical_frame, fix_column_types
+from landuse.readers import is_layer_path, is_table_path, read_layer, read_table
+from landuse.report import LoadReport
+from landuse.schema import INDUSTRIAL_LAND_USES, INPUT_NAMES, SOURCE_FILE, SOURCE_ROW
+
+SUPERVISION_NO_PATTERN = r"^\d{6}(?:19|20)\d{2}[A-Za-z]\d{5,6}$"
+PARK_NAME_FIELDS = (
+    "name",
+    "park",
+    "名称",
+    "园区名称",
+    "园区",
+    "开发区名称",
+    "NAME",
+    "Name",
+    "PARK",
+)
+
+
+@dataclass
+class Loaded:
+    """The outcome of loading.
+
+    ``parcels``: canonical columns, ``geometry`` (projected CRS, metres; None for ledger rows
+    without a parcel) and ``geometry_area_ha``. ``rejects``: the rows not analysed, with
+    ``reason`` and ``input_kind`` (``ledger`` / ``layer``). ``accounting``: per input kind,
+    ``(rows read, rows analysed, rows rejected)``; with a layer joined to a ledger the layer's
+    "analysed" count is its parcels matched to a ledger row.
+    """
+
+    parcels: gpd.GeoDataFrame
+    rejects: pd.DataFrame
+    report: LoadReport
+    parks: gpd.GeoDataFrame | None = None
+    accounting: dict[str, tuple[int, int, int]] = field(default_factory=dict)
+    empty_rows: int = 0  # ledger rows with no value in any cell, skipped by the reader
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    frames = [f for f in frames if len(f.columns)]
+    if len(frames) == 1:
+        return frames[0]
+    return pd.concat(frames, ignore_index=True)
+
+
+def _reject(frame: pd.DataFrame, mask: np.ndarray, reason: str | pd.Series) -> pd.DataFrame:
+    picked = frame.loc[mask].copy()
+    picked["reason"] = reason[mask].to_numpy() if isinstance(reason, pd.Series) else reason
+    return picked
+
+
+def display_names(paths: Sequence[Path]) -> dict[Path, str]:
+    """The shortest trailing part of each path that tells the inputs apart
+    (``2013/06/01.csv`` and ``2014/06/01.csv`` rather than ``01.csv`` twice)."""
+    parts = {p: p.resolve().parts for p in paths}
+    names: dict[Path, str] = {}
+    for p in paths:
+        depth = 1
+        while depth < len(parts[p]):
+            tail = parts[p][-depth:]
+            if all(q == p or parts[q][-depth:] != tail for q in paths):
+                break
+            depth += 1
+        names[p] = "/".join(parts[p][-depth:])
+    return names
+
+
+def _file_notes(report: LoadReport, file: str, notes: list[str]) -> None:
+    for text in notes:
+        report.add(file=file, problem=text, action="noted")
+
+
+def read_ledgers(
+    paths: Sequence[Path], report: LoadReport, names: dict[Path, str]
+) -> tuple[pd.DataFrame, int]:
+    """Read and normalise ledger tables, read as one when several are given.
+
+    Tables with the same headers (a month of daily exports) are stacked before normalising,
+    so the parsing runs once per column, not once per file. Returns the frame and the count of
+    empty rows skipped.
+    """
+    groups: dict[tuple[str, ...], list[pd.DataFrame]] = {}
+    empty_rows = 0
+    for path in paths:
+        raw = read_table(path)
+        _file_notes(report, names[path], raw.notes)
+        empty_rows += raw.empty_rows
+        raw.frame[SOURCE_FILE] = names[path]
+        groups.setdefault(tuple(raw.frame.columns), []).append(raw.frame)
+    frames = []
+    for group in groups.values():
+        stacked = _concat(group).reset_index(drop=True)
+        files = stacked[SOURCE_FILE].iloc[0] if len(group) == 1 else f"{len(group)} files"
+        frames.append(canonical_frame(stacked, str(files), report))
+    return fix_column_types(_concat(frames).reset_index(drop=True)), empty_rows
+
+
+def read_parcel_layers(
+    paths: Sequence[Path],
+    report: LoadReport,
+    names: dict[Path, str],
+    *,
+    assume_crs: str | None = None,
+) -> gpd.GeoDataFrame:
+    """Read parcel layers, put them in one projected CRS and keep their canonical columns."""
+    parts: list[gpd.GeoDataFrame] = []
+    target = None
+    for path in paths:
+        raw = read_layer(path)
+        _file_notes(report, names[path], raw.notes)
+        raw.frame[SOURCE_FILE] = names[path]
+        layer = crs_mod.set_crs_if_missing(raw.frame, assume_crs)
+        layer, note = crs_mod.to_area_crs(layer, source=path.name)
+        if note:
+            report.note(note)
+        if target is None:
+            target = layer.crs
+        elif layer.crs != target:
+            layer = layer.to_crs(target)
+            report.note(
+                f"{path.name}: reprojected to {target.to_string()} to match the first layer"
+            )
+        attrs = canonical_frame(pd.DataFrame(layer.drop(columns="geometry")), names[path], report)
+        parts.append(gpd.GeoDataFrame(attrs, geometry=layer.geometry.to_numpy(), crs=target))
+    merged = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    merged = gpd.GeoDataFrame(fix_column_types(merged), geometry="geometry", crs=target)
+    return merged
+
+
+def check_geometries(
+    layer: gpd.GeoDataFrame, report: LoadReport
+) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """Repair invalid polygons (reported), reject empty and non-polygonal ones.
+
+    Returns the kept rows with ``geometry_area_ha`` (from the projected geometry) and the
+    rejected rows with ``reason``.
+    """
+    geoms = layer.geometry.to_numpy()
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    type_id = shapely.get_type_id(geoms)
+    polygonal = np.isin(type_id, [3, 6])  # Polygon, MultiPolygon
+    invalid = ~missing & polygonal & ~shapely.is_valid(geoms)
+    if invalid.any():
+        reasons = shapely.is_valid_reason(geoms[invalid])
+        repaired = shapely.make_valid(geoms[invalid], method="structure", keep_collapsed=False)
+        geoms = geoms.copy()
+        geoms[invalid] = repaired
+        unrepairable = np.zeros(len(geoms), dtype=bool)
+        unrepairable[invalid] = shapely.is_empty(repaired)
+        fixed = invalid & ~unrepairable
+        problem = np.full(len(geoms), "", dtype=object)
+        problem[invalid] = np.char.add("几何无效 (invalid geometry): ", reasons.astype(str))
+        report.add_rows(
+            layer,
+            fixed,
+            column="geometry",
+            values=None,
+            problem=pd.Series(problem, index=layer.index),
+            action="repaired with make_valid (structure method)",
+        )
+    else:
+        unrepairable = np.zeros(len(geoms), dtype=bool)
+    layer = layer.set_geometry(gpd.GeoSeries(geoms, index=layer.index, crs=layer.crs))
+    reason = np.select(
+        [missing, ~polygonal, unrepairable],
+        [
+            "几何为空 (empty geometry)",
+            "几何不是面 (not a polygon)",
+            "几何无效且无法修复 (invalid, not repairable)",
+        ],
+        "",
+    )
+    bad = reason != ""
+    rejects = _reject(layer, bad, pd.Series(reason, index=layer.index))
+    kept = layer.loc[~bad].copy()
+    kept["geometry_area_ha"] = shapely.area(kept.geometry.to_numpy()) / 10_000.0
+    return kept, rejects
+
+
+def _row_key(frame: pd.DataFrame) -> pd.Series:
+    return frame["supervision_no"].fillna(frame["parcel_id"])
+
+
+def drop_duplicates(
+    frame: pd.DataFrame, report: LoadReport, *, with_geometry: bool = False
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Exact duplicates (same key, same content) keep their first row; rows sharing a key with
+    different content are all rejected with the reason and the columns that differ."""
+    key = _row_key(frame)
+    content_cols = [c for c in INPUT_NAMES if c in frame.columns]
+    content = frame[content_cols].copy()
+    if with_geometry:
+        content["_wkb"] = shapely.to_wkb(frame.geometry.to_numpy())
+    digest = pd.util.hash_pandas_object(content, index=False)
+    keyed = key.notna()
+    exact = keyed & pd.DataFrame({"k": key, "h": digest}).duplicated(keep="first")
+    first_row = frame[SOURCE_ROW].groupby([key, digest], dropna=False).transform("first")
+    first_file = frame[SOURCE_FILE].groupby([key, digest], dropna=False).transform("first")
+    exact_reason = (
+        "完全重复行，与 "
+        + first_file.astype("string")
+        + " 第 "
+        + first_row.astype("string")
+        + " 行相同 (exact duplicate)"
+    )
+    rejects = [_reject(frame, exact.to_numpy(), exact_reason)]
+    rest = ~exact
+    conflict = rest & keyed & key.where(rest).duplicated(keep=False) & key.where(rest).notna()
+    conflict = conflict.to_numpy(dtype=bool)
+    if conflict.any():
+        sub = frame.loc[conflict]
+        sub_key = key[conflict]
+        differing = (
+            sub[content_cols].groupby(sub_key.to_numpy(), dropna=False).nunique(dropna=False)
+        )
+        diff_cols = differing.apply(lambda r: "、".join(r.index[r > 1]), axis=1)
+        rows = (
+            (sub[SOURCE_FILE].astype(str) + ":" + sub[SOURCE_ROW].astype(str))
+            .groupby(sub_key.to_numpy())
+            .agg(lambda s: "，".join(s))
+        )
+        text = (
+            "编号 "
+            + sub_key.astype("string")
+            + " 有多条内容不同的记录（"
+            + sub_key.map(rows).astype("string")
+            + "；不同列："
+            + sub_key.map(diff_cols).astype("string")
+            + "），均不采用，请核对后保留一条 (conflicting duplicates)"
+        )
+        reason = pd.Series("", index=frame.index, dtype="string")
+        reason[conflict] = text
+        rejects.append(_reject(frame, conflict, reason))
+    kept = frame.loc[rest.to_numpy(dtype=bool) & ~conflict]
+    n_exact, n_conflict = int(exact.sum()), int(conflict.sum())
+    if n_exact or n_conflict:
+        report.note(
+            f"duplicates: {n_exact} exact duplicate rows dropped, {n_conflict} rows with "
+            "conflicting content rejected"
+        )
+    return kept, _concat(rejects)
+
+
+def split_industrial(
+    frame: pd.DataFrame, report: LoadReport, *, land_use_present: bool
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Keep industrial land (工业用地 / 工矿仓储用地); skip other uses into the rejects.
+
+    An empty land use is kept as industrial and reported; when the inputs have no land-use
+    column at all every row is taken as industrial (said once in the notes).
+    """
+    land_use = frame["land_use"].astype("string").str.strip()
+    if not land_use_present:
+        report.note("no 土地用途 (land_use) column: every row is taken as industrial land")
+        return frame, frame.iloc[0:0].assign(reason=pd.Series(dtype="string"))
+    is_industrial = land_use.isin(INDUSTRIAL_LAND_USES) | land_use.str.startswith("工业")
+    empty = land_use.isna()
+    report.add_rows(
+        frame,
+        empty.to_numpy(dtype=bool),
+        column="land_use",
+        values=None,
+        problem="土地用途为空 (no land use)",
+        action="analysed as industrial land",
+    )
+    skip = (~is_industrial.fillna(False) & ~empty).to_numpy(dtype=bool)
+    reason = (
+        "非工业用地（土地用途：" + land_use.fillna("") + "），不在分析范围 (not industrial land)"
+    )
+    return frame.loc[~skip], _reject(frame, skip, reason)
+
+
+def check_keys(frame: pd.DataFrame, report: LoadReport) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Reject rows with neither parcel id nor supervision number; warn on odd supervision
+    numbers (validated loosely: region code + year + letter + serial)."""
+    no_key = (frame["parcel_id"].isna() & frame["supervision_no"].isna()).to_numpy(dtype=bool)
+    sup = frame["supervision_no"].astype("string")
+    odd = (sup.notna() & ~sup.str.match(SUPERVISION_NO_PATTERN).fillna(False)).to_numpy(dtype=bool)
+    report.add_rows(
+        frame,
+        odd,
+        column="supervision_no",
+        values=sup,
+        problem="电子监管号格式异常 (expected 6-digit region + year + letter + serial)",
+        action="kept",
+    )
+    reason = "缺少宗地编号和电子监管号，无法识别宗地 (no parcel_id or supervision_no)"
+    return frame.loc[~no_key], _reject(frame, no_key, reason)
+
+
+def join_layer_and_ledger(
+    layer: gpd.GeoDataFrame,
+    ledger: pd.DataFrame,
+    report: LoadReport,
+    rejected_ledger: pd.DataFrame | None = None,
+) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """Attach geometry to ledger rows on ``parcel_id`` (else ``supervision_no``).
+
+    Ledger values win; the layer fills columns the ledger leaves empty (a park name, say).
+    Ledger rows without a parcel are analysed with their declared area and reported; parcels
+    without a ledger row are rejected with the reason.
+    """
+    key = None
+    for candidate in ("parcel_id", "supervision_no"):
+        if layer[candidate].notna().any() and ledger[candidate].notna().any():
+            key = candidate
+            break
+    if key is None:
+        raise InputError(
+            "The parcel layer and the ledger share no key: neither 宗地编号 (parcel_id) nor "
+            "电子监管号 (supervision_no) is filled in both. Add one of these columns to the "
+            "parcel layer's attribute table (or to the ledger) so parcels can be matched."
+        )
+    layer_attrs = layer.drop(columns=[SOURCE_FILE, SOURCE_ROW])
+    layer_keys = layer_attrs[key]
+    dup_layer = layer_keys.duplicated(keep="first") & layer_keys.notna()
+    if dup_layer.any():
+        report.note(f"{int(dup_layer.sum())} parcels share a {key} with another parcel; first used")
+    lookup = layer_attrs.loc[~dup_layer & layer_keys.notna()].set_index(key)
+    matched = ledger[key].isin(lookup.index).to_numpy(dtype=bool)
+    joined = pd.DataFrame(ledger).copy()
+    idx = ledger.loc[matched, key]
+    joined["geometry"] = None
+    joined.loc[matched, "geometry"] = lookup.loc[idx, "geometry"].to_numpy()
+    joined["geometry_area_ha"] = np.nan
+    joined.loc[matched, "geometry_area_ha"] = lookup.loc[idx, "geometry_area_ha"].to_numpy()
+    for name in INPUT_NAMES:
+        if name == key:
+            continue
+        fill = lookup[name].reindex(ledger[key].to_numpy())
+        fill.index = joined.index
+        joined[name] = (
+            joined[name].where(joined[name].notna(), fill)
+            if name != "gov_cause"
+            else (joined[name] | fill.fillna(False).astype(bool))
+        )
+    report.add_rows(
+        ledger,
+        ~matched,
+        column=key,
+        values=ledger[key],
+        problem="台账记录无对应宗地图形 (no parcel in the layer)",
+        action="analysed with the declared area",
+    )
+    unmatched = ~layer_keys.isin(ledger[key].dropna()).to_numpy(dtype=bool)
+    was_rejected = np.zeros(len(layer), dtype=bool)
+    if rejected_ledger is not None and key in rejected_ledger.columns:
+        was_rejected = layer_keys.isin(rejected_ledger[key].dropna()).to_numpy(dtype=bool)
+    reason = np.where(
+        was_rejected,
+        "宗地的台账记录未被采用，原因见 rejects 中同一编号的台账行 (its ledger rows were rejected)",
+        "宗地无对应台账记录 (no ledger row for this parcel)",
+    )
+    layer_rejects = _reject(layer, unmatched, pd.Series(reason, index=layer.index))
+    out = gpd.GeoDataFrame(joined, geometry="geometry", crs=layer.crs)
+    return out, layer_rejects
+
+
+def read_parks(
+    path: Path, report: LoadReport, *, name_field: str | None = None, target_crs=None
+) -> gpd.GeoDataFrame:
+    """Park boundaries: ``park`` (name), ``area_ha`` (in the layer's own projected CRS, or its
+    Gauss-Krüger zone when geographic) and geometry in ``target_crs`` when given."""
+    raw = read_layer(path)
+    _file_notes(report, path.name, raw.notes)
+    frame = raw.frame
+    if name_field is None:
+        name_field = next((f for f in PARK_NAME_FIELDS if f in frame.columns), None)
+    if name_field is None or name_field not in frame.columns:
+        fields = ", ".join(c for c in frame.columns if c != "geometry")
+        raise InputError(
+            f"Park layer {path.name}: no park-name field "
+            f"{'named ' + repr(name_field) if name_field else 'found'}. Its fields are: {fields}. "
+            "Name the field with --park-name-field FIELD."
+        )
+    projected, note = crs_mod.to_area_crs(frame, source=path.name)
+    if note:
+        report.note(note)
+    area_ha = shapely.area(projected.geometry.to_numpy()) / 10_000.0
+    parks = gpd.GeoDataFrame(
+        {"park": frame[name_field].astype("string").str.strip(), "area_ha": area_ha},
+        geometry=projected.geometry.to_numpy(),
+        crs=projected.crs,
+    )
+    extra = [c for c in frame.columns if c not in ("geometry", name_field, SOURCE_FILE, SOURCE_ROW)]
+    for c in extra:
+        parks[f"src_{c}"] = frame[c].to_numpy()
+    if target_crs is not None and parks.crs != target_crs:
+        parks = parks.to_crs(target_crs)
+    report.note(f"{path.name}: {len(parks)} park boundaries, names from field {name_field!r}")
+    return parks
+
+
+def assign_parks(parcels: gpd.GeoDataFrame, parks: gpd.GeoDataFrame, report: LoadReport) -> None:
+    """Fill an empty ``park`` with the name of the park the parcel lies in (its representative
+    point within the boundary), in place."""
+    has_geom = ~(shapely.is_missing(parcels.geometry.to_numpy()))
+    need = parcels["park"].isna().to_numpy(dtype=bool) & has_geom
+    if not need.any():
+        return
+    points = shapely.point_on_surface(parcels.geometry.to_numpy()[need])
+    park_geoms = parks.to_crs(parcels.crs).geometry.to_numpy()
+    tree = shapely.STRtree(park_geoms)
+    pt_idx, park_idx = tree.query(points, predicate="within")
+    first = pd.Series(park_idx).groupby(pt_idx).first()
+    names = np.full(int(need.sum()), None, dtype=object)
+    names[first.index.to_numpy()] = parks["park"].to_numpy()[first.to_numpy()]
+    rows = np.flatnonzero(need)
+    parcels.loc[parcels.index[rows], "park"] = pd.array(names, dtype="string")
+    outside = np.zeros(len(parcels), dtype=bool)
+    outside[rows[pd.isna(names)]] = True
+    report.add_rows(
+        parcels,
+        outside,
+        column="park",
+        values=None,
+        problem="不在任何园区边界内 (outside every park boundary)",
+        action="park left empty",
+    )
+    report.note(
+        f"parks: {int((~pd.isna(names)).sum())} of {int(need.sum())} parcels without a park "
+        "name were placed in a park by location"
+    )
+
+
+def load_inputs(
+    inputs: Sequence[str | Path],
+    *,
+    ledger: Sequence[str | Path] = (),
+    parks: str | Path | None = None,
+    park_name_field: str | None = None,
+    assume_crs: str | None = None,
+) -> Loaded:
+    """Read parcel layers and ledger tables (by extension), join, clean and account for every
+    row. Raises :class:`InputError` for a mistake that stops the run."""
+    report = LoadReport()
+    paths = [Path(p) for p in inputs]
+    layer_paths = [p for p in paths if is_layer_path(p)]
+    table_paths = [p for p in paths if is_table_path(p)] + [Path(p) for p in ledger]
+    unknown = [p for p in paths if not is_layer_path(p) and not is_table_path(p)]
+    if unknown:
+        raise InputError(
+            f"Cannot tell what {unknown[0]} is from its extension. Give parcel layers as "
+            ".gpkg, .shp, .zip, .geojson, .fgb or .parquet and ledgers as .csv or .xlsx."
+        )
+    if not layer_paths and not table_paths:
+        raise InputError("No input given: name a parcel layer and/or a ledger table.")
+
+    rejects: list[pd.DataFrame] = []
+    rows_read: dict[str, int] = {}
+    names = display_names([*layer_paths, *table_paths])
+    layer = None
+    empty_rows = 0
+    if layer_paths:
+        layer = read_parcel_layers(layer_paths, report, names, assume_crs=assume_crs)
+        rows_read["layer"] = len(layer)
+        layer, bad_geom = check_geometries(layer, report)
+        rejects.append(bad_geom)
+    table = None
+    if table_paths:
+        table, empty_rows = read_ledgers(table_paths, report, names)
+        rows_read["ledger"] = len(table)
+
+    def clean(frame: pd.DataFrame, with_geometry: bool) -> pd.DataFrame:
+        frame, bad = check_keys(frame, report)
+        rejects.append(bad)
+        has_land_use = frame["land_use"].notna().any()
+        frame, skipped = split_industrial(frame, report, land_use_present=bool(has_land_use))
+        rejects.append(skipped)
+        frame, dups = drop_duplicates(frame, report, with_geometry=with_geometry)
+        rejects.append(dups)
+        return frame
+
+    if layer is not None and table is not None:
+        n_before = len(rejects)
+        table = clean(table, with_geometry=False)
+        ledger_rejects = _concat([r for r in rejects[n_before:] if len(r)] or [table.iloc[0:0]])
+        layer, layer_dups = drop_duplicates(layer, report, with_geometry=True)
+        rejects.append(layer_dups)
+        parcels, unmatched = join_layer_and_ledger(layer, table, report, ledger_rejects)
+        rejects.append(unmatched)
+    elif layer is not None:
+        parcels = clean(layer, with_geometry=True)
+    else:
+        assert table is not None
+        parcels = gpd.GeoDataFrame(table.assign(geometry=None), geometry="geometry")
+        parcels["geometry_area_ha"] = np.nan
+        parcels = clean(parcels, with_geometry=False)
+
+    parcels = gpd.GeoDataFrame(parcels, geometry="geometry", crs=getattr(parcels, "crs", None))
+    park_layer = None
+    if parks is not None:
+        park_layer = read_parks(
+            Path(parks), report, name_field=park_name_field, target_crs=parcels.crs
+        )
+        if parcels.crs is not None:
+            assign_parks(parcels, park_layer, report)
+    kept = [r for r in rejects if len(r)]
+    if kept:
+        rejected = pd.DataFrame(_concat(kept))
+    else:
+        rejected = pd.DataFrame({SOURCE_FILE: [], SOURCE_ROW: [], "reason": []})
+    layer_files = {names[p] for p in layer_paths}
+    rejected["input_kind"] = np.where(rejected[SOURCE_FILE].isin(layer_files), "layer", "ledger")
+    accounting = {}
+    for kind, read in rows_read.items():
+        n_rejected = int((rejected["input_kind"] == kind).sum())
+        accounting[kind] = (read, read - n_rejected, n_rejected)
+    if "ledger" in accounting and len(parcels) != accounting["ledger"][1]:
+        raise AssertionError("ledger accounting does not add up")
+    return Loaded(
+        parcels=parcels.reset_index(drop=True),
+        rejects=rejected.reset_index(drop=True),
+        report=report,
+        parks=park_layer,
+        accounting=accounting,
+        empty_rows=empty_rows,
+    )

@@ -1,0 +1,186 @@
+"""Raw tables to canonical, typed columns: header mapping, unit conversion, value parsing.
+
+Every cell that cannot be understood becomes a missing value and a row of the load report;
+nothing here drops a row.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from landuse import parsing
+from landuse.report import LoadReport
+from landuse.schema import (
+    COLUMNS_BY_NAME,
+    INPUT_NAMES,
+    SOURCE_FILE,
+    SOURCE_ROW,
+    Kind,
+    Unit,
+    header_lookup,
+    normalise_header,
+)
+
+_UNITS_BY_FAMILY = {
+    Unit.AREA_HA: parsing.AREA_UNITS_TO_HA,
+    Unit.MONEY_WAN: parsing.MONEY_UNITS_TO_WAN,
+    Unit.NONE: {"": 1.0},
+}
+_UNIT_NAMES = {"m2": "平方米 (m²)", "mu": "亩", "ha": "公顷", "yuan": "元"}
+
+
+def map_headers(
+    columns: list[str], file: str, report: LoadReport
+) -> dict[str, tuple[str, str | None]]:
+    """Map raw header text to ``(canonical name, header unit)``; report ignored columns.
+
+    When two headers map to one canonical column, the first is used and the other reported.
+    """
+    lookup = header_lookup()
+    mapping: dict[str, tuple[str, str | None]] = {}
+    used: dict[str, str] = {}
+    for raw in columns:
+        if raw in (SOURCE_FILE, SOURCE_ROW, "geometry"):
+            continue
+        hit = lookup.get(normalise_header(raw))
+        if hit is None:
+            report.add(
+                file=file,
+                column=str(raw),
+                problem="未识别的列 (column not in the data model)",
+                action="ignored",
+            )
+            continue
+        name, unit = hit
+        if name in used:
+            report.add(
+                file=file,
+                column=str(raw),
+                problem=f"与列“{used[name]}”同为 {name}",
+                action=f"ignored; “{used[name]}” used",
+                severity="warning",
+            )
+            continue
+        used[name] = str(raw)
+        mapping[str(raw)] = (name, unit)
+    return mapping
+
+
+def canonical_frame(raw: pd.DataFrame, file: str, report: LoadReport) -> pd.DataFrame:
+    """Typed canonical columns from a raw table (with ``source_file`` / ``source_row``).
+
+    Numbers are converted to 万元 / ha (header units such as ``面积(平方米)`` and units written
+    into values such as ``12000万元``); dates parsed; placeholder dates become missing. Every
+    canonical column is present in the result (empty when the file lacks it).
+    """
+    mapping = map_headers(list(raw.columns), file, report)
+    out = pd.DataFrame(index=raw.index)
+    out[SOURCE_FILE] = raw[SOURCE_FILE].astype("string")
+    out[SOURCE_ROW] = raw[SOURCE_ROW].astype("int64")
+    by_name = {name: (header, unit) for header, (name, unit) in mapping.items()}
+    for name in INPUT_NAMES:
+        spec = COLUMNS_BY_NAME[name]
+        if name not in by_name:
+            out[name] = _empty(spec.kind)
+            continue
+        header, header_unit = by_name[name]
+        values = raw[header]
+        if spec.kind is Kind.TEXT:
+            out[name] = parsing.parse_text(values)
+        elif spec.kind is Kind.NUMBER:
+            parsed, bad = parsing.parse_number(values, _UNITS_BY_FAMILY[spec.unit])
+            if header_unit is not None:
+                factor = parsing.HEADER_UNIT_FACTORS[header_unit]
+                # a unit written into the value wins over the header's unit
+                text = values.astype("string")
+                has_own_unit = text.str.contains(r"[^\d.,\s+\-]", regex=True).fillna(False)
+                parsed = parsed.where(has_own_unit.to_numpy(dtype=bool), parsed * factor)
+                report.add(
+                    file=file,
+                    column=header,
+                    problem=f"单位为{_UNIT_NAMES[header_unit]}",
+                    action=f"converted to {name} (×{factor:g})",
+                )
+            report.add_rows(
+                raw,
+                bad,
+                column=header,
+                values=values,
+                problem="无法识别的数值 (not a number)",
+                action="treated as missing",
+            )
+            if not pd.api.types.is_numeric_dtype(values.dtype):
+                plain = pd.to_numeric(values, errors="coerce").notna().to_numpy()
+                with_unit = ~bad & ~plain & parsed.notna().to_numpy()
+                report.add_rows(
+                    raw,
+                    with_unit,
+                    column=header,
+                    values=values,
+                    problem="数值带单位 (unit written into the value)",
+                    action=f"parsed and converted to {name}",
+                    severity="info",
+                )
+            out[name] = parsed
+        elif spec.kind is Kind.DATE:
+            parsed, bad, placeholder = parsing.parse_date(values)
+            report.add_rows(
+                raw,
+                bad,
+                column=header,
+                values=values,
+                problem="无法识别的日期 (not a date; use 2024-06-30 or 2024年06月30日)",
+                action="treated as missing",
+            )
+            report.add_rows(
+                raw,
+                placeholder,
+                column=header,
+                values=values,
+                problem="占位日期 (placeholder date)",
+                action="treated as missing",
+                severity="info",
+            )
+            out[name] = parsed
+        elif spec.kind is Kind.BOOL:
+            out[name] = parsing.parse_gov_cause(values)
+        elif spec.kind is Kind.START_STATUS:
+            parsed, bad = parsing.parse_start_status(values)
+            report.add_rows(
+                raw,
+                bad,
+                column=header,
+                values=values,
+                problem="无法识别的开工状态 (use 已开工 / 未开工 / 未知)",
+                action="treated as unknown",
+            )
+            out[name] = parsed
+    return fix_column_types(out)
+
+
+def _empty(kind: Kind) -> object:
+    if kind is Kind.NUMBER:
+        return np.nan
+    if kind is Kind.DATE:
+        return pd.NaT
+    if kind is Kind.BOOL:
+        return False
+    if kind is Kind.START_STATUS:
+        return "unknown"
+    return pd.NA
+
+
+def fix_column_types(frame: pd.DataFrame) -> pd.DataFrame:
+    """Give freshly added empty columns their proper dtypes."""
+    for name in INPUT_NAMES:
+        kind = COLUMNS_BY_NAME[name].kind
+        if kind is Kind.DATE:
+            frame[name] = frame[name].astype("datetime64[ns]")
+        elif kind is Kind.NUMBER:
+            frame[name] = frame[name].astype("float64")
+        elif kind is Kind.BOOL:
+            frame[name] = frame[name].astype(bool)
+        else:
+            frame[name] = frame[name].astype("string")
+    return frame

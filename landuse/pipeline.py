@@ -1,0 +1,104 @@
+"""The main job: load, analyse as of a date, summarise and write the results."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from landuse.analysis import analyse
+from landuse.load import Loaded, load_inputs
+from landuse.outputs import (
+    check_out_path,
+    drop_empty_geometry,
+    write_csv,
+    write_gpkg,
+    write_parquet,
+)
+from landuse.rules_file import RuleSet
+from landuse.schema import SOURCE_FILE, SOURCE_ROW
+from landuse.workbook import summary_table, write_workbook
+
+
+@dataclass
+class Results:
+    """Analysed parcels (geometry where known), rejects, summary and the load outcome."""
+
+    parcels: gpd.GeoDataFrame
+    rejects: pd.DataFrame
+    summary: pd.DataFrame
+    loaded: Loaded
+    as_of: pd.Timestamp
+
+    @property
+    def crs(self):
+        return self.parcels.crs
+
+
+def run_analysis(
+    inputs: Sequence[str | Path],
+    *,
+    rules: RuleSet,
+    as_of: dt.date | str | None = None,
+    ledger: Sequence[str | Path] = (),
+    parks: str | Path | None = None,
+    park_name_field: str | None = None,
+    assume_crs: str | None = None,
+    progress: Callable[[str], None] = lambda _msg: None,
+) -> Results:
+    """Load every input and apply every rule as of ``as_of`` (default: today)."""
+    as_of_ts = pd.Timestamp(as_of if as_of is not None else dt.date.today()).normalize()
+    progress("reading inputs")
+    loaded = load_inputs(
+        inputs,
+        ledger=ledger,
+        parks=parks,
+        park_name_field=park_name_field,
+        assume_crs=assume_crs,
+    )
+    progress(f"analysing {len(loaded.parcels):,} parcels as of {as_of_ts.date()}")
+    parcels = loaded.parcels
+    result = analyse(parcels, as_of_ts, rules)
+    result[SOURCE_FILE] = parcels[SOURCE_FILE].to_numpy()
+    result[SOURCE_ROW] = parcels[SOURCE_ROW].to_numpy()
+    analysed = gpd.GeoDataFrame(result, geometry=parcels.geometry.to_numpy(), crs=parcels.crs)
+    summary = summary_table(analysed)
+    return Results(
+        parcels=analysed,
+        rejects=drop_empty_geometry(loaded.rejects),
+        summary=summary,
+        loaded=loaded,
+        as_of=as_of_ts,
+    )
+
+
+def write_results(results: Results, out: str | Path) -> list[Path]:
+    """Write in the format named by ``out``'s extension; returns every file written."""
+    path = check_out_path(out)
+    suffix = path.suffix.lower()
+    if suffix == ".gpkg":
+        write_gpkg(
+            path,
+            results.parcels,
+            results.rejects,
+            results.summary,
+            results.loaded.parks,
+            results.crs,
+        )
+        return [path]
+    if suffix == ".parquet":
+        return [path, write_parquet(path, results.parcels, results.rejects, results.crs)]
+    if suffix == ".csv":
+        return [path, write_csv(path, results.parcels, results.rejects)]
+    write_workbook(
+        path,
+        results.parcels,
+        results.rejects,
+        as_of=results.as_of.date(),
+        report=results.loaded.report.table(),
+    )
+    return [path]

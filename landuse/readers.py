@@ -1,0 +1,965 @@
+"""Read raw tables (CSV, XLSX) and layers (GeoPackage, Shapefile, GeoJSON, ...) as they are.
+
+No domain rules live here: cells keep their original text or the value openpyxl gives, headers
+keep their original spelling. What this module does is the file-level work that users should
+not have to think about: text encodings (UTF-8, GBK/GB18030, Big5/cp950), delimiters, title
+rows above the header, several sheets or layers, zipped shapefiles, and the row number a user
+sees in Excel or a text editor (``source_row``).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import glob
+import io
+import re
+import warnings
+import zipfile
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+
+from landuse.errors import InputError
+from landuse.schema import SOURCE_FILE, SOURCE_ROW, header_lookup, normalise_header
+
+__all__ = [
+    "LAYER_SUFFIXES",
+    "TABLE_SUFFIXES",
+    "EncodingGuess",
+    "InputError",
+    "RawLayer",
+    "RawTable",
+    "detect_text_encoding",
+    "is_layer_path",
+    "is_table_path",
+    "read_layer",
+    "read_table",
+]
+
+CSV_SUFFIXES = frozenset({".csv", ".txt", ".tsv"})
+XLSX_SUFFIXES = frozenset({".xlsx", ".xlsm"})
+TABLE_SUFFIXES = CSV_SUFFIXES | XLSX_SUFFIXES
+LAYER_SUFFIXES = frozenset(
+    {".gpkg", ".shp", ".zip", ".geojson", ".json", ".fgb", ".parquet", ".geoparquet"}
+)
+# Spreadsheet formats we cannot read, with the fix.
+_OLD_SPREADSHEETS = frozenset({".xls", ".xlsb", ".et", ".ods", ".numbers"})
+
+HEADER_SCAN_ROWS = 30
+HEADER_MIN_MATCHES = 2
+DELIMITERS = (",", "\t", "|", ";")
+
+# Samples used for encoding detection; large enough for a stable vote, small enough to be fast.
+_SAMPLE_BYTES = 256 * 1024
+_DBF_SAMPLE_RECORDS = 20_000
+
+
+# --------------------------------------------------------------------------------------------
+# Results
+
+
+@dataclass
+class RawTable:
+    """A table as read from a CSV or XLSX file.
+
+    ``frame`` has the file's columns under their original header text (stripped), every cell as
+    read (strings for CSV; numbers, strings and datetimes as openpyxl gives them for XLSX),
+    empty cells as NA, fully empty rows dropped, and two bookkeeping columns: ``source_file``
+    (the file name) and ``source_row`` (the 1-based row number a user sees in Excel or the line
+    number in a text editor). ``header_row`` is the 1-based row number of the header.
+    """
+
+    frame: pd.DataFrame
+    path: Path
+    encoding: str | None
+    sheet: str | None
+    header_row: int
+    notes: list[str] = field(default_factory=list)
+    empty_rows: int = 0  # rows below the header with no value in any cell (not data)
+
+
+@dataclass
+class RawLayer:
+    """A layer as read from a vector file, with ``source_file`` and ``source_row`` (1-based
+    feature number) columns added. ``encoding`` is the text encoding used for the attributes
+    (for shapefiles: from the .cpg file, given, or detected)."""
+
+    frame: gpd.GeoDataFrame
+    path: Path
+    layer: str | None
+    encoding: str | None
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class EncodingGuess:
+    """The text encoding chosen for some bytes, and why (``reason`` is for the notes)."""
+
+    encoding: str
+    reason: str
+    confident: bool = True
+
+
+# --------------------------------------------------------------------------------------------
+# Path classification
+
+
+def is_table_path(path: str | Path) -> bool:
+    """Whether ``path`` names a table file this module reads (by extension)."""
+    return Path(path).suffix.lower() in TABLE_SUFFIXES
+
+
+def is_layer_path(path: str | Path) -> bool:
+    """Whether ``path`` names a vector layer file (by extension; a ``.json`` must be GeoJSON)."""
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if suffix == ".json":
+        return _looks_like_geojson(p)
+    return suffix in LAYER_SUFFIXES
+
+
+_GEOJSON_TYPE = re.compile(rb'"type"\s*:\s*"(?:FeatureCollection|Feature)"')
+
+
+def _looks_like_geojson(path: Path) -> bool:
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(64 * 1024)
+    except OSError:
+        return False
+    return _GEOJSON_TYPE.search(head) is not None
+
+
+def _check_file(path: Path, kind: str) -> None:
+    if not path.exists():
+        raise InputError(
+            f"{path}: file not found. Check the path and the file name (including the "
+            f"extension), or copy the {kind} into the working folder and pass its name."
+        )
+    if path.is_dir():
+        raise InputError(
+            f"{path} is a folder, not a file. Pass the {kind} file inside it (for a shapefile, "
+            f"the .shp file; or zip the folder and pass the .zip)."
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# Text encodings
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+# Punctuation that is ordinary in Chinese text of either script.
+_COMMON_PUNCT = frozenset("，。、；：？！（）《》〈〉“”‘’【】「」『』…—·％　")
+_NON_ASCII_LINE = re.compile(rb"[^\n]*[\x80-\xff][^\n]*")
+
+
+@lru_cache(maxsize=65536)
+def _common_in_gb(ch: str) -> bool:
+    """Character is in GB2312 level 1 (the 3,755 most common simplified characters)."""
+    if ch in _COMMON_PUNCT or "\uff01" <= ch <= "\uff5e":
+        return True
+    try:
+        b = ch.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return len(b) == 2 and 0xB0 <= b[0] <= 0xD7
+
+
+@lru_cache(maxsize=65536)
+def _common_in_big5(ch: str) -> bool:
+    """Character is one of Big5's 5,401 frequently used characters (A440-C67E)."""
+    if ch in _COMMON_PUNCT or "\uff01" <= ch <= "\uff5e":
+        return True
+    try:
+        b = ch.encode("big5")
+    except UnicodeEncodeError:
+        return False
+    return len(b) == 2 and 0xA440 <= (b[0] << 8 | b[1]) <= 0xC67E
+
+
+def _score(sample: bytes, encoding: str, common: object) -> float:
+    """Share of the decoded non-ASCII characters that are common ones, minus decode errors.
+
+    Big5 bytes nearly always decode "successfully" as GBK, but into rare characters, kana and
+    symbols; GBK bytes decoded as Big5 hit undefined codes and the rarer Big5 block. So the
+    share of common characters separates the two even on a few words.
+    """
+    counts = Counter(ch for ch in sample.decode(encoding, errors="replace") if ch >= "\x80")
+    total = sum(counts.values())
+    if not total:
+        return 0.0
+    errors = counts.pop("\ufffd", 0)
+    good = sum(n for ch, n in counts.items() if common(ch))  # type: ignore[operator]
+    return (good - 2 * errors) / total
+
+
+def _non_ascii_sample(data: bytes) -> bytes:
+    """The first lines holding non-ASCII bytes, up to about 256 KB."""
+    parts: list[bytes] = []
+    size = 0
+    for m in _NON_ASCII_LINE.finditer(data):
+        parts.append(m.group())
+        size += len(m.group())
+        if size >= _SAMPLE_BYTES:
+            break
+    return b"\n".join(parts)
+
+
+def detect_text_encoding(data: bytes) -> EncodingGuess:
+    """Choose the encoding of some text bytes.
+
+    A byte-order mark wins; then strict UTF-8 (ASCII included); then the better of GB18030 (a
+    superset of GBK/GB2312) and cp950 (Big5 with Microsoft's additions), judged by the share of
+    common Chinese characters each decoding yields. If neither looks like Chinese text,
+    charset-normalizer makes the guess and the result is marked as not confident.
+    """
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            return EncodingGuess(name, "byte-order mark")
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        reason = "ASCII only" if data.isascii() else "valid UTF-8"
+        return EncodingGuess("utf-8", reason)
+
+    sample = _non_ascii_sample(data)
+    # A few bad bytes in an otherwise UTF-8 file (a truncated cell) are not another encoding.
+    text = sample.decode("utf-8", errors="replace")
+    non_ascii = sum(1 for ch in text if ch >= "\x80")
+    if non_ascii >= 50 and text.count("\ufffd") <= 0.01 * non_ascii:
+        return EncodingGuess("utf-8", "UTF-8 with a few undecodable bytes")
+
+    gb = _score(sample, "gb18030", _common_in_gb)
+    big5 = _score(sample, "cp950", _common_in_big5)
+    best, score = ("gb18030", gb) if gb >= big5 else ("cp950", big5)
+    if score >= 0.5:
+        label = "GBK/GB18030" if best == "gb18030" else "Big5/cp950"
+        return EncodingGuess(
+            best, f"{label}: {score:.0%} common characters (GB18030 {gb:.0%}, cp950 {big5:.0%})"
+        )
+
+    from charset_normalizer import from_bytes
+
+    match = from_bytes(sample).best()
+    if match is not None:
+        name = codecs.lookup(match.encoding).name
+        return EncodingGuess(name, "guessed by charset-normalizer", confident=False)
+    return EncodingGuess(best, "best guess, text may be garbled", confident=False)
+
+
+def _decode(data: bytes, path: Path, encoding: str | None, notes: list[str]) -> tuple[str, str]:
+    """Decode a text file, detecting the encoding unless given; return (text, encoding)."""
+    if encoding is not None:
+        try:
+            name = codecs.lookup(encoding).name
+        except LookupError:
+            raise InputError(
+                f"{path.name}: unknown encoding {encoding!r}. Use a name such as utf-8, gb18030 "
+                f"(GBK), or cp950 (Big5)."
+            ) from None
+        try:
+            return data.decode(name), name
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            raise InputError(
+                f"{path.name} cannot be decoded as {encoding} (bad bytes on line {line}). Leave "
+                f"the encoding out to detect it, or try utf-8, gb18030 (GBK) or cp950 (Big5); "
+                f"or open the file in Excel/WPS and save it as CSV UTF-8."
+            ) from None
+
+    guess = detect_text_encoding(data)
+    try:
+        text = data.decode(guess.encoding)
+        bad = 0
+    except UnicodeDecodeError:
+        text = data.decode(guess.encoding, errors="replace")
+        bad = text.count("\ufffd")
+    notes.append(f"{path.name}: read as {guess.encoding} ({guess.reason}).")
+    if not guess.confident:
+        notes.append(
+            f"{path.name}: the encoding is uncertain; if the text looks garbled, pass the "
+            f"encoding (utf-8, gb18030 or cp950) or save the file as CSV UTF-8."
+        )
+    if bad:
+        line = text[: text.index("\ufffd")].count("\n") + 1
+        notes.append(
+            f"{path.name}: {bad} undecodable byte sequence(s) replaced with \ufffd (first on "
+            f"line {line})."
+        )
+    return text, guess.encoding
+
+
+# --------------------------------------------------------------------------------------------
+# Tables
+
+
+def read_table(
+    path: str | Path, *, encoding: str | None = None, sheet: str | None = None
+) -> RawTable:
+    """Read a CSV/TXT (delimiter sniffed among , tab | ;) or XLSX/XLSM file.
+
+    The header row is the first of the first 30 rows with at least two known headers (see
+    :func:`landuse.schema.header_lookup`); title and note rows above it are skipped. For a
+    workbook, the first sheet with such a header is read unless ``sheet`` is given.
+    Raises :class:`InputError` for a missing, unreadable or unsupported file.
+    """
+    path = Path(path)
+    _check_file(path, "table")
+    suffix = path.suffix.lower()
+    notes: list[str] = []
+    if suffix in CSV_SUFFIXES:
+        grid, rows, used = _read_csv_grid(path, encoding, notes)
+        sheet_name = None
+    elif suffix in XLSX_SUFFIXES:
+        grid, rows, sheet_name = _read_xlsx_grid(path, sheet, notes)
+        used = None
+    elif suffix in _OLD_SPREADSHEETS:
+        raise InputError(
+            f"{path.name}: the {suffix} format is not supported. Open it in Excel or WPS and "
+            f"save it as .xlsx (Excel workbook) or as CSV UTF-8, then pass that file."
+        )
+    else:
+        raise InputError(
+            f"{path.name}: unsupported table type {suffix or '(no extension)'!r}. Pass a .csv, "
+            f".txt or .xlsx file (in Excel or WPS: File > Save As > Excel workbook or CSV UTF-8)."
+        )
+    frame, header_row, empty_rows = _frame_from_grid(grid, rows, path, notes)
+    return RawTable(frame, path, used, sheet_name, header_row, notes, empty_rows)
+
+
+def _sniff_delimiter(lines: list[str]) -> str:
+    """The candidate that splits the most sample lines into the same number of fields."""
+    best, best_key = ",", (0, 0)
+    for d in DELIMITERS:
+        counts = [line.count(d) for line in lines]
+        positive = [c for c in counts if c > 0]
+        if not positive:
+            continue
+        mode, freq = Counter(positive).most_common(1)[0]
+        if (freq, mode) > best_key:
+            best, best_key = d, (freq, mode)
+    return best
+
+
+_EXPECTED_FIELDS = re.compile(r"Expected \d+ fields in line \d+, saw (\d+)")
+
+
+def _read_csv_grid(
+    path: Path, encoding: str | None, notes: list[str]
+) -> tuple[pd.DataFrame, np.ndarray, str]:
+    """All lines of a delimited text file as strings, with their 1-based line numbers."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(
+            f"{path.name} could not be read ({exc}). Check the file's permissions."
+        ) from exc
+    text, used = _decode(data, path, encoding, notes)
+    text = text.removeprefix("\ufeff")
+    if not text.strip():
+        raise InputError(f"{path.name} is empty. Pass the file that holds the table.")
+
+    head = [ln for ln in text[:1_000_000].split("\n")[: HEADER_SCAN_ROWS * 2] if ln.strip()]
+    sep = _sniff_delimiter(head[:HEADER_SCAN_ROWS])
+    if sep != ",":
+        notes.append(f"{path.name}: fields separated by {sep!r}.")
+    raw = text.encode("utf-8")
+    ncols, n_lines = _count_fields(raw, sep)
+
+    quoting = csv.QUOTE_MINIMAL
+    for _ in range(10):
+        try:
+            grid = pd.read_csv(
+                io.BytesIO(raw),
+                encoding="utf-8",
+                sep=sep,
+                header=None,
+                names=range(ncols),
+                dtype=str,
+                keep_default_na=False,
+                skip_blank_lines=False,
+                quoting=quoting,
+                engine="c",
+            )
+        except pd.errors.ParserError as exc:
+            m = _EXPECTED_FIELDS.search(str(exc))
+            if m is None or int(m.group(1)) <= ncols:
+                raise InputError(
+                    f"{path.name} could not be parsed as a {sep!r}-separated table ({exc}). "
+                    f"Open it in Excel or WPS and save it as CSV UTF-8."
+                ) from None
+            ncols = int(m.group(1))
+            continue
+        if len(grid) == n_lines:
+            extra = np.zeros(len(grid), dtype=np.int64)
+        else:
+            extra = _embedded_newlines(grid)
+        # pandas reads each physical line as a row except where a quoted cell spans lines.
+        lines = 1 + np.arange(len(grid)) + np.concatenate(([0], np.cumsum(extra)[:-1]))
+        runaway = np.flatnonzero(extra >= 20)
+        if quoting == csv.QUOTE_MINIMAL and len(runaway):
+            # A stray quote swallowed many lines into one cell: read quotes as text instead.
+            notes.append(
+                f"{path.name}: an unbalanced quote on line {lines[runaway[0]]}; quotes were "
+                f"read as ordinary characters."
+            )
+            quoting = csv.QUOTE_NONE
+            continue
+        return grid, lines.astype(np.int64), used
+    raise InputError(
+        f"{path.name} has rows of very different lengths and could not be parsed as a "
+        f"{sep!r}-separated table. Open it in Excel or WPS and save it as CSV UTF-8."
+    )
+
+
+def _count_fields(raw: bytes, sep: str) -> tuple[int, int]:
+    """(an upper bound of the fields per line, the number of lines) of UTF-8 text.
+
+    Quoted delimiters only add columns that stay empty and are dropped later.
+    """
+    arr = np.frombuffer(raw, dtype=np.uint8)
+    newlines = np.flatnonzero(arr == 0x0A)
+    seps = np.flatnonzero(arr == ord(sep))
+    ends = np.searchsorted(seps, np.append(newlines, len(arr)))
+    per_line = np.diff(ends, prepend=0)
+    n_lines = len(newlines) + (0 if raw.endswith(b"\n") else 1)
+    return int(per_line.max()) + 1, n_lines
+
+
+def _embedded_newlines(grid: pd.DataFrame) -> np.ndarray:
+    """Number of line breaks inside the cells of each row."""
+    total = np.zeros(len(grid), dtype=np.int64)
+    for col in grid.columns:
+        total += grid[col].str.count("\n").fillna(0).to_numpy(dtype=np.int64)
+    return total
+
+
+def _read_xlsx_grid(
+    path: Path, sheet: str | None, notes: list[str]
+) -> tuple[pd.DataFrame, np.ndarray, str]:
+    """All rows of the chosen sheet as openpyxl values, with their Excel row numbers."""
+    import openpyxl
+
+    def corrupt(exc: Exception) -> InputError:
+        return InputError(
+            f"{path.name} could not be read as an Excel workbook ({type(exc).__name__}: {exc}). "
+            f"It may be damaged, password-protected, or another format renamed to .xlsx: open "
+            f"it in Excel or WPS and save it again as .xlsx (without a password), or as CSV."
+        )
+
+    try:
+        with warnings.catch_warnings():
+            # openpyxl warns about features it drops (data validation, default styles).
+            warnings.simplefilter("ignore")
+            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:
+        raise corrupt(exc) from exc
+    try:
+        names = list(wb.sheetnames)
+        if sheet is not None:
+            if sheet not in names:
+                raise InputError(
+                    f"{path.name} has no sheet named {sheet!r}. Its sheets are: "
+                    f"{', '.join(names)}. Pass one of these names."
+                )
+            chosen = sheet
+        else:
+            chosen = None
+            for name in names:
+                ws = wb[name]
+                ws.reset_dimensions()
+                head = list(ws.iter_rows(max_row=HEADER_SCAN_ROWS, values_only=True))
+                if _find_header_row(_pad(head)) is not None:
+                    chosen = name
+                    break
+            if chosen is None:
+                chosen = names[0]
+                if len(names) > 1:
+                    notes.append(
+                        f"{path.name}: no sheet has known headers in its first "
+                        f"{HEADER_SCAN_ROWS} rows; read the first sheet {chosen!r}."
+                    )
+            if len(names) > 1:
+                notes.append(
+                    f"{path.name}: read sheet {chosen!r} of {len(names)} ({', '.join(names)}); "
+                    f"pass a sheet name to read another."
+                )
+        ws = wb[chosen]
+        # Some writers store a wrong sheet size, which would cut columns off in read-only mode.
+        ws.reset_dimensions()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            rows = list(ws.iter_rows(values_only=True))
+    except InputError:
+        raise
+    except Exception as exc:
+        raise corrupt(exc) from exc
+    finally:
+        wb.close()
+    grid = _pad(rows)
+    if len(grid) == 0:
+        raise InputError(
+            f"{path.name}: sheet {chosen!r} is empty. Pass the sheet that holds the table."
+        )
+    return grid, np.arange(1, len(grid) + 1, dtype=np.int64), chosen
+
+
+def _pad(rows: list[tuple]) -> pd.DataFrame:
+    """Rows of varying length as an object DataFrame with integer column labels."""
+    width = max(map(len, rows), default=0)
+    if any(len(r) != width for r in rows):
+        rows = [(*r, *(None,) * (width - len(r))) for r in rows]
+    return pd.DataFrame(rows, columns=range(width), dtype=object)
+
+
+def _present(value: object) -> bool:
+    """A cell that holds something (not None/NaN, not blank text)."""
+    if value is None or value is pd.NA:
+        return False
+    if isinstance(value, float) and np.isnan(value):
+        return False
+    return not (isinstance(value, str) and not value.strip())
+
+
+def _present_mask(col: pd.Series) -> np.ndarray:
+    """Vectorised :func:`_present` for one column."""
+    mask = col.notna().to_numpy(dtype=bool)
+    try:
+        blank = col.str.strip().eq("").to_numpy(dtype=bool, na_value=False)
+    except AttributeError:  # no strings in the column
+        return mask
+    return mask & ~blank
+
+
+def _find_header_row(grid: pd.DataFrame) -> int | None:
+    """Index of the first of the first 30 rows with at least two known headers."""
+    known = header_lookup()
+    for i, row in enumerate(grid.head(HEADER_SCAN_ROWS).itertuples(index=False)):
+        hits = sum(1 for v in row if _present(v) and normalise_header(v) in known)
+        if hits >= HEADER_MIN_MATCHES:
+            return i
+    return None
+
+
+def _frame_from_grid(
+    grid: pd.DataFrame, rows: np.ndarray, path: Path, notes: list[str]
+) -> tuple[pd.DataFrame, int, int]:
+    """Cut the title and header rows off a raw grid, name the columns, drop empty rows.
+
+    Returns the frame, the header's row number and the count of empty rows dropped below it.
+    """
+    present = pd.DataFrame({c: _present_mask(grid[c]) for c in grid.columns}, index=grid.index)
+    filled = present.to_numpy().any(axis=1)
+    if not filled.any():
+        raise InputError(f"{path.name} holds no data. Pass the file (or sheet) with the table.")
+
+    h = _find_header_row(grid)
+    if h is None:
+        h = int(np.argmax(filled))
+        notes.append(
+            f"{path.name}: no known column headers in the first {HEADER_SCAN_ROWS} rows; row "
+            f"{rows[h]} was taken as the header. Check that the table has a header row with "
+            f"names such as 电子监管号, 项目名称, 面积(公顷)."
+        )
+    header = [str(v).strip() if _present(v) else "" for v in grid.iloc[h].tolist()]
+
+    keep = filled.copy()
+    keep[: h + 1] = False
+    body = grid[keep].mask(~present[keep])
+    # Unnamed columns without any data are layout (borders, widths), not data.
+    has_data = present[keep].any(axis=0).to_numpy()
+    cols = [c for c in grid.columns if header[c] or has_data[c]]
+    unnamed = [c for c in cols if not header[c]]
+    if unnamed:
+        notes.append(
+            f"{path.name}: {len(unnamed)} column(s) with data but no header were named "
+            f"{', '.join(f'Unnamed: {c + 1}' for c in unnamed)}."
+        )
+    frame = body[cols].reset_index(drop=True)
+    frame.columns = _unique_names([header[c] or f"Unnamed: {c + 1}" for c in cols], path, notes)
+
+    for name in (SOURCE_FILE, SOURCE_ROW):
+        if name in frame.columns:
+            notes.append(f"{path.name}: its own {name!r} column was replaced by ours.")
+    frame[SOURCE_FILE] = path.name
+    frame[SOURCE_ROW] = rows[keep]
+    if frame.empty:
+        notes.append(f"{path.name}: no data rows below the header (row {rows[h]}).")
+    empty_rows = int((~filled[h + 1 :]).sum())
+    if empty_rows:
+        notes.append(f"{path.name}: {empty_rows} empty row(s) below the header skipped.")
+    return frame, int(rows[h]), empty_rows
+
+
+def _unique_names(names: list[str], path: Path, notes: list[str]) -> list[str]:
+    """Repeated headers get ``.1``, ``.2`` suffixes (as pandas does)."""
+    used: set[str] = set()
+    out = []
+    for name in names:
+        new, k = name, 0
+        while new in used:
+            k += 1
+            new = f"{name}.{k}"
+        used.add(new)
+        out.append(new)
+    repeated = sorted(n for n, k in Counter(names).items() if k > 1)
+    if repeated:
+        notes.append(
+            f"{path.name}: repeated column header(s) {', '.join(repeated)}; later copies were "
+            f"renamed with .1, .2, ..."
+        )
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Layers
+
+_GDAL_SUFFIXES = frozenset({".gpkg", ".shp", ".geojson", ".json", ".fgb"})
+_PARQUET_SUFFIXES = frozenset({".parquet", ".geoparquet"})
+
+
+@dataclass
+class _Source:
+    """What pyogrio opens, and for a shapefile the sidecar files that decide its encoding."""
+
+    gdal_path: str
+    kind: str  # the dataset's suffix: ".shp", ".gpkg", ...
+    label: str  # for messages: "parcels.shp" or "parcels.zip/a/parcels.shp"
+    dbf: np.ndarray | None = None  # the DBF's bytes (uint8)
+    cpg: str | None = None  # the .cpg text, None when there is no .cpg file
+    zip_member: tuple[Path, str] | None = None  # (archive, member) for a dataset in a zip
+
+
+def read_layer(
+    path: str | Path, *, layer: str | None = None, encoding: str | None = None
+) -> RawLayer:
+    """Read a vector layer: GeoPackage, Shapefile (also zipped), GeoJSON, FlatGeobuf, GeoParquet.
+
+    A GeoPackage's first layer with geometry is read unless ``layer`` is given; in a zip, the
+    first dataset (or the shapefile named ``layer``). A shapefile's text encoding comes from
+    ``encoding`` if given, else its .cpg file, else is detected from the DBF's bytes (GBK, Big5
+    and UTF-8 are told apart). Raises :class:`InputError` for a missing, unreadable or
+    unsupported file.
+    """
+    path = Path(path)
+    _check_file(path, "layer")
+    suffix = path.suffix.lower()
+    notes: list[str] = []
+    if suffix in _PARQUET_SUFFIXES:
+        gdf, chosen, used = _read_geoparquet(path), None, "utf-8"
+    elif suffix == ".zip":
+        src = _zip_source(path, layer, notes)
+        gdf, chosen, used = _read_gdal(src, layer if src.kind != ".shp" else None, encoding, notes)
+    elif suffix in _GDAL_SUFFIXES:
+        if suffix == ".json" and not _looks_like_geojson(path):
+            raise InputError(
+                f'{path.name} is JSON but not GeoJSON (no "type": "FeatureCollection"). '
+                f"Export the layer as GeoJSON, GeoPackage or Shapefile."
+            )
+        src = _file_source(path)
+        if src.kind == ".shp" and layer is not None and layer != path.stem:
+            notes.append(f"{path.name}: a shapefile holds one layer; layer {layer!r} ignored.")
+        gdf, chosen, used = _read_gdal(src, layer if src.kind != ".shp" else None, encoding, notes)
+    else:
+        raise InputError(
+            f"{path.name}: unsupported layer type {suffix or '(no extension)'!r}. Pass a .gpkg, "
+            f".shp (or a .zip holding one), .geojson, .fgb or .parquet file; in QGIS use "
+            f"Export > Save Features As > GeoPackage."
+        )
+
+    missing = int((gdf.geometry.isna() | gdf.geometry.is_empty).sum())
+    if missing:
+        notes.append(f"{path.name}: {missing} of {len(gdf)} features have no geometry.")
+    for name in (SOURCE_FILE, SOURCE_ROW):
+        if name in gdf.columns:
+            notes.append(f"{path.name}: its own {name!r} column was replaced by ours.")
+    gdf[SOURCE_FILE] = path.name
+    gdf[SOURCE_ROW] = np.arange(1, len(gdf) + 1, dtype=np.int64)
+    return RawLayer(gdf, path, chosen, used, notes)
+
+
+def _read_geoparquet(path: Path) -> gpd.GeoDataFrame:
+    try:
+        return gpd.read_parquet(path)
+    except ValueError as exc:
+        if "geo" not in str(exc).lower():
+            raise InputError(f"{path.name} could not be read as GeoParquet ({exc}).") from exc
+        raise InputError(
+            f"{path.name} is a Parquet file without geometry metadata (not GeoParquet). Write it "
+            f"with GeoDataFrame.to_parquet(), or export the layer from QGIS as GeoPackage."
+        ) from exc
+    except Exception as exc:
+        raise InputError(
+            f"{path.name} could not be read as GeoParquet ({type(exc).__name__}: {exc}). The "
+            f"file may be damaged; export it again, or as GeoPackage."
+        ) from exc
+
+
+def _sidecar(shp: Path, ext: str) -> Path | None:
+    """The ``.dbf``/``.cpg`` beside a shapefile, in any letter case."""
+    exact = shp.with_suffix(ext)
+    if exact.exists():
+        return exact
+    for p in shp.parent.glob(f"{glob.escape(shp.stem)}.*"):
+        if p.suffix.lower() == ext:
+            return p
+    return None
+
+
+def _read_cpg(raw: bytes) -> str:
+    return raw.decode("ascii", errors="replace").strip()
+
+
+def _file_source(path: Path) -> _Source:
+    suffix = path.suffix.lower()
+    src = _Source(str(path), suffix, path.name)
+    if suffix == ".shp":
+        dbf, cpg = _sidecar(path, ".dbf"), _sidecar(path, ".cpg")
+        if dbf is None:
+            raise InputError(
+                f"{path.name}: the .dbf file beside it is missing; a shapefile needs .shp, .shx, "
+                f".dbf (and .prj) with the same name. Copy all of them, or zip them together."
+            )
+        src.dbf = np.memmap(dbf, dtype=np.uint8, mode="r") if dbf.stat().st_size else None
+        src.cpg = _read_cpg(cpg.read_bytes()) if cpg is not None else None
+    return src
+
+
+def _zip_source(path: Path, layer: str | None, notes: list[str]) -> _Source:
+    """Choose the dataset inside a zip: the shapefile named ``layer``, else the first one."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            members = [
+                n for n in zf.namelist() if not n.endswith("/") and not n.startswith("__MACOSX/")
+            ]
+            datasets = [n for n in members if _suffix(n) in _GDAL_SUFFIXES]
+            if not datasets:
+                raise InputError(
+                    f"{path.name} holds no .shp, .gpkg, .geojson or .fgb file. Zip the "
+                    f"shapefile's .shp, .shx, .dbf and .prj together (or pass them unzipped)."
+                )
+            chosen = datasets[0]
+            if layer is not None:
+                named = [n for n in datasets if _suffix(n) == ".shp" and _stem(n) == layer]
+                if named:
+                    chosen = named[0]
+                elif not any(_suffix(n) == ".gpkg" for n in datasets):
+                    raise InputError(
+                        f"{path.name} has no layer {layer!r}. It holds: "
+                        f"{', '.join(datasets)}. Pass one of these names (without extension)."
+                    )
+            if len(datasets) > 1:
+                notes.append(
+                    f"{path.name}: holds {len(datasets)} datasets ({', '.join(datasets)}); read "
+                    f"{chosen}. Pass a layer name to read another."
+                )
+            src = _Source(
+                f"/vsizip/{path.resolve().as_posix()}/{chosen}",
+                _suffix(chosen),
+                f"{path.name}/{chosen}",
+                zip_member=(path, chosen),
+            )
+            if src.kind == ".shp":
+                base = chosen[: -len(".shp")].lower()
+                sidecars = {
+                    n[len(base) :].lower(): n for n in members if n.lower().startswith(base)
+                }
+                if ".dbf" in sidecars:
+                    src.dbf = np.frombuffer(zf.read(sidecars[".dbf"]), dtype=np.uint8)
+                if ".cpg" in sidecars:
+                    src.cpg = _read_cpg(zf.read(sidecars[".cpg"]))
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise InputError(
+            f"{path.name} could not be opened as a zip archive ({exc}). It may be damaged or "
+            f"another format (e.g. .rar or .7z); make a .zip of the shapefile's files again."
+        ) from exc
+    return src
+
+
+def _suffix(member: str) -> str:
+    return Path(member).suffix.lower()
+
+
+def _stem(member: str) -> str:
+    return Path(member).stem
+
+
+def _dbf_text_sample(dbf: np.ndarray) -> bytes:
+    """The bytes of a DBF's field names and of its character fields in records with non-ASCII
+    text (up to 20,000 records), one field per line."""
+    if len(dbf) < 32:
+        return b""
+    head = dbf[:32].tobytes()
+    nrec = int.from_bytes(head[4:8], "little")
+    hlen = int.from_bytes(head[8:10], "little")
+    rlen = int.from_bytes(head[10:12], "little")
+    names: list[bytes] = []
+    fields: list[tuple[int, int]] = []
+    pos, offset = 32, 1  # each record starts with a deletion flag
+    desc = dbf[: min(hlen, len(dbf))].tobytes()
+    while pos + 32 <= len(desc) and desc[pos] != 0x0D:
+        names.append(desc[pos : pos + 11].split(b"\0", 1)[0])
+        ftype, flen = desc[pos + 11 : pos + 12], desc[pos + 16]
+        if ftype == b"C":
+            flen |= desc[pos + 17] << 8  # Clipper/FoxPro store long text lengths this way
+            if offset + flen <= rlen:
+                fields.append((offset, flen))
+        offset += flen
+        pos += 32
+    out = b"\n".join(names)
+    if not fields or rlen <= 0 or hlen >= len(dbf):
+        return out
+    n = min(nrec, (len(dbf) - hlen) // rlen)
+    records = np.asarray(dbf[hlen : hlen + n * rlen]).reshape(n, rlen)
+    newline = np.full((n, 1), 0x0A, dtype=np.uint8)
+    text = np.concatenate([part for o, w in fields for part in (records[:, o : o + w], newline)], 1)
+    text = text[(text >= 0x80).any(axis=1)][:_DBF_SAMPLE_RECORDS]
+    return out + b"\n" + text.tobytes()
+
+
+def _shapefile_encoding(
+    src: _Source, given: str | None, notes: list[str]
+) -> tuple[str | None, str | None]:
+    """(encoding to pass to pyogrio, encoding to report) for a shapefile."""
+    if given is not None:
+        notes.append(f"{src.label}: text read as {given} (as given).")
+        return given, given
+    if src.cpg is not None:
+        notes.append(f"{src.label}: text encoding {src.cpg or '(empty)'} from the .cpg file.")
+        return None, src.cpg or None
+    sample = _dbf_text_sample(src.dbf) if src.dbf is not None else b""
+    if sample.isascii():
+        notes.append(f"{src.label}: no .cpg file; the text fields are plain ASCII.")
+        return None, "ascii"
+    guess = detect_text_encoding(sample)
+    notes.append(
+        f"{src.label}: no .cpg file; text encoding detected from the .dbf as {guess.encoding} "
+        f"({guess.reason})."
+    )
+    if not guess.confident:
+        notes.append(
+            f"{src.label}: the encoding is uncertain; if names look garbled, add a .cpg file "
+            f"holding the encoding (e.g. GBK or UTF-8) or pass the encoding."
+        )
+    return guess.encoding, guess.encoding
+
+
+def _read_gdal(
+    src: _Source, layer: str | None, encoding: str | None, notes: list[str]
+) -> tuple[gpd.GeoDataFrame, str | None, str | None]:
+    """Read one layer through pyogrio; return (frame, layer name, encoding used)."""
+    try:
+        layers = pyogrio.list_layers(src.gdal_path)
+    except Exception as exc:
+        raise InputError(
+            f"{src.label} could not be opened as a {src.kind} layer ({exc}). The file may be "
+            f"damaged or incomplete (a shapefile needs its .shx and .dbf); export it again from "
+            f"QGIS or ArcGIS, e.g. as GeoPackage."
+        ) from exc
+    names = [str(n) for n in layers[:, 0]]
+    if not names:
+        raise InputError(f"{src.label} holds no layers. Pass the file that holds the features.")
+    if layer is not None:
+        if layer not in names:
+            raise InputError(
+                f"{src.label} has no layer {layer!r}. Its layers are: {', '.join(names)}. Pass "
+                f"one of these names."
+            )
+        chosen = layer
+    else:
+        with_geometry = [str(n) for n, g in layers if g is not None]
+        chosen = (with_geometry or names)[0]
+        if len(names) > 1:
+            notes.append(
+                f"{src.label}: {len(names)} layers ({', '.join(names)}); read {chosen!r}. Pass a "
+                f"layer name to read another."
+            )
+
+    if src.kind == ".shp":
+        enc, used = _shapefile_encoding(src, encoding, notes)
+    else:
+        enc, used = encoding, encoding or "utf-8"
+    try:
+        gdf = _pyogrio_read(src, chosen, enc)
+    except Exception as exc:
+        if encoding is not None or not _is_decode_error(exc):
+            raise _layer_error(src, enc, exc) from exc
+        # A wrong .cpg file, or a GeoJSON file in GBK (text formats are UTF-8 by specification):
+        # detect the encoding from the bytes and try again.
+        if src.kind == ".shp":
+            sample = _dbf_text_sample(src.dbf) if src.dbf is not None else b""
+            where = f"the .cpg says {src.cpg}, but the text is not"
+        else:
+            sample, where = _raw_bytes(src), "the text is not UTF-8"
+        guess = detect_text_encoding(sample)
+        if guess.encoding == enc or (enc is None and guess.encoding == "utf-8"):
+            raise _layer_error(src, enc, exc) from exc
+        notes.append(f"{src.label}: {where}; read as {guess.encoding} ({guess.reason}).")
+        try:
+            gdf = _pyogrio_read(src, chosen, guess.encoding)
+        except Exception as exc2:
+            raise _layer_error(src, guess.encoding, exc2) from exc2
+        used = guess.encoding
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        raise InputError(
+            f"{src.label}: layer {chosen!r} has no geometry column (an attribute table). Pass "
+            f"the layer with the parcel polygons."
+        )
+    return gdf, chosen, used
+
+
+def _pyogrio_read(src: _Source, layer: str, encoding: str | None) -> gpd.GeoDataFrame:
+    # pyogrio's Arrow path is faster but decodes only UTF-8, except for shapefiles where GDAL
+    # itself recodes from the given encoding.
+    if encoding is None or src.kind == ".shp":
+        try:
+            return pyogrio.read_dataframe(
+                src.gdal_path, layer=layer, encoding=encoding, use_arrow=True
+            )
+        except Exception as exc:
+            if _is_decode_error(exc):
+                raise
+    return pyogrio.read_dataframe(src.gdal_path, layer=layer, encoding=encoding, use_arrow=False)
+
+
+def _is_decode_error(exc: BaseException) -> bool:
+    """Whether pyogrio failed on undecodable text (pyarrow says "Wrapping <bytes> failed")."""
+    text = f"{type(exc).__name__} {exc}"
+    return isinstance(exc, UnicodeDecodeError) or "decode" in text.lower() or "Wrapping" in text
+
+
+def _raw_bytes(src: _Source) -> bytes:
+    if src.zip_member is not None:
+        archive, member = src.zip_member
+        with zipfile.ZipFile(archive) as zf:
+            return zf.read(member)
+    return Path(src.gdal_path).read_bytes()
+
+
+def _layer_error(src: _Source, encoding: str | None, exc: Exception) -> InputError:
+    if _is_decode_error(exc):
+        return InputError(
+            f"{src.label}: the attribute text cannot be decoded"
+            f"{f' as {encoding}' if encoding else ''} ({exc}). Pass the right encoding (gbk, "
+            f"cp950 or utf-8), or for a shapefile add a .cpg file holding it. Field names cut "
+            f"in the middle of a character (a DBF name holds 10 bytes) also cause this: rename "
+            f"the fields in QGIS and save as GeoPackage."
+        )
+    return InputError(
+        f"{src.label} could not be read ({type(exc).__name__}: {exc}). The file may be damaged; "
+        f"export it again from QGIS or ArcGIS, e.g. as GeoPackage."
+    )
