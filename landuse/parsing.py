@@ -218,8 +218,17 @@ def parse_start_status(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
 
 
 def parse_text(raw: pd.Series) -> pd.Series:
-    """Trimmed text; empty cells become missing. Numbers read from Excel keep no ``.0``."""
-    text = raw.map(_cell_text, na_action="ignore").astype("string").str.strip()
+    """Trimmed text; empty cells become missing. Whole numbers read from Excel as floats
+    (``123.0``) are written without the ``.0``."""
+    if pd.api.types.is_float_dtype(raw.dtype):
+        whole = (raw.notna() & (raw % 1 == 0)).to_numpy(dtype=bool)
+        text = raw.astype("string")
+        text[whole] = raw[whole].astype("int64").astype("string")
+    elif raw.dtype == object and pd.api.types.infer_dtype(raw, skipna=True) != "string":
+        text = raw.map(_cell_text, na_action="ignore").astype("string")
+    else:
+        text = raw.astype("string")
+    text = text.str.strip()
     return text.mask(text == "")
 
 
