@@ -230,9 +230,8 @@ def drop_duplicates(
     if conflict.any():
         sub = frame.loc[conflict]
         sub_key = key[conflict]
-        differing = (
-            sub[content_cols].groupby(sub_key.to_numpy(), dropna=False).nunique(dropna=False)
-        )
+        compared = content.loc[conflict].rename(columns={"_wkb": "geometry"})
+        differing = compared.groupby(sub_key.to_numpy(), dropna=False).nunique(dropna=False)
         diff_cols = differing.apply(lambda r: "、".join(r.index[r > 1]), axis=1)
         rows = (
             (sub[SOURCE_FILE].astype(str) + ":" + sub[SOURCE_ROW].astype(str))
@@ -383,7 +382,7 @@ def read_parks(
     Gauss-Krüger zone when geographic) and geometry in ``target_crs`` when given."""
     raw = read_layer(path)
     _file_notes(report, path.name, raw.notes)
-    frame = raw.frame
+    frame = raw.frame.drop(columns=[SOURCE_FILE, SOURCE_ROW], errors="ignore")
     if name_field is None:
         name_field = next((f for f in PARK_NAME_FIELDS if f in frame.columns), None)
     if name_field is None or name_field not in frame.columns:
@@ -402,7 +401,7 @@ def read_parks(
         geometry=projected.geometry.to_numpy(),
         crs=projected.crs,
     )
-    extra = [c for c in frame.columns if c not in ("geometry", name_field, SOURCE_FILE, SOURCE_ROW)]
+    extra = [c for c in frame.columns if c not in ("geometry", name_field)]
     for c in extra:
         parks[f"src_{c}"] = frame[c].to_numpy()
     if target_crs is not None and parks.crs != target_crs:

@@ -90,12 +90,16 @@ def canonical_frame(raw: pd.DataFrame, file: str, report: LoadReport) -> pd.Data
             out[name] = parsing.parse_text(values)
         elif spec.kind is Kind.NUMBER:
             parsed, bad = parsing.parse_number(values, _UNITS_BY_FAMILY[spec.unit])
+            if pd.api.types.is_numeric_dtype(values.dtype):
+                plain = np.ones(len(values), dtype=bool)
+            else:
+                digits = values.astype("string").str.replace(",", "", regex=False)
+                plain = pd.to_numeric(digits, errors="coerce").notna().to_numpy()
+            with_unit = ~bad & ~plain & parsed.notna().to_numpy()
             if header_unit is not None:
                 factor = parsing.HEADER_UNIT_FACTORS[header_unit]
                 # a unit written into the value wins over the header's unit
-                text = values.astype("string")
-                has_own_unit = text.str.contains(r"[^\d.,\s+\-]", regex=True).fillna(False)
-                parsed = parsed.where(has_own_unit.to_numpy(dtype=bool), parsed * factor)
+                parsed = parsed.where(with_unit, parsed * factor)
                 report.add(
                     file=file,
                     column=header,
@@ -110,18 +114,15 @@ def canonical_frame(raw: pd.DataFrame, file: str, report: LoadReport) -> pd.Data
                 problem="无法识别的数值 (not a number)",
                 action="treated as missing",
             )
-            if not pd.api.types.is_numeric_dtype(values.dtype):
-                plain = pd.to_numeric(values, errors="coerce").notna().to_numpy()
-                with_unit = ~bad & ~plain & parsed.notna().to_numpy()
-                report.add_rows(
-                    raw,
-                    with_unit,
-                    column=header,
-                    values=values,
-                    problem="数值带单位 (unit written into the value)",
-                    action=f"parsed and converted to {name}",
-                    severity="info",
-                )
+            report.add_rows(
+                raw,
+                with_unit,
+                column=header,
+                values=values,
+                problem="数值带单位 (unit written into the value)",
+                action=f"parsed and converted to {name}",
+                severity="info",
+            )
             out[name] = parsed
         elif spec.kind is Kind.DATE:
             parsed, bad, placeholder = parsing.parse_date(values)
