@@ -7,10 +7,10 @@ import json
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from landuse.errors import InputError
 from landuse.pipeline import Results, run_analysis, write_results
@@ -31,7 +31,9 @@ DEMO_AS_OF = "2025-12-31"
 
 
 def _fail(message: str) -> typer.Exit:
-    err_console.print(f"[bold red]错误 (error):[/] {message}", highlight=False)
+    text = Text("错误 (error): ", style="bold red")
+    text.append(message)  # plain text: brackets in a message are not markup
+    err_console.print(text, highlight=False)
     return typer.Exit(code=2)
 
 
@@ -265,6 +267,8 @@ def demo(
             "checkout installed with `pip install -e .`, or regenerate the sample with "
             "`python sample_data/generate.py`."
         )
+    if out_dir.exists() and not out_dir.is_dir():
+        raise _fail(f"--out-dir {out_dir} is a file, not a folder. Name a folder for the outputs.")
     out_dir.mkdir(parents=True, exist_ok=True)
     try:
         with console.status("analysing the sample park…") as status:
@@ -294,5 +298,4 @@ def main() -> None:  # pragma: no cover - console entry point
 
 
 if __name__ == "__main__":  # pragma: no cover
-    pd.options.mode.copy_on_write = True
     main()

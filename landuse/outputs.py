@@ -122,6 +122,11 @@ def check_out_path(out: str | Path) -> Path:
             f"--out {path}: cannot tell the output format from {path.suffix or 'no extension'!r}. "
             "End the name with .gpkg (QGIS), .parquet (GeoParquet), .csv or .xlsx (Excel)."
         )
+    if path.is_dir():
+        raise InputError(
+            f"--out {path} is an existing folder. Name a file inside it, e.g. {path / 'results'}"
+            f"{path.suffix.lower()}."
+        )
     if not path.parent.exists():
         raise InputError(
             f"--out {path}: the folder {path.parent} does not exist. Create it first or "
