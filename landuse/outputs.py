@@ -10,7 +10,9 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyogrio
+import shapely
 
 from landuse.errors import InputError
 from landuse.schema import AMOUNT_COLUMNS, DERIVED_COLUMNS, INPUT_NAMES, SOURCE_FILE, SOURCE_ROW
@@ -37,24 +39,64 @@ def rounded(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _dates_as_dates(frame: pd.DataFrame) -> pd.DataFrame:
-    """datetime64 columns as Arrow dates, so GeoPackage and Parquet store a Date field."""
-    out = frame.copy()
-    for c in out.columns:
-        if c != "geometry" and pd.api.types.is_datetime64_any_dtype(out[c].dtype):
-            out[c] = out[c].astype("date32[pyarrow]")
-    return out
-
-
-def _has_geometry(frame: pd.DataFrame) -> bool:
-    return isinstance(frame, gpd.GeoDataFrame) and bool(frame.geometry.notna().any())
-
-
 def _layer(frame: pd.DataFrame, crs) -> pd.DataFrame:
     """A GeoDataFrame when some row has a geometry, else a plain attribute table."""
     if "geometry" in frame.columns and frame["geometry"].notna().any():
         return gpd.GeoDataFrame(frame, geometry="geometry", crs=crs)
     return pd.DataFrame(frame.drop(columns="geometry", errors="ignore"))
+
+
+def _arrow_column(values: pd.Series, name: str) -> pa.Array:
+    """One column as Arrow without an intermediate pandas copy: amounts rounded to 0.01 万元,
+    datetimes as dates, text as UTF-8 strings."""
+    dtype = values.dtype
+    if name in MONEY_COLUMNS:
+        rounded_wan = np.round(values.to_numpy(dtype=float, na_value=np.nan), 2)
+        return pa.array(rounded_wan, from_pandas=True)
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        days = values.to_numpy().astype("datetime64[D]")
+        return pa.array(days, type=pa.date32(), from_pandas=True)
+    if isinstance(dtype, pd.StringDtype) or pd.api.types.is_object_dtype(dtype):
+        return pa.array(values, type=pa.string(), from_pandas=True)
+    return pa.array(values, from_pandas=True)
+
+
+def _multi(geoms: np.ndarray) -> np.ndarray:
+    """Polygons as one-part MultiPolygons so a layer has one geometry type."""
+    single = shapely.get_type_id(geoms) == 3
+    if single.any():
+        geoms = geoms.copy()
+        idx = np.flatnonzero(single)
+        geoms[idx] = shapely.multipolygons(geoms[idx], indices=np.arange(len(idx)))
+    return geoms
+
+
+def arrow_table(frame: pd.DataFrame) -> tuple[pa.Table, str | None]:
+    """The frame as an Arrow table (geometry as WKB) and the geometry column's name, or None
+    when no row has a geometry."""
+    names = [c for c in frame.columns if c != "geometry"]
+    arrays = [_arrow_column(frame[c], c) for c in names]
+    geometry_name = None
+    if "geometry" in frame.columns and frame["geometry"].notna().any():
+        geoms = _multi(np.asarray(frame["geometry"].to_numpy(), dtype=object))
+        arrays.append(pa.array(shapely.to_wkb(geoms), type=pa.binary()))
+        names.append("geometry")
+        geometry_name = "geometry"
+    return pa.Table.from_arrays(arrays, names=names), geometry_name
+
+
+def _write_layer(
+    path: Path, name: str, frame: pd.DataFrame, crs, geometry_type: str = "MultiPolygon"
+) -> None:
+    table, geometry_name = arrow_table(frame)
+    geo = {}
+    if geometry_name is not None:
+        geo = {
+            "geometry_name": geometry_name,
+            "geometry_type": geometry_type,
+            "crs": crs.to_wkt() if crs is not None else None,
+        }
+    pyogrio.write_arrow(table, path, layer=name, driver="GPKG", append=path.exists(), **geo)
 
 
 def write_gpkg(
@@ -69,24 +111,12 @@ def write_gpkg(
     and, when park boundaries were given, ``parks``."""
     if path.exists():
         path.unlink()
-    layers = [
-        ("parcels", _layer(rounded(parcels[output_columns(parcels)]), crs)),
-        ("rejects", _layer(rejects, crs)),
-        ("summary", pd.DataFrame(summary)),
-    ]
+    _write_layer(path, "parcels", parcels[output_columns(parcels)], crs)
+    # rejects may hold any geometry type (a point layer's rows, say)
+    _write_layer(path, "rejects", rejects, crs, geometry_type="Unknown")
+    _write_layer(path, "summary", pd.DataFrame(summary), None)
     if parks is not None:
-        layers.append(("parks", parks))
-    for name, frame in layers:
-        is_geo = isinstance(frame, gpd.GeoDataFrame)
-        pyogrio.write_dataframe(
-            _dates_as_dates(frame),
-            path,
-            layer=name,
-            driver="GPKG",
-            use_arrow=True,
-            promote_to_multi=is_geo or None,
-            append=path.exists(),
-        )
+        _write_layer(path, "parks", parks, parks.crs)
 
 
 def write_parquet(path: Path, parcels: pd.DataFrame, rejects: pd.DataFrame, crs) -> Path:

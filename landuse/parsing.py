@@ -146,6 +146,15 @@ def parse_date(raw: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
         out = pd.Series(raw.dt.tz_localize(None) if raw.dt.tz else raw, index=raw.index)
         out = out.astype("datetime64[ns]").dt.normalize()
         blank = raw.isna().to_numpy(dtype=bool)
+    elif raw.dtype == object and pd.api.types.infer_dtype(raw, skipna=True) in (
+        "date",
+        "datetime",
+        "datetime64",
+    ):
+        # a column of date/datetime objects only (a reader that kept Python dates)
+        cells = raw.to_numpy().astype("datetime64[ns]")
+        out = pd.Series(cells.astype("datetime64[D]").astype("datetime64[ns]"), index=raw.index)
+        blank = raw.isna().to_numpy(dtype=bool)
     else:
         blank = _is_blank(raw)
         out = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")

@@ -928,7 +928,12 @@ def _pyogrio_read(src: _Source, layer: str, encoding: str | None) -> gpd.GeoData
     if encoding is None or src.kind == ".shp":
         try:
             return pyogrio.read_dataframe(
-                src.gdal_path, layer=layer, encoding=encoding, use_arrow=True
+                src.gdal_path,
+                layer=layer,
+                encoding=encoding,
+                use_arrow=True,
+                # Date fields as datetime64 columns, not one Python date object per cell
+                arrow_to_pandas_kwargs={"date_as_object": False},
             )
         except Exception as exc:
             if _is_decode_error(exc):
