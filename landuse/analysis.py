@@ -8,6 +8,7 @@ Pure: no I/O, no geometry work. The input is a table of canonical, typed columns
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -92,19 +93,59 @@ def analyse(
     ``geometry_area_ha`` (area from the geometry in a projected CRS). ``area_ha`` is the declared
     area. Returns a new frame with the input columns and every column of
     :data:`landuse.schema.DERIVED_COLUMNS`, on the same index.
+
+    The work is split in stages that write their columns into the result and hand on only the
+    flags later stages need, so the intermediate arrays of one stage are freed before the next.
     """
     as_of = pd.Timestamp(as_of).normalize()
-    n = len(parcels)
     col = {name: _column(parcels, name) for name in (*INPUT_NAMES, "geometry_area_ha")}
-    rates = rules.rates
     out = pd.DataFrame(index=parcels.index)
     for name in INPUT_NAMES:
         out[name] = col[name]
     out["as_of_date"] = pd.Series(as_of, index=parcels.index, dtype="datetime64[ns]")
+    _size_and_intensity(col, rules, out)
+    start = _start(col, as_of, out)
+    idle = _idle(col, as_of, rules, out, start)
+    amounts = _amounts(col, as_of, rules, out, start, idle)
+    _status(out, start, idle, amounts)
+    return out
 
-    # --- section 3: area, intensity, threshold, due dates
+
+@dataclass
+class _Start:
+    """Flags of section 4 (one bool per row)."""
+
+    started: np.ndarray
+    completed: np.ndarray
+    no_evidence: np.ndarray
+    confirmed_not_started: np.ndarray
+    gov: np.ndarray
+
+
+@dataclass
+class _Idle:
+    """Flags of the idle rules (one bool per row)."""
+
+    idle_met: np.ndarray
+    is_partial: np.ndarray
+    unverified: np.ndarray
+    recovery: np.ndarray
+    late_start_stage: np.ndarray
+
+
+@dataclass
+class _Amounts:
+    """Flags of the amount rules (one bool per row)."""
+
+    positive: dict[str, np.ndarray]
+    late_completion_now: np.ndarray
+    termination: np.ndarray
+
+
+def _size_and_intensity(col: dict[str, pd.Series], rules: RuleSet, out: pd.DataFrame) -> None:
+    """Section 3: area, intensity, its threshold and whether it falls below."""
     area, area_source, mismatch = R.area_columns(
-        col["area_ha"], col["geometry_area_ha"], rates.area_mismatch_tolerance
+        col["area_ha"], col["geometry_area_ha"], rules.rates.area_mismatch_tolerance
     )
     out["area_ha"] = area
     out["area_ha_declared"] = col["area_ha"].to_numpy(dtype=float, na_value=np.nan)
@@ -123,6 +164,9 @@ def analyse(
     below[np.isnan(intensity)] = pd.NA
     out["below_threshold"] = below
 
+
+def _start(col: dict[str, pd.Series], as_of: pd.Timestamp, out: pd.DataFrame) -> _Start:
+    """Section 3 due dates and section 4: what is known about the start."""
     start_due, completion_due = R.due_dates(
         col["extended_start_date"],
         col["agreed_start_date"],
@@ -131,30 +175,40 @@ def analyse(
     )
     out["start_due_date"] = start_due
     out["completion_due_date"] = completion_due
-
-    # --- section 4: has it started?
     evidence, started, completed = R.start_evidence(
         col["actual_start_date"], col["actual_completion_date"], col["start_status"], as_of
     )
     out["start_evidence"] = evidence
     out["started"] = started
     out["completed"] = completed
-    has_start_date = evidence == "actual_start"
     no_evidence = evidence == "none"
-    confirmed_not_started = ~started & ~no_evidence
-    gov = col["gov_cause"].fillna(False).to_numpy(dtype=bool)
-
-    # --- section 5: late start and idle land
-    price = col["land_price_wan"].to_numpy(dtype=float, na_value=np.nan)
-    start_days = R.late_start_days(
-        start_due, col["actual_start_date"], started, has_start_date, as_of
+    out["late_start_days"] = R.late_start_days(
+        start_due, col["actual_start_date"], started, evidence == "actual_start", as_of
     )
-    out["late_start_days"] = start_days
+    return _Start(
+        started=started,
+        completed=completed,
+        no_evidence=no_evidence,
+        confirmed_not_started=~started & ~no_evidence,
+        gov=col["gov_cause"].fillna(False).to_numpy(dtype=bool),
+    )
+
+
+def _idle(
+    col: dict[str, pd.Series],
+    as_of: pd.Timestamp,
+    rules: RuleSet,
+    out: pd.DataFrame,
+    start: _Start,
+) -> _Idle:
+    """Idle stage and basis, recovery, the idle fee (section 5)."""
+    start_due = out["start_due_date"]
+    started = start.started
     by_time = R.stage_by_time(start_due, as_of)
     partial = R.partial_idle_stage(
         started,
         col["developed_area_ha"],
-        area,
+        out["area_ha"].to_numpy(),
         col["invested_ex_land_wan"],
         col["total_investment_ex_land_wan"],
         col["suspended_since"],
@@ -166,7 +220,7 @@ def analyse(
     # started: only the partial basis can make it idle; not started (inspected): by time;
     # no evidence: never idle ("none"), unknown (None) when even the due date is missing
     stage = np.select(
-        [started, confirmed_not_started],
+        [started, start.confirmed_not_started],
         [partial, by_time],
         np.where(pd.isna(by_time), None, "none"),
     ).astype(object)
@@ -176,29 +230,50 @@ def analyse(
         idle_met, np.where(is_partial, "partial", "not_started"), None
     ).astype(object)
     past_due = np.isin(by_time, ["late_start", "idle_fee", "recovery"])
-    unverified = no_evidence & ~started & past_due
+    unverified = start.no_evidence & ~started & past_due
     out["idle_stage_if_not_started"] = np.where(unverified, by_time, None).astype(object)
     idle_days_not_started = np.where(
         ~started, np.maximum(R.days_between(as_of, start_due), 0.0), np.nan
     )
     idle_days_partial = np.where(is_partial, R.days_between(as_of, col["suspended_since"]), np.nan)
     out["idle_days"] = np.where(is_partial, idle_days_partial, idle_days_not_started)
-
-    recovery = ((stage == "recovery") & ~gov).astype(bool)
+    recovery = (stage == "recovery") & ~start.gov
     out["recovery_candidate"] = recovery
 
-    # amounts: confirmed idle, or hypothetical for unverified parcels
+    # the fee: confirmed idle, or what would apply to an unverified parcel
+    price = col["land_price_wan"].to_numpy(dtype=float, na_value=np.nan)
     fee_stage = idle_met | (unverified & ((by_time == "idle_fee") | (by_time == "recovery")))
-    stage_unknown = pd.isna(stage) & ~started
-    idle_fee = np.where(fee_stage, rates.idle_fee_share * price, 0.0)
-    idle_fee = np.where(stage_unknown, np.nan, idle_fee)
-    idle_fee = np.where(gov, 0.0, idle_fee)
+    idle_fee = np.where(fee_stage, rules.rates.idle_fee_share * price, 0.0)
+    idle_fee = np.where(pd.isna(stage) & ~started, np.nan, idle_fee)
+    out["idle_fee_wan"] = np.where(start.gov, 0.0, idle_fee)
+    return _Idle(
+        idle_met=idle_met,
+        is_partial=is_partial,
+        unverified=unverified,
+        recovery=recovery,
+        late_start_stage=start.confirmed_not_started & (stage == "late_start"),
+    )
+
+
+def _amounts(
+    col: dict[str, pd.Series],
+    as_of: pd.Timestamp,
+    rules: RuleSet,
+    out: pd.DataFrame,
+    start: _Start,
+    idle: _Idle,
+) -> _Amounts:
+    """Late start, late completion, late payment and shortfall amounts; the total."""
+    rates = rules.rates
+    price = col["land_price_wan"].to_numpy(dtype=float, na_value=np.nan)
     start_rate = col["late_start_rate_permille"].to_numpy(dtype=float, na_value=np.nan)
     start_rate = np.where(np.isnan(start_rate), rates.late_start_permille, start_rate)
-    late_start = R.per_mille_amount(price, start_rate, start_days)
-    late_start = np.where(gov, 0.0, late_start)
+    late_start = R.per_mille_amount(price, start_rate, out["late_start_days"].to_numpy())
+    out["late_start_wan"] = np.where(start.gov, 0.0, late_start)
 
-    # --- late completion: only for parcels that started
+    # late completion: only for parcels that started
+    started, completed = start.started, start.completed
+    completion_due = out["completion_due_date"]
     done_rate = col["late_completion_rate_permille"].to_numpy(dtype=float, na_value=np.nan)
     done_rate = np.where(np.isnan(done_rate), rates.late_completion_permille, done_rate)
     to_done = R.days_between(col["actual_completion_date"], completion_due)
@@ -207,7 +282,7 @@ def analyse(
     done_days = np.where(started, np.maximum(done_days, 0.0), 0.0)
     done_days = np.where(started & np.isnan(to_as_of), np.nan, done_days)
     out["late_completion_days"] = done_days
-    late_completion = R.per_mille_amount(price, done_rate, done_days)
+    out["late_completion_wan"] = R.per_mille_amount(price, done_rate, done_days)
 
     pay_days, late_pay, termination = R.late_payment(
         price,
@@ -219,71 +294,67 @@ def analyse(
     )
     out["late_payment_days"] = pay_days
     out["termination_risk"] = termination
-
-    invest_short = R.shortfall_amount(
+    out["late_payment_wan"] = late_pay
+    out["investment_shortfall_wan"] = R.shortfall_amount(
         price,
         col["agreed_investment_wan"].to_numpy(dtype=float, na_value=np.nan),
         col["actual_investment_wan"].to_numpy(dtype=float, na_value=np.nan),
         completed,
     )
-    far_short = R.shortfall_amount(
+    out["plot_ratio_shortfall_wan"] = R.shortfall_amount(
         price,
         col["far_min"].to_numpy(dtype=float, na_value=np.nan),
         col["far_actual"].to_numpy(dtype=float, na_value=np.nan),
         completed,
     )
-    amounts = {
-        "idle_fee_wan": idle_fee,
-        "late_start_wan": late_start,
-        "late_completion_wan": late_completion,
-        "late_payment_wan": late_pay,
-        "investment_shortfall_wan": invest_short,
-        "plot_ratio_shortfall_wan": far_short,
-    }
-    assert tuple(amounts) == AMOUNT_COLUMNS
-    for name, values in amounts.items():
-        out[name] = values
-    out["total_penalty_wan"] = np.nansum(np.column_stack(list(amounts.values())), axis=1)
-    out["amounts_confirmed"] = ~unverified
+    stacked = out[list(AMOUNT_COLUMNS)].to_numpy(dtype=float)
+    out["total_penalty_wan"] = np.nansum(stacked, axis=1)
+    positive = {name: np.nan_to_num(stacked[:, i]) > 0 for i, name in enumerate(AMOUNT_COLUMNS)}
+    out["amounts_confirmed"] = ~idle.unverified
+    return _Amounts(
+        positive=positive,
+        late_completion_now=started & ~completed & (to_as_of > 0),
+        termination=termination,
+    )
 
-    # --- status: first match wins
-    late_start_stage = confirmed_not_started & (stage == "late_start")
-    late_completion_now = started & ~completed & (to_as_of > 0)
-    below_true = below.fillna(False).to_numpy(dtype=bool)
+
+def _status(out: pd.DataFrame, start: _Start, idle: _Idle, amounts: _Amounts) -> None:
+    """One status per parcel (first match wins), its legal basis and the proposed action."""
+    gov, idle_met, recovery = start.gov, idle.idle_met, idle.recovery
+    below_true = out["below_threshold"].fillna(False).to_numpy(dtype=bool)
     conditions = [
         recovery,
         idle_met & ~gov,
         idle_met & gov,
-        late_start_stage,
-        unverified,
-        late_completion_now,
+        idle.late_start_stage,
+        idle.unverified,
+        amounts.late_completion_now,
         below_true,
-        ~completed,
+        ~start.completed,
     ]
     statuses = [s.value for s in Status]
     status = np.select(conditions, statuses[:-1], Status.COMPLIANT.value).astype(object)
     out["status"] = status
-    out["status_zh"] = pd.Series(status, index=parcels.index).map(STATUS_ZH).to_numpy(dtype=object)
-
-    positive = {k: np.nan_to_num(v) > 0 for k, v in amounts.items()}
+    out["status_zh"] = pd.Series(status, index=out.index).map(STATUS_ZH).to_numpy(dtype=object)
+    positive = amounts.positive
     out["legal_basis"] = _joined_texts(
         [
             (recovery, BASIS["recovery"]),
             (idle_met & ~gov & ~recovery, BASIS["idle_fee"]),
-            (idle_met & is_partial & ~gov, BASIS["partial"]),
+            (idle_met & idle.is_partial & ~gov, BASIS["partial"]),
             (idle_met & gov, BASIS["gov_delay"]),
-            (unverified, BASIS["unverified"]),
+            (idle.unverified, BASIS["unverified"]),
             (positive["late_start_wan"], BASIS["late_start"]),
-            (positive["late_completion_wan"] | late_completion_now, BASIS["late_completion"]),
+            (
+                positive["late_completion_wan"] | amounts.late_completion_now,
+                BASIS["late_completion"],
+            ),
             (positive["late_payment_wan"], BASIS["late_payment"]),
-            (termination, BASIS["termination"]),
+            (amounts.termination, BASIS["termination"]),
             (positive["investment_shortfall_wan"], BASIS["investment_shortfall"]),
             (positive["plot_ratio_shortfall_wan"], BASIS["plot_ratio_shortfall"]),
             (below_true, BASIS["below_threshold"]),
         ],
-        n,
+        len(out),
     )
-    out["proposed_action"] = (
-        pd.Series(status, index=parcels.index).map(ACTION).to_numpy(dtype=object)
-    )
-    return out
+    out["proposed_action"] = pd.Series(status, index=out.index).map(ACTION).to_numpy(dtype=object)

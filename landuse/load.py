@@ -63,6 +63,11 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+def _keep(frame: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
+    """The rows of ``mask``; the frame itself (no copy) when every row is kept."""
+    return frame if mask.all() else frame.loc[mask]
+
+
 def _reject(frame: pd.DataFrame, mask: np.ndarray, reason: str | pd.Series) -> pd.DataFrame:
     picked = frame.loc[mask].copy()
     picked["reason"] = reason[mask].to_numpy() if isinstance(reason, pd.Series) else reason
@@ -192,7 +197,7 @@ def check_geometries(
     )
     bad = reason != ""
     rejects = _reject(layer, bad, pd.Series(reason, index=layer.index))
-    kept = layer.loc[~bad].copy()
+    kept = _keep(layer, ~bad)
     kept["geometry_area_ha"] = shapely.area(kept.geometry.to_numpy()) / 10_000.0
     return kept, rejects
 
@@ -205,59 +210,69 @@ def drop_duplicates(
     frame: pd.DataFrame, report: LoadReport, *, with_geometry: bool = False
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Exact duplicates (same key, same content) keep their first row; rows sharing a key with
-    different content are all rejected with the reason and the columns that differ."""
+    different content are all rejected with the reason and the columns that differ.
+
+    Only rows whose key occurs more than once are hashed and compared.
+    """
     key = _row_key(frame)
-    content_cols = [c for c in INPUT_NAMES if c in frame.columns]
-    content = frame[content_cols].copy()
-    if with_geometry:
-        content["_wkb"] = shapely.to_wkb(frame.geometry.to_numpy())
-    digest = pd.util.hash_pandas_object(content, index=False)
-    keyed = key.notna()
-    exact = keyed & pd.DataFrame({"k": key, "h": digest}).duplicated(keep="first")
-    first_row = frame[SOURCE_ROW].groupby([key, digest], dropna=False).transform("first")
-    first_file = frame[SOURCE_FILE].groupby([key, digest], dropna=False).transform("first")
-    exact_reason = (
-        "完全重复行，与 "
-        + first_file.astype("string")
-        + " 第 "
-        + first_row.astype("string")
-        + " 行相同 (exact duplicate)"
-    )
-    rejects = [_reject(frame, exact.to_numpy(), exact_reason)]
-    rest = ~exact
-    conflict = rest & keyed & key.where(rest).duplicated(keep=False) & key.where(rest).notna()
-    conflict = conflict.to_numpy(dtype=bool)
-    if conflict.any():
-        sub = frame.loc[conflict]
-        sub_key = key[conflict]
-        compared = content.loc[conflict].rename(columns={"_wkb": "geometry"})
-        differing = compared.groupby(sub_key.to_numpy(), dropna=False).nunique(dropna=False)
-        diff_cols = differing.apply(lambda r: "、".join(r.index[r > 1]), axis=1)
-        rows = (
-            (sub[SOURCE_FILE].astype(str) + ":" + sub[SOURCE_ROW].astype(str))
-            .groupby(sub_key.to_numpy())
-            .agg(lambda s: "，".join(s))
+    candidate = (key.notna() & key.duplicated(keep=False)).to_numpy(dtype=bool)
+    exact = np.zeros(len(frame), dtype=bool)
+    conflict = np.zeros(len(frame), dtype=bool)
+    rejects = []
+    if candidate.any():
+        sub = frame.loc[candidate]
+        sub_key = key[candidate]
+        content_cols = [c for c in INPUT_NAMES if c in frame.columns]
+        content = sub[content_cols].copy()
+        if with_geometry:
+            content["geometry"] = shapely.to_wkb(sub.geometry.to_numpy())
+        digest = pd.util.hash_pandas_object(content, index=False)
+        groups = [sub_key, digest]
+        sub_exact = pd.DataFrame({"k": sub_key, "h": digest}).duplicated(keep="first")
+        first_row = sub[SOURCE_ROW].groupby(groups).transform("first")
+        first_file = sub[SOURCE_FILE].groupby(groups).transform("first")
+        exact_reason = (
+            "完全重复行，与 "
+            + first_file.astype("string")
+            + " 第 "
+            + first_row.astype("string")
+            + " 行相同 (exact duplicate)"
         )
-        text = (
-            "编号 "
-            + sub_key.astype("string")
-            + " 有多条内容不同的记录（"
-            + sub_key.map(rows).astype("string")
-            + "；不同列："
-            + sub_key.map(diff_cols).astype("string")
-            + "），均不采用，请核对后保留一条 (conflicting duplicates)"
-        )
-        reason = pd.Series("", index=frame.index, dtype="string")
-        reason[conflict] = text
-        rejects.append(_reject(frame, conflict, reason))
-    kept = frame.loc[rest.to_numpy(dtype=bool) & ~conflict]
+        exact[candidate] = sub_exact.to_numpy(dtype=bool)
+        rejects.append(_reject(sub, sub_exact.to_numpy(dtype=bool), exact_reason))
+        rest_key = sub_key.where(~sub_exact)
+        sub_conflict = (rest_key.notna() & rest_key.duplicated(keep=False)).to_numpy(dtype=bool)
+        conflict[candidate] = sub_conflict
+        if sub_conflict.any():
+            rows_c = sub.loc[sub_conflict]
+            key_c = sub_key[sub_conflict].to_numpy()
+            differing = content.loc[sub_conflict].groupby(key_c).nunique(dropna=False)
+            diff_cols = differing.apply(lambda r: "、".join(r.index[r > 1]), axis=1)
+            where = (
+                (rows_c[SOURCE_FILE].astype(str) + ":" + rows_c[SOURCE_ROW].astype(str))
+                .groupby(key_c)
+                .agg("，".join)
+            )
+            keys = pd.Series(key_c, index=rows_c.index, dtype="string")
+            text = (
+                "编号 "
+                + keys
+                + " 有多条内容不同的记录（"
+                + keys.map(where).astype("string")
+                + "；不同列："
+                + keys.map(diff_cols).astype("string")
+                + "），均不采用，请核对后保留一条 (conflicting duplicates)"
+            )
+            rejects.append(rows_c.assign(reason=text.to_numpy()))
+    kept = _keep(frame, ~exact & ~conflict)
     n_exact, n_conflict = int(exact.sum()), int(conflict.sum())
     if n_exact or n_conflict:
         report.note(
             f"duplicates: {n_exact} exact duplicate rows dropped, {n_conflict} rows with "
             "conflicting content rejected"
         )
-    return kept, _concat(rejects)
+    empty = frame.iloc[0:0].assign(reason=pd.Series(dtype="string"))
+    return kept, _concat(rejects) if rejects else empty
 
 
 def split_industrial(
@@ -286,7 +301,7 @@ def split_industrial(
     reason = (
         "非工业用地（土地用途：" + land_use.fillna("") + "），不在分析范围 (not industrial land)"
     )
-    return frame.loc[~skip], _reject(frame, skip, reason)
+    return _keep(frame, ~skip), _reject(frame, skip, reason)
 
 
 def check_keys(frame: pd.DataFrame, report: LoadReport) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -304,7 +319,7 @@ def check_keys(frame: pd.DataFrame, report: LoadReport) -> tuple[pd.DataFrame, p
         action="kept",
     )
     reason = "缺少宗地编号和电子监管号，无法识别宗地 (no parcel_id or supervision_no)"
-    return frame.loc[~no_key], _reject(frame, no_key, reason)
+    return _keep(frame, ~no_key), _reject(frame, no_key, reason)
 
 
 def join_layer_and_ledger(

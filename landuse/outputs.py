@@ -5,6 +5,7 @@ Amounts are rounded to 0.01 万元 here, when written, never inside the analysis
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import geopandas as gpd
@@ -49,6 +50,11 @@ def _layer(frame: pd.DataFrame, crs) -> pd.DataFrame:
 def _arrow_column(values: pd.Series, name: str) -> pa.Array:
     """One column as Arrow without an intermediate pandas copy: amounts rounded to 0.01 万元,
     datetimes as dates, text as UTF-8 strings."""
+    array = _to_arrow(values, name)
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+
+
+def _to_arrow(values: pd.Series, name: str) -> pa.Array | pa.ChunkedArray:
     dtype = values.dtype
     if name in MONEY_COLUMNS:
         rounded_wan = np.round(values.to_numpy(dtype=float, na_value=np.nan), 2)
@@ -71,32 +77,52 @@ def _multi(geoms: np.ndarray) -> np.ndarray:
     return geoms
 
 
-def arrow_table(frame: pd.DataFrame) -> tuple[pa.Table, str | None]:
-    """The frame as an Arrow table (geometry as WKB) and the geometry column's name, or None
-    when no row has a geometry."""
+BATCH_ROWS = 65_536
+
+
+def _arrow_batches(frame: pd.DataFrame) -> tuple[pa.Schema, Iterator[pa.RecordBatch], bool]:
+    """The frame as Arrow record batches of :data:`BATCH_ROWS` rows (geometry as WKB), so only
+    one batch of text and WKB is materialised at a time; also says whether it has geometry."""
     names = [c for c in frame.columns if c != "geometry"]
-    arrays = [_arrow_column(frame[c], c) for c in names]
-    geometry_name = None
-    if "geometry" in frame.columns and frame["geometry"].notna().any():
-        geoms = _multi(np.asarray(frame["geometry"].to_numpy(), dtype=object))
-        arrays.append(pa.array(shapely.to_wkb(geoms), type=pa.binary()))
-        names.append("geometry")
-        geometry_name = "geometry"
-    return pa.Table.from_arrays(arrays, names=names), geometry_name
+    has_geometry = "geometry" in frame.columns and bool(frame["geometry"].notna().any())
+
+    def batch(start: int) -> pa.RecordBatch:
+        part = frame.iloc[start : start + BATCH_ROWS]
+        arrays = [_arrow_column(part[c], c) for c in names]
+        if has_geometry:
+            geoms = _multi(np.asarray(part["geometry"].to_numpy(), dtype=object))
+            arrays.append(pa.array(shapely.to_wkb(geoms), type=pa.binary()))
+        return pa.RecordBatch.from_arrays(arrays, names=[*names, *(["geometry"] * has_geometry)])
+
+    first = batch(0)
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        yield first
+        for start in range(BATCH_ROWS, len(frame), BATCH_ROWS):
+            yield batch(start).cast(first.schema)
+
+    return first.schema, batches(), has_geometry
+
+
+def arrow_table(frame: pd.DataFrame) -> pa.Table:
+    """The whole frame as one Arrow table (geometry as WKB)."""
+    schema, batches, _ = _arrow_batches(frame)
+    return pa.Table.from_batches(list(batches), schema=schema)
 
 
 def _write_layer(
     path: Path, name: str, frame: pd.DataFrame, crs, geometry_type: str = "MultiPolygon"
 ) -> None:
-    table, geometry_name = arrow_table(frame)
+    schema, batches, has_geometry = _arrow_batches(frame)
+    reader = pa.RecordBatchReader.from_batches(schema, batches)
     geo = {}
-    if geometry_name is not None:
+    if has_geometry:
         geo = {
-            "geometry_name": geometry_name,
+            "geometry_name": "geometry",
             "geometry_type": geometry_type,
             "crs": crs.to_wkt() if crs is not None else None,
         }
-    pyogrio.write_arrow(table, path, layer=name, driver="GPKG", append=path.exists(), **geo)
+    pyogrio.write_arrow(reader, path, layer=name, driver="GPKG", append=path.exists(), **geo)
 
 
 def write_gpkg(

@@ -237,8 +237,12 @@ def parse_text(raw: pd.Series) -> pd.Series:
         text = raw.map(_cell_text, na_action="ignore").astype("string")
     else:
         text = raw.astype("string")
-    text = text.str.strip()
-    return text.mask(text == "")
+    stripped = text.str.strip()
+    empty = (stripped == "").fillna(False)
+    if empty.any():
+        return stripped.mask(empty)
+    # clean text keeps the reader's buffers (shared, not copied)
+    return text if bool((stripped == text).fillna(True).all()) else stripped
 
 
 def _cell_text(v: object) -> str:

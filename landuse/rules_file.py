@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from landuse.errors import InputError
@@ -106,8 +108,10 @@ def normalise_industry_code(text: str | None) -> str | None:
 
 
 def industry_codes(raw: pd.Series) -> pd.Series:
-    """Vectorised :func:`normalise_industry_code` over a text Series."""
-    return raw.astype("string").str.extract(r"(\d{2})", expand=False)
+    """Vectorised :func:`normalise_industry_code` over a text Series (Arrow's regex engine)."""
+    text = pa.array(raw.astype("string"), type=pa.string(), from_pandas=True)
+    codes = pc.struct_field(pc.extract_regex(text, r"(?P<code>\d{2})"), [0])
+    return pd.Series(codes, index=raw.index, dtype="string")
 
 
 def intensity_thresholds(
