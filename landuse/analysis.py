@@ -66,7 +66,7 @@ def _column(frame: pd.DataFrame, name: str) -> pd.Series:
     return pd.Series(pd.NA, index=frame.index, dtype="string")
 
 
-def _joined_texts(masks: list[tuple[np.ndarray, str]], n: int) -> np.ndarray:
+def _joined_texts(masks: list[tuple[np.ndarray, str]], n: int) -> pd.Categorical:
     """Per row, the texts whose masks are true, joined by ``；`` in the given order.
 
     Rows are grouped by their combination of masks, so the joining runs once per distinct
@@ -76,11 +76,13 @@ def _joined_texts(masks: list[tuple[np.ndarray, str]], n: int) -> np.ndarray:
     for bit, (mask, _) in enumerate(masks):
         code |= mask.astype(np.int64) << bit
     uniques, inverse = np.unique(code, return_inverse=True)
-    texts = np.array(
-        ["；".join(t for bit, (_, t) in enumerate(masks) if u >> bit & 1) for u in uniques],
-        dtype=object,
-    )
-    return texts[inverse]
+    texts = ["；".join(t for bit, (_, t) in enumerate(masks) if u >> bit & 1) for u in uniques]
+    return pd.Categorical.from_codes(inverse, categories=texts)
+
+
+def _labels(values: np.ndarray) -> pd.Categorical:
+    """A column of a few repeated labels, stored once each (``None`` = missing)."""
+    return pd.Categorical(values)
 
 
 def analyse(
@@ -149,17 +151,17 @@ def _size_and_intensity(col: dict[str, pd.Series], rules: RuleSet, out: pd.DataF
     )
     out["area_ha"] = area
     out["area_ha_declared"] = col["area_ha"].to_numpy(dtype=float, na_value=np.nan)
-    out["area_source"] = area_source
+    out["area_source"] = _labels(area_source)
     out["area_mismatch"] = mismatch
     investment, intensity, basis = R.intensity(
         col["actual_investment_wan"], col["agreed_investment_wan"], area
     )
     out["investment_wan"] = investment
     out["intensity_wan_per_ha"] = intensity
-    out["intensity_basis"] = basis
+    out["intensity_basis"] = _labels(basis)
     threshold, threshold_source = intensity_thresholds(col["park"], col["industry_code"], rules)
     out["intensity_min_wan_per_ha"] = threshold
-    out["threshold_source"] = threshold_source
+    out["threshold_source"] = _labels(threshold_source)
     below = pd.array(intensity < threshold, dtype="boolean")
     below[np.isnan(intensity)] = pd.NA
     out["below_threshold"] = below
@@ -178,7 +180,7 @@ def _start(col: dict[str, pd.Series], as_of: pd.Timestamp, out: pd.DataFrame) ->
     evidence, started, completed = R.start_evidence(
         col["actual_start_date"], col["actual_completion_date"], col["start_status"], as_of
     )
-    out["start_evidence"] = evidence
+    out["start_evidence"] = _labels(evidence)
     out["started"] = started
     out["completed"] = completed
     no_evidence = evidence == "none"
@@ -224,14 +226,14 @@ def _idle(
         [partial, by_time],
         np.where(pd.isna(by_time), None, "none"),
     ).astype(object)
-    out["idle_stage"] = stage
+    out["idle_stage"] = _labels(stage)
     idle_met = (stage == "idle_fee") | (stage == "recovery")
-    out["idle_basis"] = np.where(
-        idle_met, np.where(is_partial, "partial", "not_started"), None
-    ).astype(object)
+    out["idle_basis"] = _labels(
+        np.where(idle_met, np.where(is_partial, "partial", "not_started"), None)
+    )
     past_due = np.isin(by_time, ["late_start", "idle_fee", "recovery"])
     unverified = start.no_evidence & ~started & past_due
-    out["idle_stage_if_not_started"] = np.where(unverified, by_time, None).astype(object)
+    out["idle_stage_if_not_started"] = _labels(np.where(unverified, by_time, None))
     idle_days_not_started = np.where(
         ~started, np.maximum(R.days_between(as_of, start_due), 0.0), np.nan
     )
@@ -333,9 +335,9 @@ def _status(out: pd.DataFrame, start: _Start, idle: _Idle, amounts: _Amounts) ->
         ~start.completed,
     ]
     statuses = [s.value for s in Status]
-    status = np.select(conditions, statuses[:-1], Status.COMPLIANT.value).astype(object)
-    out["status"] = status
-    out["status_zh"] = pd.Series(status, index=out.index).map(STATUS_ZH).to_numpy(dtype=object)
+    codes = np.select(conditions, np.arange(len(statuses) - 1), len(statuses) - 1)
+    out["status"] = pd.Categorical.from_codes(codes, categories=statuses)
+    out["status_zh"] = pd.Categorical.from_codes(codes, [STATUS_ZH[s] for s in statuses])
     positive = amounts.positive
     out["legal_basis"] = _joined_texts(
         [
@@ -357,4 +359,4 @@ def _status(out: pd.DataFrame, start: _Start, idle: _Idle, amounts: _Amounts) ->
         ],
         len(out),
     )
-    out["proposed_action"] = pd.Series(status, index=out.index).map(ACTION).to_numpy(dtype=object)
+    out["proposed_action"] = pd.Categorical.from_codes(codes, [ACTION[s] for s in statuses])

@@ -42,7 +42,8 @@ class Loaded:
     """The outcome of loading.
 
     ``parcels``: canonical columns, ``geometry`` (projected CRS, metres; None for ledger rows
-    without a parcel) and ``geometry_area_ha``. ``rejects``: the rows not analysed, with
+    without a parcel) and ``geometry_area_ha`` (after :func:`landuse.pipeline.run_analysis`,
+    the analysed frame, which carries the same columns). ``rejects``: the rows not analysed, with
     ``reason`` and ``input_kind`` (``ledger`` / ``layer``). ``accounting``: per input kind,
     ``(rows read, rows analysed, rows rejected)``; with a layer joined to a ledger the layer's
     "analysed" count is its parcels matched to a ledger row.

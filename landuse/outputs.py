@@ -62,6 +62,10 @@ def _to_arrow(values: pd.Series, name: str) -> pa.Array | pa.ChunkedArray:
     if pd.api.types.is_datetime64_any_dtype(dtype):
         days = values.to_numpy().astype("datetime64[D]")
         return pa.array(days, type=pa.date32(), from_pandas=True)
+    if isinstance(dtype, pd.CategoricalDtype):
+        # GDAL takes plain strings, not dictionary-encoded ones
+        decoded = pa.array(values, from_pandas=True).dictionary_decode()
+        return decoded if not pa.types.is_null(decoded.type) else decoded.cast(pa.string())
     if isinstance(dtype, pd.StringDtype) or pd.api.types.is_object_dtype(dtype):
         return pa.array(values, type=pa.string(), from_pandas=True)
     return pa.array(values, from_pandas=True)

@@ -66,6 +66,9 @@ def run_analysis(
     result[SOURCE_FILE] = parcels[SOURCE_FILE].to_numpy()
     result[SOURCE_ROW] = parcels[SOURCE_ROW].to_numpy()
     analysed = gpd.GeoDataFrame(result, geometry=parcels.geometry.to_numpy(), crs=parcels.crs)
+    # the analysed frame carries every input column: keep one table of parcels, not two
+    loaded.parcels = analysed
+    del parcels, result
     summary = summary_table(analysed)
     return Results(
         parcels=analysed,
