@@ -249,6 +249,30 @@ def screen(
         console.print(f"  ✗ {reason}", highlight=False)
 
 
+@app.command("map")
+def map_command(
+    results: Annotated[Path, typer.Argument(help="Results file (.gpkg or .parquet).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="The HTML file to write.")],
+    park: Annotated[str | None, typer.Option("--park", help="Only this park.")] = None,
+    lang: Annotated[str, typer.Option("--lang", help="zh (default) or en.")] = "zh",
+    basemap: Annotated[
+        str | None,
+        typer.Option(
+            "--basemap",
+            help="None (default), tianditu:KEY, or an XYZ URL of the bureau's tile server.",
+        ),
+    ] = None,
+) -> None:
+    """Write one self-contained HTML map (data and assets inlined; opens with no server)."""
+    from maps import cli_map
+
+    try:
+        written = cli_map(results, out, park=park, lang=lang, basemap=basemap)
+    except (InputError, ValueError, FileNotFoundError) as exc:
+        raise _fail(str(exc)) from None
+    console.print(f"wrote {written}", highlight=False)
+
+
 @app.command()
 def demo(
     out_dir: Annotated[Path, typer.Option("--out-dir", help="Folder for the demo outputs.")] = Path(

@@ -1,1 +1,40 @@
-"""Leaflet/folium maps of analysis results."""
+"""The leadership map of analysis results: every park's parcels by status, offline, one page.
+
+- :func:`write_standalone_html` / :func:`cli_map`: one self-contained HTML file (data and every
+  script, style and image inlined) that opens from a USB stick with no server.
+- :func:`render_map`: the folium map itself, from result frames.
+- :func:`render_served_page` / :func:`mount_map`: ``GET /map`` on the API, drawing big results
+  from its vector tiles; :func:`static_files` serves the page's assets.
+
+Leaflet comes from the ``xstatic-leaflet`` package and the page's own scripts from
+``maps/static``; nothing is loaded from a CDN. Text from the data is escaped on the server
+(``html.escape``) and set with ``textContent`` in the browser; JSON in ``<script>`` has ``<``,
+``>`` and ``&`` escaped.
+"""
+
+from maps.assets import assets_dirs, static_files
+from maps.basemap import Basemap
+from maps.palette import STATUS_COLOURS
+from maps.render import (
+    DEFAULT_TILE_THRESHOLD,
+    cli_map,
+    mount_map,
+    page_html,
+    render_map,
+    render_served_page,
+    write_standalone_html,
+)
+
+__all__ = [
+    "DEFAULT_TILE_THRESHOLD",
+    "STATUS_COLOURS",
+    "Basemap",
+    "assets_dirs",
+    "cli_map",
+    "mount_map",
+    "page_html",
+    "render_map",
+    "render_served_page",
+    "static_files",
+    "write_standalone_html",
+]

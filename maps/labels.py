@@ -1,0 +1,250 @@
+"""Every text the map shows that is not data: status names, headings, popup field labels.
+
+Chinese (``zh``) is the default; ``en`` is on request. Popup fields are declared once here
+(:data:`POPUP_SECTIONS`) and handed to the page as JSON, so the inline map and the tile-backed
+served page build the same popup in the browser.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from landuse.schema import AMOUNT_COLUMNS, OUTPUT_LABELS_ZH, STATUS_ZH, Status
+from landuse.workbook import VALUE_LABELS_ZH
+from maps.palette import OTHER_STATUS
+
+Lang = Literal["zh", "en"]
+LANGS: tuple[str, ...] = ("zh", "en")
+
+STATUS_EN: dict[str, str] = {
+    Status.RECOVERY.value: "Recovery (idle 2 years)",
+    Status.IDLE_FEE.value: "Idle 1 year (fee)",
+    Status.GOV_DELAY.value: "Idle, government cause",
+    Status.LATE_START.value: "Late start",
+    Status.UNVERIFIED.value: "To be inspected",
+    Status.LATE_COMPLETION.value: "Late completion",
+    Status.BELOW_THRESHOLD.value: "Below intensity threshold",
+    Status.ON_TRACK.value: "On track",
+    Status.COMPLIANT.value: "Completed, compliant",
+}
+
+TEXTS: dict[str, dict[str, str]] = {
+    "zh": {
+        "legend_title": "宗地状态",
+        "park_boundary": "园区边界",
+        "parcels_unit": "宗",
+        "ha_unit": "公顷",
+        "wan_unit": "万元",
+        "status": "状态",
+        "parcels": "宗数",
+        "area_ha": "面积(公顷)",
+        "amount_wan": "金额(万元)",
+        "total": "合计",
+        "subtotal": "小计",
+        "as_of": "评价基准日",
+        "chart_title": "闲置与逾期用地(公顷)",
+        "idle": "闲置(拟收回+闲置满一年)",
+        "overdue": "逾期(逾期未开工+逾期未竣工)",
+        "amounts_by_kind": "金额构成(万元)",
+        "no_geometry": "宗无图形，未在图上绘制",
+        "other": "其他",
+        "yes": "是",
+        "no": "否",
+        "threshold": "标准",
+        "below": "不达标",
+        "meets": "达标",
+        "days": "天",
+        "loading": "正在读取…",
+        "load_failed": "读取失败",
+        "tiles_note": "宗地较多，按矢量瓦片显示",
+        "section_basic": "基本情况",
+        "section_dates": "日期",
+        "section_days": "逾期天数",
+        "section_intensity": "投资强度",
+        "section_amounts": "金额(万元)",
+        "section_basis": "依据与建议",
+    },
+    "en": {
+        "legend_title": "Parcel status",
+        "park_boundary": "Park boundary",
+        "parcels_unit": "parcels",
+        "ha_unit": "ha",
+        "wan_unit": "10k CNY",
+        "status": "Status",
+        "parcels": "Parcels",
+        "area_ha": "Area (ha)",
+        "amount_wan": "Amount (10k CNY)",
+        "total": "Total",
+        "subtotal": "Subtotal",
+        "as_of": "As of",
+        "chart_title": "Idle and overdue land (ha)",
+        "idle": "Idle (recovery + idle fee)",
+        "overdue": "Overdue (late start + late completion)",
+        "amounts_by_kind": "Amounts by kind (10k CNY)",
+        "no_geometry": "parcels without a geometry are not drawn",
+        "other": "Other",
+        "yes": "yes",
+        "no": "no",
+        "threshold": "threshold",
+        "below": "below",
+        "meets": "meets",
+        "days": "days",
+        "loading": "Loading…",
+        "load_failed": "Could not load",
+        "tiles_note": "Many parcels: drawn from vector tiles",
+        "section_basic": "Parcel",
+        "section_dates": "Dates",
+        "section_days": "Days late",
+        "section_intensity": "Investment intensity",
+        "section_amounts": "Amounts (10k CNY)",
+        "section_basis": "Legal basis and action",
+    },
+}
+
+COLUMN_EN: dict[str, str] = {
+    "parcel_id": "Parcel ID",
+    "park": "Park",
+    "project_name": "Project",
+    "holder": "Land-use right holder",
+    "area_ha": "Area (ha)",
+    "industry": "Industry",
+    "as_of_date": "As of",
+    "contract_date": "Contract signed",
+    "agreed_start_date": "Agreed start",
+    "extended_start_date": "Extended start",
+    "start_due_date": "Start due",
+    "actual_start_date": "Actual start",
+    "agreed_completion_date": "Agreed completion",
+    "completion_due_date": "Completion due",
+    "actual_completion_date": "Actual completion",
+    "suspended_since": "Suspended since",
+    "price_due_date": "Land price due",
+    "late_start_days": "Days late to start",
+    "idle_days": "Days idle",
+    "late_completion_days": "Days late to complete",
+    "late_payment_days": "Days late paying",
+    "intensity_wan_per_ha": "Intensity (10k CNY/ha)",
+    "intensity_basis": "Intensity basis",
+    "idle_fee_wan": "Idle fee",
+    "late_start_wan": "Late start penalty",
+    "late_completion_wan": "Late completion penalty",
+    "late_payment_wan": "Late payment penalty",
+    "investment_shortfall_wan": "Investment shortfall penalty",
+    "plot_ratio_shortfall_wan": "Plot ratio shortfall penalty",
+    "total_penalty_wan": "Total",
+    "amounts_confirmed": "Amounts confirmed",
+    "legal_basis": "Legal basis",
+    "proposed_action": "Proposed action",
+    "status": "Status",
+}
+
+# Popup sections: (text key of the heading, ((column, kind), ...)). Kinds tell the browser how
+# to format a value: text, date (YYYY-MM-DD), days, ha, wan, bool, intensity (value against
+# ``intensity_min_wan_per_ha``), code (a code shown through VALUE_LABELS).
+POPUP_SECTIONS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
+    (
+        "section_basic",
+        (("park", "text"), ("holder", "text"), ("area_ha", "ha"), ("industry", "text")),
+    ),
+    (
+        "section_dates",
+        (
+            ("contract_date", "date"),
+            ("agreed_start_date", "date"),
+            ("extended_start_date", "date"),
+            ("start_due_date", "date"),
+            ("actual_start_date", "date"),
+            ("agreed_completion_date", "date"),
+            ("completion_due_date", "date"),
+            ("actual_completion_date", "date"),
+            ("suspended_since", "date"),
+            ("price_due_date", "date"),
+        ),
+    ),
+    (
+        "section_days",
+        (
+            ("late_start_days", "days"),
+            ("idle_days", "days"),
+            ("late_completion_days", "days"),
+            ("late_payment_days", "days"),
+        ),
+    ),
+    (
+        "section_intensity",
+        (("intensity_wan_per_ha", "intensity"), ("intensity_basis", "code")),
+    ),
+    (
+        "section_amounts",
+        (
+            *((c, "wan") for c in AMOUNT_COLUMNS),
+            ("total_penalty_wan", "wan"),
+            ("amounts_confirmed", "bool"),
+        ),
+    ),
+    ("section_basis", (("legal_basis", "text"), ("proposed_action", "text"))),
+)
+
+#: Columns the popup and tooltip read besides the section fields.
+POPUP_EXTRA_COLUMNS: tuple[str, ...] = (
+    "parcel_id",
+    "project_name",
+    "status",
+    "status_zh",
+    "intensity_min_wan_per_ha",
+    "below_threshold",
+    "as_of_date",
+)
+#: Every column the browser needs for popups and tooltips, in a stable order.
+POPUP_COLUMNS: tuple[str, ...] = tuple(
+    dict.fromkeys([*POPUP_EXTRA_COLUMNS, *(c for _, fields in POPUP_SECTIONS for c, _k in fields)])
+)
+#: Code columns shown through a value label.
+CODE_COLUMNS: tuple[str, ...] = ("intensity_basis",)
+
+
+def check_lang(lang: str) -> Lang:
+    """``lang`` when it is a supported language, else a ValueError naming the choices."""
+    if lang not in LANGS:
+        raise ValueError(f"lang must be one of {', '.join(LANGS)}, not {lang!r}")
+    return lang  # type: ignore[return-value]
+
+
+def text(lang: Lang, key: str) -> str:
+    """The fixed text ``key`` in ``lang``."""
+    return TEXTS[lang][key]
+
+
+def status_label(lang: Lang, status: str) -> str:
+    """The name of a status key in ``lang`` (:data:`OTHER_STATUS` for unknown ones)."""
+    if status == OTHER_STATUS:
+        return TEXTS[lang]["other"]
+    table = STATUS_ZH if lang == "zh" else STATUS_EN
+    return str(table.get(status, TEXTS[lang]["other"]))
+
+
+def column_label(lang: Lang, column: str) -> str:
+    """The label of a result column in ``lang`` (its name when none is known)."""
+    if lang == "zh":
+        return OUTPUT_LABELS_ZH.get(column, column)
+    return COLUMN_EN.get(column, column)
+
+
+def page_texts(lang: Lang) -> dict[str, object]:
+    """Texts and field declarations the browser needs (popups, tooltips, tile mode)."""
+    sections = [
+        {
+            "title": TEXTS[lang][heading],
+            "fields": [[c, column_label(lang, c), kind] for c, kind in fields],
+        }
+        for heading, fields in POPUP_SECTIONS
+    ]
+    values: dict[str, dict[str, str]] = {}
+    if lang == "zh":
+        values = {c: dict(VALUE_LABELS_ZH[c]) for c in CODE_COLUMNS if c in VALUE_LABELS_ZH}
+    return {
+        "texts": TEXTS[lang],
+        "sections": sections,
+        "values": values,
+        "parcelIdLabel": column_label(lang, "parcel_id"),
+    }

@@ -1,0 +1,273 @@
+"""The legend and the summary panel: HTML written on the server, every data text escaped.
+
+The panel shows, per park and in total, parcels, hectares and amounts (万元) by status, the
+amounts by kind, and an inline SVG bar chart of idle (``recovery`` + ``idle_fee``) and overdue
+(``late_start`` + ``late_completion``) hectares per park. It is computed from the results'
+summary table (``landuse.workbook.summary_table``), so it counts every analysed parcel, also
+those without a geometry (the panel says how many of those are not drawn).
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from landuse.schema import AMOUNT_COLUMNS, STATUS_ORDER, Status
+from landuse.workbook import ALL_STATUSES, GRAND_TOTAL
+from maps.labels import Lang, column_label, status_label, text
+from maps.palette import IDLE_BAR, OTHER_STATUS, OVERDUE_BAR, STATUS_KEYS, status_colour
+
+VALUE_COLUMNS: tuple[str, ...] = ("parcels", "area_ha", *AMOUNT_COLUMNS, "total_penalty_wan")
+IDLE_STATUSES: tuple[str, ...] = (Status.RECOVERY.value, Status.IDLE_FEE.value)
+OVERDUE_STATUSES: tuple[str, ...] = (Status.LATE_START.value, Status.LATE_COMPLETION.value)
+#: ``data-park`` of the grand-total block.
+TOTAL_KEY = "__total__"
+_LABEL_CHARS = 9  # park names longer than this are shortened in the chart (full name on hover)
+
+
+def esc(value: object) -> str:
+    """Text for HTML content or a quoted attribute (``& < > " '`` escaped)."""
+    return html.escape(str(value), quote=True)
+
+
+def fmt_int(value: float) -> str:
+    """A count with thousands separators."""
+    return f"{int(value):,}" if np.isfinite(value) else "–"
+
+
+def fmt_2(value: float) -> str:
+    """A number with two decimals and thousands separators (``–`` when missing)."""
+    return f"{value:,.2f}" if np.isfinite(value) else "–"
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Per park and status sums (``by_status``), per park (``by_park``) and in all (``total``).
+
+    ``by_status`` is indexed by (park, status key); statuses outside the known list are
+    gathered under :data:`maps.palette.OTHER_STATUS`. Parks keep the summary's order.
+    """
+
+    by_status: pd.DataFrame
+    by_park: pd.DataFrame
+    total: pd.Series
+
+    @classmethod
+    def from_table(cls, summary: pd.DataFrame) -> Summary:
+        """Build from a summary table (per park and status rows; subtotal and total rows, when
+        present, are recomputed rather than trusted)."""
+        status = summary["status"].astype("string")
+        park = summary["park"].astype("string")
+        detail = summary[((status != ALL_STATUSES) & (park != GRAND_TOTAL)).fillna(True)]
+        key = detail["status"].astype("string")
+        key = key.where(key.isin(list(STATUS_ORDER)), OTHER_STATUS).fillna(OTHER_STATUS)
+        frame = pd.DataFrame(
+            {
+                "park": detail["park"].astype("string").fillna("").to_numpy(),
+                "status": key.to_numpy(),
+                **{
+                    c: pd.to_numeric(detail[c], errors="coerce").to_numpy(dtype=float)
+                    if c in detail.columns
+                    else np.full(len(detail), np.nan)
+                    for c in VALUE_COLUMNS
+                },
+            }
+        )
+        values = list(VALUE_COLUMNS)
+        by_status = frame.groupby(["park", "status"], sort=False)[values].sum(min_count=1)
+        by_park = frame.groupby("park", sort=False)[values].sum(min_count=1)
+        total = pd.Series({c: frame[c].sum(min_count=1) for c in VALUE_COLUMNS}, dtype=float)
+        return cls(by_status, by_park, total)
+
+    def status_counts(self) -> pd.Series:
+        """Parcels per status key over every park (known statuses in order, then other)."""
+        counts = self.by_status["parcels"].groupby(level="status").sum()
+        return counts.reindex([k for k in STATUS_KEYS if k in counts.index])
+
+    def hectares(self, park: str, statuses: tuple[str, ...]) -> float:
+        """Hectares of ``park`` in ``statuses`` (0 when none)."""
+        rows = self.by_status.loc[park] if park in self.by_park.index else None
+        if rows is None:
+            return 0.0
+        values = rows.reindex(list(statuses))["area_ha"]
+        return float(values.fillna(0.0).sum())
+
+
+def _swatch(status: str) -> str:
+    return f'<span class="lu-swatch" style="background:{status_colour(status)}"></span>'
+
+
+def _status_table(lang: Lang, rows: pd.DataFrame, totals: pd.Series, total_label: str) -> str:
+    head = (
+        f"<thead><tr><th>{esc(text(lang, 'status'))}</th><th>{esc(text(lang, 'parcels'))}</th>"
+        f"<th>{esc(text(lang, 'area_ha'))}</th><th>{esc(text(lang, 'amount_wan'))}</th></tr></thead>"
+    )
+    statuses = [k for k in STATUS_KEYS if k in rows.index]
+    numbers = rows.loc[statuses, ["parcels", "area_ha", "total_penalty_wan"]].to_numpy(float)
+    body = [
+        f'<tr data-status="{esc(status)}"><td>{_swatch(status)}'
+        f"{esc(status_label(lang, status))}</td>"
+        f'<td class="lu-num lu-parcels">{fmt_int(n)}</td>'
+        f'<td class="lu-num lu-ha">{fmt_2(ha)}</td>'
+        f'<td class="lu-num lu-wan">{fmt_2(wan)}</td></tr>'
+        for status, (n, ha, wan) in zip(statuses, numbers, strict=True)  # at most ten statuses
+    ]
+    t = totals.reindex(["parcels", "area_ha", "total_penalty_wan"]).to_numpy(float)
+    foot = (
+        f'<tfoot><tr data-status="all"><td>{esc(total_label)}</td>'
+        f'<td class="lu-num lu-parcels">{fmt_int(t[0])}</td>'
+        f'<td class="lu-num lu-ha">{fmt_2(t[1])}</td>'
+        f'<td class="lu-num lu-wan">{fmt_2(t[2])}</td></tr></tfoot>'
+    )
+    return f'<table class="lu-table">{head}<tbody>{"".join(body)}</tbody>{foot}</table>'
+
+
+def _kinds(lang: Lang, totals: pd.Series) -> str:
+    items = [
+        f'<li data-kind="{esc(c)}"><span>{esc(column_label(lang, c))}</span>'
+        f'<span class="lu-num">{fmt_2(totals[c])}</span></li>'
+        for c in AMOUNT_COLUMNS
+        if np.isfinite(totals[c]) and totals[c] != 0
+    ]
+    if not items:
+        return ""
+    return (
+        f'<div class="lu-kinds"><div class="lu-sub">{esc(text(lang, "amounts_by_kind"))}</div>'
+        f"<ul>{''.join(items)}</ul></div>"
+    )
+
+
+def _block(
+    lang: Lang, key: str, name: str, rows: pd.DataFrame, totals: pd.Series, *, is_open: bool
+) -> str:
+    headline = (
+        f'<span class="lu-park-name">{esc(name)}</span>'
+        f'<span class="lu-headline">{fmt_int(totals["parcels"])} {esc(text(lang, "parcels_unit"))}'
+        f" · {fmt_2(totals['area_ha'])} {esc(text(lang, 'ha_unit'))}"
+        f" · {fmt_2(totals['total_penalty_wan'])} {esc(text(lang, 'wan_unit'))}</span>"
+    )
+    label = text(lang, "total") if key == TOTAL_KEY else text(lang, "subtotal")
+    return (
+        f'<details class="lu-park" data-park="{esc(key)}"{" open" if is_open else ""}>'
+        f"<summary>{headline}</summary>"
+        f"{_status_table(lang, rows, totals, label)}{_kinds(lang, totals)}</details>"
+    )
+
+
+def bar_chart_svg(lang: Lang, summary: Summary) -> str:
+    """An inline SVG of idle and overdue hectares per park (horizontal bars, values at the
+    bar ends, the full park name as the label's tooltip)."""
+    parks = [str(p) for p in summary.by_park.index]
+    idle = [summary.hectares(p, IDLE_STATUSES) for p in parks]  # one per park
+    overdue = [summary.hectares(p, OVERDUE_STATUSES) for p in parks]
+    top = max([*idle, *overdue, 0.0]) or 1.0
+    label_w, bar_w, value_w, row_h, bar_h = 96, 150, 56, 30, 11
+    width = label_w + bar_w + value_w
+    legend_h = 34
+    height = legend_h + row_h * len(parks) + 4
+    parts = [
+        f'<svg class="lu-chart-svg" xmlns="http://www.w3.org/2000/svg" width="{width}" '
+        f'height="{height}" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="{esc(text(lang, "chart_title"))}">',
+        f'<rect x="0" y="2" width="10" height="10" fill="{IDLE_BAR}"/>'
+        f'<text x="14" y="11" class="lu-chart-key">{esc(text(lang, "idle"))}</text>',
+        f'<rect x="0" y="18" width="10" height="10" fill="{OVERDUE_BAR}"/>'
+        f'<text x="14" y="27" class="lu-chart-key">{esc(text(lang, "overdue"))}</text>',
+    ]
+    for i, park in enumerate(parks):
+        y = legend_h + i * row_h
+        short = park if len(park) <= _LABEL_CHARS else park[: _LABEL_CHARS - 1] + "…"
+        parts.append(
+            f'<g class="lu-bar-row" data-park="{esc(park)}">'
+            f'<text x="0" y="{y + 16}" class="lu-chart-label"><title>{esc(park)}</title>'
+            f"{esc(short)}</text>"
+        )
+        for j, (value, colour, kind) in enumerate(
+            ((idle[i], IDLE_BAR, "idle"), (overdue[i], OVERDUE_BAR, "overdue"))
+        ):
+            w = bar_w * value / top
+            by = y + 2 + j * (bar_h + 2)
+            parts.append(
+                f'<rect class="lu-bar lu-bar-{kind}" data-ha="{value:.4f}" x="{label_w}" '
+                f'y="{by}" width="{w:.1f}" height="{bar_h}" fill="{colour}"/>'
+                f'<text x="{label_w + w + 3:.1f}" y="{by + bar_h - 2}" class="lu-chart-value">'
+                f"{fmt_2(value)}</text>"
+            )
+        parts.append("</g>")
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def panel_html(
+    lang: Lang,
+    summary: Summary,
+    *,
+    title: str,
+    as_of: str | None,
+    not_drawn: int = 0,
+    note: str | None = None,
+    element_id: str = "lu-panel",
+) -> str:
+    """The summary panel (hidden until the page moves it into a map control)."""
+    meta = []
+    if as_of:
+        meta.append(f"{esc(text(lang, 'as_of'))} {esc(as_of)}")
+    if not_drawn:
+        meta.append(
+            f'<span class="lu-not-drawn">{not_drawn:,} {esc(text(lang, "no_geometry"))}</span>'
+        )
+    if note:
+        meta.append(esc(note))
+    blocks = [
+        _block(
+            lang,
+            TOTAL_KEY,
+            text(lang, "total"),
+            summary.by_status.groupby(level="status").sum(min_count=1),
+            summary.total,
+            is_open=True,
+        )
+    ]
+    for park in summary.by_park.index:  # one block per park
+        blocks.append(
+            _block(
+                lang,
+                str(park),
+                str(park),
+                summary.by_status.loc[park],
+                summary.by_park.loc[park],
+                is_open=False,
+            )
+        )
+    return (
+        f'<div id="{esc(element_id)}" class="lu-panel" style="display:none">'
+        f'<div class="lu-title">{esc(title)}</div>'
+        f'<div class="lu-meta">{"<br>".join(meta)}</div>'
+        f'<section class="lu-chart"><div class="lu-sub">{esc(text(lang, "chart_title"))}</div>'
+        f"{bar_chart_svg(lang, summary)}</section>"
+        f"{''.join(blocks)}</div>"
+    )
+
+
+def legend_html(lang: Lang, summary: Summary, *, element_id: str = "lu-legend") -> str:
+    """The legend: one row per status present (colour, name, parcels), then the park line."""
+    counts = summary.status_counts()
+    rows = [
+        f'<div class="lu-legend-row" data-status="{esc(status)}">{_swatch(str(status))}'
+        f'<span class="lu-legend-label">{esc(status_label(lang, str(status)))}</span>'
+        f'<span class="lu-legend-count">{fmt_int(float(n))}</span></div>'
+        for status, n in counts.items()
+    ]
+    rows.append(
+        f'<div class="lu-legend-row lu-legend-park"><span class="lu-line"></span>'
+        f'<span class="lu-legend-label">{esc(text(lang, "park_boundary"))}</span></div>'
+    )
+    return (
+        f'<div id="{esc(element_id)}" class="lu-legend" style="display:none">'
+        f'<div class="lu-sub">{esc(text(lang, "legend_title"))} '
+        f'<span class="lu-legend-unit">({esc(text(lang, "parcels_unit"))})</span></div>'
+        f"{''.join(rows)}</div>"
+    )

@@ -1,0 +1,677 @@
+"""Render the leadership map: a standalone HTML file, or the page ``GET /map`` serves.
+
+- :func:`render_map` builds the folium map from result frames.
+- :func:`write_standalone_html` reads a results file and writes one self-contained page (data,
+  scripts, styles and images inlined) that opens from a USB stick with no server.
+- :func:`render_served_page` is the page of ``GET /map``: assets linked from the API's own
+  ``/map/assets/`` and, above ``tile_threshold`` parcels, parcels drawn from the API's vector
+  tiles (popups fetched from the items endpoint) instead of inline GeoJSON.
+- :func:`mount_map` adds ``GET /map`` and the assets to a FastAPI/Starlette app;
+  :func:`cli_map` is ``landuse map RESULTS -o map.html [--park NAME]``.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from os import PathLike
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+from branca.element import Figure
+
+from landuse.workbook import summary_table
+from maps import assets
+from maps.basemap import Basemap
+from maps.data import (
+    MAP_CRS,
+    data_bounds,
+    escape_json_text,
+    feature_collection_json,
+    has_geometry,
+    park_names,
+    read_results,
+    script_json,
+    to_map_crs,
+)
+from maps.elements import (
+    DATA_VAR,
+    OfflineMap,
+    PageSetup,
+    ParcelLayer,
+    ParkLayer,
+    RawHTML,
+    TileParcelLayer,
+)
+from maps.labels import POPUP_COLUMNS, Lang, check_lang, page_texts, status_label, text
+from maps.palette import PARCEL_STROKE, PARK_STROKE, STATUS_KEYS, colours
+from maps.panel import Summary, esc, legend_html, panel_html
+
+if TYPE_CHECKING:  # pragma: no cover
+    from starlette.applications import Starlette
+
+log = logging.getLogger("landuse.maps")
+
+#: Above this many parcels the served page draws parcels from vector tiles.
+DEFAULT_TILE_THRESHOLD = 5_000
+#: Tile zooms the served page asks for (the API serves 0-22; a province at zoom 5 or less
+#: would put hundreds of thousands of parcels in one tile: only the park outlines show there).
+TILE_MIN_ZOOM = 6
+TILE_MAX_NATIVE_ZOOM = 18
+#: Where :func:`mount_map` serves the assets, relative to ``api_base``.
+ASSETS_PATH = "map/assets/"
+#: Standalone pages above this many parcels are written all the same, with a warning.
+STANDALONE_WARN_PARCELS = 20_000
+
+
+# --------------------------------------------------------------------------- page content
+
+
+@dataclass
+class PageContent:
+    """Everything one page shows, ready for the browser (JSON texts already script-safe)."""
+
+    title: str
+    lang: Lang
+    summary: Summary
+    bounds: list[list[float]] | None
+    as_of: str | None = None
+    parcels_json: str | None = None  # inline mode: a FeatureCollection (script-safe)
+    parks_json: str | None = None
+    parks_url: str | None = None  # served without boundaries in the file: the API's parks
+    tiles: dict[str, Any] | None = None  # tile mode: url, itemsUrl, layer, zooms
+    not_drawn: int = 0
+    statuses: list[str] = field(default_factory=list)
+
+
+def _title(lang: Lang, name: str) -> str:
+    return f"{name} 工业用地状态图" if lang == "zh" else f"Industrial land status — {name}"
+
+
+def _as_of(parcels: pd.DataFrame) -> str | None:
+    if "as_of_date" not in parcels.columns:
+        return None
+    values = pd.to_datetime(parcels["as_of_date"], errors="coerce").dropna()
+    return values.iloc[0].strftime("%Y-%m-%d") if len(values) else None
+
+
+def _statuses(summary: Summary) -> list[str]:
+    present = set(summary.status_counts().index)
+    return [k for k in STATUS_KEYS if k in present]
+
+
+def park_hulls(parcels: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """A boundary per park when the results carry none: the convex hull of its parcels."""
+    keep = has_geometry(parcels)
+    names = park_names(parcels)[keep]
+    geoms = parcels.geometry.to_numpy()[keep]
+    codes, uniques = pd.factorize(names)
+    hulls = [  # one per park
+        shapely.convex_hull(shapely.geometrycollections(geoms[codes == i]))
+        for i in range(len(uniques))
+    ]
+    return gpd.GeoDataFrame({"park": list(uniques)}, geometry=hulls, crs=parcels.crs)
+
+
+def _script(data: dict[str, Any], content: PageContent) -> str:
+    """The page's data script: settings as safe JSON, the big JSON texts spliced in as is."""
+    parts = [
+        f"var {DATA_VAR} = {script_json(data)};",
+        f"{DATA_VAR}.parcels = {content.parcels_json or 'null'};",
+        f"{DATA_VAR}.parks = {content.parks_json or 'null'};",
+        f"{DATA_VAR}.tileLayers = {{}};",
+        f"{DATA_VAR}.deferred = [];",
+        f"LanduseMap.configure({DATA_VAR});",
+    ]
+    if content.tiles is not None:
+        parts.append(f"{DATA_VAR}.tileSource = LanduseTiles.source({DATA_VAR}.tiles);")
+    return "\n".join(parts) + "\n"
+
+
+def _csp(basemap: Basemap, *, served: bool, api_base: str | None) -> str:
+    """The page's Content-Security-Policy: scripts, styles and data from the page itself (and
+    the serving API), images from the page and the basemap's tile servers, nothing else."""
+    own = ["'self'"] if served else []
+    if api_base:
+        parts = urlsplit(api_base)
+        if parts.scheme and parts.netloc:
+            own.append(f"{parts.scheme}://{parts.netloc}")
+    tiles: list[str] = []
+    for layer in basemap.layers:
+        parts = urlsplit(layer.url)
+        host = parts.netloc
+        if "{" in host:  # a subdomain template such as t{s}.tianditu.gov.cn: *.tianditu.gov.cn
+            host = "*." + host.split(".", 1)[1]
+        tiles.append(f"{parts.scheme}://{host}" if parts.scheme and host else "'self'")
+    directives = [
+        ["default-src", "'none'"],
+        ["script-src", *own, "'unsafe-inline'"],
+        ["style-src", *own, "'unsafe-inline'"],
+        ["img-src", *own, "data:", *dict.fromkeys(tiles)],
+        ["connect-src", *(own or ["'none'"])],
+        ["base-uri", "'none'"],
+        ["form-action", "'none'"],
+    ]
+    return "; ".join(" ".join(d) for d in directives)
+
+
+def build_page(
+    content: PageContent,
+    *,
+    basemap: Basemap,
+    head: str,
+    csp: str,
+) -> folium.Map:
+    """The folium map of ``content`` (``head``: the asset elements; ``csp``: its policy)."""
+    lang = content.lang
+    figure = Figure(title=esc(content.title))
+    m = OfflineMap(
+        location=[0.0, 0.0],
+        zoom_start=2,
+        tiles=None,
+        control_scale=False,  # added by the page script, metric only
+        prefer_canvas=False,
+        zoom_control=True,
+        zoom_snap=0.25,
+        zoom_delta=0.5,
+    )
+    figure.add_child(m)
+    # Head: the policy first (it applies to what follows), then the assets.
+    figure.header.add_child(
+        RawHTML(f'<meta http-equiv="Content-Security-Policy" content="{esc(csp)}">', "Csp"),
+        name="lu_csp",
+    )
+    figure.header.add_child(
+        RawHTML('<link rel="icon" href="data:,">\n' + head, "Assets"), name="lu_assets"
+    )
+    # Body: the panel and legend (moved into map controls by the page script).
+    not_drawn = content.not_drawn
+    note = text(lang, "tiles_note") if content.tiles is not None else None
+    figure.html.add_child(
+        RawHTML(
+            panel_html(
+                lang,
+                content.summary,
+                title=content.title,
+                as_of=content.as_of,
+                not_drawn=not_drawn,
+                note=note,
+            ),
+            "Panel",
+        ),
+        name="lu_panel",
+    )
+    figure.html.add_child(RawHTML(legend_html(lang, content.summary), "Legend"), name="lu_legend")
+    data: dict[str, Any] = {
+        "lang": lang,
+        **page_texts(lang),
+        "colours": colours(),
+        "statusLabels": {k: status_label(lang, k) for k in STATUS_KEYS},
+        "stroke": PARCEL_STROKE,
+        "parkStroke": PARK_STROKE,
+        "bounds": content.bounds,
+        "controls": [
+            {"id": "lu-panel", "position": "topright"},
+            {"id": "lu-legend", "position": "bottomleft"},
+        ],
+        "tiles": content.tiles,
+        "parksUrl": content.parks_url,
+    }
+    # The data script goes before the map's own script (figure.script keeps insertion order;
+    # the map and its layers add theirs when the figure is rendered).
+    figure.script.add_child(RawHTML(_script(data, content), "PageData"), name="lu_data")
+
+    for layer in basemap.layers:
+        folium.TileLayer(
+            tiles=layer.url,
+            attr=layer.attribution or " ",
+            subdomains=layer.subdomains,
+            max_zoom=layer.max_zoom,
+            overlay=False,
+            control=False,
+        ).add_to(m)
+    layer_cls = TileParcelLayer if content.tiles is not None else ParcelLayer
+    colour = colours()
+    for status in content.statuses:  # one layer per status (at most ten)
+        name = (
+            f'<span class="lu-swatch" style="background:{colour[status]}"></span>'
+            f"{esc(status_label(lang, status))}"
+        )
+        layer_cls(status, name).add_to(m)
+    if content.parks_json is not None or content.parks_url is not None:
+        ParkLayer(esc(text(lang, "park_boundary"))).add_to(m)
+    folium.LayerControl(collapsed=True, position="topright").add_to(m)
+    PageSetup(tiles=content.tiles is not None).add_to(m)
+    return m
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def render_map(
+    parcels_gdf: gpd.GeoDataFrame,
+    parks_gdf: gpd.GeoDataFrame | None,
+    summary_df: pd.DataFrame | None,
+    *,
+    title: str,
+    lang: str = "zh",
+    basemap: str | Basemap | None = None,
+    inline: bool = True,
+    api_base: str | None = None,
+    tile_threshold: int = DEFAULT_TILE_THRESHOLD,
+    assets_url: str | None = None,
+) -> folium.Map:
+    """The leadership map of analysed parcels as a folium map.
+
+    ``parcels_gdf``: analysed parcels (result columns, any CRS; drawn in EPSG:4326), coloured
+    by ``status``. ``parks_gdf``: park boundaries with a ``park`` column (None: the convex hull
+    of each park's parcels). ``summary_df``: the results' summary table
+    (:func:`landuse.workbook.summary_table`; None: computed from ``parcels_gdf``).
+    ``lang``: ``zh`` (default) or ``en``. ``basemap``: None/``"none"`` (no background, no
+    request leaves the machine), ``"tianditu:KEY"``, an XYZ URL template, or a
+    :class:`~maps.basemap.Basemap`.
+
+    ``inline``: put every script and style inside the page (a standalone file); when False
+    they are linked from ``assets_url`` (default ``{api_base}map/assets/``). ``api_base``: the
+    URL prefix of the API serving these results; with it and more than ``tile_threshold``
+    parcels, parcels are drawn from the API's vector tiles and popups fetched from its items
+    endpoint instead of embedding the parcels.
+    """
+    language = check_lang(lang)
+    base = Basemap.parse(basemap, lang=language)
+    parcels = to_map_crs(parcels_gdf)
+    if summary_df is None:
+        summary_df = summary_table(parcels)
+    summary = Summary.from_table(summary_df)
+    if parks_gdf is None:
+        parks_gdf = park_hulls(parcels)
+    parks = to_map_crs(parks_gdf)
+    use_tiles = api_base is not None and len(parcels) > tile_threshold
+    content = PageContent(
+        title=title,
+        lang=language,
+        summary=summary,
+        bounds=data_bounds(parcels, parks),
+        as_of=_as_of(parcels),
+        parks_json=escape_json_text(
+            feature_collection_json(parks, ["park"] if "park" in parks.columns else [])
+        ),
+        not_drawn=int((~has_geometry(parcels)).sum()),
+        statuses=_statuses(summary),
+    )
+    if use_tiles:
+        content.tiles = _tile_settings(api_base or "/")
+    else:
+        columns = [c for c in POPUP_COLUMNS if c in parcels.columns]
+        content.parcels_json = escape_json_text(feature_collection_json(parcels, columns))
+    head = _head(inline=inline, tiles=use_tiles, api_base=api_base, assets_url=assets_url)
+    csp = _csp(base, served=not inline, api_base=api_base)
+    return build_page(content, basemap=base, head=head, csp=csp)
+
+
+def _head(*, inline: bool, tiles: bool, api_base: str | None, assets_url: str | None) -> str:
+    if inline:
+        return assets.inline_head(tiles=tiles)
+    if assets_url is None:
+        if api_base is None:
+            raise ValueError("A page with linked assets needs assets_url or api_base.")
+        assets_url = _join(api_base, ASSETS_PATH)
+    return assets.linked_head(assets_url, tiles=tiles)
+
+
+def _join(base: str, path: str) -> str:
+    return (base if base.endswith("/") else base + "/") + path
+
+
+def _tile_settings(api_base: str) -> dict[str, Any]:
+    return {
+        "url": _join(api_base, "collections/parcels/tiles/WebMercatorQuad/{z}/{y}/{x}"),
+        "itemsUrl": _join(api_base, "collections/parcels/items/"),
+        "layer": "parcels",
+        "minZoom": TILE_MIN_ZOOM,
+        "maxNativeZoom": TILE_MAX_NATIVE_ZOOM,
+    }
+
+
+def page_html(m: folium.Map) -> str:
+    """The complete HTML document of a map built here."""
+    return m.get_root().render()
+
+
+def write_standalone_html(
+    results_path: str | PathLike[str],
+    out_html: str | PathLike[str],
+    *,
+    park: str | None = None,
+    lang: str = "zh",
+    basemap: str | Basemap | None = None,
+    title: str | None = None,
+) -> Path:
+    """Write the map of a results file as one self-contained HTML file and return its path.
+
+    ``results_path``: a GeoPackage written by ``landuse analyse`` (layers ``parcels``,
+    ``parks``, ``summary``) or its GeoParquet. ``park``: only that park. The page holds its
+    data and every script, style and image: it opens from a USB stick with no server and,
+    without a basemap, requests nothing.
+    """
+    language = check_lang(lang)
+    results = read_results(results_path, park=park)
+    if len(results.parcels) > STANDALONE_WARN_PARCELS:
+        log.warning(
+            "%d parcels in one standalone page: it will be slow to open; serve the results "
+            "(`landuse serve`) and open /map, which draws them from vector tiles.",
+            len(results.parcels),
+        )
+    name = park or Path(results_path).stem
+    m = render_map(
+        results.parcels,
+        results.parks,
+        results.summary,
+        title=title or _title(language, name),
+        lang=language,
+        basemap=basemap,
+        inline=True,
+    )
+    out = Path(out_html)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(page_html(m), encoding="utf-8")
+    return out
+
+
+def cli_map(
+    results: str | PathLike[str],
+    out: str | PathLike[str],
+    park: str | None = None,
+    lang: str = "zh",
+    basemap: str | None = None,
+) -> Path:
+    """``landuse map RESULTS -o map.html [--park NAME] [--lang en] [--basemap SPEC]``.
+
+    Raises FileNotFoundError / ValueError with a message for the user (unknown park, wrong
+    file kind, bad basemap or language).
+    """
+    out_path = Path(out)
+    if out_path.suffix.lower() not in (".html", ".htm"):
+        raise ValueError(f"The map is an HTML file: name it .html, not {out_path.name!r}.")
+    return write_standalone_html(results, out_path, park=park, lang=lang, basemap=basemap)
+
+
+# --------------------------------------------------------------------------- served page
+
+
+def results_path_of(source: Any) -> Path:
+    """The results file behind ``source``: a path, an API store (``.identity.path``), a store
+    provider or app settings (``.settings.results_path`` / ``.results_path``), or a callable
+    returning one of those."""
+    if isinstance(source, str | PathLike):
+        return Path(source)
+    identity = getattr(source, "identity", None)
+    if identity is not None and hasattr(identity, "path"):
+        return Path(identity.path)
+    settings = getattr(source, "settings", None)
+    if settings is not None and hasattr(settings, "results_path"):
+        return Path(settings.results_path)
+    if hasattr(source, "results_path"):
+        return Path(source.results_path)
+    if callable(source):
+        return results_path_of(source())
+    raise TypeError(f"Cannot tell which results file {source!r} holds.")
+
+
+def _parcel_count(path: Path) -> int:
+    if path.suffix.lower() == ".parquet":
+        import pyarrow.parquet as pq
+
+        return int(pq.ParquetFile(path).metadata.num_rows)
+    return int(pyogrio.read_info(path, layer="parcels")["features"])
+
+
+def _attributes(path: Path, columns: list[str]) -> pd.DataFrame:
+    """Attribute columns of the parcels (no geometry), those present in the file."""
+    if path.suffix.lower() == ".parquet":
+        import pyarrow.parquet as pq
+
+        names = set(pq.read_schema(path).names)
+        return pq.read_table(path, columns=[c for c in columns if c in names]).to_pandas()
+    fields = set(pyogrio.read_info(path, layer="parcels")["fields"])
+    return pyogrio.read_dataframe(
+        path,
+        layer="parcels",
+        columns=[c for c in columns if c in fields],
+        read_geometry=False,
+        use_arrow=True,
+    )
+
+
+def _tile_page_content(path: Path, lang: Lang, title: str, api_base: str) -> PageContent:
+    """Content of a tile-backed page, read without building the parcels' geometries."""
+    wanted = ["park", "status", "area_ha", "as_of_date", *summary_columns()]
+    summary_df: pd.DataFrame | None = None
+    parks: gpd.GeoDataFrame | None = None
+    if path.suffix.lower() == ".gpkg":
+        layers = {str(r[0]) for r in pyogrio.list_layers(path)}
+        if "summary" in layers:
+            summary_df = pyogrio.read_dataframe(
+                path, layer="summary", read_geometry=False, use_arrow=True
+            )
+        if "parks" in layers:
+            parks = to_map_crs(pyogrio.read_dataframe(path, layer="parks", use_arrow=True))
+        info = pyogrio.read_info(path, layer="parcels", force_total_bounds=True)
+        bounds = _bounds_4326(info["total_bounds"], info["crs"])
+        attrs = _attributes(path, ["as_of_date"] if summary_df is not None else wanted)
+        not_drawn = _gpkg_without_geometry(path, info)
+    else:
+        frame = gpd.read_parquet(path, columns=[*wanted, "geometry"])
+        bounds = data_bounds(to_map_crs(frame))
+        not_drawn = int((~has_geometry(frame)).sum())
+        attrs = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+    if summary_df is None:
+        summary_df = summary_table(attrs)
+    summary = Summary.from_table(summary_df)
+    return PageContent(
+        title=title,
+        lang=lang,
+        summary=summary,
+        bounds=bounds,
+        as_of=_as_of(attrs),
+        parks_json=(
+            escape_json_text(feature_collection_json(parks, ["park"]))
+            if parks is not None
+            else None
+        ),
+        parks_url=None
+        if parks is not None
+        else _join(api_base, "collections/parks/items?limit=10000"),
+        tiles=_tile_settings(api_base),
+        not_drawn=not_drawn,
+        statuses=_statuses(summary),
+    )
+
+
+def summary_columns() -> list[str]:
+    """Columns :func:`landuse.workbook.summary_table` sums."""
+    from landuse.schema import AMOUNT_COLUMNS
+
+    return [*AMOUNT_COLUMNS, "total_penalty_wan"]
+
+
+def _bounds_4326(total_bounds: Any, crs: str | None) -> list[list[float]] | None:
+    b = np.asarray(total_bounds, dtype=float)
+    if b.shape != (4,) or not np.all(np.isfinite(b)) or crs is None:
+        return None
+    from pyproj import Transformer
+
+    t = Transformer.from_crs(crs, MAP_CRS, always_xy=True)
+    west, south, east, north = t.transform_bounds(b[0], b[1], b[2], b[3], densify_pts=21)
+    return [[float(south), float(west)], [float(north), float(east)]]
+
+
+def _gpkg_without_geometry(path: Path, info: dict[str, Any]) -> int:
+    geom = info.get("geometry_name") or "geom"
+    try:
+        frame = pyogrio.read_dataframe(
+            path,
+            sql=f'SELECT COUNT(*) AS n FROM parcels WHERE "{geom}" IS NULL',
+            sql_dialect="SQLITE",
+            read_geometry=False,
+        )
+        return int(frame["n"].iloc[0])
+    except Exception:  # pragma: no cover - an unusual file: the count is only informative
+        return 0
+
+
+_PAGE_CACHE: OrderedDict[tuple[Any, ...], str] = OrderedDict()
+_PAGE_LOCK = threading.Lock()
+_PAGE_CACHE_SIZE = 16
+
+
+def render_served_page(
+    store_or_results_path: Any,
+    api_base: str = "/",
+    *,
+    lang: str = "zh",
+    basemap: str | Basemap | None = None,
+    tile_threshold: int = DEFAULT_TILE_THRESHOLD,
+    title: str | None = None,
+    assets_url: str | None = None,
+) -> str:
+    """The HTML of ``GET /map`` for the results the API serves.
+
+    Scripts and styles are linked from ``assets_url`` (default ``{api_base}map/assets/``,
+    served by :func:`maps.assets.static_files`). Up to ``tile_threshold`` parcels are embedded
+    as GeoJSON; above it parcels come from ``{api_base}collections/parcels/tiles/
+    WebMercatorQuad/{z}/{y}/{x}`` and a click fetches ``{api_base}collections/parcels/items/
+    {id}`` for the popup. The page is cached per results file (path, modification time, size)
+    and arguments, so a new results file gives a new page.
+    """
+    language = check_lang(lang)
+    path = results_path_of(store_or_results_path).expanduser().resolve()
+    st = path.stat()
+    base = Basemap.parse(basemap, lang=language)
+    key = (
+        str(path),
+        st.st_mtime_ns,
+        st.st_size,
+        api_base,
+        language,
+        base,
+        tile_threshold,
+        title,
+        assets_url,
+    )
+    with _PAGE_LOCK:
+        cached = _PAGE_CACHE.get(key)
+        if cached is not None:
+            _PAGE_CACHE.move_to_end(key)
+            return cached
+    page_title = title or _title(language, path.stem)
+    count = _parcel_count(path)
+    if count <= tile_threshold:
+        results = read_results(path)
+        m = render_map(
+            results.parcels,
+            results.parks,
+            results.summary,
+            title=page_title,
+            lang=language,
+            basemap=base,
+            inline=False,
+            api_base=api_base,
+            tile_threshold=tile_threshold,
+            assets_url=assets_url,
+        )
+    else:
+        content = _tile_page_content(path, language, page_title, api_base)
+        head = _head(inline=False, tiles=True, api_base=api_base, assets_url=assets_url)
+        csp = _csp(base, served=True, api_base=api_base)
+        m = build_page(content, basemap=base, head=head, csp=csp)
+    page = page_html(m)
+    with _PAGE_LOCK:
+        _PAGE_CACHE[key] = page
+        while len(_PAGE_CACHE) > _PAGE_CACHE_SIZE:
+            _PAGE_CACHE.popitem(last=False)
+    return page
+
+
+def mount_map(
+    app: Starlette,
+    source: Any = None,
+    *,
+    path: str = "/map",
+    api_base: str = "/",
+    lang: str = "zh",
+    basemap: str | Basemap | None = None,
+    tile_threshold: int = DEFAULT_TILE_THRESHOLD,
+    prewarm: bool = True,
+) -> None:
+    """Add ``GET {path}`` (the map page, ``?lang=en`` for English) and the assets under
+    ``{api_base}map/assets/`` to ``app``.
+
+    ``source``: what :func:`results_path_of` accepts; default ``app.state.settings`` (the
+    API's settings), read at each request so a new results file is picked up. ``prewarm``:
+    build the page now in a background thread (it is cached per results file).
+    """
+    from starlette.responses import HTMLResponse, PlainTextResponse
+    from starlette.routing import Mount, Route
+
+    def resolve() -> Path:
+        return results_path_of(source if source is not None else app.state.settings)
+
+    get_source: Callable[[], Path] = resolve
+
+    async def page(request: Any) -> Any:
+        from starlette.concurrency import run_in_threadpool
+
+        want = request.query_params.get("lang", lang)
+        if want not in ("zh", "en"):
+            return PlainTextResponse("lang must be zh or en", status_code=400)
+        try:
+            body = await run_in_threadpool(
+                render_served_page,
+                get_source(),
+                api_base,
+                lang=want,
+                basemap=basemap,
+                tile_threshold=tile_threshold,
+            )
+        except (FileNotFoundError, ValueError) as exc:
+            return PlainTextResponse(html.escape(str(exc)), status_code=503)
+        return HTMLResponse(body, headers={"Cache-Control": "no-cache"})
+
+    assets_mount = "/" + _join(api_base, ASSETS_PATH).strip("/")
+    app.router.routes.append(Route(path, page, methods=["GET"], name="map_page"))
+    app.router.routes.append(Mount(assets_mount, app=assets.static_files(), name="map_assets"))
+    if prewarm:
+        threading.Thread(
+            target=_prewarm,
+            args=(resolve, api_base, lang, basemap, tile_threshold),
+            name="map-prewarm",
+            daemon=True,
+        ).start()
+
+
+def _prewarm(
+    resolve: Callable[[], Path],
+    api_base: str,
+    lang: str,
+    basemap: str | Basemap | None,
+    tile_threshold: int,
+) -> None:
+    """Build the page once in the background so the first visitor does not wait for it."""
+    try:
+        render_served_page(
+            resolve(), api_base, lang=lang, basemap=basemap, tile_threshold=tile_threshold
+        )
+    except Exception as exc:  # the results may not be there yet: the request will say so
+        log.debug("map page not prebuilt: %s", exc)
