@@ -273,13 +273,54 @@ def map_command(
     console.print(f"wrote {written}", highlight=False)
 
 
+def _serve(results: Path, host: str, port: int, rules: Path | None = None) -> None:
+    from api.app import serve as serve_api
+
+    base = f"http://{host}:{port}"
+    console.print(
+        f"serving {results} at {base}/  (map: {base}/map · OGC API: {base}/collections · "
+        "Ctrl+C to stop)",
+        highlight=False,
+    )
+    try:
+        serve_api(results, host=host, port=port, rules_path=rules)
+    except InputError as exc:
+        raise _fail(str(exc)) from None
+
+
+@app.command()
+def serve(
+    results: Annotated[
+        Path, typer.Argument(help="Results file written by analyse (.gpkg or .parquet).")
+    ],
+    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port")] = 8000,
+    rules: Annotated[
+        Path | None, typer.Option("--rules", help="Rules file for /screening.")
+    ] = None,
+) -> None:
+    """Serve results as OGC API - Features, vector tiles, screening, summaries and the map."""
+    if results.suffix.lower() not in (".gpkg", ".parquet") or not results.is_file():
+        raise _fail(
+            f"{results}: not a results file. Give the .gpkg or .parquet written by "
+            "`landuse analyse --out` (or by `landuse demo`)."
+        )
+    _serve(results, host, port, rules)
+
+
 @app.command()
 def demo(
     out_dir: Annotated[Path, typer.Option("--out-dir", help="Folder for the demo outputs.")] = Path(
         "landuse-demo"
     ),
+    serve_results: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Serve the results when done.")
+    ] = True,
+    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port")] = 8000,
 ) -> None:
-    """Analyse the sample park (as of 2025-12-31) and write every output format."""
+    """Analyse the sample park (as of 2025-12-31), write every output format and the map, then
+    serve the results (API and map) until Ctrl+C."""
     ledger = SAMPLE_DIR / "ledger.xlsx"
     layer = SAMPLE_DIR / "parcels.gpkg"
     park_layer = SAMPLE_DIR / "parks.gpkg"
@@ -312,9 +353,14 @@ def demo(
         raise _fail(str(exc)) from None
     print_accounting(results)
     _write_report(results, out_dir / "sample_park.gpkg")
+    from maps import cli_map
+
+    written.append(cli_map(out_dir / "sample_park.gpkg", out_dir / "sample_park_map.html"))
     console.print(f"demo outputs in {out_dir.resolve()}:", highlight=False)
     for path in written:
         console.print(f"  {path.name}", highlight=False)
+    if serve_results:
+        _serve(out_dir / "sample_park.gpkg", host, port, rules_path)
 
 
 def main() -> None:  # pragma: no cover - console entry point

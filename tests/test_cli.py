@@ -176,7 +176,7 @@ def _assert_user_error(run: Run) -> None:
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Run:
     cwd = tmp_path_factory.mktemp("demo")
-    return _run([*_landuse(), "demo", "--out-dir", "out"], cwd)
+    return _run([*_landuse(), "demo", "--no-serve", "--out-dir", "out"], cwd)
 
 
 def test_demo_exits_0_and_writes_every_format(demo: Run) -> None:
@@ -519,7 +519,7 @@ MISTAKES: dict[str, tuple[list[str], Callable[[Path], None] | None, list[str]]] 
     ),
     # the cases of formerly known bugs
     "demo_out_dir_is_a_file": (
-        ["demo", "--out-dir", "taken"],
+        ["demo", "--no-serve", "--out-dir", "taken"],
         _write("taken", "a file, not a folder\n"),
         ["taken"],
     ),

@@ -1,0 +1,112 @@
+"""The app factory :func:`create_app` and :func:`serve` (uvicorn), used by ``landuse serve``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from starlette.concurrency import run_in_threadpool
+
+from api.errors import install_error_handlers
+from api.routes import collections, items, landing, parks, screening, tiles
+from api.settings import Settings
+from api.store import StoreProvider
+from landuse import __version__
+from landuse.rules_file import load_rules
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """A FastAPI app serving the results file of ``settings``.
+
+    The rules file is read now (a bad one fails here, with the CLI's message); the results file
+    is loaded when the app starts (its lifespan), then reloaded whenever it changes on disk.
+    """
+    rules = load_rules(settings.rules_path)
+    provider = StoreProvider(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await run_in_threadpool(provider.get)
+        yield
+
+    app = FastAPI(
+        title=settings.title,
+        description=settings.description,
+        version=__version__,
+        openapi_url=None,  # served as OpenAPI 3.0 at /api (see api.routes.landing)
+        docs_url=None,  # /api.html instead: no scripts from a CDN on an offline intranet
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.provider = provider
+    app.state.rules = rules
+    app.state.extra_schemas = dict(screening.SCHEMAS)
+    install_error_handlers(app)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["*"],
+        )
+    app.include_router(landing.build_router())
+    app.include_router(collections.build_router())
+    app.include_router(items.build_router(settings))
+    app.include_router(tiles.build_router(settings))
+    app.include_router(screening.build_router(settings))
+    app.include_router(parks.build_router())
+    # the leadership map page (GET /map) and its packaged assets; maps only reads results
+    from maps import mount_map
+
+    mount_map(app)
+    return app
+
+
+def create_app_from_env() -> FastAPI:
+    """:func:`create_app` with settings from the environment (``LANDUSE_*``); the factory
+    uvicorn's worker processes import."""
+    return create_app(Settings())  # type: ignore[call-arg]  # results_path from the environment
+
+
+def serve(
+    results_path: str | Path,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    *,
+    rules_path: str | Path | None = None,
+    workers: int | None = None,
+    log_level: str = "info",
+) -> None:
+    """Serve ``results_path`` with uvicorn until interrupted (blocking).
+
+    Other settings come from the environment (``LANDUSE_*``). With more than one worker each
+    process loads the results itself.
+    """
+    import os
+
+    import uvicorn
+
+    overrides: dict[str, object] = {"results_path": Path(results_path), "host": host, "port": port}
+    if rules_path is not None:
+        overrides["rules_path"] = Path(rules_path)
+    if workers is not None:
+        overrides["workers"] = workers
+    settings = Settings(**overrides)  # type: ignore[arg-type]
+    if settings.workers > 1:
+        os.environ["LANDUSE_RESULTS_PATH"] = str(settings.results_path)
+        if settings.rules_path is not None:
+            os.environ["LANDUSE_RULES_PATH"] = str(settings.rules_path)
+        uvicorn.run(
+            "api.app:create_app_from_env",
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            workers=settings.workers,
+            log_level=log_level,
+        )
+        return
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=log_level)

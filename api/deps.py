@@ -1,0 +1,137 @@
+"""What the routers share: the strict route class, the store and settings of the app, links,
+content negotiation and JSON responses."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from enum import StrEnum
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import Request
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
+from starlette.responses import Response
+
+from api.errors import InvalidParameter
+from api.features import dumps
+from api.settings import Settings
+from api.store import ResultsStore
+
+JSON = "application/json"
+GEOJSON = "application/geo+json"
+HTML = "text/html"
+SCHEMA_JSON = "application/schema+json"
+
+
+class Format(StrEnum):
+    """Values of the ``f`` parameter."""
+
+    json = "json"
+    html = "html"
+
+
+class CollectionId(StrEnum):
+    """The collections served."""
+
+    parcels = "parcels"
+    parks = "parks"
+
+
+def _query_names(dependant: Dependant) -> set[str]:
+    names = {param.alias for param in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
+
+
+class StrictQueryRoute(APIRoute):
+    """A route that answers 400 to query parameters it does not declare, or declares once but
+    receives twice, instead of ignoring them (a typo in a filter must not return everything)."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+        allowed = frozenset(_query_names(self.dependant))
+
+        async def strict(request: Request) -> Response:
+            keys = [key for key, _ in request.query_params.multi_items()]
+            unknown = sorted({k for k in keys if k not in allowed})
+            if unknown:
+                known = ", ".join(sorted(allowed)) or "none"
+                raise InvalidParameter(
+                    f"Unknown query parameter(s) {', '.join(unknown)} for {request.url.path}; "
+                    f"the parameters here are: {known}."
+                )
+            repeated = sorted({k for k in keys if keys.count(k) > 1})
+            if repeated:
+                raise InvalidParameter(
+                    f"Query parameter(s) {', '.join(repeated)} given more than once; give each "
+                    "once."
+                )
+            return await handler(request)
+
+        return strict
+
+
+def settings_of(request: Request) -> Settings:
+    """The settings of the app serving ``request``."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def store_of(request: Request) -> ResultsStore:
+    """The results store as it is now (reloaded when the results file changed)."""
+    store: ResultsStore = request.app.state.provider.get()
+    return store
+
+
+def base_url(request: Request) -> str:
+    """The service's root URL without a trailing slash."""
+    return str(request.base_url).rstrip("/")
+
+
+def url(request: Request, path: str, **query: Any) -> str:
+    """Absolute URL of ``path`` under the service root, with ``query`` (None values dropped)."""
+    params = {k: v for k, v in query.items() if v is not None}
+    text = base_url(request) + path
+    return f"{text}?{urlencode(params)}" if params else text
+
+
+def self_url(request: Request, **changes: Any) -> str:
+    """The request's own URL with some query parameters changed (None removes one)."""
+    params = dict(request.query_params.multi_items())
+    for key, value in changes.items():
+        if value is None:
+            params.pop(key, None)
+        else:
+            params[key] = str(value)
+    text = base_url(request) + request.url.path
+    return f"{text}?{urlencode(params)}" if params else text
+
+
+def wants_html(request: Request, f: Format | None) -> bool:
+    """HTML when ``f=html``, or when ``f`` is absent and the client (a browser) asks for
+    text/html; JSON otherwise."""
+    if f is not None:
+        return f is Format.html
+    return HTML in request.headers.get("accept", "")
+
+
+def link(href: str, rel: str, media_type: str, title: str | None = None) -> dict[str, str]:
+    """An OGC API link object."""
+    out = {"href": href, "rel": rel, "type": media_type}
+    if title:
+        out["title"] = title
+    return out
+
+
+def json_response(
+    document: Any,
+    media_type: str = JSON,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """JSON bytes written by orjson (NaN as null)."""
+    return Response(
+        dumps(document), status_code=status_code, media_type=media_type, headers=headers
+    )

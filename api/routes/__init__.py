@@ -1,0 +1,1 @@
+"""One router per resource: landing & conformance, collections, items, tiles, screening, parks."""

@@ -1,0 +1,286 @@
+"""``/collections/{collectionId}/items`` (paged, filtered GeoJSON) and single features."""
+
+import datetime as dt
+import math
+from enum import StrEnum
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request
+from starlette.responses import Response
+
+from api.deps import (
+    GEOJSON,
+    HTML,
+    JSON,
+    CollectionId,
+    Format,
+    StrictQueryRoute,
+    json_response,
+    link,
+    self_url,
+    store_of,
+    url,
+    wants_html,
+)
+from api.errors import InvalidParameter
+from api.features import features
+from api.html import render
+from api.settings import Settings
+from api.store import CRS84, BBox, Collection
+from landuse.schema import Status
+
+CONTENT_CRS = {"Content-Crs": f"<{CRS84}>"}
+
+
+class BBoxCrs(StrEnum):
+    """The ``bbox-crs`` values accepted (all mean CRS84 longitude/latitude)."""
+
+    crs84 = CRS84
+    crs84_https = "https://www.opengis.net/def/crs/OGC/1.3/CRS84"
+    ogc_crs84 = "OGC:CRS84"
+
+
+MAX_OFFSET = 10**12
+
+#: Columns shown in the HTML table of a page (all columns are in the JSON).
+HTML_COLUMNS: dict[str, tuple[str, ...]] = {
+    "parcels": (
+        "parcel_id",
+        "park",
+        "project_name",
+        "holder",
+        "status_zh",
+        "area_ha",
+        "intensity_wan_per_ha",
+        "total_penalty_wan",
+        "proposed_action",
+    ),
+    "parks": ("park", "parcels", "area_ha", "total_penalty_wan", "mean_intensity_wan_per_ha"),
+}
+
+
+def parse_bbox(text: str | None) -> BBox | None:
+    """``minx,miny,maxx,maxy`` (or 6 numbers with heights, ignored) in CRS84 longitude and
+    latitude; 400 for anything else."""
+    if text is None:
+        return None
+    parts = text.split(",")
+    try:
+        numbers = [float(p) for p in parts]
+    except ValueError:
+        numbers = []
+    if len(numbers) not in (4, 6) or not all(math.isfinite(v) for v in numbers):
+        raise InvalidParameter(
+            f"bbox={text!r}: write four numbers minLon,minLat,maxLon,maxLat in degrees, e.g. "
+            "bbox=123.2,41.7,123.4,41.8."
+        )
+    if len(numbers) == 6:
+        numbers = [numbers[0], numbers[1], numbers[3], numbers[4]]
+    minx, miny, maxx, maxy = numbers
+    if not (-180 <= minx <= 180 and -180 <= maxx <= 180 and -90 <= miny <= maxy <= 90):
+        raise InvalidParameter(
+            f"bbox={text!r}: longitudes must lie in -180..180 and latitudes in -90..90 with the "
+            "lower latitude first."
+        )
+    return minx, miny, maxx, maxy
+
+
+def _filters(coll: Collection, given: dict[str, Any]) -> dict[str, Any]:
+    filters = {name: value for name, value in given.items() if value is not None}
+    wrong = sorted(name for name in filters if name not in coll.indexes)
+    if wrong:
+        raise InvalidParameter(
+            f"{', '.join(wrong)}: not queryable in collection {coll.id!r}; its queryables are "
+            f"{', '.join(coll.indexes) or 'none'}."
+        )
+    return {k: (v.value if isinstance(v, Status) else v) for k, v in filters.items()}
+
+
+def _timestamp() -> str:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def build_router(settings: Settings) -> APIRouter:
+    """Items routes; ``limit`` defaults and bounds come from ``settings``."""
+    router = APIRouter(route_class=StrictQueryRoute, tags=["Features"])
+
+    @router.get(
+        "/collections/{collectionId}/items",
+        summary="Features of a collection",
+        response_class=Response,
+        responses={200: {"content": {GEOJSON: {}, HTML: {}}}},
+    )
+    def items(
+        request: Request,
+        collectionId: CollectionId,
+        bbox: Annotated[
+            str | None,
+            Query(
+                description="Only features intersecting minLon,minLat,maxLon,maxLat (CRS84).",
+                examples=["123.2,41.7,123.4,41.8"],
+            ),
+        ] = None,
+        bbox_crs: Annotated[
+            BBoxCrs | None, Query(alias="bbox-crs", description=f"Only {CRS84}.")
+        ] = None,
+        limit: Annotated[
+            int,
+            Query(
+                ge=1,
+                le=settings.max_limit,
+                description=f"Features per page (at most {settings.max_limit}).",
+            ),
+        ] = settings.default_limit,
+        offset: Annotated[
+            int, Query(ge=0, le=MAX_OFFSET, description="Features to skip (paging).")
+        ] = 0,
+        f: Format | None = None,
+        parcel_id: Annotated[str | None, Query(description="Parcel id equals (parcels).")] = None,
+        park: Annotated[str | None, Query(description="Park name equals.")] = None,
+        status: Annotated[Status | None, Query(description="Status equals (parcels).")] = None,
+        below_threshold: Annotated[
+            bool | None, Query(description="Intensity below threshold (parcels).")
+        ] = None,
+        recovery_candidate: Annotated[
+            bool | None, Query(description="Recovery candidate (parcels).")
+        ] = None,
+        termination_risk: Annotated[
+            bool | None, Query(description="Contract may be terminated (parcels).")
+        ] = None,
+        idle_stage: Annotated[
+            str | None, Query(description="none | late_start | idle_fee | recovery (parcels).")
+        ] = None,
+        started: Annotated[bool | None, Query(description="Started (parcels).")] = None,
+        completed: Annotated[bool | None, Query(description="Completed (parcels).")] = None,
+        amounts_confirmed: Annotated[
+            bool | None, Query(description="Amounts confirmed (parcels).")
+        ] = None,
+        industry_code: Annotated[
+            str | None, Query(description="Two-digit GB/T 4754 code equals (parcels).")
+        ] = None,
+    ) -> Response:
+        """A page of features as GeoJSON (CRS84 longitude/latitude), typed properties.
+
+        Filters: ``bbox`` and equality on the queryable properties (see
+        ``/collections/{collectionId}/queryables``); booleans as ``true``/``false``. Paging:
+        ``limit`` and ``offset``, or follow the ``next``/``prev`` links. ``numberMatched`` is
+        exact and computed once per filter (cached).
+        """
+        store = store_of(request)
+        coll = store.collection(collectionId.value)
+        filters = _filters(
+            coll,
+            {
+                "parcel_id": parcel_id,
+                "park": park,
+                "status": status,
+                "below_threshold": below_threshold,
+                "recovery_candidate": recovery_candidate,
+                "termination_risk": termination_risk,
+                "idle_stage": idle_stage,
+                "started": started,
+                "completed": completed,
+                "amounts_confirmed": amounts_confirmed,
+                "industry_code": industry_code,
+            },
+        )
+        box = parse_bbox(bbox)
+        matched = coll.match(filters, box)
+        total = len(matched)
+        page = matched[min(offset, total) : min(offset + limit, total)]
+        ids = coll.ids[page].tolist()
+        html = wants_html(request, f)
+        fmt = "html" if html else None
+        links = [
+            link(self_url(request, f=fmt), "self", HTML if html else GEOJSON, "This page"),
+            link(
+                self_url(request, f="json" if html else "html"),
+                "alternate",
+                GEOJSON if html else HTML,
+                "This page in another format",
+            ),
+            link(url(request, f"/collections/{coll.id}"), "collection", JSON, coll.title),
+        ]
+        pages: list[dict[str, str]] = []
+        if offset + limit < total:
+            nxt = self_url(request, offset=offset + limit, limit=limit, f=fmt)
+            links.append(link(nxt, "next", HTML if html else GEOJSON, "Next page"))
+            pages.append({"href": nxt, "title": "next 下一页"})
+        if offset > 0:
+            prv = self_url(request, offset=max(offset - limit, 0), limit=limit, f=fmt)
+            links.append(link(prv, "prev", HTML if html else GEOJSON, "Previous page"))
+            pages.append({"href": prv, "title": "prev 上一页"})
+        if html:
+            return render(
+                "items.html",
+                title=f"{coll.title}",
+                number_matched=total,
+                number_returned=len(ids),
+                pages=pages,
+                columns=[c for c in HTML_COLUMNS[coll.id] if c in coll.properties.kinds],
+                features=[
+                    {
+                        "id": fid,
+                        "href": url(request, f"/collections/{coll.id}/items/{fid}", f="html"),
+                        "properties": props,
+                    }
+                    for fid, props in zip(ids, coll.properties.rows(page), strict=True)
+                ],
+                nav=[
+                    {"href": url(request, "/", f="html"), "title": "首页 Home"},
+                    {
+                        "href": url(request, f"/collections/{coll.id}", f="html"),
+                        "title": coll.title,
+                    },
+                ],
+                json_href=self_url(request, f="json"),
+            )
+        document = {
+            "type": "FeatureCollection",
+            "numberMatched": total,
+            "numberReturned": len(ids),
+            "timeStamp": _timestamp(),
+            "links": links,
+            "features": features(ids, coll.lonlat[page], coll.properties.rows(page)),
+        }
+        return json_response(document, media_type=GEOJSON, headers=CONTENT_CRS)
+
+    @router.get(
+        "/collections/{collectionId}/items/{featureId}",
+        summary="One feature",
+        response_class=Response,
+        responses={200: {"content": {GEOJSON: {}, HTML: {}}}},
+    )
+    def item(
+        request: Request,
+        collectionId: CollectionId,
+        featureId: Annotated[str, Path(description="The feature's integer id.")],
+        f: Format | None = None,
+    ) -> Response:
+        """One feature as GeoJSON, with links to itself and its collection."""
+        coll = store_of(request).collection(collectionId.value)
+        pos = coll.position(featureId)
+        fid = int(coll.ids[pos])
+        props = coll.properties.rows(coll.all_positions[pos : pos + 1])[0]
+        base = f"/collections/{coll.id}"
+        if wants_html(request, f):
+            title = str(props.get("parcel_id") or props.get("park") or fid)
+            return render(
+                "item.html",
+                title=title,
+                properties=props,
+                nav=[
+                    {"href": url(request, "/", f="html"), "title": "首页 Home"},
+                    {"href": url(request, f"{base}/items", f="html"), "title": coll.title},
+                ],
+                json_href=url(request, f"{base}/items/{fid}", f="json"),
+            )
+        feature = features([fid], coll.lonlat[pos : pos + 1], [props])[0]
+        feature["links"] = [
+            link(url(request, f"{base}/items/{fid}"), "self", GEOJSON, "This feature"),
+            link(url(request, f"{base}/items/{fid}", f="html"), "alternate", HTML, "As HTML"),
+            link(url(request, base), "collection", JSON, coll.title),
+        ]
+        return json_response(feature, media_type=GEOJSON, headers=CONTENT_CRS)
+
+    return router

@@ -1,0 +1,85 @@
+"""Park summaries: ``/parks`` and ``/parks/{park}/summary``."""
+
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Path, Request
+from starlette.responses import Response
+
+from api.deps import (
+    HTML,
+    JSON,
+    Format,
+    StrictQueryRoute,
+    json_response,
+    link,
+    store_of,
+    url,
+    wants_html,
+)
+from api.html import render
+from api.summaries import summary_document
+
+
+def _with_links(request: Request, doc: dict[str, Any]) -> dict[str, Any]:
+    path = f"/parks/{quote(doc['park'], safe='')}/summary"
+    doc["links"] = [
+        link(url(request, path), "self", JSON, "This summary"),
+        link(url(request, path, f="html"), "alternate", HTML, "As HTML"),
+        link(
+            url(request, "/collections/parcels/items", park=doc["park"]),
+            "items",
+            "application/geo+json",
+            "The park's parcels",
+        ),
+    ]
+    return doc
+
+
+def build_router() -> APIRouter:
+    """Park summary routes."""
+    router = APIRouter(route_class=StrictQueryRoute, tags=["Parks"])
+
+    @router.get("/parks", summary="Summaries of every park")
+    def parks(request: Request) -> Response:
+        """Every park with parcels in the results: parcels and hectares per status, amounts
+        per kind (万元), mean and area-weighted intensity (万元/公顷), the as-of date."""
+        store = store_of(request)
+        docs = [
+            _with_links(request, summary_document(row))
+            for _, row in store.park_summaries.iterrows()  # one row per park
+        ]
+        return json_response(
+            {
+                "as_of_date": store.as_of,
+                "parks": docs,
+                "links": [link(url(request, "/parks"), "self", JSON)],
+            }
+        )
+
+    @router.get("/parks/{park}/summary", summary="Summary of one park")
+    def park_summary(
+        request: Request,
+        park: Annotated[str, Path(description="Park name as in the results, e.g. 经开区北区.")],
+        f: Format | None = None,
+    ) -> Response:
+        """One park's summary (404 when no parcel of the results is in that park)."""
+        store = store_of(request)
+        doc = _with_links(request, summary_document(store.park_summary(park)))
+        if wants_html(request, f):
+            return render(
+                "summary.html",
+                title=f"{doc['park']} 汇总",
+                s=doc,
+                nav=[
+                    {"href": url(request, "/", f="html"), "title": "首页 Home"},
+                    {
+                        "href": url(request, "/collections/parks/items", f="html"),
+                        "title": "园区 Parks",
+                    },
+                ],
+                json_href=doc["links"][0]["href"] + "?f=json",
+            )
+        return json_response(doc)
+
+    return router

@@ -1,0 +1,147 @@
+"""Vector tiles of a collection: the tileset list, TileJSON and the tiles themselves
+(``/collections/{collectionId}/tiles/WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}``, that is
+z/y/x as OGC API - Tiles orders them)."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from api.deps import (
+    JSON,
+    CollectionId,
+    StrictQueryRoute,
+    json_response,
+    link,
+    settings_of,
+    store_of,
+    url,
+)
+from api.errors import NotFound
+from api.settings import Settings
+from api.store import Collection
+from api.tiles import MVT_MEDIA_TYPE, TILE_MATRIX_SET, TILE_MATRIX_SET_URI
+
+TILEJSON = "tilejson.json"
+INLINE_MIN_ZOOM = 13  # tiles this deep hold few features: rendered on the event loop (~1-3 ms)
+
+
+def _template(request: Request, coll: Collection) -> str:
+    # Braces of the template must stay literal (not URL-encoded).
+    return (
+        url(request, f"/collections/{coll.id}/tiles/{TILE_MATRIX_SET}")
+        + "/{tileMatrix}/{tileRow}/{tileCol}"
+    )
+
+
+def _fields(coll: Collection) -> dict[str, str]:
+    kinds = coll.properties.kinds
+    return {key: kinds.get(key, "string") for key in coll.tiles.properties.keys}
+
+
+def build_router(settings: Settings) -> APIRouter:
+    """Tile routes; the zoom range comes from ``settings``."""
+    router = APIRouter(route_class=StrictQueryRoute, tags=["Vector tiles"])
+    min_zoom, max_zoom = settings.tile_min_zoom, settings.tile_max_zoom
+
+    @router.get("/collections/{collectionId}/tiles", summary="Vector tilesets of a collection")
+    def tilesets(request: Request, collectionId: CollectionId) -> Response:
+        """The collection's vector tileset (WebMercatorQuad, Mapbox Vector Tiles)."""
+        coll = store_of(request).collection(collectionId.value)
+        template = _template(request, coll)
+        tilejson = url(request, f"/collections/{coll.id}/tiles/{TILE_MATRIX_SET}/{TILEJSON}")
+        return json_response(
+            {
+                "links": [link(url(request, f"/collections/{coll.id}/tiles"), "self", JSON)],
+                "tilesets": [
+                    {
+                        "title": coll.title,
+                        "dataType": "vector",
+                        "crs": "http://www.opengis.net/def/crs/EPSG/0/3857",
+                        "tileMatrixSetURI": TILE_MATRIX_SET_URI,
+                        "links": [
+                            {
+                                "href": template,
+                                "rel": "item",
+                                "type": MVT_MEDIA_TYPE,
+                                "templated": True,
+                            },
+                            link(tilejson, "describedby", JSON, "TileJSON"),
+                        ],
+                    }
+                ],
+            }
+        )
+
+    @router.get(
+        f"/collections/{{collectionId}}/tiles/{TILE_MATRIX_SET}/{TILEJSON}",
+        summary="TileJSON of a collection",
+    )
+    def tilejson(request: Request, collectionId: CollectionId) -> Response:
+        """TileJSON 3.0.0 for web maps (MapLibre, OpenLayers, Leaflet plugins): the tile URL
+        template (``{z}/{y}/{x}``), zoom range, bounds and the layer's fields."""
+        coll = store_of(request).collection(collectionId.value)
+        template = url(request, f"/collections/{coll.id}/tiles/{TILE_MATRIX_SET}") + "/{z}/{y}/{x}"
+        bounds = coll.bbox or [-180.0, -85.0511, 180.0, 85.0511]
+        center_zoom = min(max(min_zoom, 12), max_zoom)
+        return json_response(
+            {
+                "tilejson": "3.0.0",
+                "name": coll.title,
+                "description": coll.description,
+                "scheme": "xyz",
+                "tiles": [template],
+                "minzoom": min_zoom,
+                "maxzoom": max_zoom,
+                "bounds": bounds,
+                "center": [(bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2, center_zoom],
+                "vector_layers": [
+                    {
+                        "id": coll.id,
+                        "description": coll.title,
+                        "minzoom": min_zoom,
+                        "maxzoom": max_zoom,
+                        "fields": _fields(coll),
+                    }
+                ],
+            }
+        )
+
+    @router.get(
+        f"/collections/{{collectionId}}/tiles/{TILE_MATRIX_SET}/{{tileMatrix}}/{{tileRow}}/{{tileCol}}",
+        summary="A vector tile",
+        response_class=Response,
+        responses={
+            200: {"content": {MVT_MEDIA_TYPE: {}}, "description": "The tile."},
+            204: {"description": "No feature in this tile."},
+        },
+    )
+    async def tile(
+        request: Request,
+        collectionId: CollectionId,
+        tileMatrix: Annotated[int, Path(ge=min_zoom, le=max_zoom, description="Zoom z.")],
+        tileRow: Annotated[int, Path(ge=0, description="Row y, from the top.")],
+        tileCol: Annotated[int, Path(ge=0, description="Column x, from the left.")],
+    ) -> Response:
+        """One Mapbox Vector Tile (layer named after the collection; each feature carries its
+        id and the properties a map needs to colour and label it). 204 when empty."""
+        z, y, x = tileMatrix, tileRow, tileCol
+        if x >= 1 << z or y >= 1 << z:
+            raise NotFound(f"Tile {z}/{y}/{x} is outside tile matrix {z} (0..{(1 << z) - 1}).")
+        store = request.app.state.provider.fresh() or await run_in_threadpool(store_of, request)
+        coll = store.collection(collectionId.value)
+        data = coll.cached_tile(z, x, y)
+        if data is None and z >= INLINE_MIN_ZOOM:
+            data = coll.tile(z, x, y)
+        elif data is None:
+            data = await run_in_threadpool(coll.tile, z, x, y)
+        headers = {
+            "Cache-Control": f"public, max-age={settings_of(request).tile_cache_max_age}",
+            "ETag": f'"{store.identity.etag}-{z}-{x}-{y}"',
+        }
+        if not data:
+            return Response(status_code=204, headers=headers)
+        return Response(data, media_type=MVT_MEDIA_TYPE, headers=headers)
+
+    return router

@@ -1,0 +1,76 @@
+"""Settings of the HTTP service, read from the environment (prefix ``LANDUSE_``) or given in code.
+
+Nothing is read at import time: :func:`api.app.create_app` takes a :class:`Settings` built by the
+caller (the CLI, a test, ``serve``), so two apps in one process can serve two results files.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """What the service serves and how.
+
+    Every field can be set from the environment, e.g. ``LANDUSE_RESULTS_PATH=out.gpkg``,
+    ``LANDUSE_MAX_LIMIT=5000``, ``LANDUSE_PORT=8080``.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="LANDUSE_", extra="forbid", frozen=True)
+
+    results_path: Path = Field(
+        description="Results written by `landuse analyse`: a GeoPackage (.gpkg) or GeoParquet "
+        "(.parquet) file."
+    )
+    rules_path: Path | None = Field(
+        None, description="Rules file (TOML) for POST /screening; the national defaults when unset."
+    )
+    title: str = Field("工业用地利用效率 Land-use efficiency", description="Service title.")
+    description: str = Field(
+        "Analysed industrial parcels (idle land, late fees, investment intensity) as OGC API - "
+        "Features, vector tiles, entrant screening and park summaries.",
+        description="Service description shown on the landing page.",
+    )
+    default_limit: int = Field(100, ge=1, description="Items per page when `limit` is not given.")
+    max_limit: int = Field(10_000, ge=1, description="Largest `limit` accepted for items.")
+    host: str = Field("127.0.0.1", description="Address `serve` binds to.")
+    port: int = Field(8000, ge=0, le=65535, description="Port `serve` listens on.")
+    workers: int = Field(1, ge=1, description="uvicorn worker processes used by `serve`.")
+    tile_extent: int = Field(4096, ge=256, le=65536, description="Vector tile extent (units).")
+    tile_buffer: int = Field(
+        64, ge=0, le=1024, description="Geometry kept beyond the tile edge, in tile units."
+    )
+    tile_min_zoom: int = Field(0, ge=0, le=24, description="Smallest zoom served.")
+    tile_max_zoom: int = Field(22, ge=0, le=24, description="Largest zoom served.")
+    tile_cache_size: int = Field(
+        8192, ge=0, description="Encoded tiles kept in memory (least recently used are dropped)."
+    )
+    tile_cache_max_age: int = Field(
+        300, ge=0, description="Cache-Control max-age of tiles, in seconds."
+    )
+    query_cache_size: int = Field(
+        256, ge=0, description="Filter/bbox results (matched positions, counts) kept per file."
+    )
+    cors_origins: list[str] = Field(
+        default_factory=lambda: ["*"],
+        description="Origins allowed to call the API from a browser (web maps on another "
+        'host); [] turns CORS off. From the environment as JSON, e.g. ["http://gis.local"].',
+    )
+    max_screening_batch: int = Field(
+        200, ge=1, description="Most proposed projects accepted in one POST /screening."
+    )
+
+    @model_validator(mode="after")
+    def _limits_consistent(self) -> Settings:
+        if self.default_limit > self.max_limit:
+            raise ValueError(
+                f"default_limit {self.default_limit} is above max_limit {self.max_limit}"
+            )
+        if self.tile_min_zoom > self.tile_max_zoom:
+            raise ValueError(
+                f"tile_min_zoom {self.tile_min_zoom} is above tile_max_zoom {self.tile_max_zoom}"
+            )
+        return self

@@ -1,0 +1,635 @@
+"""The results store: one results file loaded once, indexed, summarised and cached in memory.
+
+:class:`StoreProvider` hands out the :class:`ResultsStore` of the file as it is now: the file's
+identity (resolved path, modification time, size) is checked with one ``stat`` per request, and
+a new results file is loaded (under a lock, while requests keep the store they hold) before it
+replaces the old one. Counts, filter results, tiles and park summaries live in the store, so a
+new file invalidates them all at once.
+
+Nothing here scans all parcels per request: equality filters read precomputed per-value
+position arrays (:class:`ValueIndex`), ``bbox`` reads an STRtree, the unfiltered count is the
+collection's size, and filter results (with their counts) and tiles sit in LRU caches.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pyogrio
+import pyproj
+import shapely
+
+from api.cache import LRUCache
+from api.errors import NotFound, ResultsUnavailable
+from api.features import PropertyTable, normalise_table
+from api.settings import Settings
+from api.summaries import park_table
+from api.tiles import EARTH_RADIUS_M, TileSource
+
+log = logging.getLogger("landuse.api")
+
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+COORD_DECIMALS = 7  # ~1 cm in longitude/latitude: the GeoJSON output's precision
+
+#: Parcel columns that take ``?column=value`` equality filters (those present in the file).
+PARCEL_QUERYABLES: tuple[str, ...] = (
+    "parcel_id",
+    "park",
+    "status",
+    "below_threshold",
+    "recovery_candidate",
+    "termination_risk",
+    "idle_stage",
+    "started",
+    "completed",
+    "amounts_confirmed",
+    "industry_code",
+)
+PARK_QUERYABLES: tuple[str, ...] = ("park",)
+
+#: Properties written into each vector tile feature.
+PARCEL_TILE_PROPERTIES: tuple[str, ...] = (
+    "parcel_id",
+    "park",
+    "status",
+    "status_zh",
+    "intensity_wan_per_ha",
+    "total_penalty_wan",
+)
+PARK_TILE_PROPERTIES: tuple[str, ...] = (
+    "park",
+    "parcels",
+    "area_ha",
+    "total_penalty_wan",
+    "mean_intensity_wan_per_ha",
+)
+ENUM_MAX = 50  # queryables with at most this many distinct values list them in the schema
+
+
+# --------------------------------------------------------------------------- file identity
+
+
+@dataclass(frozen=True)
+class FileIdentity:
+    """What makes a results file "the same file": resolved path, mtime (ns) and size."""
+
+    path: Path
+    mtime_ns: int
+    size: int
+
+    @classmethod
+    def of(cls, path: Path) -> FileIdentity:
+        """The identity of ``path`` now (resolved first unless absolute);
+        :class:`ResultsUnavailable` when it is missing."""
+        resolved = path if path.is_absolute() else path.expanduser().resolve()
+        try:
+            st = os.stat(resolved)
+        except OSError as exc:
+            raise ResultsUnavailable(
+                f"The results file {resolved} cannot be read ({exc.strerror}). Write it with "
+                "`landuse analyse ... --out FILE.gpkg` (or .parquet) and serve that file."
+            ) from None
+        return cls(resolved, st.st_mtime_ns, st.st_size)
+
+    @property
+    def etag(self) -> str:
+        """A short validator for HTTP caching."""
+        return f"{self.mtime_ns:x}-{self.size:x}"
+
+
+# --------------------------------------------------------------------------- reading
+
+
+@dataclass
+class Layer:
+    """Features read from a results file: ids, properties (Arrow), geometries and CRS."""
+
+    ids: np.ndarray
+    table: pa.Table
+    geometry: np.ndarray
+    crs: pyproj.CRS
+
+
+def _layer_from_arrow(table: pa.Table, geom_col: str, fids: np.ndarray, crs: Any) -> Layer:
+    wkb = table.column(geom_col).to_numpy(zero_copy_only=False)
+    geometry = shapely.from_wkb(wkb)
+    props = table.drop_columns([geom_col])
+    if crs is None:
+        raise ResultsUnavailable("The results layer has no coordinate reference system.")
+    return Layer(np.asarray(fids, dtype=np.int64), props, geometry, pyproj.CRS.from_user_input(crs))
+
+
+def _read_gpkg_layer(path: Path, layer: str) -> Layer:
+    meta, table = pyogrio.read_arrow(path, layer=layer, return_fids=True)
+    fid_col = meta.get("fid_column") or "OGC_FID"
+    geom_col = meta.get("geometry_name") or "wkb_geometry"
+    fids = table.column(fid_col).to_numpy() if fid_col in table.column_names else None
+    if fids is None:
+        fids = np.arange(1, table.num_rows + 1)
+    else:
+        table = table.drop_columns([fid_col])
+    return _layer_from_arrow(table, geom_col, fids, meta.get("crs"))
+
+
+def _read_geoparquet(path: Path) -> Layer:
+    table = pq.read_table(path)
+    meta = json.loads((table.schema.metadata or {}).get(b"geo", b"{}") or b"{}")
+    geom_col = meta.get("primary_column", "geometry")
+    if geom_col not in table.column_names:
+        raise ResultsUnavailable(f"{path} has no geometry column: it is not a GeoParquet file.")
+    column_meta = meta.get("columns", {}).get(geom_col, {})
+    crs = column_meta.get("crs", "OGC:CRS84")  # GeoParquet: a missing crs means OGC:CRS84
+    if isinstance(crs, dict):
+        crs = json.dumps(crs)
+    return _layer_from_arrow(table, geom_col, np.arange(1, table.num_rows + 1), crs)
+
+
+def read_results(path: Path) -> tuple[Layer, Layer | None]:
+    """The ``parcels`` layer and, when the file has one, the ``parks`` layer of a results file
+    (GeoPackage written by ``landuse analyse``, or its GeoParquet)."""
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".gpkg":
+            names = {str(row[0]) for row in pyogrio.list_layers(path)}
+            if "parcels" not in names:
+                raise ResultsUnavailable(
+                    f"{path} has no `parcels` layer (layers: {', '.join(sorted(names))}); "
+                    "serve a GeoPackage written by `landuse analyse`."
+                )
+            parks = _read_gpkg_layer(path, "parks") if "parks" in names else None
+            return _read_gpkg_layer(path, "parcels"), parks
+        if suffix == ".parquet":
+            return _read_geoparquet(path), None
+    except (OSError, pyogrio.errors.DataSourceError, pa.ArrowInvalid) as exc:
+        raise ResultsUnavailable(f"The results file {path} cannot be read: {exc}") from None
+    raise ResultsUnavailable(
+        f"{path}: results are served from a GeoPackage (.gpkg) or GeoParquet (.parquet) "
+        "written by `landuse analyse`."
+    )
+
+
+# --------------------------------------------------------------------------- geometry helpers
+
+
+def to_lonlat(geometry: np.ndarray, crs: pyproj.CRS, decimals: int = COORD_DECIMALS) -> np.ndarray:
+    """Geometries in OGC:CRS84 (longitude, latitude), coordinates rounded to ``decimals``
+    (1e-7 degree is about 1 cm: shorter GeoJSON; topology is not rebuilt)."""
+    target = pyproj.CRS.from_user_input("OGC:CRS84")
+    if crs.equals(target, ignore_axis_order=True):
+        return shapely.transform(geometry, lambda xy: np.round(xy, decimals))
+    transformer = pyproj.Transformer.from_crs(crs, target, always_xy=True)
+    return shapely.transform(
+        geometry,
+        lambda xy: np.round(np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])), decimals),
+    )
+
+
+def lonlat_to_mercator(geometry: np.ndarray) -> np.ndarray:
+    """Longitude/latitude geometries in EPSG:3857 metres (spherical formulas, vectorised)."""
+    limit = 85.05112878
+
+    def project(xy: np.ndarray) -> np.ndarray:
+        lat = np.radians(np.clip(xy[:, 1], -limit, limit))
+        return np.column_stack(
+            [
+                np.radians(xy[:, 0]) * EARTH_RADIUS_M,
+                np.log(np.tan(np.pi / 4 + lat / 2)) * EARTH_RADIUS_M,
+            ]
+        )
+
+    return shapely.transform(geometry, project)
+
+
+def park_hulls(geometry: np.ndarray, park: pd.Series, names: list[str]) -> np.ndarray:
+    """A boundary for each park in ``names`` from its parcels (projected coordinates): the
+    concave hull (ratio 0.3) of the parcels' bounding-box corners, thinned to one corner per
+    cell of a 256 x 256 grid over the park so that a large park costs no more than a small
+    one."""
+    bounds = shapely.bounds(geometry)
+    out = np.empty(len(names), dtype=object)
+    codes = pd.Categorical(park, categories=names).codes
+    for i in range(len(names)):  # one iteration per park, not per parcel
+        b = bounds[(codes == i) & ~np.isnan(bounds[:, 0])]
+        if len(b) == 0:
+            out[i] = None
+            continue
+        corners = np.concatenate([b[:, [0, 1]], b[:, [2, 1]], b[:, [2, 3]], b[:, [0, 3]]])
+        lo = corners.min(axis=0)
+        cell = max(float(np.ptp(corners[:, 0])), float(np.ptp(corners[:, 1])), 1e-9) / 256
+        grid = np.floor((corners - lo) / cell).astype(np.int64)
+        _, first = np.unique(grid[:, 0] * 1024 + grid[:, 1], return_index=True)
+        points = corners[np.sort(first)]
+        if len(points) < 3:
+            out[i] = shapely.box(*b[:, :2].min(axis=0), *b[:, 2:].max(axis=0))
+            continue
+        # One linestring through the points: hulls only look at vertices, and one geometry
+        # is much cheaper to build than a multipoint of many points.
+        out[i] = shapely.concave_hull(shapely.linestrings(points), ratio=0.3)
+    return out
+
+
+# --------------------------------------------------------------------------- indexes
+
+
+@dataclass(frozen=True)
+class ValueIndex:
+    """Positions of the features holding each distinct value of one column.
+
+    ``order[starts[c]:starts[c + 1]]`` are the (ascending) positions whose value is
+    ``values[c]``; nulls are in no slice.
+    """
+
+    kind: str
+    values: pa.Array
+    order: np.ndarray
+    starts: np.ndarray
+
+    @classmethod
+    def build(cls, column: pa.Array | pa.ChunkedArray, kind: str) -> ValueIndex:
+        """Index one column (strings or booleans)."""
+        if isinstance(column, pa.ChunkedArray):
+            column = column.combine_chunks()
+        if kind == "boolean":
+            codes = pc.fill_null(column.cast(pa.int8()), -1).to_numpy(zero_copy_only=False)
+            values = pa.array([False, True])
+        else:
+            encoded = column.dictionary_encode()
+            codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
+            values = encoded.dictionary
+        codes = codes.astype(np.int64)
+        order = np.argsort(codes, kind="stable")
+        n_null = int((codes < 0).sum())
+        counts = np.bincount(codes[codes >= 0], minlength=len(values))
+        starts = np.zeros(len(values) + 1, dtype=np.int64)
+        np.cumsum(counts, out=starts[1:])
+        return cls(kind, values, order[n_null:], starts)
+
+    def positions(self, value: Any) -> np.ndarray:
+        """Ascending positions of the features whose value equals ``value``."""
+        if self.kind == "boolean":
+            code = int(bool(value))
+        else:
+            code = pc.index(self.values, pa.scalar(str(value), self.values.type)).as_py()
+        if code < 0:
+            return np.zeros(0, dtype=np.int64)
+        return self.order[self.starts[code] : self.starts[code + 1]]
+
+    def enum(self) -> list[Any] | None:
+        """The distinct values when there are few (for the queryables schema)."""
+        if self.kind == "boolean" or len(self.values) > ENUM_MAX:
+            return None
+        return sorted(v for v in self.values.to_pylist() if v is not None)
+
+
+def intersect_sorted(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Values in both ascending unique arrays (``a`` should be the shorter)."""
+    if len(a) == 0 or len(b) == 0:
+        return np.zeros(0, dtype=np.int64)
+    i = np.searchsorted(b, a)
+    i[i >= len(b)] = len(b) - 1
+    return a[b[i] == a]
+
+
+BBox = tuple[float, float, float, float]
+
+
+# --------------------------------------------------------------------------- collections
+
+
+class Collection:
+    """One feature collection held in memory: properties, geometries, indexes and caches.
+
+    Position ``i`` (0-based) is feature ``ids[i]``; ids ascend.
+    """
+
+    def __init__(
+        self,
+        collection_id: str,
+        title: str,
+        description: str,
+        ids: np.ndarray,
+        table: pa.Table,
+        lonlat: np.ndarray,
+        queryables: tuple[str, ...],
+        tile_properties: tuple[str, ...],
+        settings: Settings,
+    ) -> None:
+        order = np.argsort(ids, kind="stable")
+        if not np.all(order == np.arange(len(ids))):
+            ids, table, lonlat = ids[order], table.take(order), lonlat[order]
+        self.id = collection_id
+        self.title = title
+        self.description = description
+        self.ids = np.asarray(ids, dtype=np.int64)
+        normal, kinds = normalise_table(table)
+        self.properties = PropertyTable(normal, kinds)
+        self.lonlat = lonlat
+        self.bounds = shapely.bounds(lonlat)
+        self.tree = shapely.STRtree(lonlat)
+        self.size = len(self.ids)
+        self.all_positions = np.arange(self.size, dtype=np.int64)
+        finite = self.bounds[~np.isnan(self.bounds[:, 0])]
+        self.bbox: list[float] | None = (
+            [
+                float(finite[:, 0].min()),
+                float(finite[:, 1].min()),
+                float(finite[:, 2].max()),
+                float(finite[:, 3].max()),
+            ]
+            if len(finite)
+            else None
+        )
+        self.indexes: dict[str, ValueIndex] = {
+            name: ValueIndex.build(normal.column(name), kinds[name])
+            for name in queryables
+            if name in kinds and kinds[name] in ("string", "boolean")
+        }
+        self.tiles = TileSource(
+            collection_id,
+            self.ids,
+            lonlat_to_mercator(lonlat),
+            self.tree,
+            {name: normal.column(name) for name in tile_properties if name in kinds},
+            extent=settings.tile_extent,
+            buffer=settings.tile_buffer,
+        )
+        self._matches: LRUCache[np.ndarray] = LRUCache(settings.query_cache_size)
+        self._tiles: LRUCache[bytes] = LRUCache(settings.tile_cache_size)
+
+    # ---- lookups
+
+    def position(self, feature_id: str) -> int:
+        """Position of the feature with id ``feature_id`` (404 when there is none)."""
+        try:
+            fid = int(feature_id)
+        except ValueError:
+            fid = None
+        if fid is not None and 0 < fid < 2**63:
+            i = int(np.searchsorted(self.ids, fid))
+            if i < self.size and self.ids[i] == fid:
+                return i
+        raise NotFound(f"Collection {self.id!r} has no feature {feature_id!r}.")
+
+    def _bbox_positions(self, bbox: BBox) -> np.ndarray:
+        """Ascending positions of features intersecting ``bbox`` (lon/lat; an antimeridian-
+        crossing box, minx > maxx, is split in two)."""
+        minx, miny, maxx, maxy = bbox
+        boxes = [(minx, miny, maxx, maxy)]
+        if minx > maxx:
+            boxes = [(minx, miny, 180.0, maxy), (-180.0, miny, maxx, maxy)]
+        found = []
+        for x0, y0, x1, y1 in boxes:
+            box = shapely.box(x0, y0, x1, y1)
+            cand = self.tree.query(box)
+            b = self.bounds[cand]
+            inside = (b[:, 0] >= x0) & (b[:, 1] >= y0) & (b[:, 2] <= x1) & (b[:, 3] <= y1)
+            edge = cand[~inside]
+            hit = edge[shapely.intersects(self.lonlat[edge], box)] if len(edge) else edge
+            found.append(cand[inside])
+            found.append(hit)
+        return np.unique(np.concatenate(found)).astype(np.int64)
+
+    def match(self, filters: dict[str, Any], bbox: BBox | None) -> np.ndarray:
+        """Ascending positions of the features passing every equality filter and ``bbox``
+        (cached, so paging through a result costs one computation)."""
+        if not filters and bbox is None:
+            return self.all_positions
+        key = (tuple(sorted(filters.items())), bbox)
+
+        def compute() -> np.ndarray:
+            sets = [self.indexes[name].positions(value) for name, value in filters.items()]
+            if bbox is not None:
+                sets.append(self._bbox_positions(bbox))
+            sets.sort(key=len)
+            result = sets[0]
+            for other in sets[1:]:
+                result = intersect_sorted(result, other)
+            return result
+
+        return self._matches.get_or_make(key, compute)
+
+    def tile(self, z: int, x: int, y: int) -> bytes:
+        """The encoded vector tile ``z/x/y`` (cached; empty bytes = no feature)."""
+        return self._tiles.get_or_make((z, x, y), lambda: self.tiles.render(z, x, y))
+
+    def cached_tile(self, z: int, x: int, y: int) -> bytes | None:
+        """The tile when it is already cached, else None (no work)."""
+        return self._tiles.get((z, x, y))
+
+    def json_schema(self) -> dict[str, dict[str, Any]]:
+        """JSON Schema of every property."""
+        return self.properties.json_schema_properties()
+
+
+# --------------------------------------------------------------------------- the store
+
+
+class ResultsStore:
+    """Everything served from one results file, computed once when it is loaded."""
+
+    def __init__(self, identity: FileIdentity, settings: Settings) -> None:
+        t0 = time.perf_counter()
+        self.identity = identity
+        parcels, parks_layer = read_results(identity.path)
+        has_geom = ~(shapely.is_missing(parcels.geometry) | shapely.is_empty(parcels.geometry))
+        self.parcels_without_geometry = int((~has_geom).sum())
+        keep = np.flatnonzero(has_geom)
+        table = parcels.table if len(keep) == len(has_geom) else parcels.table.take(keep)
+        lonlat = to_lonlat(parcels.geometry[keep], parcels.crs)
+        self.as_of = _first_date(table, "as_of_date")
+        self.source_crs = parcels.crs.to_string()
+        self.parcels = Collection(
+            "parcels",
+            "宗地 Parcels",
+            "Every analysed parcel with a geometry: all result columns (statuses, flags, "
+            "day counts, amounts in 万元, intensity in 万元/公顷, legal basis), in CRS84 "
+            f"longitude/latitude. Results as of {self.as_of or 'unknown'}.",
+            parcels.ids[keep],
+            table,
+            lonlat,
+            PARCEL_QUERYABLES,
+            PARCEL_TILE_PROPERTIES,
+            settings,
+        )
+        # Summaries count every analysed parcel, with or without a geometry.
+        summary = park_table(parcels.table, self.as_of)
+        self.park_summaries = summary.set_index("park", drop=False)
+        self.parks = self._parks_collection(summary, parcels, parks_layer, has_geom, settings)
+        self.collections: dict[str, Collection] = {"parcels": self.parcels, "parks": self.parks}
+        # Arrow keeps freed buffers for reuse; the file as read is gone now (GBs at 1M rows).
+        pa.default_memory_pool().release_unused()
+        log.info(
+            "loaded %s: %d parcels with geometry, %d parks in %.1f s",
+            identity.path,
+            self.parcels.size,
+            self.parks.size,
+            time.perf_counter() - t0,
+        )
+
+    def _parks_collection(
+        self,
+        summary: pd.DataFrame,
+        parcels: Layer,
+        parks_layer: Layer | None,
+        has_geom: np.ndarray,
+        settings: Settings,
+    ) -> Collection:
+        names = [str(n) for n in summary["park"].tolist()]
+        boundary = np.full(len(names), None, dtype=object)
+        source = np.full(len(names), "hull of parcels", dtype=object)
+        if parks_layer is not None and "park" in parks_layer.table.column_names:
+            layer_names = parks_layer.table.column("park").to_pylist()
+            lonlat_layer = to_lonlat(parks_layer.geometry, parks_layer.crs)
+            position = {str(n): i for i, n in enumerate(layer_names) if n is not None}
+            for i, name in enumerate(names):  # one per park
+                j = position.get(name)
+                if j is not None and lonlat_layer[j] is not None:
+                    boundary[i] = lonlat_layer[j]
+                    source[i] = "parks layer"
+        missing = np.flatnonzero(pd.isna(pd.Series(boundary)).to_numpy())
+        if len(missing):
+            park_col = parcels.table.column("park").to_pandas()[has_geom]
+            hulls = park_hulls(
+                parcels.geometry[has_geom],
+                park_col.reset_index(drop=True),
+                [names[i] for i in missing],
+            )
+            boundary[missing] = to_lonlat(hulls, parcels.crs)
+        table = pa.Table.from_pandas(summary.reset_index(drop=True), preserve_index=False)
+        table = table.append_column("boundary_source", pa.array(source.tolist(), pa.string()))
+        lonlat = np.asarray(boundary, dtype=object)
+        return Collection(
+            "parks",
+            "园区 Parks",
+            "One feature per park: its boundary (from the results' parks layer, else the hull "
+            "of its parcels) with the park's summary: parcels and hectares per status, amounts "
+            "per kind (万元), mean intensity (万元/公顷) and the as-of date.",
+            np.arange(1, len(names) + 1, dtype=np.int64),
+            table,
+            lonlat,
+            PARK_QUERYABLES,
+            PARK_TILE_PROPERTIES,
+            settings,
+        )
+
+    def collection(self, collection_id: str) -> Collection:
+        """The collection ``collection_id`` (404 when there is none)."""
+        try:
+            return self.collections[collection_id]
+        except KeyError:
+            raise NotFound(
+                f"No collection {collection_id!r}; the collections are "
+                f"{', '.join(self.collections)}."
+            ) from None
+
+    def park_summary(self, park: str) -> pd.Series:
+        """The summary row of ``park`` (404 when no parcel is in that park)."""
+        if park not in self.park_summaries.index:
+            raise NotFound(
+                f"No park {park!r} in the results; the parks are "
+                f"{', '.join(map(str, self.park_summaries.index))}."
+            )
+        return self.park_summaries.loc[park]
+
+
+def _first_date(table: pa.Table, name: str) -> str | None:
+    if name not in table.column_names:
+        return None
+    col = table.column(name)
+    if pa.types.is_timestamp(col.type):
+        col = col.cast(pa.date32())
+    valid = pc.drop_null(col)
+    return str(valid[0].as_py().isoformat()) if len(valid) else None
+
+
+# --------------------------------------------------------------------------- provider
+
+
+class StoreProvider:
+    """The current :class:`ResultsStore` of the configured results file.
+
+    ``get()`` costs one ``stat`` when the file has not changed. A changed file is loaded once
+    it has been still for ``settle_s`` seconds (a file being written is not read half-way);
+    while it loads, or when the new file cannot be read, the previous store keeps serving.
+    """
+
+    def __init__(self, settings: Settings, settle_s: float = 1.0) -> None:
+        self.settings = settings
+        self.path = settings.results_path.expanduser().resolve()
+        self.settle_s = settle_s
+        self._store: ResultsStore | None = None
+        self._lock = threading.Lock()
+
+    def fresh(self) -> ResultsStore | None:
+        """The loaded store when the file has not changed since, else None (never loads;
+        for async handlers, which must not block the event loop on a reload)."""
+        store = self._store
+        if store is None:
+            return None
+        try:
+            identity = FileIdentity.of(self.path)
+        except ResultsUnavailable:
+            return store
+        return store if store.identity == identity else None
+
+    def get(self) -> ResultsStore:
+        """The store for the results file as it is now."""
+        store = self._store
+        try:
+            identity = FileIdentity.of(self.path)
+        except ResultsUnavailable:
+            if store is not None:
+                return store
+            raise
+        if store is not None and store.identity == identity:
+            return store
+        if store is not None and time.time() - identity.mtime_ns / 1e9 < self.settle_s:
+            return store  # still being written: keep serving the old results
+        if store is not None and not self._lock.acquire(blocking=False):
+            return store  # another request is loading the new file
+        if store is None:
+            self._lock.acquire()
+        try:
+            current = self._store
+            if current is not None and current.identity == identity:
+                return current
+            try:
+                new = ResultsStore(identity, self.settings)
+            except ResultsUnavailable:
+                if current is not None:
+                    log.warning("keeping the previous results: %s cannot be read", identity.path)
+                    return current
+                raise
+            except Exception as exc:  # a half-written or foreign file
+                if current is not None:
+                    log.warning("keeping the previous results: %s (%s)", identity.path, exc)
+                    return current
+                raise ResultsUnavailable(
+                    f"The results file {identity.path} cannot be served: {exc}"
+                ) from exc
+            self._store = new
+            return new
+        finally:
+            self._lock.release()
+
+
+__all__ = [
+    "CRS84",
+    "Collection",
+    "FileIdentity",
+    "ResultsStore",
+    "StoreProvider",
+    "ValueIndex",
+]
