@@ -62,7 +62,7 @@ def create_app(settings: Settings) -> FastAPI:
     # the leadership map page (GET /map) and its packaged assets; maps only reads results
     from maps import mount_map
 
-    mount_map(app)
+    mount_map(app, tile_threshold=settings.map_tile_threshold, basemap=settings.map_basemap)
     return app
 
 

@@ -39,6 +39,17 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Address `serve` binds to.")
     port: int = Field(8000, ge=0, le=65535, description="Port `serve` listens on.")
     workers: int = Field(1, ge=1, description="uvicorn worker processes used by `serve`.")
+    map_tile_threshold: int = Field(
+        5000,
+        ge=0,
+        description="Above this many parcels the /map page draws them from vector tiles "
+        "instead of inline GeoJSON.",
+    )
+    map_basemap: str | None = Field(
+        None,
+        description="Basemap of /map: none (default), `tianditu:KEY`, or an XYZ URL template of "
+        "the bureau's own tile server.",
+    )
     tile_extent: int = Field(4096, ge=256, le=65536, description="Vector tile extent (units).")
     tile_buffer: int = Field(
         64, ge=0, le=1024, description="Geometry kept beyond the tile edge, in tile units."

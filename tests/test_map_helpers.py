@@ -222,10 +222,16 @@ def api_app(results: Path, path: str = "/map", **map_options: Any) -> Any:
     from api.app import create_app
     from api.settings import Settings
 
-    app = create_app(Settings(results_path=results))
-    paths = {getattr(r, "path", None) for r in app.router.routes}
-    if path not in paths:
-        maps.mount_map(app, path=path, **map_options)
+    settings: dict[str, Any] = {"results_path": results}
+    if path == "/map" and set(map_options) <= {"tile_threshold", "basemap"}:
+        # the app mounts /map itself; its options come from the settings
+        if "tile_threshold" in map_options:
+            settings["map_tile_threshold"] = map_options["tile_threshold"]
+        if "basemap" in map_options:
+            settings["map_basemap"] = map_options["basemap"]
+        return create_app(Settings(**settings))
+    app = create_app(Settings(**settings))
+    maps.mount_map(app, path=path, **map_options)
     return app
 
 
