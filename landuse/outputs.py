@@ -84,9 +84,23 @@ def _multi(geoms: np.ndarray) -> np.ndarray:
 BATCH_ROWS = 65_536
 
 
-def _arrow_batches(frame: pd.DataFrame) -> tuple[pa.Schema, Iterator[pa.RecordBatch], bool]:
+def layer_geometry_type(geoms: np.ndarray) -> str:
+    """``Polygon`` when every geometry is one, ``MultiPolygon`` when polygons and
+    multipolygons mix (the polygons are then promoted), else ``Unknown``."""
+    kinds = set(np.unique(shapely.get_type_id(geoms[~shapely.is_missing(geoms)])).tolist())
+    if kinds <= {3}:
+        return "Polygon"
+    if kinds <= {3, 6}:
+        return "MultiPolygon"
+    return "Unknown"
+
+
+def _arrow_batches(
+    frame: pd.DataFrame, promote: bool = False
+) -> tuple[pa.Schema, Iterator[pa.RecordBatch], bool]:
     """The frame as Arrow record batches of :data:`BATCH_ROWS` rows (geometry as WKB), so only
-    one batch of text and WKB is materialised at a time; also says whether it has geometry."""
+    one batch of text and WKB is materialised at a time; also says whether it has geometry.
+    ``promote`` turns polygons into one-part multipolygons."""
     names = [c for c in frame.columns if c != "geometry"]
     has_geometry = "geometry" in frame.columns and bool(frame["geometry"].notna().any())
 
@@ -94,7 +108,9 @@ def _arrow_batches(frame: pd.DataFrame) -> tuple[pa.Schema, Iterator[pa.RecordBa
         part = frame.iloc[start : start + BATCH_ROWS]
         arrays = [_arrow_column(part[c], c) for c in names]
         if has_geometry:
-            geoms = _multi(np.asarray(part["geometry"].to_numpy(), dtype=object))
+            geoms = np.asarray(part["geometry"].to_numpy(), dtype=object)
+            if promote:
+                geoms = _multi(geoms)
             arrays.append(pa.array(shapely.to_wkb(geoms), type=pa.binary()))
         return pa.RecordBatch.from_arrays(arrays, names=[*names, *(["geometry"] * has_geometry)])
 
@@ -114,10 +130,11 @@ def arrow_table(frame: pd.DataFrame) -> pa.Table:
     return pa.Table.from_batches(list(batches), schema=schema)
 
 
-def _write_layer(
-    path: Path, name: str, frame: pd.DataFrame, crs, geometry_type: str = "MultiPolygon"
-) -> None:
-    schema, batches, has_geometry = _arrow_batches(frame)
+def _write_layer(path: Path, name: str, frame: pd.DataFrame, crs) -> None:
+    geometry_type = "Unknown"
+    if "geometry" in frame.columns:
+        geometry_type = layer_geometry_type(np.asarray(frame["geometry"].to_numpy(), dtype=object))
+    schema, batches, has_geometry = _arrow_batches(frame, promote=geometry_type == "MultiPolygon")
     reader = pa.RecordBatchReader.from_batches(schema, batches)
     geo = {}
     if has_geometry:
@@ -142,8 +159,7 @@ def write_gpkg(
     if path.exists():
         path.unlink()
     _write_layer(path, "parcels", parcels[output_columns(parcels)], crs)
-    # rejects may hold any geometry type (a point layer's rows, say)
-    _write_layer(path, "rejects", rejects, crs, geometry_type="Unknown")
+    _write_layer(path, "rejects", rejects, crs)
     _write_layer(path, "summary", pd.DataFrame(summary), None)
     if parks is not None:
         _write_layer(path, "parks", parks, parks.crs)

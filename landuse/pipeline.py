@@ -65,7 +65,9 @@ def run_analysis(
     result = analyse(parcels, as_of_ts, rules)
     result[SOURCE_FILE] = parcels[SOURCE_FILE].to_numpy()
     result[SOURCE_ROW] = parcels[SOURCE_ROW].to_numpy()
-    analysed = gpd.GeoDataFrame(result, geometry=parcels.geometry.to_numpy(), crs=parcels.crs)
+    # assigned as a column: building the frame around it would consolidate (copy) every column
+    result["geometry"] = parcels.geometry.values
+    analysed = gpd.GeoDataFrame(result, geometry="geometry", crs=parcels.crs, copy=False)
     # the analysed frame carries every input column: keep one table of parcels, not two
     loaded.parcels = analysed
     del parcels, result
