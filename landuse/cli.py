@@ -78,12 +78,14 @@ def print_accounting(results: Results) -> None:
     for status in STATUS_ORDER:
         if status in grouped.index:
             row = grouped.loc[status]
+            mark = "*" if status == "unverified" else ""
             table.add_row(
                 f"{STATUS_ZH[status]} {status}",
                 f"{int(row.n):,}",
                 f"{row.area:,.2f}",
-                f"{row.money:,.2f}",
+                f"{row.money:,.2f}{mark}",
             )
+    confirmed = parcels["amounts_confirmed"].to_numpy(dtype=bool)
     table.add_row(
         "合计 total",
         f"{len(parcels):,}",
@@ -92,6 +94,12 @@ def print_accounting(results: Results) -> None:
         style="bold",
     )
     console.print(table)
+    if not confirmed.all():
+        console.print(
+            "* 待核查 unverified: amounts that would apply if an inspection finds the parcel "
+            "not started (amounts_confirmed = false); the total includes them",
+            highlight=False,
+        )
 
 
 def _write_report(results: Results, out: Path) -> Path | None:
