@@ -71,7 +71,7 @@ class Settings(BaseSettings):
         'host); [] turns CORS off. From the environment as JSON, e.g. ["http://gis.local"].',
     )
     max_screening_batch: int = Field(
-        200, ge=1, description="Most proposed projects accepted in one POST /screening."
+        5000, ge=1, description="Most proposed projects accepted in one POST /screening."
     )
 
     @model_validator(mode="after")

@@ -25,6 +25,7 @@ tolerance of 1e-9 so that a value exactly on the limit (after unit conversion) p
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -46,6 +47,7 @@ __all__ = [
     "VERDICT_COLUMNS",
     "read_projects",
     "screen",
+    "screen_many",
     "screen_table",
 ]
 
@@ -429,7 +431,7 @@ def _evaluate(values: pd.DataFrame, rules: RuleSet) -> tuple[pd.DataFrame, dict[
 # One project
 
 
-def _note(ind: _Indicator, row: pd.Series) -> str | None:
+def _note(ind: _Indicator, row: Mapping[str, Any]) -> str | None:
     if pd.notna(row[f"{ind.name}_passed"]):
         return None
     if pd.isna(row[ind.value_col]):
@@ -450,21 +452,44 @@ def screen(project: ProposedProject, rules: RuleSet) -> ScreeningVerdict:
     The intensity (万元/公顷) is ``investment_wan ÷ area_ha``; ``max_area_ha`` is
     ``investment_wan ÷ threshold`` and ``min_investment_wan`` is ``threshold × area_ha``.
     """
+    return screen_many([project], rules)[0]
+
+
+def screen_many(projects: list[ProposedProject], rules: RuleSet) -> list[ScreeningVerdict]:
+    """Screen several proposed projects at once: one vectorised evaluation for the list, then
+    one verdict object per project (same fields and figures as :func:`screen`)."""
+    if not projects:
+        return []
     values = pd.DataFrame(
         {
-            "project_name": pd.Series([project.project_name], dtype="string"),
-            "park": pd.Series([project.park], dtype="string"),
-            "industry_code": pd.Series([project.industry_code], dtype="string"),
-            "investment_wan": [project.investment_wan],
-            "area_ha": [project.requested_area_ha()],
+            "project_name": pd.Series([p.project_name for p in projects], dtype="string"),
+            "park": pd.Series([p.park for p in projects], dtype="string"),
+            "industry_code": pd.Series([p.industry_code for p in projects], dtype="string"),
+            "investment_wan": [p.investment_wan for p in projects],
+            "area_ha": [p.requested_area_ha() for p in projects],
             **{
-                name: [np.nan if getattr(project, name) is None else getattr(project, name)]
+                name: [np.nan if getattr(p, name) is None else getattr(p, name) for p in projects]
                 for name in ("plot_ratio", *_SHARE_FIELDS)
             },
         }
     )
     frame, reasons = _evaluate(values, rules)
-    row = frame.iloc[0]
+    records = frame.to_dict("records")
+    reason_lists = (
+        [
+            [str(r) for r in row if pd.notna(r)]
+            for row in zip(*(col.tolist() for col in reasons.values()), strict=True)
+        ]
+        if reasons
+        else [[] for _ in projects]
+    )
+    return [
+        _verdict(project, row, row_reasons)
+        for project, row, row_reasons in zip(projects, records, reason_lists, strict=True)
+    ]
+
+
+def _verdict(project: ProposedProject, row: dict[str, Any], reasons: list[str]) -> ScreeningVerdict:
     checks = [
         Check(
             name=ind.name,
@@ -490,7 +515,7 @@ def screen(project: ProposedProject, rules: RuleSet) -> ScreeningVerdict:
         threshold_source=str(row["threshold_source"]),
         max_area_ha=float(row["max_area_ha"]),
         min_investment_wan=float(row["min_investment_wan"]),
-        reasons=[str(r.iloc[0]) for r in reasons.values() if pd.notna(r.iloc[0])],
+        reasons=reasons,
         checks=checks,
     )
 

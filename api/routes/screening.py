@@ -13,7 +13,7 @@ from api.deps import StrictQueryRoute, json_response
 from api.errors import InvalidBody
 from api.settings import Settings
 from landuse.rules_file import RuleSet
-from landuse.screening import ProposedProject, ScreeningVerdict, screen
+from landuse.screening import ProposedProject, ScreeningVerdict, screen_many
 
 #: Models the OpenAPI document must define for this route's request body.
 SCHEMAS = {"ProposedProject": ProposedProject}
@@ -79,7 +79,7 @@ def _gate(request: Request) -> asyncio.Semaphore:
 
 
 def _screen_all(projects: list[ProposedProject], rules: RuleSet) -> list[dict[str, Any]]:
-    return [screen(p, rules).model_dump(mode="json") for p in projects]
+    return [v.model_dump(mode="json") for v in screen_many(projects, rules)]
 
 
 def build_router(settings: Settings) -> APIRouter:
@@ -115,7 +115,7 @@ def build_router(settings: Settings) -> APIRouter:
         rules: RuleSet = request.app.state.rules
         projects = parse_projects(await request.body(), most)
         batch = projects if isinstance(projects, list) else [projects]
-        # screen() costs tens of milliseconds of pandas work that holds the GIL: it runs off
+        # screening costs tens of milliseconds of pandas work that holds the GIL: it runs off
         # the event loop (tiles and pages keep flowing) and one request at a time (threads
         # fighting over the GIL would only slow every screening down).
         async with _gate(request):
