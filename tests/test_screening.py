@@ -18,7 +18,14 @@ from pydantic import ValidationError
 
 from landuse.errors import InputError
 from landuse.rules_file import RuleSet, load_rules
-from landuse.screening import ProposedProject, ScreeningVerdict, read_projects, screen, screen_table
+from landuse.screening import (
+    ProposedProject,
+    ScreeningVerdict,
+    read_projects,
+    screen,
+    screen_many,
+    screen_table,
+)
 
 
 @pytest.fixture(scope="module")
@@ -452,3 +459,21 @@ def test_empty_table(rules: RuleSet) -> None:
     out = screen_table(frame, rules)
     assert len(out) == 0
     assert "passed" in out.columns
+
+
+def test_screen_many_gives_each_project_its_own_verdict(rules: RuleSet) -> None:
+    projects = [
+        # 12,000 万元 / 2 ha = 6000 ≥ 5000: passes
+        ProposedProject(investment_wan=12000, area_ha=2),
+        # 3,200 万元 / 1 ha = 3200 < 5000: fails on intensity only
+        ProposedProject(investment_wan=3200, area_ha=1),
+        # 6,000 万元 / 1 ha = 6000 passes; plot ratio 0.5 < 0.8 for code 17: fails
+        ProposedProject(investment_wan=6000, area_ha=1, industry_code="17", plot_ratio=0.5),
+    ]
+    verdicts = screen_many(projects, rules)
+    assert [v.passed for v in verdicts] == [True, False, False]
+    assert [v.intensity_wan_per_ha for v in verdicts] == [6000.0, 3200.0, 6000.0]
+    assert [len(v.reasons) for v in verdicts] == [0, 1, 1]
+    assert "0.50" in verdicts[2].reasons[0] and "0.8" in verdicts[2].reasons[0]
+    assert verdicts == [screen(p, rules) for p in projects]
+    assert screen_many([], rules) == []
