@@ -38,21 +38,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests"))
+from test_map_helpers import CHROMIUM_ARGS  # noqa: E402  (one set of browser flags)
+
 WORK = REPO / "benchmarks" / "_work"
 TARGET_S = 3.0
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
-    "--proxy-server=http://127.0.0.1:9",
-]
 VIEWPORT = {"width": 1400, "height": 900}
 
 SERVER_CODE = """\
