@@ -48,9 +48,15 @@ def run_analysis(
     parks: str | Path | None = None,
     park_name_field: str | None = None,
     assume_crs: str | None = None,
+    layer: str | None = None,
+    encoding: str | None = None,
     progress: Callable[[str], None] = lambda _msg: None,
 ) -> Results:
-    """Load every input and apply every rule as of ``as_of`` (default: today)."""
+    """Load every input and apply every rule as of ``as_of`` (default: today).
+
+    ``layer`` and ``encoding`` apply to every input file (see
+    :func:`landuse.load.load_inputs`); the plausible dates come from ``rules.dates``.
+    """
     as_of_ts = pd.Timestamp(as_of if as_of is not None else dt.date.today()).normalize()
     progress("reading inputs")
     loaded = load_inputs(
@@ -59,6 +65,9 @@ def run_analysis(
         parks=parks,
         park_name_field=park_name_field,
         assume_crs=assume_crs,
+        layer=layer,
+        encoding=encoding,
+        dates=rules.dates,
     )
     progress(f"analysing {len(loaded.parcels):,} parcels as of {as_of_ts.date()}")
     parcels = loaded.parcels

@@ -50,7 +50,7 @@ def cells(*values) -> pd.Series:
     ],
 )
 def test_every_written_form_of_a_date(raw):
-    values, bad, placeholder = parse_date(cells(raw))
+    values, bad, placeholder, _ = parse_date(cells(raw))
     assert values.iloc[0] == JUNE_20
     assert not bad[0]
     assert not placeholder[0]
@@ -58,25 +58,25 @@ def test_every_written_form_of_a_date(raw):
 
 def test_date_column_dtypes_other_than_object():
     # numbers read as float: Excel serials 41445 → 2013-06-20, 41446 → 2013-06-21
-    values, bad, _ = parse_date(pd.Series([41445.0, 41446.0, np.nan]))
+    values, bad, _, _ = parse_date(pd.Series([41445.0, 41446.0, np.nan]))
     assert values.tolist()[:2] == [JUNE_20, pd.Timestamp("2013-06-21")]
     assert pd.isna(values.iloc[2])
     assert not bad.any()
     assert values.dtype == "datetime64[ns]"
     # a datetime column keeps the day, drops the time and the time zone
     stamps = pd.Series(pd.to_datetime(["2013-06-20 23:10", None])).dt.tz_localize("Asia/Shanghai")
-    values, bad, _ = parse_date(stamps)
+    values, bad, _, _ = parse_date(stamps)
     assert values.iloc[0] == JUNE_20
     assert pd.isna(values.iloc[1])
     assert not bad.any()
     # pandas string dtype
-    values, bad, _ = parse_date(pd.Series(["2013/6/20", None], dtype="string"))
+    values, bad, _, _ = parse_date(pd.Series(["2013/6/20", None], dtype="string"))
     assert values.iloc[0] == JUNE_20
     assert not bad.any()
 
 
 def test_date_and_datetime_cells_in_one_column():
-    values, bad, _ = parse_date(cells(dt.datetime(2013, 6, 20, 15, 30), dt.date(2014, 1, 2)))
+    values, bad, _, _ = parse_date(cells(dt.datetime(2013, 6, 20, 15, 30), dt.date(2014, 1, 2)))
     assert values.tolist() == [JUNE_20, pd.Timestamp("2014-01-02")]
     assert not bad.any()
 
@@ -86,7 +86,7 @@ def test_date_and_datetime_cells_in_one_column():
     ["1900年01月01日", "1900-01-01", "1901-01-02", "19000101", dt.datetime(1900, 1, 1)],
 )
 def test_placeholder_dates_are_missing_not_bad(raw):
-    values, bad, placeholder = parse_date(cells(raw))
+    values, bad, placeholder, _ = parse_date(cells(raw))
     assert pd.isna(values.iloc[0])
     assert placeholder[0]
     assert not bad[0]
@@ -95,14 +95,14 @@ def test_placeholder_dates_are_missing_not_bad(raw):
 @pytest.mark.parametrize("raw", ["2013-02-30", "2023-02-29", "2013-13-01", "明年", "2013年06月"])
 def test_impossible_or_unreadable_dates_are_bad(raw):
     # 30 February never exists; 2023 is not a leap year; there is no month 13
-    values, bad, placeholder = parse_date(cells(raw))
+    values, bad, placeholder, _ = parse_date(cells(raw))
     assert pd.isna(values.iloc[0])
     assert bad[0]
     assert not placeholder[0]
 
 
 def test_leap_day_is_a_real_date_and_blanks_are_missing_not_bad():
-    values, bad, placeholder = parse_date(cells("2024-02-29", "", "  ", None, np.nan))
+    values, bad, placeholder, _ = parse_date(cells("2024-02-29", "", "  ", None, np.nan))
     assert values.iloc[0] == pd.Timestamp("2024-02-29")
     assert values.iloc[1:].isna().all()
     assert not bad.any()

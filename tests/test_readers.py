@@ -21,6 +21,7 @@ from landuse.readers import (
     is_layer_path,
     is_table_path,
     read_layer,
+    read_layers,
     read_table,
 )
 
@@ -376,7 +377,9 @@ def test_geopackage_layers(tmp_path, parcels):
     assert any("2 layers" in n and "'宗地'" in n for n in raw.notes)
 
     assert len(read_layer(path, layer="other").frame) == 1
-    with pytest.raises(InputError, match=r"two\.gpkg has no layer 'nope'.*宗地, other"):
+    with pytest.raises(
+        InputError, match=r"two\.gpkg has no layer 'nope'.*宗地 \(Polygon\), other \(Polygon\)"
+    ):
         read_layer(path, layer="nope")
 
 
@@ -459,11 +462,19 @@ def test_zip_with_two_shapefiles_and_layer_choice(tmp_path, parcels):
 
     first = read_layer(path)
     assert first.layer == "a" and len(first.frame) == 2
-    assert any("2 datasets" in n for n in first.notes)
+    assert any("2 layers (a, b); read 'a'" in n for n in first.notes)
     second = read_layer(path, layer="b")
     assert second.layer == "b" and len(second.frame) == 1
-    with pytest.raises(InputError, match=r"both\.zip has no layer 'c'.*a\.shp, b\.shp"):
+    with pytest.raises(
+        InputError,
+        match=r"both\.zip has no layer 'c'.*a \(a\.shp: Polygon\), b \(b\.shp: Polygon\)",
+    ):
         read_layer(path, layer="c")
+    # as parcels: neither layer has a key column (编号 is not 宗地编号), so which is meant
+    # cannot be told: refused with the names and the option
+    with pytest.raises(InputError, match=r"both\.zip holds 2 layers and none has a parcel key"):
+        read_layers(path)
+    assert [len(r.frame) for r in read_layers(path, layer="b.shp")] == [1]
 
 
 def test_zip_without_layers(tmp_path):
