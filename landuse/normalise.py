@@ -81,25 +81,33 @@ PLAUSIBLE_RANGES: dict[str, Plausible] = {
 }
 
 
-def implausible_numbers(values: np.ndarray, name: str) -> tuple[np.ndarray, np.ndarray]:
+def _too_low_word(rng: Plausible) -> str:
+    if rng.low != 0:
+        return "too small"
+    return "negative" if rng.low_included else "zero or negative"
+
+
+def implausible_numbers(values: np.ndarray, name: str) -> tuple[np.ndarray, np.ndarray | None]:
     """Cells of a float64 column (canonical unit) outside :data:`PLAUSIBLE_RANGES` for
-    ``name``: ``(mask, problem text per cell)``. Missing values are not implausible."""
+    ``name``: ``(mask, problem text per cell or None when the mask is all false)``. Missing
+    values are not implausible."""
     rng = PLAUSIBLE_RANGES[name]
-    present = ~np.isnan(values)
-    finite = np.isfinite(values)
-    too_low = finite & ((values < rng.low) | ((values == rng.low) & (not rng.low_included)))
-    too_high = finite & (values > rng.high)
+    infinite = np.isinf(values)
+    too_low = values < rng.low  # NaN compares false
+    if not rng.low_included:
+        too_low |= values == rng.low
+    too_high = values > rng.high
+    too_low &= ~infinite
+    too_high &= ~infinite
+    mask = infinite | too_low | too_high
+    if not mask.any():
+        return mask, None
     rule = f"{name} must be {rng.describe()}"
-    problem = np.select(
-        [present & ~finite, too_low, too_high],
-        [
-            f"数值无穷大 (not a finite number; {rule})",
-            f"数值过小 (implausible: {'zero or negative' if rng.low == 0 else 'too small'}; {rule})",
-            f"数值过大 (implausible: too large; {rule})",
-        ],
-        "",
-    ).astype(object)
-    return problem != "", problem
+    problem = np.full(len(values), "", dtype=object)
+    problem[infinite] = f"数值无穷大 (not a finite number; {rule})"
+    problem[too_low] = f"数值过小 (implausible: {_too_low_word(rng)}; {rule})"
+    problem[too_high] = f"数值过大 (implausible: too large; {rule})"
+    return mask, problem
 
 
 def map_headers(
@@ -202,7 +210,7 @@ def canonical_frame(
                 severity="info",
             )
             implausible, problem = implausible_numbers(parsed.to_numpy(dtype=float), name)
-            if implausible.any():
+            if problem is not None:
                 report.add_rows(
                     raw,
                     implausible,

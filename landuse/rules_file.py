@@ -192,6 +192,10 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+# Bytes that never occur in TOML text (control characters other than tab, LF, CR).
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 13))
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
     """The TOML document at ``path``; :class:`InputError` for a missing, unreadable, non-UTF-8
     or invalid file. A UTF-8 byte-order mark (Windows Notepad writes one) is accepted."""
@@ -217,7 +221,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
             f'Rules file {path} is saved as UTF-16 (Notepad\'s "Unicode"). Save it as UTF-8: '
             "in Notepad, File > Save As > Encoding UTF-8."
         )
-    if b"\0" in data[:8192]:
+    head = data[:8192]
+    if len(head) - len(head.translate(None, _CONTROL_BYTES)) > 0.01 * len(head):
         raise InputError(
             f"Rules file {path} is not a text file (it holds binary data). A rules file is "
             "TOML text: copy sample_data/rules.toml, edit it in a text editor and save it as "
