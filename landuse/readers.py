@@ -442,7 +442,7 @@ def read_table(
     frame, header_row, empty_rows, header = _frame_from_grid(
         grid, rows, path, notes, require_header=suffix == ".txt"
     )
-    problems = _formula_problems(formulas, header, header_row) if formulas is not None else None
+    problems = _cell_problems(formulas, header, header_row) if formulas is not None else None
     return RawTable(frame, path, used, sheet_name, header_row, notes, empty_rows, problems)
 
 
@@ -564,7 +564,8 @@ def _read_xlsx_grid(
     path: Path, sheet: str | None, notes: list[str]
 ) -> tuple[pd.DataFrame, np.ndarray, str, pd.DataFrame]:
     """All rows of the chosen sheet as openpyxl values, with their Excel row numbers, and the
-    sheet's formula cells that hold no computed value (see :func:`_formulas_without_value`)."""
+    cells read as empty that held something: formulas without a computed value and date
+    serials past what Excel holds (columns of ``_CELL_PROBLEM_COLUMNS``)."""
     import openpyxl
 
     def corrupt(exc: Exception) -> InputError:
@@ -595,7 +596,9 @@ def _read_xlsx_grid(
             for name in names:
                 ws = wb[name]
                 ws.reset_dimensions()
-                head = list(ws.iter_rows(max_row=HEADER_SCAN_ROWS, values_only=True))
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")  # cell warnings are collected below
+                    head = list(ws.iter_rows(max_row=HEADER_SCAN_ROWS, values_only=True))
                 if _find_header_row(_pad(head)) is not None:
                     chosen = name
                     break
@@ -615,10 +618,16 @@ def _read_xlsx_grid(
         ws = wb[chosen]
         # Some writers store a wrong sheet size, which would cut columns off in read-only mode.
         ws.reset_dimensions()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
             rows = list(ws.iter_rows(values_only=True))
-        formulas = _formulas_without_value(path, getattr(ws, "_worksheet_path", None))
+        cells = pd.concat(
+            [
+                _formulas_without_value(path, getattr(ws, "_worksheet_path", None)),
+                _serials_out_of_range(caught),
+            ],
+            ignore_index=True,
+        )
     except InputError:
         raise
     except Exception as exc:
@@ -630,7 +639,51 @@ def _read_xlsx_grid(
         raise InputError(
             f"{path.name}: sheet {chosen!r} is empty. Pass the sheet that holds the table."
         )
-    return grid, np.arange(1, len(grid) + 1, dtype=np.int64), chosen, formulas
+    for row, col in zip(cells["row"].astype(int), cells["col"].astype(int), strict=True):
+        if row <= len(grid) and col < grid.shape[1]:
+            grid.iat[int(row) - 1, int(col)] = None  # read as "#VALUE!": said in cells instead
+    return grid, np.arange(1, len(grid) + 1, dtype=np.int64), chosen, cells
+
+
+_CELL_PROBLEM_COLUMNS = ("row", "col", "value", "problem", "action")
+_SERIAL_WARNING = re.compile(
+    r"Cell ([A-Z]{1,3})(\d+) is marked as a date but the serial value (\S+) is outside"
+)
+
+
+def _cell_frame(rows: list[int], cols: list[int], values: list[str], problem: str, action: str):
+    return pd.DataFrame(
+        {"row": rows, "col": cols, "value": values, "problem": problem, "action": action},
+        columns=list(_CELL_PROBLEM_COLUMNS),
+    )
+
+
+def _column_index(letters: str) -> int:
+    """0-based index of Excel column letters (A -> 0, AA -> 26)."""
+    col = 0
+    for ch in letters:
+        col = col * 26 + (ord(ch) - 64)
+    return col - 1
+
+
+def _serials_out_of_range(caught: list[warnings.WarningMessage]) -> pd.DataFrame:
+    """Date cells whose serial number Excel cannot show as a date (after 9999-12-31), from
+    openpyxl's warnings: it reads them as the error value ``#VALUE!``."""
+    rows, cols, values = [], [], []
+    for w in caught:
+        m = _SERIAL_WARNING.search(str(w.message))
+        if m is not None:
+            rows.append(int(m.group(2)))
+            cols.append(_column_index(m.group(1)))
+            values.append(m.group(3))
+    return _cell_frame(
+        rows,
+        cols,
+        values,
+        "日期序号超出范围 (a date cell whose serial number is past 9999-12-31, the last date "
+        "Excel holds)",
+        "treated as missing",
+    )
 
 
 # A worksheet cell (``<c r="B2" ...>``) holding a formula (``<f>...</f>`` or a shared formula's
@@ -645,51 +698,53 @@ _STRING_RESULT = re.compile(rb'\bt="str"')
 
 
 def _formulas_without_value(path: Path, member: str | None) -> pd.DataFrame:
-    """Formula cells of one worksheet that hold no computed value: columns ``row`` (1-based),
-    ``col`` (0-based) and ``formula`` (``=B2*2``). openpyxl reads them as empty cells.
+    """Formula cells of one worksheet that hold no computed value (columns of
+    ``_CELL_PROBLEM_COLUMNS``; ``value`` is the formula, ``=B2*2``). openpyxl reads them as
+    empty cells.
 
     The sheet's XML is scanned with one regular expression, and only when it holds a formula.
     A formula with a text result (``t="str"``) and an explicit empty value is a computed empty
     text, not a missing value.
     """
-    empty = pd.DataFrame({"row": [], "col": [], "formula": []})
-    if not member:
-        return empty
-    try:
-        with zipfile.ZipFile(path) as zf:
-            xml = zf.read(member.lstrip("/"))
-    except (KeyError, OSError, zipfile.BadZipFile):
-        return empty
-    if b"<f" not in xml:
-        return empty
-    rows, cols, formulas = [], [], []
-    for m in _FORMULA_CELL.finditer(xml):
-        attrs, f_attrs, text, value = m.groups()
-        ref = _CELL_REF.search(attrs)
-        if ref is None or (value is not None and b"</v>" in value and _STRING_RESULT.search(attrs)):
-            continue
-        letters = ref.group(1).decode("ascii")
-        col = 0
-        for ch in letters:
-            col = col * 26 + (ord(ch) - 64)
-        rows.append(int(ref.group(2)))
-        cols.append(col - 1)
-        if text:
-            formula = "=" + html.unescape(text.decode("utf-8", errors="replace"))
-        else:
-            si = re.search(rb'\bsi="(\d+)"', f_attrs)
-            formula = f"(shared formula {si.group(1).decode() if si else ''})".replace(" )", ")")
-        formulas.append(formula)
-    if not rows:
-        return empty
-    return pd.DataFrame({"row": rows, "col": cols, "formula": formulas})
+    rows: list[int] = []
+    cols: list[int] = []
+    formulas: list[str] = []
+    xml = b""
+    if member:
+        try:
+            with zipfile.ZipFile(path) as zf:
+                xml = zf.read(member.lstrip("/"))
+        except (KeyError, OSError, zipfile.BadZipFile):
+            xml = b""
+    if b"<f" in xml:
+        for m in _FORMULA_CELL.finditer(xml):
+            attrs, f_attrs, text, value = m.groups()
+            ref = _CELL_REF.search(attrs)
+            if ref is None:
+                continue
+            if value is not None and b"</v>" in value and _STRING_RESULT.search(attrs):
+                continue
+            rows.append(int(ref.group(2)))
+            cols.append(_column_index(ref.group(1).decode("ascii")))
+            if text:
+                formulas.append("=" + html.unescape(text.decode("utf-8", errors="replace")))
+            else:
+                si = re.search(rb'\bsi="(\d+)"', f_attrs)
+                formulas.append(f"(shared formula {si.group(1).decode()})" if si else "(formula)")
+    return _cell_frame(
+        rows,
+        cols,
+        formulas,
+        "公式没有计算结果 (formula without a computed value: the file was written by a program "
+        "that does not compute formulas)",
+        "treated as missing; open the file in Excel or WPS and save it to compute the formulas",
+    )
 
 
-def _formula_problems(
-    formulas: pd.DataFrame, header: list[str], header_row: int
-) -> pd.DataFrame | None:
-    """Report rows for the formula cells below the header (see :attr:`RawTable.cell_problems`)."""
-    below = formulas[formulas["row"] > header_row]
+def _cell_problems(cells: pd.DataFrame, header: list[str], header_row: int) -> pd.DataFrame | None:
+    """Report rows for the problem cells below the header (see
+    :attr:`RawTable.cell_problems`), with the column named by its header text."""
+    below = cells[cells["row"] > header_row]
     if below.empty:
         return None
     names = [
@@ -700,11 +755,9 @@ def _formula_problems(
         {
             "row": below["row"].astype("int64").to_numpy(),
             "column": names,
-            "value": below["formula"].to_numpy(),
-            "problem": "公式没有计算结果 (formula without a computed value: the file was written "
-            "by a program that does not compute formulas)",
-            "action": "treated as missing; open the file in Excel or WPS and save it to compute "
-            "the formulas",
+            "value": below["value"].astype(str).to_numpy(),
+            "problem": below["problem"].to_numpy(),
+            "action": below["action"].to_numpy(),
         }
     )
 
