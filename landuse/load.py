@@ -163,6 +163,9 @@ def read_parcel_layers(
     target = None
     for path in paths:
         raws = read_layers(path, layer=layer, encoding=encoding)
+        if len(raws) > 1:
+            counts = ", ".join(f"{raw.layer} {len(raw.frame):,}" for raw in raws)
+            report.note(f"{names[path]}: {len(raws)} parcel layers read (features: {counts})")
         for raw in raws:
             _file_notes(report, names[path], raw.notes)
             label = names[path] if len(raws) == 1 else f"{names[path]}:{raw.layer}"
