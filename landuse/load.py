@@ -120,13 +120,13 @@ def read_ledgers(
 
     Tables with the same headers (a month of daily exports) are stacked before normalising,
     so the parsing runs once per column, not once per file. A table with a header and no data
-    rows adds no rows (said in the notes). Returns the frame and the count of empty rows
+    rows adds no rows (said in the notes); a ``.txt`` file without known headers is refused. Returns the frame and the count of empty rows
     skipped; ``rows_read``, when given, receives the data rows of each file.
     """
     groups: dict[tuple[str, ...], list[tuple[Path, pd.DataFrame]]] = {}
     empty_rows = 0
     for path in paths:
-        raw = read_table(path, encoding=encoding)
+        raw = read_table(path, encoding=encoding, require_txt_header=True)
         _file_notes(report, names[path], raw.notes)
         if raw.cell_problems is not None:
             report.add_cells(names[path], raw.cell_problems)

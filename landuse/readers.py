@@ -407,15 +407,20 @@ def _not_text(data: bytes, path: Path) -> InputError | None:
 
 
 def read_table(
-    path: str | Path, *, encoding: str | None = None, sheet: str | None = None
+    path: str | Path,
+    *,
+    encoding: str | None = None,
+    sheet: str | None = None,
+    require_txt_header: bool = False,
 ) -> RawTable:
     """Read a CSV/TXT (delimiter sniffed among , tab | ;) or XLSX/XLSM file.
 
     The header row is the first of the first 30 rows with at least two known headers (see
-    :func:`landuse.schema.header_lookup`); title and note rows above it are skipped. A ``.txt``
-    file without such a header is not taken for a table. For a workbook, the first sheet with
-    such a header is read unless ``sheet`` is given; formula cells without a computed value are
-    listed in ``cell_problems``. A file with a header and no data rows gives an empty frame.
+    :func:`landuse.schema.header_lookup`); title and note rows above it are skipped (without
+    one, the first row is taken, with a note; with ``require_txt_header`` a ``.txt`` file is
+    then refused as not a table). For a workbook, the first sheet with such a header is read
+    unless ``sheet`` is given; formula cells without a computed value are listed in
+    ``cell_problems``. A file with a header and no data rows gives an empty frame.
     Raises :class:`InputError` for a missing, unreadable, binary or unsupported file.
     """
     path = Path(path)
@@ -440,7 +445,7 @@ def read_table(
             f".txt or .xlsx file (in Excel or WPS: File > Save As > Excel workbook or CSV UTF-8)."
         )
     frame, header_row, empty_rows, header = _frame_from_grid(
-        grid, rows, path, notes, require_header=suffix == ".txt"
+        grid, rows, path, notes, require_header=suffix == ".txt" and require_txt_header
     )
     problems = _cell_problems(formulas, header, header_row) if formulas is not None else None
     return RawTable(frame, path, used, sheet_name, header_row, notes, empty_rows, problems)

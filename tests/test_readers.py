@@ -663,8 +663,10 @@ def test_a_txt_file_is_a_table_only_with_known_headers(tmp_path):
     prose = tmp_path / "说明.txt"
     prose.write_text("本台账每月更新一次。\n如有疑问请联系国土所。\n", encoding="utf-8")
     with pytest.raises(InputError) as err:
-        read_table(prose)
+        read_table(prose, require_txt_header=True)
     assert "说明.txt does not look like a table" in str(err.value)
+    # a caller looking for other headers (screening's project tables) gets the rows
+    assert len(read_table(prose).frame) == 1
     # the same text named .csv is read, its first row taken as the header (with a note)
     as_csv = tmp_path / "说明.csv"
     as_csv.write_text("本台账每月更新一次。\n如有疑问请联系国土所。\n", encoding="utf-8")
