@@ -27,6 +27,10 @@ DEFAULT_LATEST = dt.date(2100, 12, 31)
 # The whole days ``datetime64[ns]`` (the dtype of every date column) can hold.
 NS_FIRST_DAY = dt.date(1677, 9, 22)
 NS_LAST_DAY = dt.date(2262, 4, 11)
+# The widest plausible-date limits a rules file may set: the analysis adds years and
+# extensions to dates, and its results must stay within what datetime64[ns] holds.
+LIMITS_FIRST_DAY = dt.date(1900, 1, 1)
+LIMITS_LAST_DAY = dt.date(2200, 12, 31)
 _EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
 # Numbers read as Excel serial dates: 732 = 1902-01-01 (the first day after the placeholders;
 # smaller numbers are not dates) .. 2958465 = 9999-12-31 (the last day Excel holds).

@@ -26,7 +26,7 @@ from pydantic import (
 )
 
 from landuse.errors import InputError
-from landuse.parsing import DEFAULT_EARLIEST, DEFAULT_LATEST, NS_FIRST_DAY, NS_LAST_DAY
+from landuse.parsing import DEFAULT_EARLIEST, DEFAULT_LATEST, LIMITS_FIRST_DAY, LIMITS_LAST_DAY
 
 DEFAULT_RULES_PATH = Path(__file__).with_name("default_rules.toml")
 
@@ -90,11 +90,12 @@ class DateRules(_Strict):
     A date cell before ``earliest`` or after ``latest`` is reported and treated as missing (a
     typing slip such as 2500-06-20 or 3014年06月20日 must not earn decades of late fees).
     Placeholder dates (on or before 1901-12-31) keep their own handling. The limits must lie
-    within 1677-09-22 .. 2262-04-11, the days a date column can hold.
+    within 1900-01-01 .. 2200-12-31, so that the dates the analysis derives (a year or two
+    later, shifted by an extension) stay within what a date column holds (1677 .. 2262).
     """
 
-    earliest: dt.date = Field(DEFAULT_EARLIEST, ge=NS_FIRST_DAY, le=NS_LAST_DAY)
-    latest: dt.date = Field(DEFAULT_LATEST, ge=NS_FIRST_DAY, le=NS_LAST_DAY)
+    earliest: dt.date = Field(DEFAULT_EARLIEST, ge=LIMITS_FIRST_DAY, le=LIMITS_LAST_DAY)
+    latest: dt.date = Field(DEFAULT_LATEST, ge=LIMITS_FIRST_DAY, le=LIMITS_LAST_DAY)
 
     @field_validator("earliest", "latest", mode="before")
     @classmethod

@@ -868,3 +868,42 @@ def test_encoding_applies_to_every_ledger(tmp_path):
         load_inputs([path], encoding="utf-8")
     with pytest.raises(InputError, match="Unknown encoding 'gbkk'"):
         load_inputs([path], encoding="gbkk")
+
+
+def test_as_of_outside_the_plausible_dates_is_refused(tmp_path):
+    path = tmp_path / "ledger.csv"
+    path.write_text("宗地编号,土地用途\nA1,工业用地\n", encoding="utf-8")
+    for as_of in ("2500-01-01", dt.date(1948, 12, 31)):
+        with pytest.raises(InputError) as err:
+            run_analysis([path], rules=load_rules(), as_of=as_of)
+        assert "outside the plausible dates 1949-01-01 .. 2100-12-31" in str(err.value)
+    assert len(run_analysis([path], rules=load_rules(), as_of="2100-12-31").parcels) == 1
+
+
+def test_date_arithmetic_at_the_widest_limits_does_not_overflow(tmp_path):
+    """With the widest limits a rules file may set (1900-01-01 .. 2200-12-31), a start
+    extension of three centuries would put the completion due date past 2262, which a date
+    column cannot hold: it is unknown, and nothing overflows."""
+    from landuse.analysis import analyse
+
+    rules_path = tmp_path / "rules.toml"
+    rules_path.write_text("[dates]\nearliest = 1900-01-01\nlatest = 2200-12-31\n", "utf-8")
+    rules = load_rules(rules_path)
+    frame = pd.DataFrame(
+        {
+            "parcel_id": ["W1", "W2"],
+            "land_price_wan": [1000.0, 1000.0],
+            "agreed_start_date": pd.to_datetime(["1902-01-01", "2000-01-01"]),
+            "extended_start_date": pd.to_datetime(["2200-12-31", "2001-01-01"]),
+            "agreed_completion_date": pd.to_datetime(["2200-12-31", "2002-01-01"]),
+            "actual_start_date": pd.to_datetime(["2200-12-31", "2000-06-01"]),
+        }
+    )
+    out = analyse(frame, "1902-01-01", rules).set_index("parcel_id")
+    # W1: shifted by 2200-12-31 - 1902-01-01 (about 299 years) from 2200-12-31: past 2262
+    assert pd.isna(out.loc["W1", "completion_due_date"])
+    assert out.loc["W1", "start_due_date"] == pd.Timestamp("2200-12-31")
+    # W2: extended by 366 days (2000 is a leap year): completion due 2002-01-01 + 366 days
+    assert out.loc["W2", "completion_due_date"] == pd.Timestamp("2003-01-02")
+    # as of 1902-01-01, W2's start due date lies 98 years ahead: nothing is late
+    assert out.loc["W2", "late_start_days"] == 0

@@ -148,8 +148,8 @@ def test_invalid_toml_names_the_file(tmp_path):
         ("[intensity]\ndefault_min_wan_per_ha = 0\n", "intensity.default_min_wan_per_ha"),
         ("[rates]\nlate_strat_permille = 0.5\n", "rates.late_strat_permille"),  # misspelt key
         ('[intensity.parks]\n"阜阳经开区" = "很高"\n', "intensity.parks"),
-        ("[dates]\nlatest = 2300-01-01\n", "dates.latest"),  # past what a date column holds
-        ("[dates]\nearliest = 1600-01-01\n", "dates.earliest"),
+        ("[dates]\nlatest = 2201-01-01\n", "dates.latest"),  # past 2200-12-31
+        ("[dates]\nearliest = 1899-12-31\n", "dates.earliest"),  # before 1900-01-01
         ('[dates]\nearliest = "last year"\n', "dates.earliest"),
         ("[dates]\nearliest = 2000-01-01\nlatest = 2000-01-01\n", "dates"),  # not before
         ("[dates]\nfirst = 1990-01-01\n", "dates.first"),
