@@ -376,7 +376,11 @@ def join_layer_and_ledger(
     """
     key = None
     for candidate in ("parcel_id", "supervision_no"):
-        if layer[candidate].notna().any() and ledger[candidate].notna().any():
+        # an empty side (a layer without features, a header-only ledger) matches nothing on
+        # any key: its counterpart's rows are then all unmatched, not an error
+        in_layer = layer.empty or layer[candidate].notna().any()
+        in_ledger = ledger.empty or ledger[candidate].notna().any()
+        if in_layer and in_ledger:
             key = candidate
             break
     if key is None:

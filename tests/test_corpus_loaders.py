@@ -805,3 +805,22 @@ def test_command_line(case: Case, tmp_path: Path) -> None:
 def test_the_corpus_is_large_enough() -> None:
     assert len(CASES) >= 35
     assert len({c.id for c in CASES}) == len(CASES)
+
+
+@pytest.mark.parametrize("empty", ["layer", "ledger"])
+def test_an_empty_side_of_a_join_leaves_the_other_unmatched(tmp_path: Path, empty: str) -> None:
+    layer_path = _gpkg(tmp_path, parcels([] if empty == "layer" else ["P1", "P2"]))
+    rows = [] if empty == "ledger" else ["P1,工业用地,2,1000,2015-06-20"]
+    ledger_path = write_csv(tmp_path, HEADER, *rows)
+
+    loaded = load_inputs([layer_path], ledger=[ledger_path])
+
+    assert_nothing_lost(loaded)
+    if empty == "layer":
+        # the ledger row is analysed with its declared area, and said to have no parcel
+        assert loaded.accounting == {"layer": (0, 0, 0), "ledger": (1, 1, 0)}
+        said = loaded.report.table()
+        assert said[said["row"] == 2]["action"].tolist() == ["analysed with the declared area"]
+    else:
+        assert loaded.accounting == {"layer": (2, 0, 2), "ledger": (0, 0, 0)}
+        assert loaded.rejects["reason"].str.contains("no ledger row").all()
