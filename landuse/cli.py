@@ -140,7 +140,9 @@ def analyse(
     ] = None,
     layer: Annotated[
         str | None,
-        typer.Option("--layer", help="Layer to read from a GeoPackage or zip (default: all)."),
+        typer.Option(
+            "--layer", help="Layer of a GeoPackage or zip to read (default: every parcel layer)."
+        ),
     ] = None,
     encoding: Annotated[
         str | None,

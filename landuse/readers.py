@@ -1025,7 +1025,7 @@ def _finish_layer(
     return RawLayer(gdf, path, layer, used, notes)
 
 
-def _ignored_options(path: Path, layer: str | None, encoding: str | None, notes: list[str]):
+def _ignored_options(path: Path, layer: str | None, encoding: str | None, notes: list[str]) -> None:
     """Notes for options that do not apply to a single-layer, UTF-8 file (GeoParquet)."""
     if layer is not None:
         notes.append(f"{path.name}: holds one layer; --layer {layer!r} does not apply to it.")
@@ -1271,10 +1271,6 @@ def _zip_sources(path: Path) -> list[_Source]:
 
 def _suffix(member: str) -> str:
     return Path(member).suffix.lower()
-
-
-def _stem(member: str) -> str:
-    return Path(member).stem
 
 
 def _dbf_text_sample(dbf: np.ndarray) -> bytes:
