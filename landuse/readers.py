@@ -917,7 +917,7 @@ class _Source:
     zip_member: tuple[Path, str] | None = None  # (archive, member) for a dataset in a zip
 
 
-@dataclass
+@dataclass(eq=False)  # compared by identity: a source holds arrays
 class _Candidate:
     """One layer a file offers: where it is, GDAL's name for it, its geometry type (None for
     an attribute table) and the name users pick it by with ``--layer`` (a GeoPackage layer's
@@ -1162,7 +1162,7 @@ def _parcel_layers(
         )
     if not keyed:
         raise InputError(
-            f"{path.name} holds {len(pool)} layers and none has a parcel key column (宗地编号 / "
+            f"{path.name} holds {len(candidates)} layers and none has a parcel key column (宗地编号 / "
             f"parcel_id or 电子监管号 / supervision_no): {_layer_listing(candidates)}. Pick the "
             f"parcel layer with --layer NAME, e.g. --layer {pool[0].name}."
         )
