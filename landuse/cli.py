@@ -138,6 +138,18 @@ def analyse(
     crs: Annotated[
         str | None, typer.Option("--crs", help="CRS for layers that have none, e.g. EPSG:4529.")
     ] = None,
+    layer: Annotated[
+        str | None,
+        typer.Option(
+            "--layer", help="Layer of a GeoPackage or zip to read (default: every parcel layer)."
+        ),
+    ] = None,
+    encoding: Annotated[
+        str | None,
+        typer.Option(
+            "--encoding", help="Text encoding of the inputs, e.g. gbk (default: detected)."
+        ),
+    ] = None,
 ) -> None:
     """Analyse parcels and ledgers as of a date and write the results."""
     as_of_date = _parse_as_of(as_of)
@@ -155,6 +167,8 @@ def analyse(
                 parks=parks,
                 park_name_field=park_name_field,
                 assume_crs=crs,
+                layer=layer,
+                encoding=encoding,
                 progress=lambda msg: status.update(msg),
             )
             status.update(f"writing {out}")

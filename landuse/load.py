@@ -19,8 +19,16 @@ import shapely
 from landuse import crs as crs_mod
 from landuse.errors import InputError
 from landuse.normalise import canonical_frame, fix_column_types
-from landuse.readers import is_layer_path, is_table_path, read_layer, read_table
+from landuse.readers import (
+    check_encoding,
+    is_layer_path,
+    is_table_path,
+    read_layer,
+    read_layers,
+    read_table,
+)
 from landuse.report import LoadReport
+from landuse.rules_file import DateRules
 from landuse.schema import INDUSTRIAL_LAND_USES, INPUT_NAMES, SOURCE_FILE, SOURCE_ROW
 
 SUPERVISION_NO_PATTERN = r"^\d{6}(?:19|20)\d{2}[A-Za-z]\d{5,6}$"
@@ -46,7 +54,9 @@ class Loaded:
     the analysed frame, which carries the same columns). ``rejects``: the rows not analysed, with
     ``reason`` and ``input_kind`` (``ledger`` / ``layer``). ``accounting``: per input kind,
     ``(rows read, rows analysed, rows rejected)``; with a layer joined to a ledger the layer's
-    "analysed" count is its parcels matched to a ledger row.
+    "analysed" count is its parcels matched to a ledger row. ``per_source``: the same three
+    counts for each ``source_file`` (a file, or ``file:layer`` for each layer of a file read
+    whole), in the order read; a file with no data rows is there with zeros.
     """
 
     parcels: gpd.GeoDataFrame
@@ -55,6 +65,7 @@ class Loaded:
     parks: gpd.GeoDataFrame | None = None
     accounting: dict[str, tuple[int, int, int]] = field(default_factory=dict)
     empty_rows: int = 0  # ledger rows with no value in any cell, skipped by the reader
+    per_source: dict[str, tuple[int, int, int]] = field(default_factory=dict)
 
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -97,27 +108,40 @@ def _file_notes(report: LoadReport, file: str, notes: list[str]) -> None:
 
 
 def read_ledgers(
-    paths: Sequence[Path], report: LoadReport, names: dict[Path, str]
+    paths: Sequence[Path],
+    report: LoadReport,
+    names: dict[Path, str],
+    *,
+    encoding: str | None = None,
+    dates: DateRules | None = None,
+    rows_read: dict[str, int] | None = None,
 ) -> tuple[pd.DataFrame, int]:
     """Read and normalise ledger tables, read as one when several are given.
 
     Tables with the same headers (a month of daily exports) are stacked before normalising,
-    so the parsing runs once per column, not once per file. Returns the frame and the count of
-    empty rows skipped.
+    so the parsing runs once per column, not once per file. A table with a header and no data
+    rows adds no rows (said in the notes); a ``.txt`` file without known headers is refused. Returns the frame and the count of empty rows
+    skipped; ``rows_read``, when given, receives the data rows of each file.
     """
-    groups: dict[tuple[str, ...], list[pd.DataFrame]] = {}
+    groups: dict[tuple[str, ...], list[tuple[Path, pd.DataFrame]]] = {}
     empty_rows = 0
     for path in paths:
-        raw = read_table(path)
+        raw = read_table(path, encoding=encoding, require_txt_header=True)
         _file_notes(report, names[path], raw.notes)
+        if raw.cell_problems is not None:
+            report.add_cells(names[path], raw.cell_problems)
         empty_rows += raw.empty_rows
+        if rows_read is not None:
+            rows_read[names[path]] = len(raw.frame)
+        if raw.frame.empty:
+            report.note(f"{names[path]}: header only, 0 data rows read")
         raw.frame[SOURCE_FILE] = names[path]
-        groups.setdefault(tuple(raw.frame.columns), []).append(raw.frame)
+        groups.setdefault(tuple(raw.frame.columns), []).append((path, raw.frame))
     frames = []
     for group in groups.values():
-        stacked = _concat(group).reset_index(drop=True)
-        files = stacked[SOURCE_FILE].iloc[0] if len(group) == 1 else f"{len(group)} files"
-        frames.append(canonical_frame(stacked, str(files), report))
+        stacked = _concat([frame for _, frame in group]).reset_index(drop=True)
+        files = names[group[0][0]] if len(group) == 1 else f"{len(group)} files"
+        frames.append(canonical_frame(stacked, files, report, dates=dates))
     return fix_column_types(_concat(frames).reset_index(drop=True)), empty_rows
 
 
@@ -127,27 +151,42 @@ def read_parcel_layers(
     names: dict[Path, str],
     *,
     assume_crs: str | None = None,
+    layer: str | None = None,
+    encoding: str | None = None,
+    dates: DateRules | None = None,
+    rows_read: dict[str, int] | None = None,
 ) -> gpd.GeoDataFrame:
-    """Read parcel layers, put them in one projected CRS and keep their canonical columns."""
+    """Read parcel layers (every parcel layer of a file, see
+    :func:`landuse.readers.read_layers`), put them in one projected CRS and keep their
+    canonical columns. ``rows_read``, when given, receives the features of each layer."""
     parts: list[gpd.GeoDataFrame] = []
     target = None
     for path in paths:
-        raw = read_layer(path)
-        _file_notes(report, names[path], raw.notes)
-        raw.frame[SOURCE_FILE] = names[path]
-        layer = crs_mod.set_crs_if_missing(raw.frame, assume_crs)
-        layer, note = crs_mod.to_area_crs(layer, source=path.name)
-        if note:
-            report.note(note)
-        if target is None:
-            target = layer.crs
-        elif layer.crs != target:
-            layer = layer.to_crs(target)
-            report.note(
-                f"{path.name}: reprojected to {target.to_string()} to match the first layer"
+        raws = read_layers(path, layer=layer, encoding=encoding)
+        if len(raws) > 1:
+            counts = ", ".join(f"{raw.layer} {len(raw.frame):,}" for raw in raws)
+            report.note(f"{names[path]}: {len(raws)} parcel layers read (features: {counts})")
+        for raw in raws:
+            _file_notes(report, names[path], raw.notes)
+            label = names[path] if len(raws) == 1 else f"{names[path]}:{raw.layer}"
+            raw.frame[SOURCE_FILE] = label
+            if rows_read is not None:
+                rows_read[label] = len(raw.frame)
+            frame = crs_mod.set_crs_if_missing(raw.frame, assume_crs)
+            frame, note = crs_mod.to_area_crs(frame, source=label)
+            if note:
+                report.note(note)
+            if target is None:
+                target = frame.crs
+            elif frame.crs != target:
+                frame = frame.to_crs(target)
+                report.note(
+                    f"{label}: reprojected to {target.to_string()} to match the first layer"
+                )
+            attrs = canonical_frame(
+                pd.DataFrame(frame.drop(columns="geometry")), label, report, dates=dates
             )
-        attrs = canonical_frame(pd.DataFrame(layer.drop(columns="geometry")), names[path], report)
-        parts.append(gpd.GeoDataFrame(attrs, geometry=layer.geometry.to_numpy(), crs=target))
+            parts.append(gpd.GeoDataFrame(attrs, geometry=frame.geometry.to_numpy(), crs=target))
     merged = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     merged = gpd.GeoDataFrame(fix_column_types(merged), geometry="geometry", crs=target)
     return merged
@@ -337,7 +376,11 @@ def join_layer_and_ledger(
     """
     key = None
     for candidate in ("parcel_id", "supervision_no"):
-        if layer[candidate].notna().any() and ledger[candidate].notna().any():
+        # an empty side (a layer without features, a header-only ledger) matches nothing on
+        # any key: its counterpart's rows are then all unmatched, not an error
+        in_layer = layer.empty or layer[candidate].notna().any()
+        in_ledger = ledger.empty or ledger[candidate].notna().any()
+        if in_layer and in_ledger:
             key = candidate
             break
     if key is None:
@@ -392,11 +435,16 @@ def join_layer_and_ledger(
 
 
 def read_parks(
-    path: Path, report: LoadReport, *, name_field: str | None = None, target_crs=None
+    path: Path,
+    report: LoadReport,
+    *,
+    name_field: str | None = None,
+    target_crs=None,
+    encoding: str | None = None,
 ) -> gpd.GeoDataFrame:
     """Park boundaries: ``park`` (name), ``area_ha`` (in the layer's own projected CRS, or its
     Gauss-Krüger zone when geographic) and geometry in ``target_crs`` when given."""
-    raw = read_layer(path)
+    raw = read_layer(path, encoding=encoding)
     _file_notes(report, path.name, raw.notes)
     frame = raw.frame.drop(columns=[SOURCE_FILE, SOURCE_ROW], errors="ignore")
     if name_field is None:
@@ -465,9 +513,21 @@ def load_inputs(
     parks: str | Path | None = None,
     park_name_field: str | None = None,
     assume_crs: str | None = None,
+    layer: str | None = None,
+    encoding: str | None = None,
+    dates: DateRules | None = None,
 ) -> Loaded:
     """Read parcel layers and ledger tables (by extension), join, clean and account for every
-    row. Raises :class:`InputError` for a mistake that stops the run."""
+    row. Raises :class:`InputError` for a mistake that stops the run.
+
+    ``layer`` picks the layer of every multi-layer parcel file (GeoPackage, zip); ``encoding``
+    is the text encoding of every CSV/TXT ledger, shapefile, GeoJSON and park layer (formats
+    that are UTF-8 by definition ignore it); ``dates`` are the plausible-date limits of the
+    rules file. Inputs with a header and no data rows give an empty, well-formed result (0
+    rows read, said in the notes), not an error.
+    """
+    if encoding is not None:
+        encoding = check_encoding(encoding)
     report = LoadReport()
     paths = [Path(p) for p in inputs]
     layer_paths = [p for p in paths if is_layer_path(p)]
@@ -483,18 +543,33 @@ def load_inputs(
 
     rejects: list[pd.DataFrame] = []
     rows_read: dict[str, int] = {}
+    per_source_read: dict[str, int] = {}
     names = display_names([*layer_paths, *table_paths])
-    layer = None
+    parcel_layer = None
     empty_rows = 0
     if layer_paths:
-        layer = read_parcel_layers(layer_paths, report, names, assume_crs=assume_crs)
-        rows_read["layer"] = len(layer)
-        layer, bad_geom = check_geometries(layer, report)
+        parcel_layer = read_parcel_layers(
+            layer_paths,
+            report,
+            names,
+            assume_crs=assume_crs,
+            layer=layer,
+            encoding=encoding,
+            dates=dates,
+            rows_read=per_source_read,
+        )
+        rows_read["layer"] = len(parcel_layer)
+        parcel_layer, bad_geom = check_geometries(parcel_layer, report)
         rejects.append(bad_geom)
+    layer_sources = set(per_source_read)
     table = None
     if table_paths:
-        table, empty_rows = read_ledgers(table_paths, report, names)
+        table, empty_rows = read_ledgers(
+            table_paths, report, names, encoding=encoding, dates=dates, rows_read=per_source_read
+        )
         rows_read["ledger"] = len(table)
+    if not any(rows_read.values()):
+        report.note("no data rows in any input: nothing to analyse (0 rows read)")
 
     def clean(frame: pd.DataFrame, with_geometry: bool) -> pd.DataFrame:
         frame, bad = check_keys(frame, report)
@@ -506,16 +581,16 @@ def load_inputs(
         rejects.append(dups)
         return frame
 
-    if layer is not None and table is not None:
+    if parcel_layer is not None and table is not None:
         n_before = len(rejects)
         table = clean(table, with_geometry=False)
         ledger_rejects = _concat([r for r in rejects[n_before:] if len(r)] or [table.iloc[0:0]])
-        layer, layer_dups = drop_duplicates(layer, report, with_geometry=True)
+        parcel_layer, layer_dups = drop_duplicates(parcel_layer, report, with_geometry=True)
         rejects.append(layer_dups)
-        parcels, unmatched = join_layer_and_ledger(layer, table, report, ledger_rejects)
+        parcels, unmatched = join_layer_and_ledger(parcel_layer, table, report, ledger_rejects)
         rejects.append(unmatched)
-    elif layer is not None:
-        parcels = clean(layer, with_geometry=True)
+    elif parcel_layer is not None:
+        parcels = clean(parcel_layer, with_geometry=True)
     else:
         assert table is not None
         parcels = gpd.GeoDataFrame(table.assign(geometry=None), geometry="geometry")
@@ -526,7 +601,11 @@ def load_inputs(
     park_layer = None
     if parks is not None:
         park_layer = read_parks(
-            Path(parks), report, name_field=park_name_field, target_crs=parcels.crs
+            Path(parks),
+            report,
+            name_field=park_name_field,
+            target_crs=parcels.crs,
+            encoding=encoding,
         )
         if parcels.crs is not None:
             assign_parks(parcels, park_layer, report)
@@ -535,14 +614,18 @@ def load_inputs(
         rejected = pd.DataFrame(_concat(kept))
     else:
         rejected = pd.DataFrame({SOURCE_FILE: [], SOURCE_ROW: [], "reason": []})
-    layer_files = {names[p] for p in layer_paths}
-    rejected["input_kind"] = np.where(rejected[SOURCE_FILE].isin(layer_files), "layer", "ledger")
+    rejected["input_kind"] = np.where(rejected[SOURCE_FILE].isin(layer_sources), "layer", "ledger")
     accounting = {}
     for kind, read in rows_read.items():
         n_rejected = int((rejected["input_kind"] == kind).sum())
         accounting[kind] = (read, read - n_rejected, n_rejected)
     if "ledger" in accounting and len(parcels) != accounting["ledger"][1]:
         raise AssertionError("ledger accounting does not add up")
+    rejected_by_source = rejected[SOURCE_FILE].value_counts()
+    per_source = {}
+    for source, read in per_source_read.items():
+        n_rejected = int(rejected_by_source.get(source, 0))
+        per_source[source] = (read, read - n_rejected, n_rejected)
     return Loaded(
         parcels=parcels.reset_index(drop=True),
         rejects=rejected.reset_index(drop=True),
@@ -550,4 +633,5 @@ def load_inputs(
         parks=park_layer,
         accounting=accounting,
         empty_rows=empty_rows,
+        per_source=per_source,
     )

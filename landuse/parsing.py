@@ -8,15 +8,34 @@ missing, not bad.
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import NamedTuple
+
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 # Dates on or before this day are placeholders of the land-market system (1900-01-01,
 # 1901-01-02 ...), not real dates.
 PLACEHOLDER_LAST_DAY = pd.Timestamp("1901-12-31")
-_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
-# Excel serials accepted as dates: 1950-01-01 .. 2100-12-31.
-_SERIAL_MIN, _SERIAL_MAX = 18264, 73415
+_PLACEHOLDER_LAST = np.datetime64("1901-12-31", "D")
+# The plausible dates of a land-supply record unless the rules file's [dates] table says
+# otherwise (landuse/default_rules.toml holds the same values).
+DEFAULT_EARLIEST = dt.date(1949, 1, 1)
+DEFAULT_LATEST = dt.date(2100, 12, 31)
+# The whole days ``datetime64[ns]`` (the dtype of every date column) can hold.
+NS_FIRST_DAY = dt.date(1677, 9, 22)
+NS_LAST_DAY = dt.date(2262, 4, 11)
+# The widest plausible-date limits a rules file may set: the analysis adds years and
+# extensions to dates, and its results must stay within what datetime64[ns] holds.
+LIMITS_FIRST_DAY = dt.date(1900, 1, 1)
+LIMITS_LAST_DAY = dt.date(2200, 12, 31)
+_EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
+# Numbers read as Excel serial dates: 732 = 1902-01-01 (the first day after the placeholders;
+# smaller numbers are not dates) .. 2958465 = 9999-12-31 (the last day Excel holds).
+_SERIAL_MIN, _SERIAL_MAX = 732, 2_958_465
+_NAT_DAY = np.datetime64("NaT", "D")
 
 _NUMBER_RE = r"^\s*([+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[+-]?\.\d+)\s*(.*?)\s*$"
 
@@ -85,98 +104,165 @@ _YMD_RE = (
 )
 
 
-def ymd_to_datetime(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
-    """Build ``datetime64[ns]`` from float arrays of year, month and day; NaT where any part is
-    missing or the date does not exist (2013-02-30)."""
+class ParsedDates(NamedTuple):
+    """The outcome of :func:`parse_date`; every mask is one bool per cell.
+
+    ``values``: ``datetime64[ns]`` at midnight, NaT where the cell is empty, not a date, a
+    placeholder or implausible. ``bad``: the cell held something that is not a date.
+    ``placeholder``: a placeholder date (on or before 1901-12-31). ``implausible``: a real date
+    before ``earliest`` or after ``latest`` (including dates that ``datetime64[ns]`` cannot hold,
+    such as 2500-06-20 or 9999-12-31: they are never wrapped into other dates).
+    """
+
+    values: pd.Series
+    bad: np.ndarray
+    placeholder: np.ndarray
+    implausible: np.ndarray
+
+
+def ymd_to_days(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """Build ``datetime64[D]`` from float arrays of year, month and day; NaT where any part is
+    missing, the year is outside 1..9999 or the date does not exist (2013-02-30).
+
+    Days are used rather than nanoseconds so that every year 1..9999 is held exactly.
+    """
     ok = ~(np.isnan(year) | np.isnan(month) | np.isnan(day))
-    ok &= (month >= 1) & (month <= 12) & (day >= 1) & (day <= 31) & (year >= 1800) & (year <= 2200)
+    ok &= (month >= 1) & (month <= 12) & (day >= 1) & (day <= 31) & (year >= 1) & (year <= 9999)
     y = np.where(ok, year, 1970).astype("int64")
     m = np.where(ok, month, 1).astype("int64")
     d = np.where(ok, day, 1).astype("int64")
     months = ((y - 1970) * 12 + (m - 1)).astype("datetime64[M]")
     dates = months.astype("datetime64[D]") + (d - 1).astype("timedelta64[D]")
     ok &= dates.astype("datetime64[M]") == months  # day past the month's end
-    return np.where(ok, dates.astype("datetime64[ns]"), np.datetime64("NaT", "ns"))
+    return np.where(ok, dates, _NAT_DAY)
 
 
-def _text_dates(text: pd.Series) -> pd.Series:
-    """Dates from trimmed text in any accepted written form or as Excel serials."""
-    out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
-    # fast path: the two forms nearly every file uses, parsed in C
+def _numeric_days(values: np.ndarray) -> np.ndarray:
+    """Days from numbers (float64): whole numbers 10000101..99991231 as ``yyyymmdd``, numbers
+    in 732..2958465 as Excel serials (the time of day dropped); NaT otherwise."""
+    finite = np.isfinite(values)
+    v = np.where(finite, values, 0.0)
+    compact = finite & (v % 1 == 0) & (v >= 1000_01_01) & (v <= 9999_12_31)
+    c = np.where(compact, v, 1970_01_01)
+    days = ymd_to_days(np.where(compact, c // 10_000, np.nan), (c // 100) % 100, c % 100)
+    serial = finite & ~compact & (v >= _SERIAL_MIN) & (v < _SERIAL_MAX + 1)
+    offsets = np.where(serial, np.floor(v), 0).astype("int64").astype("timedelta64[D]")
+    return np.where(serial, _EXCEL_EPOCH + offsets, days)
+
+
+def _text_days(text: pd.Series) -> np.ndarray:
+    """Days from trimmed text in any accepted written form or as Excel serials."""
+    out = np.full(len(text), _NAT_DAY)
+    todo = np.ones(len(text), dtype=bool)
+    # fast path: the two forms nearly every file uses, parsed in C. A date the parser cannot
+    # hold (9999-12-31 before pandas 3) comes out NaT and is taken up by the free-form parser.
     for fmt in ("%Y年%m月%d日", "%Y-%m-%d"):
-        todo = out.isna().to_numpy()
+        parsed = pd.to_datetime(text[todo], format=fmt, errors="coerce")
+        out[todo] = parsed.to_numpy().astype("datetime64[D]")
+        todo = np.isnat(out)
         if not todo.any():
             return out
-        out[todo] = pd.to_datetime(text[todo], format=fmt, errors="coerce").to_numpy()
-    todo = out.isna().to_numpy()
-    if not todo.any():
-        return out
-    out[todo] = _free_form_dates(text[todo]).to_numpy()
+    out[todo] = _free_form_days(text[todo])
     return out
 
 
-def _free_form_dates(text: pd.Series) -> pd.Series:
-    """Dates in the less common forms: ``2013/6/20``, ``2013.06.20``, ``20130620``, serials."""
+def _free_form_days(text: pd.Series) -> np.ndarray:
+    """Days from the less common forms: ``2013/6/20``, ``2013.06.20``, ``20130620``, serials."""
     ymd = text.str.extract(_YMD_RE)
     compact = text.str.extract(r"^(\d{4})(\d{2})(\d{2})$")
     ymd = ymd.fillna(compact)
-    parsed = pd.Series(
-        ymd_to_datetime(
-            pd.to_numeric(ymd[0], errors="coerce").to_numpy(dtype=float, na_value=np.nan),
-            pd.to_numeric(ymd[1], errors="coerce").to_numpy(dtype=float, na_value=np.nan),
-            pd.to_numeric(ymd[2], errors="coerce").to_numpy(dtype=float, na_value=np.nan),
-        ),
-        index=text.index,
+    parts = [
+        pd.to_numeric(ymd[i], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        for i in range(3)
+    ]
+    days = ymd_to_days(*parts)
+    number = pd.to_numeric(text.where(ymd[0].isna()), errors="coerce")
+    serial = _numeric_days(number.to_numpy(dtype=float, na_value=np.nan))
+    return np.where(np.isnat(days), serial, days)
+
+
+def _datetime_cells_days(cells: np.ndarray) -> np.ndarray:
+    """Days of Python ``date``/``datetime`` objects (openpyxl cells), at the cell's wall-clock
+    date: converted through microseconds, which hold years 1..9999 (nanoseconds would wrap
+    2500-06-20 into 1915-12-01)."""
+    aware = np.fromiter(
+        (getattr(c, "tzinfo", None) is not None for c in cells), dtype=bool, count=len(cells)
     )
-    serial = pd.to_numeric(text.where(ymd[0].isna()), errors="coerce").astype("float64")
-    serial = serial.where((serial >= _SERIAL_MIN) & (serial <= _SERIAL_MAX))
-    from_serial = _EXCEL_EPOCH + pd.to_timedelta(serial.round(), unit="D")
-    return parsed.where(parsed.notna(), from_serial).astype("datetime64[ns]")
+    if aware.any():
+        cells = cells.copy()
+        cells[aware] = [c.replace(tzinfo=None) for c in cells[aware]]
+    return cells.astype("datetime64[us]").astype("datetime64[D]")
 
 
-def parse_date(raw: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
-    """Parse dates written as ``2013年06月20日``, ``2013-06-20``, ``2013/6/20``, ``20130620``,
-    Excel serial numbers or datetime cells.
+def _days(raw: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """``(datetime64[D] values, blank mask)`` of a raw column of any dtype; NaT where the cell
+    is blank or not understood. Typed dates keep their wall-clock day, whatever their unit."""
+    dtype = raw.dtype
+    if isinstance(dtype, pd.ArrowDtype) and pa.types.is_temporal(dtype.pyarrow_dtype):
+        arr = pa.array(raw.array)
+        if pa.types.is_timestamp(arr.type) and arr.type.tz is not None:
+            arr = pc.local_timestamp(arr)
+        if pa.types.is_timestamp(arr.type) or pa.types.is_date(arr.type):
+            days = pc.cast(arr, pa.date32()).to_numpy(zero_copy_only=False)
+            return days.astype("datetime64[D]"), raw.isna().to_numpy(dtype=bool)
+        raw = raw.astype(object)  # times of day, durations: not dates
+    elif pd.api.types.is_datetime64_any_dtype(dtype):
+        naive = raw.dt.tz_localize(None) if raw.dt.tz is not None else raw
+        days = naive.to_numpy().astype("datetime64[D]")
+        return days, raw.isna().to_numpy(dtype=bool)
+    if pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype):
+        values = raw.to_numpy(dtype=float, na_value=np.nan)
+        return _numeric_days(values), np.isnan(values)
 
-    Returns ``(dates, bad, placeholder)``: ``datetime64[ns]`` values at midnight (NaT when
-    missing), the mask of cells not understood, and the mask of placeholder dates (on or before
-    1901-12-31) that were turned into missing values.
-    """
-    if pd.api.types.is_datetime64_any_dtype(raw.dtype):
-        out = pd.Series(raw.dt.tz_localize(None) if raw.dt.tz else raw, index=raw.index)
-        out = out.astype("datetime64[ns]").dt.normalize()
-        blank = raw.isna().to_numpy(dtype=bool)
-    elif raw.dtype == object and pd.api.types.infer_dtype(raw, skipna=True) in (
-        "date",
-        "datetime",
-        "datetime64",
-    ):
-        # a column of date/datetime objects only (a reader that kept Python dates)
-        cells = raw.to_numpy().astype("datetime64[ns]")
-        out = pd.Series(cells.astype("datetime64[D]").astype("datetime64[ns]"), index=raw.index)
-        blank = raw.isna().to_numpy(dtype=bool)
-    else:
-        blank = _is_blank(raw)
-        out = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
-        if raw.dtype == object:
-            # Excel cells arrive as datetime/date objects among strings and numbers
-            kinds = raw.map(type)
-            is_dt = kinds.map(lambda t: hasattr(t, "year") and hasattr(t, "month"))
-            is_dt = is_dt.to_numpy(dtype=bool) & ~blank
-        else:
-            is_dt = np.zeros(len(raw), dtype=bool)
+    blank = _is_blank(raw)
+    days = np.full(len(raw), _NAT_DAY)
+    rest = ~blank
+    if raw.dtype == object:
+        # Excel cells arrive as datetime/date objects and numbers among strings
+        kinds = raw.map(type)
+        types = kinds.unique()
+        date_types = [t for t in types if hasattr(t, "year") and hasattr(t, "month")]
+        number_types = [
+            t
+            for t in types
+            if issubclass(t, (int, float, np.integer, np.floating)) and not issubclass(t, bool)
+        ]
+        is_dt = kinds.isin(date_types).to_numpy(dtype=bool) & rest
+        is_num = kinds.isin(number_types).to_numpy(dtype=bool) & rest
         if is_dt.any():
-            cells = raw[is_dt].to_numpy().astype("datetime64[ns]")
-            out[is_dt] = cells.astype("datetime64[D]").astype("datetime64[ns]")
-        rest = ~blank & ~is_dt
-        if rest.any():
-            text = raw[rest].astype("string").str.strip()
-            out[rest] = _text_dates(text).to_numpy()
+            days[is_dt] = _datetime_cells_days(raw.to_numpy()[is_dt])
+        if is_num.any():
+            days[is_num] = _numeric_days(raw[is_num].to_numpy(dtype=float))
+        rest &= ~is_dt & ~is_num
+    if rest.any():
+        days[rest] = _text_days(raw[rest].astype("string").str.strip())
+    return days, blank
 
-    placeholder = (out <= PLACEHOLDER_LAST_DAY).to_numpy(dtype=bool)
-    out[placeholder] = pd.NaT
-    bad = ~blank & ~placeholder & out.isna().to_numpy(dtype=bool)
-    return out, bad, placeholder
+
+def parse_date(
+    raw: pd.Series,
+    *,
+    earliest: dt.date = DEFAULT_EARLIEST,
+    latest: dt.date = DEFAULT_LATEST,
+) -> ParsedDates:
+    """Parse dates written as ``2013年06月20日``, ``2013-06-20``, ``2013/6/20``, ``20130620``,
+    Excel serial numbers, datetime cells or typed date columns (any unit, with or without a
+    time zone: the wall-clock day is kept).
+
+    Every value is first read as a day (``datetime64[D]``, which holds any year), then sorted:
+    on or before 1901-12-31 is a placeholder; before ``earliest`` or after ``latest`` (both
+    inclusive limits, clipped to what ``datetime64[ns]`` holds) is implausible; only the rest
+    become ``datetime64[ns]`` values. See :class:`ParsedDates`.
+    """
+    days, blank = _days(raw)
+    found = ~np.isnat(days)
+    placeholder = found & (days <= _PLACEHOLDER_LAST)
+    first = np.datetime64(max(earliest, NS_FIRST_DAY), "D")
+    last = np.datetime64(min(latest, NS_LAST_DAY), "D")
+    implausible = found & ~placeholder & ((days < first) | (days > last))
+    keep = found & ~placeholder & ~implausible
+    values = pd.Series(np.where(keep, days, _NAT_DAY).astype("datetime64[ns]"), index=raw.index)
+    return ParsedDates(values, ~blank & ~found, placeholder, implausible)
 
 
 _TRUE_TEXT = {"是", "有", "true", "yes", "y", "1", "√", "✓", "t"}

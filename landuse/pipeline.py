@@ -11,6 +11,7 @@ import geopandas as gpd
 import pandas as pd
 
 from landuse.analysis import analyse
+from landuse.errors import InputError
 from landuse.load import Loaded, load_inputs
 from landuse.outputs import (
     check_out_path,
@@ -39,6 +40,17 @@ class Results:
         return self.parcels.crs
 
 
+def _day(value: dt.date | str | None) -> dt.date:
+    """The evaluation day: today when None; a date, a datetime or ``YYYY-MM-DD`` text."""
+    if value is None:
+        return dt.date.today()
+    if isinstance(value, dt.datetime):  # pd.Timestamp included
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value).strip()[:10])
+
+
 def run_analysis(
     inputs: Sequence[str | Path],
     *,
@@ -48,10 +60,24 @@ def run_analysis(
     parks: str | Path | None = None,
     park_name_field: str | None = None,
     assume_crs: str | None = None,
+    layer: str | None = None,
+    encoding: str | None = None,
     progress: Callable[[str], None] = lambda _msg: None,
 ) -> Results:
-    """Load every input and apply every rule as of ``as_of`` (default: today)."""
-    as_of_ts = pd.Timestamp(as_of if as_of is not None else dt.date.today()).normalize()
+    """Load every input and apply every rule as of ``as_of`` (default: today).
+
+    ``layer`` and ``encoding`` apply to every input file (see
+    :func:`landuse.load.load_inputs`); the plausible dates come from ``rules.dates``, and
+    ``as_of`` must be one of them (:class:`InputError` otherwise).
+    """
+    as_of_day = _day(as_of)
+    if not rules.dates.earliest <= as_of_day <= rules.dates.latest:
+        raise InputError(
+            f"The evaluation date (--as-of) {as_of_day} is outside the plausible dates "
+            f"{rules.dates.earliest} .. {rules.dates.latest} (the [dates] table of the rules "
+            f"file). Give a date between them, e.g. --as-of {dt.date.today()}."
+        )
+    as_of_ts = pd.Timestamp(as_of_day)
     progress("reading inputs")
     loaded = load_inputs(
         inputs,
@@ -59,6 +85,9 @@ def run_analysis(
         parks=parks,
         park_name_field=park_name_field,
         assume_crs=assume_crs,
+        layer=layer,
+        encoding=encoding,
+        dates=rules.dates,
     )
     progress(f"analysing {len(loaded.parcels):,} parcels as of {as_of_ts.date()}")
     parcels = loaded.parcels

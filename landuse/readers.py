@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import csv
 import glob
+import html
 import io
 import re
 import warnings
@@ -39,7 +40,9 @@ __all__ = [
     "detect_text_encoding",
     "is_layer_path",
     "is_table_path",
+    "check_encoding",
     "read_layer",
+    "read_layers",
     "read_table",
 ]
 
@@ -83,6 +86,10 @@ class RawTable:
     header_row: int
     notes: list[str] = field(default_factory=list)
     empty_rows: int = 0  # rows below the header with no value in any cell (not data)
+    # Cells read as empty that held something (a formula without a computed value): one row
+    # per cell with "row" (as seen in Excel), "column" (header text), "value", "problem" and
+    # "action"; None when there are none.
+    cell_problems: pd.DataFrame | None = None
 
 
 @dataclass
@@ -261,23 +268,47 @@ def detect_text_encoding(data: bytes) -> EncodingGuess:
     return EncodingGuess(best, "best guess, text may be garbled", confident=False)
 
 
+# Encodings named in messages: what Chinese land data comes in.
+COMMON_ENCODINGS = (
+    "utf-8",
+    "utf-8-sig",
+    "gb18030 (GBK, GB2312)",
+    "cp950 (Big5)",
+    "big5hkscs",
+    "utf-16",
+    "latin-1",
+)
+
+
+def check_encoding(encoding: str) -> str:
+    """Python's name of a text encoding given by the user (``GBK`` -> ``gbk``).
+
+    Raises :class:`InputError` naming the common encodings when ``encoding`` is unknown or is
+    not a text encoding (``rot13``, ``base64``).
+    """
+    try:
+        info = codecs.lookup(encoding)
+    except LookupError:
+        info = None
+    if info is None or not getattr(info, "_is_text_encoding", True):
+        raise InputError(
+            f"Unknown encoding {encoding!r}. Use one of {', '.join(COMMON_ENCODINGS)}, or leave "
+            f"--encoding out to detect the encoding of each file."
+        )
+    return info.name
+
+
 def _decode(data: bytes, path: Path, encoding: str | None, notes: list[str]) -> tuple[str, str]:
     """Decode a text file, detecting the encoding unless given; return (text, encoding)."""
     if encoding is not None:
-        try:
-            name = codecs.lookup(encoding).name
-        except LookupError:
-            raise InputError(
-                f"{path.name}: unknown encoding {encoding!r}. Use a name such as utf-8, gb18030 "
-                f"(GBK), or cp950 (Big5)."
-            ) from None
+        name = check_encoding(encoding)
         try:
             return data.decode(name), name
         except UnicodeDecodeError as exc:
             line = data[: exc.start].count(b"\n") + 1
             raise InputError(
                 f"{path.name} cannot be decoded as {encoding} (bad bytes on line {line}). Leave "
-                f"the encoding out to detect it, or try utf-8, gb18030 (GBK) or cp950 (Big5); "
+                f"--encoding out to detect it, or try utf-8, gb18030 (GBK) or cp950 (Big5); "
                 f"or open the file in Excel/WPS and save it as CSV UTF-8."
             ) from None
 
@@ -288,11 +319,19 @@ def _decode(data: bytes, path: Path, encoding: str | None, notes: list[str]) -> 
     except UnicodeDecodeError:
         text = data.decode(guess.encoding, errors="replace")
         bad = text.count("\ufffd")
+    if not guess.confident and bad > _GARBLED_SHARE * max(len(text), 1):
+        raise InputError(
+            f"{path.name} is not a table: it is not text in any encoding tried (UTF-8, GBK/"
+            f"GB18030, Big5); {bad:,} of its {len(text):,} characters cannot be decoded. Pass "
+            f"the ledger itself, saved from Excel or WPS as CSV UTF-8, or name its encoding "
+            f"with --encoding."
+        )
     notes.append(f"{path.name}: read as {guess.encoding} ({guess.reason}).")
     if not guess.confident:
         notes.append(
-            f"{path.name}: the encoding is uncertain; if the text looks garbled, pass the "
-            f"encoding (utf-8, gb18030 or cp950) or save the file as CSV UTF-8."
+            f"{path.name}: the encoding is uncertain; if the text looks garbled, run again with "
+            f"--encoding gb18030, --encoding cp950 or --encoding utf-8, or save the file as CSV "
+            f"UTF-8."
         )
     if bad:
         line = text[: text.index("\ufffd")].count("\n") + 1
@@ -303,29 +342,97 @@ def _decode(data: bytes, path: Path, encoding: str | None, notes: list[str]) -> 
     return text, guess.encoding
 
 
+# Share of undecodable characters above which a file of uncertain encoding is not text.
+_GARBLED_SHARE = 0.01
+# Share of control bytes (other than tab, line feed, form feed, carriage return) above which a
+# file is binary: text in UTF-8, GBK or Big5 has none (their multi-byte sequences use bytes
+# >= 0x40 after the first).
+_CONTROL_SHARE = 0.01
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 11, 12, 13))
+# Signatures of files that users rename (or export) to .csv/.txt by mistake, and the fix.
+_MAGIC: tuple[tuple[bytes, str, str], ...] = (
+    (
+        b"PK\x03\x04",
+        "a zip archive, such as an Excel .xlsx workbook",
+        "If it is an Excel workbook, give it the .xlsx extension; if it is a zipped shapefile, "
+        ".zip.",
+    ),
+    (
+        b"\xd0\xcf\x11\xe0",
+        "an old Excel .xls (or Word .doc) file",
+        "Open it in Excel or WPS and save it as .xlsx or as CSV UTF-8.",
+    ),
+    (
+        b"SQLite format 3\x00",
+        "a SQLite database, such as a GeoPackage",
+        "If it is a GeoPackage, give it the .gpkg extension.",
+    ),
+    (b"%PDF", "a PDF document", "Export the table to Excel (.xlsx) or CSV first."),
+    (b"PAR1", "a Parquet file", "Give it the .parquet extension if it is GeoParquet."),
+    (b"\x89PNG", "a PNG image", "Pass the ledger table itself."),
+    (b"\xff\xd8\xff", "a JPEG image", "Pass the ledger table itself."),
+    (b"\x1f\x8b", "a gzip archive", "Unpack it and pass the table inside."),
+    (b"Rar!", "a RAR archive", "Unpack it and pass the table inside."),
+    (b"7z\xbc\xaf", "a 7-Zip archive", "Unpack it and pass the table inside."),
+)
+
+
+def _not_text(data: bytes, path: Path) -> InputError | None:
+    """The error for bytes that cannot be a text table (binary, a known non-text format), or
+    None when they may be text. Text with a UTF-16/32 byte-order mark is text."""
+    head = data[: 64 * 1024]
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return None
+    for magic, what, fix in _MAGIC:
+        if head.startswith(magic):
+            return InputError(f"{path.name} is not a table: it is {what}. {fix}")
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
+    if controls > _CONTROL_SHARE * len(head):
+        hint = ""
+        if head.count(0) > 0.2 * len(head):
+            hint = (
+                " If it is UTF-16 text without a byte-order mark, run again with --encoding "
+                "utf-16-le (or utf-16-be), or save it as CSV UTF-8."
+            )
+        return InputError(
+            f"{path.name} is not a table: it holds binary data ({controls:,} control bytes in "
+            f"its first {len(head):,} bytes), not text. Pass the ledger as .csv or .txt text or "
+            f"as an .xlsx workbook (in Excel or WPS: File > Save As > CSV UTF-8).{hint}"
+        )
+    return None
+
+
 # --------------------------------------------------------------------------------------------
 # Tables
 
 
 def read_table(
-    path: str | Path, *, encoding: str | None = None, sheet: str | None = None
+    path: str | Path,
+    *,
+    encoding: str | None = None,
+    sheet: str | None = None,
+    require_txt_header: bool = False,
 ) -> RawTable:
     """Read a CSV/TXT (delimiter sniffed among , tab | ;) or XLSX/XLSM file.
 
     The header row is the first of the first 30 rows with at least two known headers (see
-    :func:`landuse.schema.header_lookup`); title and note rows above it are skipped. For a
-    workbook, the first sheet with such a header is read unless ``sheet`` is given.
-    Raises :class:`InputError` for a missing, unreadable or unsupported file.
+    :func:`landuse.schema.header_lookup`); title and note rows above it are skipped (without
+    one, the first row is taken, with a note; with ``require_txt_header`` a ``.txt`` file is
+    then refused as not a table). For a workbook, the first sheet with such a header is read
+    unless ``sheet`` is given; formula cells without a computed value are listed in
+    ``cell_problems``. A file with a header and no data rows gives an empty frame.
+    Raises :class:`InputError` for a missing, unreadable, binary or unsupported file.
     """
     path = Path(path)
     _check_file(path, "table")
     suffix = path.suffix.lower()
     notes: list[str] = []
+    formulas = None
     if suffix in CSV_SUFFIXES:
         grid, rows, used = _read_csv_grid(path, encoding, notes)
         sheet_name = None
     elif suffix in XLSX_SUFFIXES:
-        grid, rows, sheet_name = _read_xlsx_grid(path, sheet, notes)
+        grid, rows, sheet_name, formulas = _read_xlsx_grid(path, sheet, notes)
         used = None
     elif suffix in _OLD_SPREADSHEETS:
         raise InputError(
@@ -337,8 +444,11 @@ def read_table(
             f"{path.name}: unsupported table type {suffix or '(no extension)'!r}. Pass a .csv, "
             f".txt or .xlsx file (in Excel or WPS: File > Save As > Excel workbook or CSV UTF-8)."
         )
-    frame, header_row, empty_rows = _frame_from_grid(grid, rows, path, notes)
-    return RawTable(frame, path, used, sheet_name, header_row, notes, empty_rows)
+    frame, header_row, empty_rows, header = _frame_from_grid(
+        grid, rows, path, notes, require_header=suffix == ".txt" and require_txt_header
+    )
+    problems = _cell_problems(formulas, header, header_row) if formulas is not None else None
+    return RawTable(frame, path, used, sheet_name, header_row, notes, empty_rows, problems)
 
 
 def _sniff_delimiter(lines: list[str]) -> str:
@@ -368,6 +478,13 @@ def _read_csv_grid(
         raise InputError(
             f"{path.name} could not be read ({exc}). Check the file's permissions."
         ) from exc
+    if not data.strip():
+        raise InputError(f"{path.name} is empty. Pass the file that holds the table.")
+    wide = encoding is not None and codecs.lookup(check_encoding(encoding)).name.startswith(
+        ("utf-16", "utf-32")
+    )
+    if not wide and (error := _not_text(data, path)) is not None:
+        raise error
     text, used = _decode(data, path, encoding, notes)
     text = text.removeprefix("\ufeff")
     if not text.strip():
@@ -450,8 +567,10 @@ def _embedded_newlines(grid: pd.DataFrame) -> np.ndarray:
 
 def _read_xlsx_grid(
     path: Path, sheet: str | None, notes: list[str]
-) -> tuple[pd.DataFrame, np.ndarray, str]:
-    """All rows of the chosen sheet as openpyxl values, with their Excel row numbers."""
+) -> tuple[pd.DataFrame, np.ndarray, str, pd.DataFrame]:
+    """All rows of the chosen sheet as openpyxl values, with their Excel row numbers, and the
+    cells read as empty that held something: formulas without a computed value and date
+    serials past what Excel holds (columns of ``_CELL_PROBLEM_COLUMNS``)."""
     import openpyxl
 
     def corrupt(exc: Exception) -> InputError:
@@ -482,7 +601,9 @@ def _read_xlsx_grid(
             for name in names:
                 ws = wb[name]
                 ws.reset_dimensions()
-                head = list(ws.iter_rows(max_row=HEADER_SCAN_ROWS, values_only=True))
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")  # cell warnings are collected below
+                    head = list(ws.iter_rows(max_row=HEADER_SCAN_ROWS, values_only=True))
                 if _find_header_row(_pad(head)) is not None:
                     chosen = name
                     break
@@ -496,14 +617,22 @@ def _read_xlsx_grid(
             if len(names) > 1:
                 notes.append(
                     f"{path.name}: read sheet {chosen!r} of {len(names)} ({', '.join(names)}); "
-                    f"pass a sheet name to read another."
+                    f"to read another, move it to the front of the workbook or save it as its "
+                    f"own file."
                 )
         ws = wb[chosen]
         # Some writers store a wrong sheet size, which would cut columns off in read-only mode.
         ws.reset_dimensions()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
             rows = list(ws.iter_rows(values_only=True))
+        cells = pd.concat(
+            [
+                _formulas_without_value(path, getattr(ws, "_worksheet_path", None)),
+                _serials_out_of_range(caught),
+            ],
+            ignore_index=True,
+        )
     except InputError:
         raise
     except Exception as exc:
@@ -515,7 +644,137 @@ def _read_xlsx_grid(
         raise InputError(
             f"{path.name}: sheet {chosen!r} is empty. Pass the sheet that holds the table."
         )
-    return grid, np.arange(1, len(grid) + 1, dtype=np.int64), chosen
+    for row, col in zip(cells["row"].astype(int), cells["col"].astype(int), strict=True):
+        if row <= len(grid) and col < grid.shape[1]:
+            grid.iat[int(row) - 1, int(col)] = None  # read as "#VALUE!": said in cells instead
+    return grid, np.arange(1, len(grid) + 1, dtype=np.int64), chosen, cells
+
+
+_CELL_PROBLEM_COLUMNS = ("row", "col", "value", "problem", "action")
+_SERIAL_WARNING = re.compile(
+    r"Cell ([A-Z]{1,3})(\d+) is marked as a date but the serial value (\S+) is outside"
+)
+
+
+def _cell_frame(rows: list[int], cols: list[int], values: list[str], problem: str, action: str):
+    return pd.DataFrame(
+        {"row": rows, "col": cols, "value": values, "problem": problem, "action": action},
+        columns=list(_CELL_PROBLEM_COLUMNS),
+    )
+
+
+def _column_index(letters: str) -> int:
+    """0-based index of Excel column letters (A -> 0, AA -> 26)."""
+    col = 0
+    for ch in letters:
+        col = col * 26 + (ord(ch) - 64)
+    return col - 1
+
+
+def _serials_out_of_range(caught: list[warnings.WarningMessage]) -> pd.DataFrame:
+    """Date cells whose serial number Excel cannot show as a date (after 9999-12-31), from
+    openpyxl's warnings: it reads them as the error value ``#VALUE!``."""
+    rows, cols, values = [], [], []
+    for w in caught:
+        m = _SERIAL_WARNING.search(str(w.message))
+        if m is not None:
+            rows.append(int(m.group(2)))
+            cols.append(_column_index(m.group(1)))
+            values.append(m.group(3))
+    return _cell_frame(
+        rows,
+        cols,
+        values,
+        "日期序号超出范围 (a date cell whose serial number is past 9999-12-31, the last date "
+        "Excel holds)",
+        "treated as missing",
+    )
+
+
+# A worksheet cell (``<c r="B2" ...>``) holding a formula (``<f>...</f>`` or a shared formula's
+# ``<f .../>``) and no computed value (no ``<v>``, or an empty one), as written by programs
+# that do not compute formulas (openpyxl, many exporters).
+_FORMULA_CELL = re.compile(
+    rb"<c\b([^>]*?)(?<!/)>\s*<f\b([^>]*?)(?:/>|>(.*?)</f>)\s*(<v\s*/>|<v>\s*</v>)?\s*</c>",
+    re.DOTALL,
+)
+_CELL_REF = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
+_STRING_RESULT = re.compile(rb'\bt="str"')
+
+
+def _formulas_without_value(path: Path, member: str | None) -> pd.DataFrame:
+    """Formula cells of one worksheet that hold no computed value (columns of
+    ``_CELL_PROBLEM_COLUMNS``; ``value`` is the formula, ``=B2*2``). openpyxl reads them as
+    empty cells.
+
+    The sheet's XML is scanned with one regular expression, and only when it holds a formula.
+    A formula with a text result (``t="str"``) and an explicit empty value is a computed empty
+    text, not a missing value.
+    """
+    rows: list[int] = []
+    cols: list[int] = []
+    formulas: list[str] = []
+    xml = b""
+    if member:
+        try:
+            with zipfile.ZipFile(path) as zf:
+                xml = zf.read(member.lstrip("/"))
+        except (KeyError, OSError, zipfile.BadZipFile):
+            xml = b""
+    if b"<f" in xml:
+        for m in _FORMULA_CELL.finditer(xml):
+            attrs, f_attrs, text, value = m.groups()
+            ref = _CELL_REF.search(attrs)
+            if ref is None:
+                continue
+            if value is not None and b"</v>" in value and _STRING_RESULT.search(attrs):
+                continue
+            rows.append(int(ref.group(2)))
+            cols.append(_column_index(ref.group(1).decode("ascii")))
+            if text:
+                formulas.append("=" + html.unescape(text.decode("utf-8", errors="replace")))
+            else:
+                si = re.search(rb'\bsi="(\d+)"', f_attrs)
+                formulas.append(f"(shared formula {si.group(1).decode()})" if si else "(formula)")
+    return _cell_frame(
+        rows,
+        cols,
+        formulas,
+        "公式没有计算结果 (formula without a computed value: the file was written by a program "
+        "that does not compute formulas)",
+        "treated as missing; open the file in Excel or WPS and save it to compute the formulas",
+    )
+
+
+def _cell_problems(cells: pd.DataFrame, header: list[str], header_row: int) -> pd.DataFrame | None:
+    """Report rows for the problem cells below the header (see
+    :attr:`RawTable.cell_problems`), with the column named by its header text."""
+    below = cells[cells["row"] > header_row]
+    if below.empty:
+        return None
+    names = [
+        header[c] if c < len(header) and header[c] else _column_letter(c)
+        for c in below["col"].astype(int)
+    ]
+    return pd.DataFrame(
+        {
+            "row": below["row"].astype("int64").to_numpy(),
+            "column": names,
+            "value": below["value"].astype(str).to_numpy(),
+            "problem": below["problem"].to_numpy(),
+            "action": below["action"].to_numpy(),
+        }
+    )
+
+
+def _column_letter(col: int) -> str:
+    """Excel's letters for a 0-based column index (0 -> A, 26 -> AA)."""
+    letters = ""
+    col += 1
+    while col:
+        col, rem = divmod(col - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
 
 
 def _pad(rows: list[tuple]) -> pd.DataFrame:
@@ -556,11 +815,18 @@ def _find_header_row(grid: pd.DataFrame) -> int | None:
 
 
 def _frame_from_grid(
-    grid: pd.DataFrame, rows: np.ndarray, path: Path, notes: list[str]
-) -> tuple[pd.DataFrame, int, int]:
+    grid: pd.DataFrame,
+    rows: np.ndarray,
+    path: Path,
+    notes: list[str],
+    *,
+    require_header: bool = False,
+) -> tuple[pd.DataFrame, int, int, list[str]]:
     """Cut the title and header rows off a raw grid, name the columns, drop empty rows.
 
-    Returns the frame, the header's row number and the count of empty rows dropped below it.
+    Returns the frame, the header's row number, the count of empty rows dropped below it and
+    the header text of every grid column. With ``require_header`` a grid without a row of
+    known headers is refused (a ``.txt`` file that is not a table).
     """
     present = pd.DataFrame({c: _present_mask(grid[c]) for c in grid.columns}, index=grid.index)
     filled = present.to_numpy().any(axis=1)
@@ -568,6 +834,13 @@ def _frame_from_grid(
         raise InputError(f"{path.name} holds no data. Pass the file (or sheet) with the table.")
 
     h = _find_header_row(grid)
+    if h is None and require_header:
+        raise InputError(
+            f"{path.name} does not look like a table: none of its first {HEADER_SCAN_ROWS} "
+            f"lines holds known column headers (such as 电子监管号, 宗地编号, 土地用途, "
+            f"面积(公顷)) separated by tabs, commas, | or ;. If it is a ledger, give it a header "
+            f"row with these names, or save it from Excel or WPS as CSV UTF-8."
+        )
     if h is None:
         h = int(np.argmax(filled))
         notes.append(
@@ -598,11 +871,11 @@ def _frame_from_grid(
     frame[SOURCE_FILE] = path.name
     frame[SOURCE_ROW] = rows[keep]
     if frame.empty:
-        notes.append(f"{path.name}: no data rows below the header (row {rows[h]}).")
+        notes.append(f"{path.name}: no data rows below the header (row {rows[h]}): 0 rows read.")
     empty_rows = int((~filled[h + 1 :]).sum())
     if empty_rows:
         notes.append(f"{path.name}: {empty_rows} empty row(s) below the header skipped.")
-    return frame, int(rows[h]), empty_rows
+    return frame, int(rows[h]), empty_rows, header
 
 
 def _unique_names(names: list[str], path: Path, notes: list[str]) -> list[str]:
@@ -644,52 +917,270 @@ class _Source:
     zip_member: tuple[Path, str] | None = None  # (archive, member) for a dataset in a zip
 
 
+@dataclass(eq=False)  # compared by identity: a source holds arrays
+class _Candidate:
+    """One layer a file offers: where it is, GDAL's name for it, its geometry type (None for
+    an attribute table) and the name users pick it by with ``--layer`` (a GeoPackage layer's
+    name; a zipped shapefile's name without ``.shp``)."""
+
+    src: _Source
+    gdal_layer: str
+    geometry_type: str | None
+    name: str
+
+
 def read_layer(
     path: str | Path, *, layer: str | None = None, encoding: str | None = None
 ) -> RawLayer:
-    """Read a vector layer: GeoPackage, Shapefile (also zipped), GeoJSON, FlatGeobuf, GeoParquet.
+    """Read one vector layer: GeoPackage, Shapefile (also zipped), GeoJSON, FlatGeobuf,
+    GeoParquet (used for park boundaries; parcel layers go through :func:`read_layers`).
 
-    A GeoPackage's first layer with geometry is read unless ``layer`` is given; in a zip, the
-    first dataset (or the shapefile named ``layer``). A shapefile's text encoding comes from
-    ``encoding`` if given, else its .cpg file, else is detected from the DBF's bytes (GBK, Big5
-    and UTF-8 are told apart). Raises :class:`InputError` for a missing, unreadable or
-    unsupported file.
+    The layer named ``layer`` is read (a file holding a single layer ignores the name, with a
+    note), else the first layer with geometry, with a note naming the others. A shapefile's
+    text encoding comes from ``encoding`` if given, else its .cpg file, else is detected from
+    the DBF's bytes (GBK, Big5 and UTF-8 are told apart); formats that are UTF-8 by
+    definition (GeoPackage, FlatGeobuf, GeoParquet) ignore ``encoding``. Raises
+    :class:`InputError` for a missing, unreadable or unsupported file or an unknown layer.
     """
     path = Path(path)
     _check_file(path, "layer")
-    suffix = path.suffix.lower()
     notes: list[str] = []
-    if suffix in _PARQUET_SUFFIXES:
-        gdf, chosen, used = _read_geoparquet(path), None, "utf-8"
-    elif suffix == ".zip":
-        src = _zip_source(path, layer, notes)
-        gdf, chosen, used = _read_gdal(src, layer if src.kind != ".shp" else None, encoding, notes)
+    if path.suffix.lower() in _PARQUET_SUFFIXES:
+        _ignored_options(path, layer, encoding, notes)
+        return _finish_layer(path, _read_geoparquet(path), None, "utf-8", notes, path.name)
+    candidates = _candidates(path)
+    if layer is not None:
+        chosen = _named_layer(path, candidates, layer, notes)
+    else:
+        with_geometry = [c for c in candidates if c.geometry_type is not None]
+        chosen = (with_geometry or candidates)[0]
+        if len(candidates) > 1:
+            notes.append(
+                f"{path.name}: {len(candidates)} layers ({', '.join(c.name for c in candidates)}"
+                f"); read {chosen.name!r}. To use another, save it as its own file (QGIS: "
+                f"Export > Save Features As)."
+            )
+    gdf, used = _read_candidate(chosen, encoding, notes)
+    return _finish_layer(path, gdf, chosen.name, used, notes, path.name)
+
+
+def read_layers(
+    path: str | Path, *, layer: str | None = None, encoding: str | None = None
+) -> list[RawLayer]:
+    """Read the parcel layers of a vector file: every one, so that no feature is left out.
+
+    With ``layer``, only that layer (see :func:`read_layer`). Otherwise a file of one layer
+    gives that layer. A file of several layers (a GeoPackage, a zip of shapefiles) gives its
+    polygon layers that carry a parcel key column (宗地编号 / 电子监管号) when they name the same
+    data-model columns: they are parts of one parcel layer (districts, years), and each part's
+    ``source_file`` is ``file:layer``. Layers without polygons or without a key (a park
+    boundary, a road layer, an attribute table) are left out with a note. Parcel layers with
+    different columns, or several polygon layers none of which has a key, are refused with
+    the list of layers and ``--layer NAME`` as the fix: which one is meant cannot be guessed.
+
+    Notes about the file are in the first layer's ``notes``. Raises :class:`InputError`.
+    """
+    path = Path(path)
+    _check_file(path, "layer")
+    if path.suffix.lower() in _PARQUET_SUFFIXES:
+        return [read_layer(path, layer=layer, encoding=encoding)]
+    notes: list[str] = []
+    candidates = _candidates(path)
+    if layer is not None:
+        chosen = [_named_layer(path, candidates, layer, notes)]
+    else:
+        chosen = _parcel_layers(path, candidates, encoding, notes)
+    out = []
+    for cand in chosen:
+        layer_notes = notes if not out else []
+        gdf, used = _read_candidate(cand, encoding, layer_notes)
+        label = path.name if len(chosen) == 1 else f"{path.name}:{cand.name}"
+        out.append(_finish_layer(path, gdf, cand.name, used, layer_notes, label))
+    if len(out) > 1:
+        counts = ", ".join(f"{raw.layer} {len(raw.frame):,}" for raw in out)
+        notes.append(
+            f"{path.name}: {len(out)} parcel layers with the same columns read together "
+            f"(features: {counts}); source_file names each as {path.name}:LAYER."
+        )
+    return out
+
+
+def _finish_layer(
+    path: Path,
+    gdf: gpd.GeoDataFrame,
+    layer: str | None,
+    used: str | None,
+    notes: list[str],
+    label: str,
+) -> RawLayer:
+    """Add ``source_file`` (``label``) and ``source_row`` (1-based feature number)."""
+    missing = int((gdf.geometry.isna() | gdf.geometry.is_empty).sum())
+    if missing:
+        notes.append(f"{label}: {missing} of {len(gdf)} features have no geometry.")
+    for name in (SOURCE_FILE, SOURCE_ROW):
+        if name in gdf.columns:
+            notes.append(f"{label}: its own {name!r} column was replaced by ours.")
+    gdf[SOURCE_FILE] = label
+    gdf[SOURCE_ROW] = np.arange(1, len(gdf) + 1, dtype=np.int64)
+    return RawLayer(gdf, path, layer, used, notes)
+
+
+def _ignored_options(path: Path, layer: str | None, encoding: str | None, notes: list[str]) -> None:
+    """Notes for options that do not apply to a single-layer, UTF-8 file (GeoParquet)."""
+    if layer is not None:
+        notes.append(f"{path.name}: holds one layer; --layer {layer!r} does not apply to it.")
+    if encoding is not None:
+        notes.append(f"{path.name}: text is UTF-8 by definition; --encoding {encoding} ignored.")
+
+
+def _candidates(path: Path) -> list[_Candidate]:
+    """Every layer of a GDAL file, or of every dataset inside a zip."""
+    suffix = path.suffix.lower()
+    if suffix == ".zip":
+        sources = _zip_sources(path)
     elif suffix in _GDAL_SUFFIXES:
         if suffix == ".json" and not _looks_like_geojson(path):
             raise InputError(
                 f'{path.name} is JSON but not GeoJSON (no "type": "FeatureCollection"). '
                 f"Export the layer as GeoJSON, GeoPackage or Shapefile."
             )
-        src = _file_source(path)
-        if src.kind == ".shp" and layer is not None and layer != path.stem:
-            notes.append(f"{path.name}: a shapefile holds one layer; layer {layer!r} ignored.")
-        gdf, chosen, used = _read_gdal(src, layer if src.kind != ".shp" else None, encoding, notes)
+        sources = [_file_source(path)]
     else:
         raise InputError(
             f"{path.name}: unsupported layer type {suffix or '(no extension)'!r}. Pass a .gpkg, "
             f".shp (or a .zip holding one), .geojson, .fgb or .parquet file; in QGIS use "
             f"Export > Save Features As > GeoPackage."
         )
+    out: list[_Candidate] = []
+    for src in sources:
+        for name, geometry_type in _list_layers(src):
+            out.append(_Candidate(src, name, geometry_type, name))
+    if not out:
+        raise InputError(f"{path.name} holds no layers. Pass the file that holds the features.")
+    repeated = {n for n, k in Counter(c.name for c in out).items() if k > 1}
+    for c in out:
+        if c.name in repeated and c.src.zip_member is not None:
+            member = c.src.zip_member[1]
+            base = member[: -len(c.src.kind)] if c.src.kind == ".shp" else member
+            c.name = base if c.src.kind == ".shp" else f"{base}/{c.gdal_layer}"
+    return out
 
-    missing = int((gdf.geometry.isna() | gdf.geometry.is_empty).sum())
-    if missing:
-        notes.append(f"{path.name}: {missing} of {len(gdf)} features have no geometry.")
-    for name in (SOURCE_FILE, SOURCE_ROW):
-        if name in gdf.columns:
-            notes.append(f"{path.name}: its own {name!r} column was replaced by ours.")
-    gdf[SOURCE_FILE] = path.name
-    gdf[SOURCE_ROW] = np.arange(1, len(gdf) + 1, dtype=np.int64)
-    return RawLayer(gdf, path, chosen, used, notes)
+
+def _list_layers(src: _Source) -> list[tuple[str, str | None]]:
+    """``(layer name, geometry type or None)`` of every layer GDAL sees in ``src``."""
+    try:
+        layers = pyogrio.list_layers(src.gdal_path)
+    except Exception as exc:
+        raise InputError(
+            f"{src.label} could not be opened as a {src.kind} layer ({exc}). The file may be "
+            f"damaged or incomplete (a shapefile needs its .shx and .dbf); export it again from "
+            f"QGIS or ArcGIS, e.g. as GeoPackage."
+        ) from exc
+    return [(str(n), None if g is None else str(g)) for n, g in layers]
+
+
+def _layer_listing(candidates: list[_Candidate]) -> str:
+    return ", ".join(
+        f"{c.name} ({c.geometry_type or 'no geometry'})"
+        if c.src.zip_member is None or c.src.kind != ".shp"
+        else f"{c.name} ({c.src.zip_member[1]}: {c.geometry_type or 'no geometry'})"
+        for c in candidates
+    )
+
+
+def _named_layer(
+    path: Path, candidates: list[_Candidate], layer: str, notes: list[str]
+) -> _Candidate:
+    """The layer called ``layer`` (its name, GDAL's name, or a zip member with or without its
+    extension); a file of one layer ignores the name with a note; else :class:`InputError`."""
+    for c in candidates:
+        member = c.src.zip_member[1] if c.src.zip_member is not None else None
+        names = {c.name, c.gdal_layer}
+        if member is not None and c.src.kind == ".shp":
+            names |= {member, member[: -len(".shp")], Path(member).name}
+        if layer in names:
+            return c
+    if len(candidates) == 1:
+        notes.append(
+            f"{path.name}: holds one layer ({candidates[0].name!r}); --layer {layer!r} does "
+            f"not apply to it and was ignored."
+        )
+        return candidates[0]
+    raise InputError(
+        f"{path.name} has no layer {layer!r}. Its layers are: {_layer_listing(candidates)}. "
+        f"Pass one of these names with --layer, e.g. --layer {candidates[0].name}."
+    )
+
+
+def _is_polygonal(geometry_type: str | None) -> bool:
+    """Polygons, or a layer whose type GDAL does not know until it reads (GeoJSON)."""
+    if geometry_type is None:
+        return False
+    return any(k in geometry_type for k in ("Polygon", "Surface", "Unknown", "Geometry"))
+
+
+_KEY_COLUMNS = frozenset({"parcel_id", "supervision_no"})
+
+
+def _canonical_columns(candidate: _Candidate, encoding: str | None) -> frozenset[str] | None:
+    """The data-model columns a layer's fields map to (see :func:`landuse.schema.header_lookup`),
+    or None when its field names cannot be read."""
+    src = candidate.src
+    enc = encoding
+    if src.kind == ".shp" and enc is None:
+        enc = _shapefile_encoding(src, None, [])[0]
+    elif src.kind in _UTF8_KINDS:
+        enc = None
+    try:
+        info = pyogrio.read_info(src.gdal_path, layer=candidate.gdal_layer, encoding=enc)
+    except (UnicodeDecodeError, pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError):
+        return None
+    lookup = header_lookup()
+    hits = (lookup.get(normalise_header(f)) for f in info["fields"])
+    return frozenset(hit[0] for hit in hits if hit is not None)
+
+
+def _parcel_layers(
+    path: Path, candidates: list[_Candidate], encoding: str | None, notes: list[str]
+) -> list[_Candidate]:
+    """The layers :func:`read_layers` reads without ``--layer`` (see there)."""
+    if len(candidates) == 1:
+        return candidates
+    polygonal = [c for c in candidates if _is_polygonal(c.geometry_type)]
+    pool = polygonal or [c for c in candidates if c.geometry_type is not None] or candidates
+    columns = {id(c): _canonical_columns(c, encoding) for c in pool} if len(pool) > 1 else {}
+    keyed = [c for c in pool if len(pool) == 1 or (columns[id(c)] or frozenset()) & _KEY_COLUMNS]
+    if len(keyed) > 1 and len({columns[id(c)] for c in keyed}) > 1:
+        listing = "; ".join(
+            f"{c.name}: {', '.join(sorted(columns[id(c)] or ())) or 'no known columns'}"
+            for c in keyed
+        )
+        raise InputError(
+            f"{path.name} holds {len(keyed)} parcel layers with different columns ({listing}). "
+            f"Which one to analyse cannot be guessed: pick one with --layer NAME, e.g. "
+            f"--layer {keyed[0].name}, or give the layers the same fields to read them together."
+        )
+    if not keyed:
+        raise InputError(
+            f"{path.name} holds {len(candidates)} layers and none has a parcel key column (宗地编号 / "
+            f"parcel_id or 电子监管号 / supervision_no): {_layer_listing(candidates)}. Pick the "
+            f"parcel layer with --layer NAME, e.g. --layer {pool[0].name}."
+        )
+    for c in candidates:
+        if c in keyed:
+            continue
+        why = (
+            "no geometry"
+            if c.geometry_type is None
+            else "not polygons"
+            if c not in pool
+            else "no parcel key column (宗地编号 / 电子监管号)"
+        )
+        notes.append(
+            f"{path.name}: layer {c.name!r} not read ({why}); pick it with --layer {c.name} if "
+            f"it holds the parcels."
+        )
+    return keyed
 
 
 def _read_geoparquet(path: Path) -> gpd.GeoDataFrame:
@@ -739,8 +1230,8 @@ def _file_source(path: Path) -> _Source:
     return src
 
 
-def _zip_source(path: Path, layer: str | None, notes: list[str]) -> _Source:
-    """Choose the dataset inside a zip: the shapefile named ``layer``, else the first one."""
+def _zip_sources(path: Path) -> list[_Source]:
+    """Every dataset inside a zip (shapefiles with their .dbf and .cpg, GeoPackages ...)."""
     try:
         with zipfile.ZipFile(path) as zf:
             members = [
@@ -752,50 +1243,34 @@ def _zip_source(path: Path, layer: str | None, notes: list[str]) -> _Source:
                     f"{path.name} holds no .shp, .gpkg, .geojson or .fgb file. Zip the "
                     f"shapefile's .shp, .shx, .dbf and .prj together (or pass them unzipped)."
                 )
-            chosen = datasets[0]
-            if layer is not None:
-                named = [n for n in datasets if _suffix(n) == ".shp" and _stem(n) == layer]
-                if named:
-                    chosen = named[0]
-                elif not any(_suffix(n) == ".gpkg" for n in datasets):
-                    raise InputError(
-                        f"{path.name} has no layer {layer!r}. It holds: "
-                        f"{', '.join(datasets)}. Pass one of these names (without extension)."
-                    )
-            if len(datasets) > 1:
-                notes.append(
-                    f"{path.name}: holds {len(datasets)} datasets ({', '.join(datasets)}); read "
-                    f"{chosen}. Pass a layer name to read another."
+            sources = []
+            for member in datasets:
+                src = _Source(
+                    f"/vsizip/{path.resolve().as_posix()}/{member}",
+                    _suffix(member),
+                    f"{path.name}/{member}",
+                    zip_member=(path, member),
                 )
-            src = _Source(
-                f"/vsizip/{path.resolve().as_posix()}/{chosen}",
-                _suffix(chosen),
-                f"{path.name}/{chosen}",
-                zip_member=(path, chosen),
-            )
-            if src.kind == ".shp":
-                base = chosen[: -len(".shp")].lower()
-                sidecars = {
-                    n[len(base) :].lower(): n for n in members if n.lower().startswith(base)
-                }
-                if ".dbf" in sidecars:
-                    src.dbf = np.frombuffer(zf.read(sidecars[".dbf"]), dtype=np.uint8)
-                if ".cpg" in sidecars:
-                    src.cpg = _read_cpg(zf.read(sidecars[".cpg"]))
+                if src.kind == ".shp":
+                    base = member[: -len(".shp")].lower()
+                    sidecars = {
+                        n[len(base) :].lower(): n for n in members if n.lower().startswith(base)
+                    }
+                    if ".dbf" in sidecars:
+                        src.dbf = np.frombuffer(zf.read(sidecars[".dbf"]), dtype=np.uint8)
+                    if ".cpg" in sidecars:
+                        src.cpg = _read_cpg(zf.read(sidecars[".cpg"]))
+                sources.append(src)
     except (zipfile.BadZipFile, OSError) as exc:
         raise InputError(
             f"{path.name} could not be opened as a zip archive ({exc}). It may be damaged or "
             f"another format (e.g. .rar or .7z); make a .zip of the shapefile's files again."
         ) from exc
-    return src
+    return sources
 
 
 def _suffix(member: str) -> str:
     return Path(member).suffix.lower()
-
-
-def _stem(member: str) -> str:
-    return Path(member).stem
 
 
 def _dbf_text_sample(dbf: np.ndarray) -> bytes:
@@ -852,43 +1327,26 @@ def _shapefile_encoding(
     )
     if not guess.confident:
         notes.append(
-            f"{src.label}: the encoding is uncertain; if names look garbled, add a .cpg file "
-            f"holding the encoding (e.g. GBK or UTF-8) or pass the encoding."
+            f"{src.label}: the encoding is uncertain; if names look garbled, run again with "
+            f"--encoding NAME (e.g. gbk or utf-8) or add a .cpg file holding the encoding."
         )
     return guess.encoding, guess.encoding
 
 
-def _read_gdal(
-    src: _Source, layer: str | None, encoding: str | None, notes: list[str]
-) -> tuple[gpd.GeoDataFrame, str | None, str | None]:
-    """Read one layer through pyogrio; return (frame, layer name, encoding used)."""
-    try:
-        layers = pyogrio.list_layers(src.gdal_path)
-    except Exception as exc:
-        raise InputError(
-            f"{src.label} could not be opened as a {src.kind} layer ({exc}). The file may be "
-            f"damaged or incomplete (a shapefile needs its .shx and .dbf); export it again from "
-            f"QGIS or ArcGIS, e.g. as GeoPackage."
-        ) from exc
-    names = [str(n) for n in layers[:, 0]]
-    if not names:
-        raise InputError(f"{src.label} holds no layers. Pass the file that holds the features.")
-    if layer is not None:
-        if layer not in names:
-            raise InputError(
-                f"{src.label} has no layer {layer!r}. Its layers are: {', '.join(names)}. Pass "
-                f"one of these names."
-            )
-        chosen = layer
-    else:
-        with_geometry = [str(n) for n, g in layers if g is not None]
-        chosen = (with_geometry or names)[0]
-        if len(names) > 1:
-            notes.append(
-                f"{src.label}: {len(names)} layers ({', '.join(names)}); read {chosen!r}. Pass a "
-                f"layer name to read another."
-            )
+# Formats whose text is UTF-8 by definition: a given encoding does not apply to them.
+_UTF8_KINDS = frozenset({".gpkg", ".fgb"})
 
+
+def _read_candidate(
+    cand: _Candidate, encoding: str | None, notes: list[str]
+) -> tuple[gpd.GeoDataFrame, str | None]:
+    """Read one layer through pyogrio; return (frame, encoding used)."""
+    src, chosen = cand.src, cand.gdal_layer
+    if encoding is not None and src.kind in _UTF8_KINDS:
+        notes.append(
+            f"{src.label}: {src.kind} text is UTF-8 by definition; --encoding {encoding} ignored."
+        )
+        encoding = None
     if src.kind == ".shp":
         enc, used = _shapefile_encoding(src, encoding, notes)
     else:
@@ -919,7 +1377,7 @@ def _read_gdal(
             f"{src.label}: layer {chosen!r} has no geometry column (an attribute table). Pass "
             f"the layer with the parcel polygons."
         )
-    return gdf, chosen, used
+    return gdf, used
 
 
 def _pyogrio_read(src: _Source, layer: str, encoding: str | None) -> gpd.GeoDataFrame:
@@ -959,8 +1417,8 @@ def _layer_error(src: _Source, encoding: str | None, exc: Exception) -> InputErr
     if _is_decode_error(exc):
         return InputError(
             f"{src.label}: the attribute text cannot be decoded"
-            f"{f' as {encoding}' if encoding else ''} ({exc}). Pass the right encoding (gbk, "
-            f"cp950 or utf-8), or for a shapefile add a .cpg file holding it. Field names cut "
+            f"{f' as {encoding}' if encoding else ''} ({exc}). Run again with the right "
+            f"--encoding (gbk, cp950 or utf-8), or for a shapefile add a .cpg file holding it. Field names cut "
             f"in the middle of a character (a DBF name holds 10 bytes) also cause this: rename "
             f"the fields in QGIS and save as GeoPackage."
         )

@@ -80,6 +80,16 @@ class LoadReport:
             )
         )
 
+    def add_cells(self, file: str, cells: pd.DataFrame, severity: str = "warning") -> None:
+        """One entry per row of ``cells`` (columns ``row``, ``column``, ``value``, ``problem``,
+        ``action``), all from ``file``: cell problems found by a reader."""
+        if cells.empty:
+            return
+        part = cells[["row", "column", "value", "problem", "action"]].copy()
+        part.insert(0, "file", file)
+        part["severity"] = severity
+        self.parts.append(part[list(REPORT_COLUMNS)])
+
     def note(self, text: str) -> None:
         """A line said once for the whole run (an encoding, a reprojection)."""
         self.notes.append(text)

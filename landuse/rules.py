@@ -11,6 +11,8 @@ import numpy as np
 import pandas as pd
 
 NaT = np.datetime64("NaT", "ns")
+_NS_FIRST_DAY = np.datetime64("1677-09-22", "D")
+_NS_LAST_DAY = np.datetime64("2262-04-11", "D")
 
 
 def add_years(dates: pd.Series, years: int) -> pd.Series:
@@ -18,10 +20,20 @@ def add_years(dates: pd.Series, years: int) -> pd.Series:
     return dates + pd.DateOffset(years=years)
 
 
+def _days(dates: pd.Series | pd.Timestamp) -> np.ndarray:
+    """Dates as ``datetime64[D]`` (whole days), NaT where missing."""
+    if isinstance(dates, pd.Series):
+        return dates.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+    return np.datetime64(pd.Timestamp(dates).date(), "D")
+
+
 def days_between(later: pd.Series | pd.Timestamp, earlier: pd.Series) -> np.ndarray:
-    """``(later - earlier).days`` as float64, NaN where either is missing."""
-    delta = (later - earlier) if isinstance(later, pd.Series) else (later - earlier)
-    return (delta.dt.days).to_numpy(dtype=float, na_value=np.nan)
+    """``(later - earlier).days`` as float64, NaN where either is missing.
+
+    Counted in whole days (``datetime64[D]``), which cannot overflow: nanoseconds hold
+    differences of at most 292 years."""
+    delta = _days(later) - _days(earlier)
+    return np.where(np.isnat(delta), np.nan, delta.astype("int64").astype(float))
 
 
 def area_columns(
@@ -76,8 +88,14 @@ def due_dates(
     """
     original_due = agreed_start.fillna(add_years(actual_delivery, 1))
     start_due = extended_start.fillna(original_due)
-    shift = (extended_start - original_due).fillna(pd.Timedelta(0))
-    completion_due = agreed_completion + shift
+    # in whole days, which cannot overflow; a completion due date that nanoseconds cannot hold
+    # (only possible with extensions of centuries) is unknown
+    shift = _days(extended_start) - _days(original_due)
+    shift = np.where(np.isnat(shift), np.timedelta64(0, "D"), shift)
+    completion = _days(agreed_completion) + shift
+    representable = (completion >= _NS_FIRST_DAY) & (completion <= _NS_LAST_DAY)
+    completion = np.where(representable, completion, np.datetime64("NaT", "D"))
+    completion_due = pd.Series(completion.astype("datetime64[ns]"), index=agreed_completion.index)
     return start_due, completion_due
 
 

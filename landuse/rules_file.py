@@ -6,6 +6,7 @@ changes; everything else keeps the defaults of ``default_rules.toml`` shipped wi
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import tomllib
 from pathlib import Path
@@ -15,9 +16,17 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from landuse.errors import InputError
+from landuse.parsing import DEFAULT_EARLIEST, DEFAULT_LATEST, LIMITS_FIRST_DAY, LIMITS_LAST_DAY
 
 DEFAULT_RULES_PATH = Path(__file__).with_name("default_rules.toml")
 
@@ -75,6 +84,32 @@ class ControlRules(_Strict):
     max_green_ratio: float = Field(0.20, ge=0, le=1)
 
 
+class DateRules(_Strict):
+    """The plausible dates of a land-supply record (both limits inclusive).
+
+    A date cell before ``earliest`` or after ``latest`` is reported and treated as missing (a
+    typing slip such as 2500-06-20 or 3014年06月20日 must not earn decades of late fees).
+    Placeholder dates (on or before 1901-12-31) keep their own handling. The limits must lie
+    within 1900-01-01 .. 2200-12-31, so that the dates the analysis derives (a year or two
+    later, shifted by an extension) stay within what a date column holds (1677 .. 2262).
+    """
+
+    earliest: dt.date = Field(DEFAULT_EARLIEST, ge=LIMITS_FIRST_DAY, le=LIMITS_LAST_DAY)
+    latest: dt.date = Field(DEFAULT_LATEST, ge=LIMITS_FIRST_DAY, le=LIMITS_LAST_DAY)
+
+    @field_validator("earliest", "latest", mode="before")
+    @classmethod
+    def _day(cls, v: Any) -> Any:
+        # TOML has date-times too (1949-01-01T00:00:00): keep the day
+        return v.date() if isinstance(v, dt.datetime) else v
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DateRules:
+        if self.earliest >= self.latest:
+            raise ValueError(f"earliest ({self.earliest}) must come before latest ({self.latest})")
+        return self
+
+
 class RuleSet(_Strict):
     """All parameters of the analysis and screening."""
 
@@ -82,6 +117,7 @@ class RuleSet(_Strict):
     rates: RateRules = RateRules()
     partial_development: PartialDevelopmentRules = PartialDevelopmentRules()
     control: ControlRules = ControlRules()
+    dates: DateRules = DateRules()
     plot_ratio_min: dict[str, float] = Field(default_factory=dict)
 
     @field_validator("plot_ratio_min", mode="before")
@@ -157,15 +193,53 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+# Bytes that never occur in TOML text (control characters other than tab, LF, CR).
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 13))
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
+    """The TOML document at ``path``; :class:`InputError` for a missing, unreadable, non-UTF-8
+    or invalid file. A UTF-8 byte-order mark (Windows Notepad writes one) is accepted."""
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
+        data = path.read_bytes()
     except FileNotFoundError:
         raise InputError(
             f"Rules file {path} was not found. Check the path given to --rules, or leave the "
             "option out to use the national defaults (5000 万元/公顷, 1‰ per day)."
         ) from None
+    except IsADirectoryError:
+        raise InputError(
+            f"Rules file {path} is a folder, not a file. Pass the .toml file inside it to "
+            "--rules (see sample_data/rules.toml)."
+        ) from None
+    except OSError as exc:
+        raise InputError(
+            f"Rules file {path} could not be read ({exc.strerror or exc}). Check that the file "
+            "exists and can be opened, then try again."
+        ) from None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError(
+            f'Rules file {path} is saved as UTF-16 (Notepad\'s "Unicode"). Save it as UTF-8: '
+            "in Notepad, File > Save As > Encoding UTF-8."
+        )
+    head = data[:8192]
+    if len(head) - len(head.translate(None, _CONTROL_BYTES)) > 0.01 * len(head):
+        raise InputError(
+            f"Rules file {path} is not a text file (it holds binary data). A rules file is "
+            "TOML text: copy sample_data/rules.toml, edit it in a text editor and save it as "
+            "UTF-8."
+        )
+    try:
+        text = data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError(
+            f"Rules file {path} is not UTF-8 text (bad bytes on line {line}; GBK or another "
+            "legacy encoding?). Save it as UTF-8: in Notepad, File > Save As > Encoding "
+            "UTF-8; in WPS or VS Code, choose the UTF-8 encoding when saving."
+        ) from None
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(
             f"Rules file {path} is not valid TOML: {exc}. Compare it with "

@@ -8,10 +8,12 @@ for each input kind, rows read = analysed (or matched) + rejected (RULES.md sect
 
 from __future__ import annotations
 
+import datetime as dt
 import zipfile
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import openpyxl
 import pandas as pd
 import pyogrio
@@ -20,8 +22,10 @@ import shapely
 
 from landuse.errors import InputError
 from landuse.load import Loaded, load_inputs
+from landuse.normalise import PLAUSIBLE_RANGES
 from landuse.pipeline import run_analysis, write_results
 from landuse.rules_file import load_rules
+from landuse.schema import AMOUNT_COLUMNS, NUMBER_COLUMNS
 
 GK41 = "EPSG:4529"  # CGCS2000 / 3-degree Gauss-Kruger zone 41 (CM 123°E)
 X0, Y0 = 41_500_000.0, 4_600_000.0  # false easting of zone 41, about 41.5°N
@@ -631,3 +635,275 @@ def test_write_refuses_an_unknown_extension(tmp_path, results, name):
 def test_write_refuses_a_missing_folder(tmp_path, results):
     with pytest.raises(InputError, match="does not exist"):
         write_results(results, tmp_path / "nowhere" / "results.gpkg")
+
+
+# --------------------------------------------------------------------------------------------
+# Dates that a date column cannot hold, or that are implausible
+
+
+def test_excel_date_2500_is_reported_missing_and_earns_nothing(tmp_path):
+    """The tester's case: 2500-06-20 typed for a start date. As nanoseconds it wrapped to
+    1915-12-01 and earned 40,208 late days; it must be reported, missing, and earn nothing."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["宗地编号", "土地用途", "面积(公顷)", "成交价格(万元)", "约定开工时间"])  # row 1
+    ws.append(["E1", "工业用地", 2.0, 1000, dt.datetime(2500, 6, 20)])  # row 2
+    ws.append(["E2", "工业用地", 2.0, 1000, dt.datetime(2015, 6, 20)])  # row 3
+    path = tmp_path / "ledger.xlsx"
+    wb.save(path)
+
+    results = run_analysis([path], rules=load_rules(), as_of="2017-06-30")
+
+    loaded = results.loaded
+    assert loaded.accounting == {"ledger": (2, 2, 0)}
+    assert_nothing_lost(loaded)
+    said = report_rows(loaded, file="ledger.xlsx", row=2, column="约定开工时间")
+    assert said["value"].tolist() == ["2500-06-20 00:00:00"]
+    assert "implausible date" in said["problem"].iloc[0]
+    assert said["action"].iloc[0] == "treated as missing"
+
+    got = results.parcels.set_index("parcel_id")
+    e1 = got.loc["E1"]
+    assert pd.isna(e1["agreed_start_date"])
+    assert pd.isna(e1["start_due_date"])
+    assert pd.isna(e1["late_start_days"])  # no due date: no late days at all
+    assert pd.isna(e1["late_start_wan"])
+    assert pd.isna(e1["idle_fee_wan"])  # a rule whose inputs are missing yields null
+    assert pd.isna(e1["idle_stage"])
+    assert e1["total_penalty_wan"] == 0.0  # nulls skipped (RULES.md section 5)
+    # E2, the same parcel with a real date, as a check that amounts are computed at all:
+    # 2015-06-20 -> 2017-06-30 is 366 + 365 + 10 = 741 days; 1000 万元 × 1‰ × 741 = 741 万元;
+    # two years passed (2017-06-20 <= 2017-06-30): idle fee 20 % × 1000 = 200 万元
+    e2 = got.loc["E2"]
+    assert e2["late_start_days"] == 741
+    assert e2["late_start_wan"] == pytest.approx(741.0)
+    assert e2["idle_fee_wan"] == pytest.approx(200.0)
+    assert e2["total_penalty_wan"] == pytest.approx(941.0)
+
+
+def test_date_limits_come_from_the_rules_file(tmp_path):
+    path = tmp_path / "ledger.csv"
+    path.write_text(
+        "宗地编号,土地用途,约定开工时间\nD1,工业用地,1970-01-01\nD2,工业用地,2030-01-01\n",
+        encoding="utf-8",
+    )
+    rules_path = tmp_path / "rules.toml"
+    rules_path.write_text("[dates]\nearliest = 1980-01-01\nlatest = 2025-12-31\n", "utf-8")
+
+    loaded = load_inputs([path], dates=load_rules(rules_path).dates)
+
+    assert loaded.parcels["agreed_start_date"].isna().all()
+    said = report_rows(loaded, file="ledger.csv", column="约定开工时间")
+    assert said["row"].tolist() == [2, 3]
+    assert "before 1980-01-01 or after 2025-12-31" in said["problem"].iloc[0]
+    # the default limits keep both
+    assert load_inputs([path]).parcels["agreed_start_date"].notna().all()
+
+
+# --------------------------------------------------------------------------------------------
+# Impossible numbers
+
+
+def test_impossible_numbers_are_missing_reported_and_never_give_negative_amounts(tmp_path):
+    path = tmp_path / "numbers.csv"
+    path.write_text(
+        "宗地编号,土地用途,面积(公顷),成交价格(万元),已缴价款,价款缴纳期限,约定开工时间,"
+        "开工违约金比例(‰),约定容积率下限\n"
+        "N1,工业用地,-3,-3,,,2016-06-30,,\n"  # line 2
+        "N2,工业用地,1e308,inf,-100,2017-01-01,2016-06-30,-1,-0.5\n"  # line 3
+        "N3,工业用地,0,1000,400,2017-05-31,2016-06-30,2,1.2\n",  # line 4
+        encoding="utf-8",
+    )
+
+    results = run_analysis([path], rules=load_rules(), as_of="2017-06-30")
+
+    loaded = results.loaded
+    assert loaded.accounting == {"ledger": (3, 3, 0)}  # no row rejected for a number
+    assert_nothing_lost(loaded)
+    table = loaded.report.table()
+    flagged = table[table["action"] == "treated as missing"]
+    assert sorted(zip(flagged["row"], flagged["column"], flagged["value"], strict=True)) == [
+        (2, "成交价格(万元)", "-3"),
+        (2, "面积(公顷)", "-3"),
+        (3, "已缴价款", "-100"),
+        (3, "开工违约金比例(‰)", "-1"),
+        (3, "成交价格(万元)", "inf"),
+        (3, "约定容积率下限", "-0.5"),
+        (3, "面积(公顷)", "1e308"),
+        (4, "面积(公顷)", "0"),
+    ]
+    got = results.parcels.set_index("parcel_id")
+    for column in ("area_ha", "land_price_wan"):
+        assert got.loc[["N1", "N2"], column].isna().all()
+    assert got.loc["N2", ["price_paid_wan", "late_start_rate_permille", "far_min"]].isna().all()
+    assert pd.isna(got.loc["N3", "area_ha"])
+    assert pd.isna(got.loc["N3", "intensity_wan_per_ha"])  # nothing per hectare without area
+    # N3: 2016-06-30 -> 2017-06-30 is 365 days at its own 2‰: 1000 × 2/1000 × 365 = 730 万元;
+    # one year passed: idle fee 200 万元; late payment (1000 - 400) × 1‰ × 30 days = 18 万元
+    assert got.loc["N3", "late_start_wan"] == pytest.approx(730.0)
+    assert got.loc["N3", "idle_fee_wan"] == pytest.approx(200.0)
+    assert got.loc["N3", "late_payment_wan"] == pytest.approx(18.0)
+    assert got.loc["N3", "total_penalty_wan"] == pytest.approx(948.0)
+    for column in (*AMOUNT_COLUMNS, "total_penalty_wan"):
+        values = results.parcels[column].to_numpy(dtype=float)
+        present = values[~np.isnan(values)]
+        assert np.isfinite(present).all(), column
+        assert (present >= 0).all(), column
+
+
+def test_every_number_column_has_a_plausible_range():
+    assert set(PLAUSIBLE_RANGES) == set(NUMBER_COLUMNS)
+
+
+# --------------------------------------------------------------------------------------------
+# Several parcel layers in one file
+
+
+def test_zip_with_two_parcel_shapefiles_is_read_whole_and_joined(tmp_path):
+    """The tester's case: a zip of two shapefiles, 4 features each; all 8 are read."""
+    folder = tmp_path / "shp"
+    folder.mkdir()
+    for stem, first in (("north", 0), ("south", 10)):
+        ids = [f"{stem[0].upper()}{i}" for i in range(1, 5)]
+        frame = layer({"宗地编号": ids}, [box(300 * (first + i), 0, 200, 100) for i in range(4)])
+        pyogrio.write_dataframe(frame, folder / f"{stem}.shp", encoding="GBK")
+    path = tmp_path / "parcels.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        for part in sorted(folder.iterdir()):
+            zf.write(part, part.name)
+    ledger_path = tmp_path / "ledger.csv"
+    ledger_path.write_text(
+        "宗地编号,土地用途\n" + "".join(f"{k},工业用地\n" for k in ("N1", "N2", "S4", "X9")),
+        encoding="utf-8",
+    )
+
+    loaded = load_inputs([path], ledger=[ledger_path])
+
+    # layer: N1, N2, S4 matched, the other 5 have no ledger row; ledger: X9 has no parcel
+    assert loaded.accounting == {"layer": (8, 3, 5), "ledger": (4, 4, 0)}
+    assert_nothing_lost(loaded)
+    assert loaded.per_source == {
+        "parcels.zip:north": (4, 2, 2),
+        "parcels.zip:south": (4, 1, 3),
+        "ledger.csv": (4, 4, 0),
+    }
+    assert any(
+        "2 parcel layers read (features: north 4, south 4)" in n for n in loaded.report.notes
+    )
+    rejected = loaded.rejects.set_index("parcel_id")
+    assert rejected.loc["S1", "source_file"] == "parcels.zip:south"
+    assert rejected.loc["S1", "source_row"] == 1
+    geoms = loaded.parcels.set_index("parcel_id")["geometry_area_ha"]
+    assert geoms.loc[["N1", "N2", "S4"]].tolist() == pytest.approx([2.0, 2.0, 2.0])
+    assert pd.isna(geoms.loc["X9"])
+
+    only_south = load_inputs([path], layer="south")
+    assert only_south.accounting == {"layer": (4, 4, 0)}
+    assert set(only_south.parcels["source_file"]) == {"parcels.zip"}
+
+
+def test_layer_option_unknown_in_a_geopackage_lists_its_layers(tmp_path):
+    path = tmp_path / "parcels.gpkg"
+    for name, first in (("2019", 0), ("2020", 10)):
+        frame = layer({"宗地编号": [f"{name}-1"]}, [box(300 * first, 0, 200, 100)])
+        pyogrio.write_dataframe(frame, path, layer=name)
+
+    assert load_inputs([path]).accounting == {"layer": (2, 2, 0)}
+    assert load_inputs([path], layer="2020").parcels["parcel_id"].tolist() == ["2020-1"]
+    with pytest.raises(InputError) as err:
+        load_inputs([path], layer="2021")
+    message = str(err.value)
+    assert "parcels.gpkg has no layer '2021'" in message
+    assert "2019 (Polygon), 2020 (Polygon)" in message
+    assert "--layer" in message
+
+
+# --------------------------------------------------------------------------------------------
+# Empty inputs, encodings
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_header_only_inputs_give_an_empty_well_formed_result(tmp_path, kind):
+    header = ["宗地编号", "土地用途", "面积(公顷)", "约定开工时间"]
+    path = tmp_path / f"ledger.{kind}"
+    if kind == "csv":
+        path.write_text(",".join(header) + "\n", encoding="utf-8")
+    else:
+        wb = openpyxl.Workbook()
+        wb.active.append(header)
+        wb.save(path)
+
+    results = run_analysis([path], rules=load_rules(), as_of="2017-06-30")
+
+    loaded = results.loaded
+    assert loaded.accounting == {"ledger": (0, 0, 0)}
+    assert loaded.per_source == {f"ledger.{kind}": (0, 0, 0)}
+    assert len(results.parcels) == 0
+    assert {"status", "total_penalty_wan", "source_row"} <= set(results.parcels.columns)
+    assert len(results.rejects) == 0
+    assert f"ledger.{kind}: header only, 0 data rows read" in loaded.report.notes
+    assert any("nothing to analyse" in n for n in loaded.report.notes)
+
+
+def test_a_header_only_file_among_others_adds_nothing(tmp_path):
+    day1 = tmp_path / "01.csv"
+    day1.write_text("宗地编号,土地用途\nA1,工业用地\n", encoding="utf-8")
+    day2 = tmp_path / "02.csv"  # a day without any contract: the header only
+    day2.write_text("宗地编号,土地用途\n", encoding="utf-8")
+
+    loaded = load_inputs([day1, day2])
+
+    assert loaded.accounting == {"ledger": (1, 1, 0)}
+    assert loaded.per_source == {"01.csv": (1, 1, 0), "02.csv": (0, 0, 0)}
+
+
+def test_encoding_applies_to_every_ledger(tmp_path):
+    path = tmp_path / "gbk.csv"
+    path.write_bytes("宗地编号,土地用途,项目名称\nG1,工业用地,纳米城\n".encode("gbk"))
+    loaded = load_inputs([path], encoding="GBK")
+    assert loaded.parcels["project_name"].tolist() == ["纳米城"]
+    with pytest.raises(
+        InputError, match=r"gbk\.csv cannot be decoded as utf-8 \(bad bytes on line 1"
+    ):
+        load_inputs([path], encoding="utf-8")
+    with pytest.raises(InputError, match="Unknown encoding 'gbkk'"):
+        load_inputs([path], encoding="gbkk")
+
+
+def test_as_of_outside_the_plausible_dates_is_refused(tmp_path):
+    path = tmp_path / "ledger.csv"
+    path.write_text("宗地编号,土地用途\nA1,工业用地\n", encoding="utf-8")
+    for as_of in ("2500-01-01", dt.date(1948, 12, 31)):
+        with pytest.raises(InputError) as err:
+            run_analysis([path], rules=load_rules(), as_of=as_of)
+        assert "outside the plausible dates 1949-01-01 .. 2100-12-31" in str(err.value)
+    assert len(run_analysis([path], rules=load_rules(), as_of="2100-12-31").parcels) == 1
+
+
+def test_date_arithmetic_at_the_widest_limits_does_not_overflow(tmp_path):
+    """With the widest limits a rules file may set (1900-01-01 .. 2200-12-31), a start
+    extension of three centuries would put the completion due date past 2262, which a date
+    column cannot hold: it is unknown, and nothing overflows."""
+    from landuse.analysis import analyse
+
+    rules_path = tmp_path / "rules.toml"
+    rules_path.write_text("[dates]\nearliest = 1900-01-01\nlatest = 2200-12-31\n", "utf-8")
+    rules = load_rules(rules_path)
+    frame = pd.DataFrame(
+        {
+            "parcel_id": ["W1", "W2"],
+            "land_price_wan": [1000.0, 1000.0],
+            "agreed_start_date": pd.to_datetime(["1902-01-01", "2000-01-01"]),
+            "extended_start_date": pd.to_datetime(["2200-12-31", "2001-01-01"]),
+            "agreed_completion_date": pd.to_datetime(["2200-12-31", "2002-01-01"]),
+            "actual_start_date": pd.to_datetime(["2200-12-31", "2000-06-01"]),
+        }
+    )
+    out = analyse(frame, "1902-01-01", rules).set_index("parcel_id")
+    # W1: shifted by 2200-12-31 - 1902-01-01 (about 299 years) from 2200-12-31: past 2262
+    assert pd.isna(out.loc["W1", "completion_due_date"])
+    assert out.loc["W1", "start_due_date"] == pd.Timestamp("2200-12-31")
+    # W2: extended by 366 days (2000 is a leap year): completion due 2002-01-01 + 366 days
+    assert out.loc["W2", "completion_due_date"] == pd.Timestamp("2003-01-02")
+    # as of 1902-01-01, W2's start due date lies 98 years ahead: nothing is late
+    assert out.loc["W2", "late_start_days"] == 0

@@ -50,7 +50,7 @@ def cells(*values) -> pd.Series:
     ],
 )
 def test_every_written_form_of_a_date(raw):
-    values, bad, placeholder = parse_date(cells(raw))
+    values, bad, placeholder, _ = parse_date(cells(raw))
     assert values.iloc[0] == JUNE_20
     assert not bad[0]
     assert not placeholder[0]
@@ -58,25 +58,25 @@ def test_every_written_form_of_a_date(raw):
 
 def test_date_column_dtypes_other_than_object():
     # numbers read as float: Excel serials 41445 → 2013-06-20, 41446 → 2013-06-21
-    values, bad, _ = parse_date(pd.Series([41445.0, 41446.0, np.nan]))
+    values, bad, _, _ = parse_date(pd.Series([41445.0, 41446.0, np.nan]))
     assert values.tolist()[:2] == [JUNE_20, pd.Timestamp("2013-06-21")]
     assert pd.isna(values.iloc[2])
     assert not bad.any()
     assert values.dtype == "datetime64[ns]"
     # a datetime column keeps the day, drops the time and the time zone
     stamps = pd.Series(pd.to_datetime(["2013-06-20 23:10", None])).dt.tz_localize("Asia/Shanghai")
-    values, bad, _ = parse_date(stamps)
+    values, bad, _, _ = parse_date(stamps)
     assert values.iloc[0] == JUNE_20
     assert pd.isna(values.iloc[1])
     assert not bad.any()
     # pandas string dtype
-    values, bad, _ = parse_date(pd.Series(["2013/6/20", None], dtype="string"))
+    values, bad, _, _ = parse_date(pd.Series(["2013/6/20", None], dtype="string"))
     assert values.iloc[0] == JUNE_20
     assert not bad.any()
 
 
 def test_date_and_datetime_cells_in_one_column():
-    values, bad, _ = parse_date(cells(dt.datetime(2013, 6, 20, 15, 30), dt.date(2014, 1, 2)))
+    values, bad, _, _ = parse_date(cells(dt.datetime(2013, 6, 20, 15, 30), dt.date(2014, 1, 2)))
     assert values.tolist() == [JUNE_20, pd.Timestamp("2014-01-02")]
     assert not bad.any()
 
@@ -86,7 +86,7 @@ def test_date_and_datetime_cells_in_one_column():
     ["1900年01月01日", "1900-01-01", "1901-01-02", "19000101", dt.datetime(1900, 1, 1)],
 )
 def test_placeholder_dates_are_missing_not_bad(raw):
-    values, bad, placeholder = parse_date(cells(raw))
+    values, bad, placeholder, _ = parse_date(cells(raw))
     assert pd.isna(values.iloc[0])
     assert placeholder[0]
     assert not bad[0]
@@ -95,14 +95,14 @@ def test_placeholder_dates_are_missing_not_bad(raw):
 @pytest.mark.parametrize("raw", ["2013-02-30", "2023-02-29", "2013-13-01", "明年", "2013年06月"])
 def test_impossible_or_unreadable_dates_are_bad(raw):
     # 30 February never exists; 2023 is not a leap year; there is no month 13
-    values, bad, placeholder = parse_date(cells(raw))
+    values, bad, placeholder, _ = parse_date(cells(raw))
     assert pd.isna(values.iloc[0])
     assert bad[0]
     assert not placeholder[0]
 
 
 def test_leap_day_is_a_real_date_and_blanks_are_missing_not_bad():
-    values, bad, placeholder = parse_date(cells("2024-02-29", "", "  ", None, np.nan))
+    values, bad, placeholder, _ = parse_date(cells("2024-02-29", "", "  ", None, np.nan))
     assert values.iloc[0] == pd.Timestamp("2024-02-29")
     assert values.iloc[1:].isna().all()
     assert not bad.any()
@@ -221,3 +221,123 @@ def test_gov_cause_text_and_booleans():
         False,
     ]
     assert values.dtype == bool
+
+
+# ---------------------------------------------------------------- dates out of range
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        dt.datetime(2500, 6, 20),  # an Excel cell: as nanoseconds it would wrap to 1915-12-01
+        dt.date(4013, 6, 20),  # would wrap to 2259-10-22
+        pd.Timestamp("2261-12-31"),  # held by datetime64[ns], but after 2100-12-31
+        "9999-12-31",
+        "3014年06月20日",
+        "25000620",
+        "2500/6/20",
+        "2958465",  # Excel serial of 9999-12-31
+        2958465,
+        25000620,  # a yyyymmdd number
+    ],
+)
+def test_dates_past_the_limits_are_implausible_never_wrapped(raw):
+    values, bad, placeholder, implausible = parse_date(cells(raw))
+    assert pd.isna(values.iloc[0])
+    assert implausible[0]
+    assert not bad[0]
+    assert not placeholder[0]
+
+
+@pytest.mark.parametrize(
+    "unit", ["datetime64[s]", "datetime64[ms]", "datetime64[us]", "datetime64[D]"]
+)
+def test_typed_dates_of_any_unit_are_never_wrapped(unit):
+    # GDAL Date fields arrive as datetime64[ms]; GeoParquet timestamps as [us]
+    raw = pd.Series(np.array(["2500-06-20", "4013-06-20", "2013-06-20", "NaT"], dtype=unit))
+    values, bad, placeholder, implausible = parse_date(raw)
+    assert values.dtype == "datetime64[ns]"
+    assert pd.isna(values.iloc[0]) and pd.isna(values.iloc[1])
+    assert values.iloc[2] == JUNE_20
+    assert pd.isna(values.iloc[3])
+    assert implausible.tolist() == [True, True, False, False]
+    assert not bad.any() and not placeholder.any()
+
+
+def test_arrow_dates_and_zoned_timestamps_keep_their_day():
+    import pyarrow as pa
+
+    date32 = pd.Series(
+        pa.array([dt.date(2500, 6, 20), None, dt.date(2013, 6, 20)], type=pa.date32()),
+        dtype=pd.ArrowDtype(pa.date32()),
+    )
+    values, bad, _, implausible = parse_date(date32)
+    assert pd.isna(values.iloc[0]) and pd.isna(values.iloc[1])
+    assert values.iloc[2] == JUNE_20
+    assert implausible.tolist() == [True, False, False]
+    assert not bad.any()
+    # 2013-06-20 00:30 in Beijing is 2013-06-19 16:30 UTC: the day written is the 20th
+    zoned = pd.Series(pd.to_datetime(["2013-06-20 00:30"]).tz_localize("Asia/Shanghai"))
+    assert parse_date(zoned).values.iloc[0] == JUNE_20
+    aware_cell = dt.datetime(2013, 6, 20, 0, 30, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    assert parse_date(cells(aware_cell, "x")).values.iloc[0] == JUNE_20
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("1949-01-01", pd.Timestamp("1949-01-01")),  # the first plausible day, inclusive
+        ("2100-12-31", pd.Timestamp("2100-12-31")),  # the last plausible day, inclusive
+        ("1948-12-31", None),  # one day before
+        ("2101-01-01", None),  # one day after
+        ("1902-01-01", None),  # after the placeholders, before 1949: implausible
+    ],
+)
+def test_default_limits_are_inclusive(raw, expected):
+    values, bad, placeholder, implausible = parse_date(cells(raw))
+    assert not bad[0] and not placeholder[0]
+    if expected is None:
+        assert pd.isna(values.iloc[0])
+        assert implausible[0]
+    else:
+        assert values.iloc[0] == expected
+        assert not implausible[0]
+
+
+def test_limits_are_a_parameter():
+    raw = cells("1930-05-01", "2150-01-01", "2013-06-20")
+    values, _, _, implausible = parse_date(
+        raw, earliest=dt.date(1920, 1, 1), latest=dt.date(2200, 12, 31)
+    )
+    assert values.tolist() == [pd.Timestamp("1930-05-01"), pd.Timestamp("2150-01-01"), JUNE_20]
+    assert not implausible.any()
+    # limits beyond what datetime64[ns] holds are clipped to it: 2300 is still implausible
+    values, _, _, implausible = parse_date(
+        cells("2300-01-01", "2262-04-11"), earliest=dt.date(1, 1, 1), latest=dt.date(9999, 1, 1)
+    )
+    assert pd.isna(values.iloc[0]) and implausible[0]
+    assert values.iloc[1] == pd.Timestamp("2262-04-11")
+
+
+def test_placeholders_stay_placeholders_not_implausible():
+    values, bad, placeholder, implausible = parse_date(
+        cells("1900-01-01", "0001-01-01", dt.datetime(1899, 12, 30), "1901-12-31")
+    )
+    assert values.isna().all()
+    assert placeholder.all()
+    assert not implausible.any() and not bad.any()
+
+
+def test_excel_serials_keep_the_day_of_an_afternoon_time():
+    # 41445.6458 is 2013-06-20 15:30: the day is the 20th, not the 21st
+    values, bad, _, _ = parse_date(cells(41445.6458, "41445.9"))
+    assert values.tolist() == [JUNE_20, JUNE_20]
+    assert not bad.any()
+
+
+def test_small_numbers_are_not_dates():
+    # 731 would be 1901-12-31 as a serial: too small to be taken for a date
+    values, bad, placeholder, implausible = parse_date(cells(5, "731", 0, -3))
+    assert values.isna().all()
+    assert bad.all()
+    assert not placeholder.any() and not implausible.any()

@@ -17,10 +17,12 @@ from landuse.readers import (
     InputError,
     RawLayer,
     RawTable,
+    check_encoding,
     detect_text_encoding,
     is_layer_path,
     is_table_path,
     read_layer,
+    read_layers,
     read_table,
 )
 
@@ -376,7 +378,9 @@ def test_geopackage_layers(tmp_path, parcels):
     assert any("2 layers" in n and "'宗地'" in n for n in raw.notes)
 
     assert len(read_layer(path, layer="other").frame) == 1
-    with pytest.raises(InputError, match=r"two\.gpkg has no layer 'nope'.*宗地, other"):
+    with pytest.raises(
+        InputError, match=r"two\.gpkg has no layer 'nope'.*宗地 \(Polygon\), other \(Polygon\)"
+    ):
         read_layer(path, layer="nope")
 
 
@@ -459,11 +463,19 @@ def test_zip_with_two_shapefiles_and_layer_choice(tmp_path, parcels):
 
     first = read_layer(path)
     assert first.layer == "a" and len(first.frame) == 2
-    assert any("2 datasets" in n for n in first.notes)
+    assert any("2 layers (a, b); read 'a'" in n for n in first.notes)
     second = read_layer(path, layer="b")
     assert second.layer == "b" and len(second.frame) == 1
-    with pytest.raises(InputError, match=r"both\.zip has no layer 'c'.*a\.shp, b\.shp"):
+    with pytest.raises(
+        InputError,
+        match=r"both\.zip has no layer 'c'.*a \(a\.shp: Polygon\), b \(b\.shp: Polygon\)",
+    ):
         read_layer(path, layer="c")
+    # as parcels: neither layer has a key column (编号 is not 宗地编号), so which is meant
+    # cannot be told: refused with the names and the option
+    with pytest.raises(InputError, match=r"both\.zip holds 2 layers and none has a parcel key"):
+        read_layers(path)
+    assert [len(r.frame) for r in read_layers(path, layer="b.shp")] == [1]
 
 
 def test_zip_without_layers(tmp_path):
@@ -521,3 +533,214 @@ def test_real_taiwan_parks_big5_shapefile():
     area_ha = projected.geometry.iloc[0].area / 10_000
     assert frame["NN"].iloc[0] == pytest.approx(177.28)  # gazetted area
     assert 150 < area_ha < 250  # polygon area is about 206.85 ha
+
+
+# --------------------------------------------------------------------------------------------
+# Several layers in one file: every parcel layer is read, or the file is refused
+
+
+def _keyed(parcels: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The fixture with a parcel key column (宗地编号) instead of 编号."""
+    return parcels.rename(columns={"编号": "宗地编号"})
+
+
+def _zip_of(tmp_path: Path, layers: dict[str, gpd.GeoDataFrame], name: str = "two.zip") -> Path:
+    folder = tmp_path / "shp"
+    folder.mkdir(parents=True)
+    for stem, frame in layers.items():
+        frame.to_file(folder / f"{stem}.shp", engine="pyogrio", encoding="GBK")
+    path = tmp_path / name
+    with zipfile.ZipFile(path, "w") as zf:
+        for part in sorted(folder.iterdir()):
+            zf.write(part, f"宗地/{part.name}")
+    return path
+
+
+def test_zip_of_two_parcel_shapefiles_is_read_whole(tmp_path, parcels):
+    path = _zip_of(tmp_path, {"a": _keyed(parcels), "b": _keyed(parcels).iloc[:1]})
+
+    raws = read_layers(path)
+
+    assert [r.layer for r in raws] == ["a", "b"]
+    assert [len(r.frame) for r in raws] == [2, 1]  # 3 features, none left out
+    assert raws[0].frame["source_file"].tolist() == ["two.zip:a"] * 2
+    assert raws[1].frame["source_file"].tolist() == ["two.zip:b"]
+    assert raws[1].frame["source_row"].tolist() == [1]  # feature number within its layer
+    assert raws[1].frame["名称"].tolist() == ["苏州纳米城"]  # GBK, from its .cpg
+    assert any("2 parcel layers with the same columns" in n for n in raws[0].notes)
+
+
+def test_zip_of_parcel_shapefiles_with_different_columns_is_refused(tmp_path, parcels):
+    # 出让面积 is another header of area_ha: a and b name the same columns, c does not
+    b = _keyed(parcels).rename(columns={"面积": "出让面积"})
+    c = _keyed(parcels).drop(columns="面积")
+    assert [
+        len(r.frame) for r in read_layers(_zip_of(tmp_path, {"a": _keyed(parcels), "b": b}))
+    ] == [2, 2]
+
+    path = _zip_of(tmp_path / "other", {"a": _keyed(parcels), "c": c}, "ac.zip")
+    with pytest.raises(InputError) as err:
+        read_layers(path)
+    message = str(err.value)
+    assert "ac.zip holds 2 parcel layers with different columns" in message
+    assert "(a: area_ha, parcel_id; c: parcel_id)" in message
+    assert "--layer a" in message
+    assert [r.layer for r in read_layers(path, layer="c")] == ["c"]
+
+
+def test_geopackage_reads_its_parcel_layers_and_leaves_other_layers_out(tmp_path, parcels):
+    path = tmp_path / "mixed.gpkg"
+    _keyed(parcels).to_file(path, layer="北区", engine="pyogrio")
+    _keyed(parcels).iloc[:1].to_file(path, layer="南区", engine="pyogrio")
+    parcels.to_file(path, layer="园区边界", engine="pyogrio")  # polygons without a parcel key
+    points = gpd.GeoDataFrame(
+        {"宗地编号": ["P1"]}, geometry=[shapely.Point(41_500_050, 3_500_050)], crs="EPSG:4529"
+    )
+    points.to_file(path, layer="界址点", engine="pyogrio")  # a key, but points
+
+    raws = read_layers(path)
+
+    assert [(r.layer, len(r.frame)) for r in raws] == [("北区", 2), ("南区", 1)]
+    notes = " ".join(raws[0].notes)
+    assert "layer '园区边界' not read (no parcel key column" in notes
+    assert "layer '界址点' not read (not polygons)" in notes
+    assert [len(r.frame) for r in read_layers(path, layer="园区边界")] == [2]
+
+
+def test_the_layer_option_on_a_file_of_one_layer_is_ignored_with_a_note(tmp_path, parcels):
+    path = tmp_path / "one.geojson"
+    parcels.to_file(path, driver="GeoJSON", engine="pyogrio")
+    (raw,) = read_layers(path, layer="宗地")
+    assert len(raw.frame) == 2
+    assert any("--layer '宗地' does not apply" in n for n in raw.notes)
+
+
+def test_encoding_is_ignored_for_utf8_formats(tmp_path, parcels):
+    path = tmp_path / "parcels.gpkg"
+    parcels.to_file(path, engine="pyogrio")
+    (raw,) = read_layers(path, encoding="gbk")
+    assert raw.frame["名称"].tolist() == ["苏州纳米城", "张江高科技园区"]  # not garbled
+    assert any("UTF-8 by definition; --encoding gbk ignored" in n for n in raw.notes)
+
+
+# --------------------------------------------------------------------------------------------
+# Files that are not tables, encodings, formula cells
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (b"PK\x03\x04" + bytes(200), "a zip archive, such as an Excel .xlsx workbook"),
+        (b"\xd0\xcf\x11\xe0" + bytes(200), "an old Excel .xls"),
+        (b"SQLite format 3\x00" + bytes(200), "a GeoPackage"),
+        (b"%PDF-1.7\n" + b"x" * 200, "a PDF document"),
+        (bytes(range(256)) * 8, "binary data"),
+    ],
+)
+def test_binary_files_named_csv_are_not_tables(tmp_path, data, expected):
+    path = tmp_path / "台账.csv"
+    path.write_bytes(data)
+    with pytest.raises(InputError) as err:
+        read_table(path)
+    message = str(err.value)
+    assert message.startswith("台账.csv is not a table")
+    assert expected in message
+
+
+def test_utf16_text_is_read_when_its_encoding_is_given(tmp_path):
+    path = tmp_path / "utf16.csv"
+    path.write_bytes(SIMPLIFIED.encode("utf-16-le"))
+    with pytest.raises(InputError, match="--encoding utf-16-le"):
+        read_table(path)
+    table = read_table(path, encoding="utf-16-le")
+    assert table.frame["项目名称"].tolist() == ["苏州纳米城二期", "星湖街厂房项目"]
+
+
+def test_a_txt_file_is_a_table_only_with_known_headers(tmp_path):
+    ledger = tmp_path / "台账.txt"
+    ledger.write_text(SIMPLIFIED.replace(",", "\t"), encoding="gbk")
+    assert read_table(ledger).frame["面积(公顷)"].tolist() == ["12.5", "3.25"]
+    prose = tmp_path / "说明.txt"
+    prose.write_text("本台账每月更新一次。\n如有疑问请联系国土所。\n", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        read_table(prose, require_txt_header=True)
+    assert "说明.txt does not look like a table" in str(err.value)
+    # a caller looking for other headers (screening's project tables) gets the rows
+    assert len(read_table(prose).frame) == 1
+    # the same text named .csv is read, its first row taken as the header (with a note)
+    as_csv = tmp_path / "说明.csv"
+    as_csv.write_text("本台账每月更新一次。\n如有疑问请联系国土所。\n", encoding="utf-8")
+    assert len(read_table(as_csv).frame) == 1
+
+
+def test_header_only_files_give_an_empty_frame(tmp_path):
+    csv_path = tmp_path / "empty.csv"
+    csv_path.write_text("电子监管号,项目名称,面积(公顷)\n", encoding="utf-8")
+    table = read_table(csv_path)
+    assert table.frame.empty
+    assert list(table.frame.columns) == ["电子监管号", "项目名称", "面积(公顷)", *SOURCE_COLS]
+    assert any("0 rows read" in n for n in table.notes)
+    wb = openpyxl.Workbook()
+    wb.active.append(["电子监管号", "项目名称", "面积(公顷)"])
+    wb.save(tmp_path / "empty.xlsx")
+    assert read_table(tmp_path / "empty.xlsx").frame.empty
+
+
+SOURCE_COLS = ["source_file", "source_row"]
+
+
+def test_formula_cells_without_a_value_are_listed(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["XX市供地台账"])  # row 1: a title
+    ws.append(["电子监管号", "面积(亩)", "面积(公顷)"])  # row 2: the header
+    ws.append(["3205062013B00001", 30, "=B3/15"])  # row 3
+    ws.append(["3205062013B00002", 15, '=IF(B4>0,B4/15,"")'])  # row 4
+    ws.append(["3205062013B00003", 45, 3])  # row 5: a value, no formula
+    ws["D1"] = "=NOW()"  # in the title row: not data
+    path = tmp_path / "formulas.xlsx"
+    wb.save(path)
+
+    table = read_table(path)
+
+    assert table.frame["面积(公顷)"].isna().tolist() == [True, True, False]
+    problems = table.cell_problems
+    assert problems["row"].tolist() == [3, 4]
+    assert problems["column"].tolist() == ["面积(公顷)", "面积(公顷)"]
+    assert problems["value"].tolist() == ["=B3/15", '=IF(B4>0,B4/15,"")']
+    assert problems["problem"].str.contains("formula without a computed value").all()
+
+
+def test_a_workbook_saved_by_excel_has_no_formula_problems(tmp_path):
+    # Excel stores the computed value beside the formula: <f>B2*2</f><v>4</v>
+    path = tmp_path / "computed.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.append(["电子监管号", "面积(公顷)"])
+    wb.active.append(["3205062013B00001", 2])
+    wb.save(path)
+    with zipfile.ZipFile(path) as zf:
+        parts = {n: zf.read(n) for n in zf.namelist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    parts[sheet] = parts[sheet].replace(
+        b'<c r="B2" t="n"><v>2</v></c>', b'<c r="B2"><f>1+1</f><v>2</v></c>'
+    )
+    assert b"<f>1+1</f>" in parts[sheet]
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data in parts.items():
+            zf.writestr(name, data)
+    table = read_table(path)
+    assert table.frame["面积(公顷)"].tolist() == [2]
+    assert table.cell_problems is None
+
+
+@pytest.mark.parametrize(("given", "name"), [("GBK", "gbk"), ("utf8", "utf-8"), ("Big5", "big5")])
+def test_check_encoding_accepts_python_names(given, name):
+    assert check_encoding(given) == name
+
+
+@pytest.mark.parametrize("given", ["gbkk", "rot13", "base64", ""])
+def test_check_encoding_refuses_unknown_names_with_the_list(given):
+    with pytest.raises(InputError) as err:
+        check_encoding(given)
+    assert f"Unknown encoding {given!r}" in str(err.value)
+    assert "gb18030 (GBK, GB2312)" in str(err.value)

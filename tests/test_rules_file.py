@@ -4,6 +4,9 @@ RULES.md, a bureau's file overrides only the keys it names, and mistakes are rep
 
 from __future__ import annotations
 
+import codecs
+import datetime as dt
+
 import pytest
 
 from landuse.errors import InputError
@@ -43,6 +46,8 @@ def test_defaults_are_the_numbers_of_rules_md():
     assert rules.control.max_admin_living_share == 0.07
     assert rules.control.max_green_ratio == 0.20
     assert rules.plot_ratio_min == PLOT_RATIO_TABLE
+    assert rules.dates.earliest == dt.date(1949, 1, 1)
+    assert rules.dates.latest == dt.date(2100, 12, 31)
 
 
 def test_an_override_file_keeps_every_other_default(tmp_path):
@@ -143,6 +148,11 @@ def test_invalid_toml_names_the_file(tmp_path):
         ("[intensity]\ndefault_min_wan_per_ha = 0\n", "intensity.default_min_wan_per_ha"),
         ("[rates]\nlate_strat_permille = 0.5\n", "rates.late_strat_permille"),  # misspelt key
         ('[intensity.parks]\n"阜阳经开区" = "很高"\n', "intensity.parks"),
+        ("[dates]\nlatest = 2201-01-01\n", "dates.latest"),  # past 2200-12-31
+        ("[dates]\nearliest = 1899-12-31\n", "dates.earliest"),  # before 1900-01-01
+        ('[dates]\nearliest = "last year"\n', "dates.earliest"),
+        ("[dates]\nearliest = 2000-01-01\nlatest = 2000-01-01\n", "dates"),  # not before
+        ("[dates]\nfirst = 1990-01-01\n", "dates.first"),
     ],
 )
 def test_unusable_values_name_the_file_and_the_key(tmp_path, text, key):
@@ -159,3 +169,65 @@ def test_missing_file_names_the_file(tmp_path):
     with pytest.raises(InputError) as caught:
         load_rules(path)
     assert str(path) in str(caught.value)
+
+
+def test_date_limits_override_and_accept_text_and_date_times(tmp_path):
+    rules = load_rules(write(tmp_path, "[dates]\nearliest = 1978-12-18\n"))
+    assert rules.dates.earliest == dt.date(1978, 12, 18)
+    assert rules.dates.latest == dt.date(2100, 12, 31)  # kept
+    rules = load_rules(write(tmp_path, '[dates]\nlatest = "2060-12-31"\n'))
+    assert rules.dates.latest == dt.date(2060, 12, 31)
+    rules = load_rules(write(tmp_path, "[dates]\nlatest = 2060-12-31T00:00:00\n"))
+    assert rules.dates.latest == dt.date(2060, 12, 31)
+
+
+def test_the_sample_rules_file_shows_the_date_limits():
+    from pathlib import Path
+
+    sample = Path(__file__).parents[1] / "sample_data" / "rules.toml"
+    text = sample.read_text(encoding="utf-8")
+    assert "[dates]" in text
+    rules = load_rules(sample)
+    assert (rules.dates.earliest, rules.dates.latest) == (
+        dt.date(1949, 1, 1),
+        dt.date(2100, 12, 31),
+    )
+
+
+RULES_TEXT = "[rates]\nlate_start_permille = 2.0  # 逾期开工违约金\n"
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (RULES_TEXT.encode("gbk"), "is not UTF-8 text (bad bytes on line 2"),
+        (
+            "[rates]\nlate_start_permille = 2.0  # 逾期開工違約金\n".encode("big5"),
+            "is not UTF-8 text (bad bytes on line 2",
+        ),
+        (RULES_TEXT.encode("utf-16"), "is saved as UTF-16"),
+        (bytes(range(256)) * 4, "is not a text file"),
+    ],
+)
+def test_a_rules_file_that_is_not_utf8_names_the_file_and_the_fix(tmp_path, data, expected):
+    path = tmp_path / "bureau_rules.toml"
+    path.write_bytes(data)
+    with pytest.raises(InputError) as caught:
+        load_rules(path)
+    message = str(caught.value)
+    assert str(path) in message
+    assert expected in message
+    assert "UTF-8" in message
+    assert "\n" not in message
+
+
+def test_a_rules_file_with_a_byte_order_mark_is_read(tmp_path):
+    # Windows Notepad saves "UTF-8 with BOM"
+    path = tmp_path / "rules.toml"
+    path.write_bytes(codecs.BOM_UTF8 + RULES_TEXT.encode("utf-8"))
+    assert load_rules(path).rates.late_start_permille == 2.0
+
+
+def test_a_folder_given_as_rules_file(tmp_path):
+    with pytest.raises(InputError, match="is a folder, not a file"):
+        load_rules(tmp_path)
