@@ -1,44 +1,37 @@
-"""One fixed, colour-blind-safe colour per parcel status.
+"""The map's colours: the status palette of :mod:`landuse.palette` (shared with the QGIS style
+of the GeoPackage output) and the colours only the map uses.
 
-The nine statuses take the nine colours of Paul Tol's *muted* qualitative scheme (designed to
-stay distinguishable with every common colour-vision deficiency and in greyscale print), with
-``unverified`` (待核查, nothing known yet) in Tol's pale grey for missing data. The warm, dark
-colours go to the statuses that cost money or land (recovery, idle fee), the greens and blues
-to parcels in order. The mapping never changes between maps, so a printed map, the legend and
-a screenshot in a report mean the same thing.
+Every status keeps its colour on every map; a status value the map does not know is drawn in
+mid grey under :data:`OTHER_STATUS`.
 """
 
 from __future__ import annotations
 
+from landuse.palette import PARCEL_STROKE, PARK_STROKE, STATUS_COLOURS
 from landuse.schema import STATUS_ORDER, Status
 
-#: Fill colour of each status (``#rrggbb``), in the status precedence order.
-STATUS_COLOURS: dict[str, str] = {
-    Status.RECOVERY.value: "#882255",  # wine
-    Status.IDLE_FEE.value: "#CC6677",  # rose
-    Status.GOV_DELAY.value: "#AA4499",  # purple
-    Status.LATE_START.value: "#DDCC77",  # sand
-    Status.UNVERIFIED.value: "#DDDDDD",  # pale grey (Tol: "bad data")
-    Status.LATE_COMPLETION.value: "#999933",  # olive
-    Status.BELOW_THRESHOLD.value: "#332288",  # indigo
-    Status.ON_TRACK.value: "#88CCEE",  # cyan
-    Status.COMPLIANT.value: "#117733",  # green
-}
+__all__ = [
+    "IDLE_BAR",
+    "OTHER_COLOUR",
+    "OTHER_STATUS",
+    "OVERDUE_BAR",
+    "PARCEL_STROKE",
+    "PARK_STROKE",
+    "STATUS_COLOURS",
+    "STATUS_KEYS",
+    "colours",
+    "status_colour",
+]
+
 #: Key of the bucket for a status value the map does not know (drawn in mid grey).
 OTHER_STATUS = "other"
 OTHER_COLOUR = "#777777"
-#: Outline of every parcel (dark grey: keeps pale fills visible on a white page).
-PARCEL_STROKE = "#333333"
-#: Park boundary line colour.
-PARK_STROKE = "#222222"
 #: Bar colours of the idle / overdue chart.
 IDLE_BAR = STATUS_COLOURS[Status.RECOVERY.value]
 OVERDUE_BAR = STATUS_COLOURS[Status.LATE_COMPLETION.value]
 
 #: Every status key the map draws, in legend order.
 STATUS_KEYS: tuple[str, ...] = (*STATUS_ORDER, OTHER_STATUS)
-
-assert set(STATUS_COLOURS) == set(STATUS_ORDER), "every status needs a colour"
 
 
 def status_colour(status: str) -> str:
