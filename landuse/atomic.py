@@ -31,20 +31,23 @@ from types import FrameType, TracebackType
 
 from landuse.errors import InputError
 
-#: Temporary names written by :class:`OutputSet`: ``.<final name>.<pid>-<8 hex>.tmp<suffix>``.
-TEMP_NAME = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)-(?P<token>[0-9a-f]{8})\.tmp(?P<suffix>.*)$")
+#: Temporary names written by :class:`OutputSet`: ``.<final name>.<pid>-<8 hex>.tmp<suffix>``
+#: (``.probe`` instead of ``.tmp`` for the empty file :func:`check_outputs` creates and removes).
+TEMP_NAME = re.compile(
+    r"^\.(?P<name>.+)\.(?P<pid>\d+)-(?P<token>[0-9a-f]{8})\.(?:tmp|probe)(?P<suffix>.*)$"
+)
 # Files SQLite (GeoPackage) may leave beside a database it was writing.
 _SQLITE_SIDE_FILES = ("-journal", "-wal", "-shm")
 # Signals that end a run politely: the temporary files are removed before the process exits.
 _STOP_SIGNALS = tuple(
-    getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
 )
 
 
-def temp_path(final: Path) -> Path:
+def temp_path(final: Path, kind: str = "tmp") -> Path:
     """A fresh hidden temporary name beside ``final``, keeping its extension."""
     token = secrets.token_hex(4)
-    return final.with_name(f".{final.name}.{os.getpid()}-{token}.tmp{final.suffix}")
+    return final.with_name(f".{final.name}.{os.getpid()}-{token}.{kind}{final.suffix}")
 
 
 def _remove(path: Path) -> None:
@@ -73,14 +76,14 @@ def remove_stale_temps(final: Path) -> list[Path]:
     removed = []
     folder = final.parent
     with contextlib.suppress(OSError):
-        for candidate in folder.glob(f".{_glob_escape(final.name)}.*.tmp*"):
+        for candidate in folder.glob(f".{_glob_escape(final.name)}.*-*.*"):
             m = TEMP_NAME.match(candidate.name)
-            if m is None or m["name"] != final.name or m["suffix"] not in ("", final.suffix):
+            if m is None or m["name"] != final.name:
                 continue
             if not _running(int(m["pid"])):
                 _remove(candidate)
                 removed.append(candidate)
-    return removed
+    return sorted(removed)
 
 
 def _glob_escape(name: str) -> str:
@@ -108,10 +111,28 @@ def _fsync_folder(folder: Path) -> None:
         os.close(fd)
 
 
-def _stop(signum: int, _frame: FrameType | None) -> None:
-    # SystemExit unwinds the stack, so every ``finally`` (and OutputSet.__exit__) runs and the
-    # temporary files are removed; 128 + n is the shell's exit status for "killed by signal n".
-    raise SystemExit(128 + signum)
+def _stop_exception(signum: int) -> BaseException:
+    """What a stop signal raises: KeyboardInterrupt for Ctrl+C, else SystemExit with the
+    shell's exit status for "killed by signal n" (128 + n). Both unwind the stack, so every
+    ``finally`` runs and the temporary files are removed."""
+    if signum == signal.SIGINT:
+        return KeyboardInterrupt()
+    return SystemExit(128 + signum)
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold Ctrl+C and the stop signals while the files are renamed (microseconds), so a run is
+    not stopped between two renames; a held signal takes effect right after."""
+    held = set(_STOP_SIGNALS)
+    if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - Windows
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 class OutputSet:
@@ -120,12 +141,15 @@ class OutputSet:
     ``temp(final)`` hands out the temporary path to write ``final`` to; ``commit()`` renames
     every temporary file into place once all are written (the first path asked for last).
     Used as a context manager it commits on success and removes every temporary file on an
-    error, Ctrl+C or SIGTERM. With ``overwrite=False`` a file that appeared at a final path
-    while the run was working is not replaced (:class:`~landuse.errors.InputError`).
+    error, Ctrl+C, SIGTERM or SIGHUP (then KeyboardInterrupt or SystemExit(128 + n) goes on,
+    also when a library swallowed it while the signal interrupted its callback). With
+    ``overwrite=False`` a file that appeared at a final path while the run was working is not
+    replaced (:class:`~landuse.errors.InputError`).
     """
 
     def __init__(self, *, overwrite: bool = True) -> None:
         self.overwrite = overwrite
+        self.stopped_by: int | None = None  # the stop signal received while writing
         self._temps: dict[Path, Path] = {}
         self._saved_handlers: dict[int, object] = {}
 
@@ -157,8 +181,9 @@ class OutputSet:
                 )
         for temp in self._temps.values():
             _fsync_file(temp)
-        for final, temp in reversed(list(self._temps.items())):
-            os.replace(temp, final)
+        with _signals_held():
+            for final, temp in reversed(list(self._temps.items())):
+                os.replace(temp, final)
         for folder in {final.parent for final in self._temps}:
             _fsync_folder(folder)
         finals = self.finals
@@ -171,10 +196,14 @@ class OutputSet:
             _remove(temp)
         self._temps.clear()
 
+    def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
+        self.stopped_by = signum
+        raise _stop_exception(signum)
+
     def __enter__(self) -> OutputSet:
         if threading.current_thread() is threading.main_thread():
             for signum in _STOP_SIGNALS:
-                self._saved_handlers[signum] = signal.signal(signum, _stop)
+                self._saved_handlers[signum] = signal.signal(signum, self._on_signal)
         return self
 
     def __exit__(
@@ -184,13 +213,17 @@ class OutputSet:
         tb: TracebackType | None,
     ) -> None:
         try:
-            if exc_type is None:
+            if exc_type is None and self.stopped_by is None:
                 self.commit()
         finally:
             self.discard()
             for signum, handler in self._saved_handlers.items():
                 signal.signal(signum, handler)  # type: ignore[arg-type]
             self._saved_handlers.clear()
+        if self.stopped_by is not None and not isinstance(exc, KeyboardInterrupt | SystemExit):
+            # a writer's C code turned the signal's exception into its own error (or dropped
+            # it): the run was asked to stop, so it stops
+            raise _stop_exception(self.stopped_by) from exc
 
 
 @contextlib.contextmanager
@@ -215,10 +248,28 @@ def _same_file(a: Path, b: Path) -> bool:
 def _probe(final: Path) -> None:
     """Create and remove a temporary file as the run will, to find an unwritable folder or a
     too-long name before any work; raises the OSError."""
-    temp = temp_path(final)
+    temp = temp_path(final, "probe")
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     os.close(fd)
     temp.unlink()
+
+
+_OS_FIXES = {
+    errno.EACCES: "choose a folder you can write to, or ask for write permission",
+    errno.EPERM: "choose a folder you can write to, or ask for write permission",
+    errno.EROFS: "the disk is read-only: choose a folder on a writable disk",
+    errno.ENOSPC: "the disk is full: free some space or choose a folder on another disk",
+    errno.EDQUOT: "the disk quota is used up: free some space or choose another folder",
+    errno.ENAMETOOLONG: "the name is too long: choose a shorter file or folder name",
+    errno.ENOENT: "check the path and the file name",
+    errno.ENOTDIR: "a part of the path is a file, not a folder: check the path",
+    errno.EISDIR: "this is a folder: name a file",
+}
+
+
+def os_error_fix(exc: OSError) -> str:
+    """What the user can do about an operating-system error, by its errno."""
+    return _OS_FIXES.get(exc.errno or 0, "check the path and try again")
 
 
 def _os_reason(exc: OSError) -> str:
@@ -231,6 +282,7 @@ def check_outputs(
     inputs: Sequence[tuple[str, str | os.PathLike[str] | None]] = (),
     overwrite: bool = False,
     option: str = "--out",
+    folder: str | os.PathLike[str] | None = None,
 ) -> list[Path]:
     """Check, before anything is read, every file a run will write.
 
@@ -239,13 +291,16 @@ def check_outputs(
     :class:`InputError` naming the file and the fix: an output that is one of the inputs (also
     through a link), an output that is a folder or write-protected, an existing output without
     ``overwrite``, a folder that cannot be written (the error of the operating system is named).
-    Returns the outputs as paths.
+    ``option`` names the main output in messages or, with ``folder``, the folder it names (as
+    ``demo --out-dir``). Returns the outputs as paths.
     """
     paths = [Path(p) for p in outputs]
     main = paths[0]
     given = [(label, Path(p)) for label, p in inputs if p is not None]
 
     def which(path: Path) -> str:
+        if folder is not None:
+            return f"{path} (in {option} {folder})"
         return f"{option} {path}" if path == main else f"{path} (written beside {option} {main})"
 
     for path in paths:
@@ -281,8 +336,7 @@ def check_outputs(
             _probe(path)
         except OSError as exc:
             raise InputError(
-                f"无法写入 (cannot write): {which(path)}: {_os_reason(exc)} "
-                f"(folder {path.parent.resolve()}). Choose a folder you can write to, a shorter "
-                "name, or free some space."
+                f"无法写入 (cannot write): {which(path)}: {_os_reason(exc)} (folder "
+                f"{path.parent.absolute()}). 请处理后重试 (fix): {os_error_fix(exc)}."
             ) from None
     return paths

@@ -28,7 +28,7 @@ try:  # Typer 0.25 and later carry their own copy of click
 except ImportError:  # pragma: no cover - older Typer on click
     from click import exceptions as click_errors
 
-from landuse.atomic import TEMP_NAME, OutputSet, atomic_file, check_outputs
+from landuse.atomic import TEMP_NAME, OutputSet, atomic_file, check_outputs, os_error_fix
 from landuse.errors import InputError
 from landuse.outputs import check_out_path, output_paths, write_table_csv
 from landuse.pipeline import Results, run_analysis, write_load_report, write_results
@@ -69,25 +69,13 @@ def _shown_path(name: str | None) -> str:
     return str(path.with_name(m["name"])) if m else str(path)
 
 
-_OS_FIXES = {
-    errno.EACCES: "choose a folder you can write to, or ask for write permission",
-    errno.EPERM: "choose a folder you can write to, or ask for write permission",
-    errno.EROFS: "the disk is read-only: choose a folder on a writable disk",
-    errno.ENOSPC: "the disk is full: free some space or choose a folder on another disk",
-    errno.EDQUOT: "the disk quota is used up: free some space or choose another folder",
-    errno.ENAMETOOLONG: "the name is too long: choose a shorter file or folder name",
-    errno.ENOENT: "check the path and the file name",
-    errno.EISDIR: "this is a folder: name a file",
-}
-
-
 def _os_error_message(exc: OSError) -> str:
     """One paragraph for an operating-system error: the path, what went wrong, the fix."""
     where = _shown_path(exc.filename)
     if exc.filename2:
         where += f" → {_shown_path(exc.filename2)}"
     reason = exc.strerror or str(exc)
-    fix = _OS_FIXES.get(exc.errno or 0, "check the path and try again")
+    fix = os_error_fix(exc)
     return f"{where + ': ' if where else ''}{reason}. 请处理后重试 (fix): {fix}."
 
 
@@ -614,7 +602,7 @@ def demo(
     out_dir.mkdir(parents=True, exist_ok=True)
     planned = demo_outputs(out_dir)
     inputs = [("the sample park", p) for p in (ledger, layer, park_layer, rules_path)]
-    check_outputs(planned, inputs=inputs, overwrite=overwrite, option="--out-dir")
+    check_outputs(planned, inputs=inputs, overwrite=overwrite, option="--out-dir", folder=out_dir)
     with console.status("analysing the sample park…") as status:
         results = run_analysis(
             [layer],

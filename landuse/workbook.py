@@ -13,6 +13,7 @@ from outside (project and holder names) is always stored as text: a value starti
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -672,10 +673,24 @@ def write_table_workbook(
 ) -> None:
     """One table as a one-sheet workbook under its own column names: typed numbers and dates,
     text from the data always stored as text (formula-like text with Excel's quote prefix)."""
-    wb = Workbook(write_only=True)
     labels = {str(name): str(name) for name in frame.columns}
-    _write_table(wb.create_sheet(sheet), list(titles), frame, labels=labels)
-    wb.save(path)
+    with _streaming_workbook() as wb:
+        _write_table(wb.create_sheet(sheet), list(titles), frame, labels=labels)
+        wb.save(path)
+
+
+@contextlib.contextmanager
+def _streaming_workbook() -> Iterator[Workbook]:
+    """A write-only workbook whose sheets are closed when writing it fails or is interrupted:
+    otherwise their row writers complain on the terminal when Python collects them."""
+    wb = Workbook(write_only=True)
+    try:
+        yield wb
+    except BaseException:
+        for ws in wb.worksheets:
+            with contextlib.suppress(Exception):
+                ws.close()
+        raise
 
 
 def write_workbook(
@@ -697,7 +712,19 @@ def write_workbook(
     day = pd.Timestamp(as_of).strftime("%Y-%m-%d")
     parcels = _without_geometry(parcels)
     rejects = pd.DataFrame(rejects) if rejects is not None else pd.DataFrame()
-    wb = Workbook(write_only=True)
+    with _streaming_workbook() as wb:
+        _write_sheets(wb, parcels, rejects, day, report)
+        wb.save(path)
+
+
+def _write_sheets(
+    wb: Workbook,
+    parcels: pd.DataFrame,
+    rejects: pd.DataFrame,
+    day: str,
+    report: pd.DataFrame | None,
+) -> None:
+    """Every sheet of :func:`write_workbook`, in order."""
 
     summary = summary_table(parcels)
     notes = [
@@ -744,4 +771,3 @@ def write_workbook(
             _report_table(report),
             labels=REPORT_LABELS_ZH,
         )
-    wb.save(path)
