@@ -80,7 +80,12 @@ def _os_error_message(exc: OSError) -> str:
 
 
 def _usage_message(exc: click_errors.UsageError) -> str:
-    command = exc.ctx.command_path if exc.ctx is not None else "landuse"
+    names = []  # the subcommand, named as the user types it (not as `python -m ...` runs it)
+    ctx = exc.ctx
+    while ctx is not None and ctx.parent is not None:
+        names.append(ctx.info_name)
+        ctx = ctx.parent
+    command = " ".join(["landuse", *reversed(names)])
     text = exc.format_message().strip()
     return f"{text}{'' if text.endswith(('.', '。', ')')) else '.'} See `{command} --help`."
 
@@ -468,11 +473,17 @@ def map_command(
     overwrite: Overwrite = False,
 ) -> None:
     """Write one self-contained HTML map (data and assets inlined; opens with no server)."""
-    from maps import cli_map
+    from maps import Basemap, cli_map
     from maps.errors import MapInputError
 
     if out.suffix.lower() not in (".html", ".htm"):
-        raise MapInputError(f"--out {out}: the map is an HTML file; name it .html.")
+        raise InputError(f"--out {out}: the map is an HTML file; name it .html.")
+    if lang not in ("zh", "en"):
+        raise InputError(f"--lang {lang!r}: write zh (Chinese, the default) or en (English).")
+    try:
+        Basemap.parse(basemap, lang=lang)
+    except MapInputError as exc:
+        raise InputError(f"--basemap {basemap!r}: {exc}") from None
     out.parent.mkdir(parents=True, exist_ok=True)
     check_outputs([out], inputs=[("RESULTS", results)], overwrite=overwrite)
     with OutputSet(overwrite=overwrite) as files:
