@@ -5,6 +5,8 @@ Amounts are rounded to 0.01 万元 here, when written, never inside the analysis
 
 from __future__ import annotations
 
+import errno
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -144,7 +146,33 @@ def _write_layer(path: Path, name: str, frame: pd.DataFrame, crs) -> None:
             "geometry_type": geometry_type,
             "crs": crs.to_wkt() if crs is not None else None,
         }
-    pyogrio.write_arrow(reader, path, layer=name, driver="GPKG", append=path.exists(), **geo)
+    try:
+        pyogrio.write_arrow(reader, path, layer=name, driver="GPKG", append=path.exists(), **geo)
+    except RuntimeError as exc:
+        os_error = _os_error_of(exc, path)
+        if os_error is None:
+            raise
+        raise os_error from exc
+
+
+# What GDAL and SQLite say when the disk, not the data, is the problem.
+_GDAL_OS_ERRORS = (
+    ("disk is full", errno.ENOSPC),
+    ("no space left on device", errno.ENOSPC),
+    ("read-only file system", errno.EROFS),
+    ("attempt to write a readonly database", errno.EROFS),
+    ("permission denied", errno.EACCES),
+)
+
+
+def _os_error_of(exc: RuntimeError, path: Path) -> OSError | None:
+    """The OSError behind a GDAL writing error (a full disk, a read-only disk, no permission),
+    so that it is reported as what it is; None for any other error."""
+    text = str(exc).lower()
+    for phrase, code in _GDAL_OS_ERRORS:
+        if phrase in text:
+            return OSError(code, os.strerror(code), str(path))
+    return None
 
 
 def write_gpkg(

@@ -351,6 +351,47 @@ def test_a_full_disk_while_writing_leaves_the_previous_files(
     assert _hidden_temps(tmp_path) == []
 
 
+def test_a_full_disk_under_gdal_is_reported_as_a_full_disk(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    _payload_ledger(tmp_path)
+    from landuse import outputs
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise pyogrio.errors.DataLayerError("sqlite3_step() failed: database or disk is full (13)")
+
+    monkeypatch.setattr(outputs.pyogrio, "write_arrow", full)
+    result = runner.invoke(
+        cli.app, ["analyse", "ledger.csv", "--as-of", NEW_AS_OF, "--out", "r.gpkg"]
+    )
+    assert result.exit_code == 2, result.output
+    message = " ".join(result.stderr.split())
+    assert message.startswith(f"{ERROR_PREFIX} r.gpkg: No space left on device"), message
+    assert "disk is full" in message and "Traceback" not in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ledger.csv"]
+
+
+def test_other_gdal_errors_stay_bugs(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    _payload_ledger(tmp_path)
+    from landuse import outputs
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise pyogrio.errors.FieldError("Field type 13 not supported")
+
+    monkeypatch.setattr(outputs.pyogrio, "write_arrow", broken)
+    result = runner.invoke(
+        cli.app, ["analyse", "ledger.csv", "--as-of", NEW_AS_OF, "--out", "r.gpkg"]
+    )
+    assert result.exit_code == 1
+    assert "FieldError: Field type 13 not supported" in result.stderr
+    assert "这是 landuse 的缺陷" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ledger.csv"]
+
+
 def test_ctrl_c_while_writing_leaves_the_previous_files(
     runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
