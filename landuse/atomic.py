@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import glob
 import os
 import re
 import secrets
@@ -76,7 +77,7 @@ def remove_stale_temps(final: Path) -> list[Path]:
     removed = []
     folder = final.parent
     with contextlib.suppress(OSError):
-        for candidate in folder.glob(f".{_glob_escape(final.name)}.*-*.*"):
+        for candidate in folder.glob(f".{glob.escape(final.name)}.*-*.*"):
             m = TEMP_NAME.match(candidate.name)
             if m is None or m["name"] != final.name:
                 continue
@@ -86,12 +87,9 @@ def remove_stale_temps(final: Path) -> list[Path]:
     return sorted(removed)
 
 
-def _glob_escape(name: str) -> str:
-    return re.sub(r"([*?\[])", r"[\1]", name)
-
-
 def _fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
+    # Windows flushes only a handle open for writing
+    fd = os.open(path, os.O_RDWR if os.name == "nt" else os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
