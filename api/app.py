@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from api.errors import install_error_handlers
 from api.limits import BodyLimits, HeadAsGet
 from api.routes import collections, items, landing, parks, screening, tiles
+from api.screener import ScreeningWorkers
 from api.settings import Settings
 from api.store import StoreProvider, check_results_file
 from landuse import __version__
@@ -28,11 +29,16 @@ def create_app(settings: Settings) -> FastAPI:
     """
     rules = load_rules(settings.rules_path)
     provider = StoreProvider(settings)
+    screening_workers = ScreeningWorkers(rules, settings.screening_processes)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        await run_in_threadpool(provider.get)
-        yield
+        screening_workers.start()
+        try:
+            await run_in_threadpool(provider.get)
+            yield
+        finally:
+            await run_in_threadpool(screening_workers.close)
 
     app = FastAPI(
         title=settings.title,
@@ -46,6 +52,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.provider = provider
     app.state.rules = rules
+    app.state.screening = screening_workers
     app.state.extra_schemas = dict(screening.SCHEMAS)
     install_error_handlers(app)
     # Outermost last: CORS headers go on every answer (a 413 included), then the body limits,

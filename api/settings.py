@@ -73,6 +73,14 @@ class Settings(BaseSettings):
     max_screening_batch: int = Field(
         5000, ge=1, description="Most proposed projects accepted in one POST /screening."
     )
+    screening_processes: int = Field(
+        1,
+        ge=0,
+        le=64,
+        description="Child processes that screen POST /screening bodies (each about 150 MB), "
+        "so that a 5,000-project screening never holds the server's GIL; 0 screens in a "
+        "thread of the server instead.",
+    )
     max_body_bytes: int = Field(
         4 * 1024 * 1024,
         ge=1024,

@@ -651,12 +651,12 @@ def _first_date(table: pa.Table, name: str) -> str | None:
 class StoreProvider:
     """The current :class:`ResultsStore` of the configured results file.
 
-    ``get()`` costs one ``stat`` when the file has not changed. A file that is gone answers
-    :class:`ResultsUnavailable` (503) at once, and so does a changed file that cannot be
-    loaded (the failure is remembered until the file changes again): the service never goes
-    on serving results whose file is no longer there. A changed file is loaded once it has been
-    still for ``settle_s`` seconds (a file being written is not read half-way); until then, and
-    while another request loads it, the previous store keeps serving.
+    ``get()`` costs one ``stat`` when the file has not changed. A changed file is loaded once
+    it has been still for ``settle_s`` seconds (a file being written is not read half-way);
+    until then, and while another request loads it, the previous store keeps serving. A file
+    that is gone, or a changed file that cannot be loaded, drops the previous store and answers
+    :class:`ResultsUnavailable` (503) naming the file, until a readable file is back at the
+    path: results whose file is no longer there are never served.
     """
 
     def __init__(self, settings: Settings, settle_s: float = 1.0) -> None:
@@ -665,6 +665,7 @@ class StoreProvider:
         self.settle_s = settle_s
         self._store: ResultsStore | None = None
         self._failed: tuple[FileIdentity, str] | None = None
+        self._loaded_once = False
         self._lock = threading.Lock()
 
     def fresh(self) -> ResultsStore | None:
@@ -684,16 +685,32 @@ class StoreProvider:
         if failed is not None and failed[0] == identity:
             raise ResultsUnavailable(failed[1])
 
+    def _fail(self, identity: FileIdentity, message: str) -> ResultsUnavailable:
+        self._store = None  # never again the results of a file that is not there
+        self._failed = (identity, message)
+        log.warning("results unavailable: %s", message)
+        return ResultsUnavailable(message)
+
     def get(self) -> ResultsStore:
         """The store for the results file as it is now (:class:`ResultsUnavailable` when the
         file is gone or cannot be served)."""
-        identity = FileIdentity.of(self.path)
+        try:
+            identity = FileIdentity.of(self.path)
+        except ResultsUnavailable:
+            self._store = None
+            raise
         store = self._store
         if store is not None and store.identity == identity:
             return store
         self._known_failure(identity)
-        if store is not None and time.time() - identity.mtime_ns / 1e9 < self.settle_s:
-            return store  # still being written: keep serving the old results
+        if time.time() - identity.mtime_ns / 1e9 < self.settle_s:
+            if store is not None:
+                return store  # a new file being written: the old results until it is done
+            if self._loaded_once:
+                raise ResultsUnavailable(
+                    f"结果文件正在写入 The results file {identity.path} is being written; "
+                    "try again in a moment."
+                )
         if store is not None and not self._lock.acquire(blocking=False):
             return store  # another request is loading the new file
         if store is None:
@@ -706,19 +723,16 @@ class StoreProvider:
             try:
                 new = ResultsStore(identity, self.settings)
             except ResultsUnavailable as exc:
-                self._failed = (identity, str(exc))
-                log.warning("results unavailable: %s", exc)
-                raise
+                raise self._fail(identity, str(exc)) from None
             except Exception as exc:  # a half-written or foreign file
-                message = (
+                raise self._fail(
+                    identity,
                     f"结果文件不可用 The results file {identity.path} cannot be served: {exc}. "
-                    + WHAT_RESULTS_ARE
-                )
-                self._failed = (identity, message)
-                log.warning("results unavailable: %s", message)
-                raise ResultsUnavailable(message) from exc
+                    + WHAT_RESULTS_ARE,
+                ) from exc
             self._store = new
             self._failed = None
+            self._loaded_once = True
             return new
         finally:
             self._lock.release()
