@@ -73,10 +73,10 @@ AREA_RANGES: dict[str, tuple[float, float]] = {
 INVESTMENT_WAN_RANGE: tuple[float, float] = (0.01, 1e9)
 PLOT_RATIO_MAX = 100.0  # floor area at most 100 times the site (towers reach about 30)
 _WHY = {
-    "investment_wan": "万元, 0.01 万元 = 100 元 up to 10 万亿元",
-    "area_ha": "公顷, 1 m² up to 10,000 km²",
-    "area_mu": "亩, 1 m² up to 10,000 km²",
-    "area_m2": "平方米, 1 m² up to 10,000 km²",
+    "investment_wan": "万元 (100 元 up to 10 万亿元)",
+    "area_ha": "公顷 (1 m² up to 10,000 km²)",
+    "area_mu": "亩 (1 m² up to 10,000 km²)",
+    "area_m2": "平方米 (1 m² up to 10,000 km²)",
 }
 
 
@@ -208,10 +208,9 @@ class ProposedProject(BaseModel):
         name = info.field_name
         low, high = INVESTMENT_WAN_RANGE if name == "investment_wan" else AREA_RANGES[name]
         if not low <= v <= high:
-            what = "投资额 investment" if name == "investment_wan" else "用地面积 area"
+            what = "investment (投资额)" if name == "investment_wan" else "area (用地面积)"
             raise ValueError(
-                f"{name} = {v:g} is not a plausible {what}: give a value from {low:g} to "
-                f"{high:g} ({_WHY[name]})"
+                f"{v:g} is not a plausible {what}: give {low:g} to {high:g} {_WHY[name]}"
             )
         return v
 
