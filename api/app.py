@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -11,7 +12,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 
-from api.errors import install_error_handlers
+from api.errors import ResultsUnavailable, install_error_handlers
 from api.limits import BodyLimits, HeadAsGet
 from api.routes import collections, items, landing, parks, screening, tiles
 from api.screener import ScreeningWorkers
@@ -20,12 +21,15 @@ from api.store import StoreProvider, check_results_file
 from landuse import __version__
 from landuse.rules_file import load_rules
 
+log = logging.getLogger("landuse.api")
+
 
 def create_app(settings: Settings) -> FastAPI:
     """A FastAPI app serving the results file of ``settings``.
 
     The rules file is read now (a bad one fails here, with the CLI's message); the results file
     is loaded when the app starts (its lifespan), then reloaded whenever it changes on disk.
+    Until a readable results file is there, the routes that need it answer 503.
     """
     rules = load_rules(settings.rules_path)
     provider = StoreProvider(settings)
@@ -35,7 +39,12 @@ def create_app(settings: Settings) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         screening_workers.start()
         try:
-            await run_in_threadpool(provider.get)
+            try:
+                await run_in_threadpool(provider.get)
+            except ResultsUnavailable as exc:
+                # no traceback: the service starts and answers 503 naming the file until a
+                # results file is there (`serve` checks the file before it gets here)
+                log.error("%s", exc)
             yield
         finally:
             await run_in_threadpool(screening_workers.close)

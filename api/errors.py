@@ -119,7 +119,7 @@ def error_response(
 def response_for(exc: Exception) -> Response:
     """The JSON answer to ``exc`` (status from :data:`STATUS_BY_ERROR`)."""
     status = status_for(exc)
-    if status >= 500:
+    if status == 500:  # 503 (results unavailable) is logged where it is found, not per request
         log.error("server error: %s", exc)
     code = getattr(exc, "code", InvalidParameter.code if status == 400 else "Error")
     response = error_response(status, code, str(exc), getattr(exc, "errors", None))

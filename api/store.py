@@ -100,7 +100,7 @@ class FileIdentity:
             raise ResultsUnavailable(
                 f"结果文件不可用 The results file {resolved} cannot be read ({exc.strerror}). "
                 "Write it with `landuse analyse ... --out FILE.gpkg` (or .parquet); it is "
-                "served again as soon as it is back."
+                "served as soon as it is there."
             ) from None
         return cls(resolved, st.st_mtime_ns, st.st_size)
 
