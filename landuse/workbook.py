@@ -1,34 +1,50 @@
 """The Excel workbook for the bureau's meeting, and the per-park summary table.
 
 :func:`summary_table` counts parcels and sums areas and amounts per park and status (English
-column names: the lead writes the same table as ``summary`` into the GeoPackage).
-:func:`write_workbook` writes the summary, one action list per sheet, every analysed parcel, the
-rejected rows and the load report, with Chinese headers and meeting formatting.
+column names: the GeoPackage's ``summary`` table and the map use it).
+:func:`write_workbook` writes the meeting workbook with XlsxWriter: a one-page 汇总 with a bar
+chart, one list per action (the 待核查 list doubles as the inspection form), a per-park summary,
+every analysed parcel, the rejected rows and the load report.
 
-Every column is converted once, as a whole (dates, 是/否, rounding, code labels, text cleaning);
-the only per-row step is handing the prepared rows to openpyxl's streaming writer. Text coming
-from outside (project and holder names) is always stored as text: a value starting with ``=``,
-``+``, ``-`` or ``@`` is written as a string cell with Excel's quote prefix, never as a formula.
+Print: every sheet prints landscape, one page wide, with its header row repeated on each page,
+the title and as-of date in the page header and 第 n 页 / 共 m 页 in the footer; 汇总 fits one
+page. Numbers carry thousands separators, dates are Excel dates, every code is shown by its
+Chinese label (:data:`VALUE_LABELS_ZH`), an empty list is one line saying so.
+
+Text from the data is never a formula: cells are written as strings (inline or shared), which
+Excel never evaluates. Text that Excel would take for a formula if retyped
+(:func:`formula_like`, the rule the CSV outputs share) also carries Excel's quote prefix, so
+editing the cell (F2, Enter) keeps it text. Characters XML cannot hold are removed.
+
+Speed: the workbook is written in XlsxWriter's ``constant_memory`` mode. Titles, headers and the
+summary tables go through XlsxWriter's cell methods; the rows of the lists are serialised to
+SpreadsheetML in blocks of :data:`BLOCK_ROWS` rows with Arrow compute functions (one call per
+column and block, no Python work per cell) and appended to the worksheet's row stream. When a
+future XlsxWriter lacks that stream, the same prepared values go through its cell methods.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
+import os
 import re
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from itertools import repeat
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from os import PathLike
 
 import numpy as np
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+import pyarrow as pa
+import pyarrow.compute as pc
+import xlsxwriter
+import xlsxwriter.workbook
+from xlsxwriter.exceptions import FileCreateError
+from xlsxwriter.utility import xl_col_to_name
 
+from landuse.palette import STATUS_COLOURS
 from landuse.schema import (
     AMOUNT_COLUMNS,
     INPUT_NAMES,
@@ -55,25 +71,47 @@ SUMMARY_COLUMNS: tuple[str, ...] = (
     "total_penalty_wan",
 )
 
-# Excel's hard limit of rows per sheet.
+#: Excel's hard limit of rows per sheet; a longer list continues on 名称(2), 名称(3) ...
 EXCEL_MAX_ROWS = 1_048_576
-# Above this many parcels the 全部宗地 sheet is left out (the GIS layer holds them all).
-ALL_PARCELS_MAX_ROWS = 200_000
+#: Rows serialised at a time (memory holds one block of every column of a sheet).
+BLOCK_ROWS = 16_384
+#: Groups (parks or regions) listed one by one on 汇总; the others are summed in one row.
+SUMMARY_GROUPS = 15
 # Column widths are measured on at most this many rows of each table.
 _WIDTH_SAMPLE_ROWS = 10_000
 _MAX_TEXT_CHARS = 32_767  # Excel's limit for one cell
+_MAX_WIDTH = 50.0
+_FORM_MAX_WIDTH = 28.0
 
-# Columns computed here for the action lists (not part of the analysed table).
+#: Status code of parcels whose records lack what a rule needs (its list is 资料不全).
+INSUFFICIENT_DATA = "insufficient_data"
+
+# Columns computed here for the sheets (not part of the analysed table).
+GROUP = "group_name"
+CONFIRMED = "confirmed_penalty_wan"
+POTENTIAL = "potential_penalty_wan"
 INVESTMENT_GAP = "investment_gap_wan"
 UNPAID_PRICE = "unpaid_price_wan"
 
-# Chinese labels missing from schema.OUTPUT_LABELS_ZH, for columns only the workbook shows.
+# Chinese labels missing from schema.OUTPUT_LABELS_ZH, for columns only the workbook shows or
+# that other branches add (regions, data issues, the money split).
 EXTRA_LABELS_ZH: dict[str, str] = {
     "parcels": "宗数",
     "geometry_area_ha": "图形面积(公顷)",
     "input_kind": "输入类型",
     INVESTMENT_GAP: "达标尚需投资(万元)",
     UNPAID_PRICE: "欠缴价款(万元)",
+    GROUP: "园区/地区",
+    CONFIRMED: "已确认金额(万元)",
+    POTENTIAL: "待核查金额(万元)",
+    "data_issues": "数据问题",
+    "start_due_basis": "应开工日期依据",
+    "region_code": "行政区划代码",
+    "province": "省",
+    "city": "市",
+    "county": "县(区)",
+    "region_label": "地区",
+    "region_match": "地区代码匹配",
 }
 
 # Load report columns (landuse.report.REPORT_COLUMNS) and their labels.
@@ -87,14 +125,19 @@ REPORT_LABELS_ZH: dict[str, str] = {
     "severity": "级别",
 }
 
+# --------------------------------------------------------------------------- vocabulary
+# Every code the results carry, with its Chinese label, in this one place.
+# To be replaced by landuse.vocab when that module is available.
+
 _IDLE_STAGE_ZH = {
     "none": "未闲置",
     "late_start": "逾期未开工",
     "idle_fee": "闲置满一年",
     "recovery": "闲置满两年",
 }
-# Code values shown in Chinese in the workbook (the ``status`` column keeps its codes).
+#: Code values shown in Chinese, per column.
 VALUE_LABELS_ZH: dict[str, dict[str, str]] = {
+    "status": {**STATUS_ZH, INSUFFICIENT_DATA: "资料不全"},
     "area_source": {"geometry": "图形", "declared": "申报", "none": "无"},
     "intensity_basis": {"actual": "实际投资", "agreed": "约定投资", "none": "无"},
     "threshold_source": {
@@ -103,40 +146,153 @@ VALUE_LABELS_ZH: dict[str, dict[str, str]] = {
         "industry": "行业标准",
         "default": "默认标准",
     },
-    "start_evidence": {"actual_start": "实际开工日期", "inspection": "核查结论", "none": "无"},
-    "start_status": {"started": "已开工", "not_started": "未开工", "unknown": "未知"},
+    "start_evidence": {
+        "actual_start": "实际开工日期",
+        "completion": "实际竣工日期（已竣工即已开工）",
+        "inspection": "核查结论",
+        "none": "无",
+    },
+    "start_status": {
+        "started": "已开工",
+        "not_started": "未开工",
+        "completed": "已竣工",
+        "unknown": "未知",
+    },
+    "start_due_basis": {
+        "extended": "延期开工时间",
+        "extended_start": "延期开工时间",
+        "agreed": "约定开工时间",
+        "agreed_start": "约定开工时间",
+        "delivery": "实际交地满一年",
+        "delivery_plus_one_year": "实际交地满一年",
+        "actual_delivery": "实际交地满一年",
+        "none": "无",
+    },
     "idle_stage": _IDLE_STAGE_ZH,
     "idle_stage_if_not_started": _IDLE_STAGE_ZH,
     "idle_basis": {"not_started": "未动工开发", "partial": "部分开发（裁量认定）"},
+    "region_match": {
+        "current": "现行代码",
+        "retired": "已撤销代码（沿用最后名称）",
+        "land_market": "土地市场系统代码",
+        "prefix": "按代码前缀推断",
+    },
     "input_kind": {"ledger": "台账", "layer": "图层"},
     "severity": {"info": "提示", "warning": "警告", "error": "错误"},
 }
+#: Data issue codes (column ``data_issues``: codes separated by ``;``, ``,``, ``|`` or spaces).
+DATA_ISSUE_LABELS_ZH: dict[str, str] = {
+    "no_start_due": "无应开工日期（缺约定开工时间和实际交地时间）",
+    "no_start_due_date": "无应开工日期（缺约定开工时间和实际交地时间）",
+    "no_completion_due": "无应竣工日期（缺约定竣工时间）",
+    "no_completion_due_date": "无应竣工日期（缺约定竣工时间）",
+    "no_land_price": "缺成交价格",
+    "no_price": "缺成交价格",
+    "no_area": "缺面积",
+    "no_investment": "缺投资额",
+    "no_start_evidence": "无开工证据",
+    "area_mismatch": "面积不符（图形与申报相差超过5%）",
+    "placeholder_date": "占位日期（按缺失处理）",
+    "implausible_date": "日期不合理（按缺失处理）",
+    "implausible_value": "数值不合理（按缺失处理）",
+    "start_before_contract": "开工早于合同签订",
+    "completion_before_start": "竣工早于开工",
+    "bad_supervision_no": "电子监管号格式异常",
+    "duplicate": "重复记录",
+}
+#: Load-report actions (English in the report's CSV) in Chinese.
+ACTION_LABELS_ZH: dict[str, str] = {
+    "noted": "已记录",
+    "ignored": "未使用",
+    "ignore": "未使用",
+    "kept": "保留",
+    "treated as missing": "按缺失处理",
+    "treated as unknown": "按未知处理",
+    "analysed as industrial land": "按工业用地分析",
+    "analysed with the declared area": "按申报面积分析",
+    "park left empty": "园区留空",
+    "repaired with make_valid (structure method)": "已修复几何（make_valid）",
+    "treated as missing; open the file in Excel or WPS and save it to compute the formulas": (
+        "按缺失处理；请用 Excel 或 WPS 打开并保存该文件以计算公式"
+    ),
+}
+_ACTION_PATTERNS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
+    (
+        re.compile(r"converted to (\w+) \(×(.+)\)"),
+        lambda m: f"已换算为{_label(m[1])}（×{m[2]}）",
+    ),
+    (re.compile(r"parsed and converted to (\w+)"), lambda m: f"已解析并换算为{_label(m[1])}"),
+    (re.compile(r"ignored; “(.+)” used"), lambda m: f"未使用；采用“{m[1]}”"),
+)
+_BOOL_ZH = ("否", "是")
 
-_BOOL_ZH = {True: "是", False: "否"}
 #: Text that Excel would take as a formula (or a DDE command): it starts with one of these.
 FORMULA_START = re.compile(r"[=+\-@\t\r]")
+# Characters XML 1.0 cannot hold (lone surrogates only exist in Python strings).
+_ILLEGAL_PY = r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]"
+_ILLEGAL_RE2 = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x{fffe}\x{ffff}]"
 # East Asian wide and full-width characters: they take two columns in Excel.
-_WIDE = (
-    r"[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf"
-    r"\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]"
+_WIDE_RANGES = (
+    (0x1100, 0x115F),
+    (0x2E80, 0x303E),
+    (0x3041, 0x33FF),
+    (0x3400, 0x4DBF),
+    (0x4E00, 0x9FFF),
+    (0xA000, 0xA4CF),
+    (0xAC00, 0xD7A3),
+    (0xF900, 0xFAFF),
+    (0xFE30, 0xFE4F),
+    (0xFF00, 0xFF60),
+    (0xFFE0, 0xFFE6),
 )
-_WIDE_RE = re.compile(_WIDE)
+_WIDE_RE = re.compile("[" + "".join(f"{chr(a)}-{chr(b)}" for a, b in _WIDE_RANGES) + "]")
+_WIDE_RE2 = "[" + "".join(f"\\x{{{a:x}}}-\\x{{{b:x}}}" for a, b in _WIDE_RANGES) + "]"
 
-_TITLE_FONT = Font(bold=True, size=12)
-_BOLD = Font(bold=True)
-_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-_HEADER_ALIGN = Alignment(horizontal="center", vertical="center", wrap_text=True)
+# Colours: header fill, the form's fill-in columns (cells to fill and their headers).
+_HEADER_FILL = "#DDEBF7"
+_INPUT_FILL = "#FFF2CC"
+_INPUT_HEADER_FILL = "#FFD966"
+_IDLE_BAR = STATUS_COLOURS[Status.RECOVERY.value]
+_OVERDUE_BAR = STATUS_COLOURS[Status.LATE_COMPLETION.value]
+_UNVERIFIED_BAR = "#BBBBBB"
+
+# Paper (XlsxWriter's codes): A4, or A3 for tables wider than this many character widths.
+_A4, _A3 = 9, 8
+_A3_ABOVE_WIDTH = 220.0
+
+# Dates Excel shows: serial 1 = 1900-01-01; the 1900 leap-year bug shifts dates from 1900-03-01.
+_UNIX_DAY_SERIAL = 25_569  # 1970-01-01
+_FIRST_EXCEL_DAY = np.datetime64("1900-01-01", "D")
+_LEAP_BUG_DAY = np.datetime64("1900-03-01", "D")
+_PLAUSIBLE_DATES = (dt.date(1949, 1, 1), dt.date(2100, 12, 31))
 
 
 # --------------------------------------------------------------------------- summary
+
+
+def _blank_to_na(values: pd.Series) -> pd.Series:
+    text = values.astype("string").str.strip()
+    return text.mask(text == "")
 
 
 def _park_names(parcels: pd.DataFrame) -> pd.Series:
     """Park names with missing or blank ones shown as :data:`NO_PARK`."""
     if "park" not in parcels.columns:
         return pd.Series(NO_PARK, index=parcels.index, dtype="string")
-    park = parcels["park"].astype("string").str.strip()
-    return park.mask(park.isna() | (park == ""), NO_PARK)
+    return _blank_to_na(parcels["park"]).fillna(NO_PARK)
+
+
+# TODO: replace with landuse.grouping.group_names (the shared rule) once it is available.
+def group_names(frame: pd.DataFrame) -> pd.Series:
+    """The group of each parcel in summaries: its park when known, else its ``region_label``
+    when that column exists, else :data:`NO_PARK` (blank text counts as unknown)."""
+    if "park" in frame.columns:
+        group = _blank_to_na(frame["park"])
+    else:
+        group = pd.Series(pd.NA, index=frame.index, dtype="string")
+    if "region_label" in frame.columns:
+        group = group.fillna(_blank_to_na(frame["region_label"]))
+    return group.fillna(NO_PARK)
 
 
 def _numeric(frame: pd.DataFrame, name: str) -> pd.Series:
@@ -144,6 +300,28 @@ def _numeric(frame: pd.DataFrame, name: str) -> pd.Series:
     if name not in frame.columns:
         return pd.Series(np.nan, index=frame.index, dtype="float64")
     return pd.to_numeric(frame[name], errors="coerce").astype("float64")
+
+
+def penalty_split(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Per row, the confirmed amount and the amount that would apply (万元), never added up.
+
+    The columns ``confirmed_penalty_wan`` and ``potential_penalty_wan`` when the frame has both;
+    else derived from ``total_penalty_wan``: the whole total is confirmed where
+    ``amounts_confirmed`` is true (or the column is absent), and would apply (a 待核查 parcel,
+    confirmed only if an inspection finds it not started) where it is false or unknown. The
+    other share is 0; a missing total stays missing in both.
+    """
+    if CONFIRMED in frame.columns and POTENTIAL in frame.columns:
+        return _numeric(frame, CONFIRMED), _numeric(frame, POTENTIAL)
+    total = _numeric(frame, "total_penalty_wan")
+    if "amounts_confirmed" in frame.columns:
+        flag = frame["amounts_confirmed"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    else:
+        flag = np.ones(len(frame), dtype=bool)
+    zero = total.where(total.isna(), 0.0)
+    confirmed = total.where(flag, zero)
+    potential = zero.where(flag, total)
+    return confirmed.rename(CONFIRMED), potential.rename(POTENTIAL)
 
 
 def summary_table(parcels: pd.DataFrame) -> pd.DataFrame:
@@ -201,79 +379,7 @@ def summary_table(parcels: pd.DataFrame) -> pd.DataFrame:
     return out.astype({"parcels": "int64", **dict.fromkeys(value_cols, "float64")})
 
 
-# --------------------------------------------------------------------------- columns
-
-
-@dataclass
-class _Column:
-    """One table column prepared for writing: values are Python objects, None when empty."""
-
-    header: str
-    values: np.ndarray
-    number_format: str | None = None
-    formula_like: np.ndarray | None = None  # text cells to force to text
-    width: float = 8.0
-
-
-def _label(name: str, labels: Mapping[str, str] | None = None) -> str:
-    """The Chinese header of a column: from ``labels``, then the schema's and this module's
-    labels, else the column's own name."""
-    for table in (labels or {}, OUTPUT_LABELS_ZH, EXTRA_LABELS_ZH):
-        if name in table:
-            return table[name]
-    return name
-
-
-def _text_width(text: str) -> float:
-    """The width of one string in Excel columns (wide CJK characters count double)."""
-    return float(len(text) + len(_WIDE_RE.findall(text)))
-
-
-def _display_width(text: pd.Series) -> float:
-    """The widest of these strings in Excel columns (wide CJK characters count double)."""
-    sample = text.iloc[:_WIDTH_SAMPLE_ROWS].dropna()
-    if sample.empty:
-        return 0.0
-    widths = sample.str.len() + sample.str.count(_WIDE)
-    return float(widths.max())
-
-
-def _number_format(name: str) -> str | None:
-    """The Excel number format of a numeric column, from its name and unit."""
-    if name.endswith("_wan") or name.endswith("_wan_per_ha"):
-        return "0.00"
-    if name.endswith("_ha"):
-        return "0.0000"
-    if name.endswith("_days") or name in (SOURCE_ROW, "row", "parcels"):
-        return "0"
-    if name.startswith("far_") or name.endswith("_permille") or name == "coverage_actual":
-        return "0.00"
-    return None
-
-
-def _objects(values: np.ndarray, missing: np.ndarray) -> np.ndarray:
-    """An object array of ``values`` with None where ``missing``."""
-    out = np.asarray(values, dtype=object).copy()
-    out[missing] = None
-    return out
-
-
-def _text_column(name: str, header: str, text: pd.Series) -> _Column:
-    """Cleaned text: control characters removed, cut at Excel's cell limit, blanks empty."""
-    text = text.astype("string")
-    text = text.str.replace(ILLEGAL_CHARACTERS_RE.pattern, "", regex=True).str.slice(
-        0, _MAX_TEXT_CHARS
-    )
-    text = text.mask(text == "")
-    missing = text.isna().to_numpy()
-    risky = formula_like(text)
-    width = max(_display_width(text), _text_width(header))
-    return _Column(
-        header,
-        _objects(text.to_numpy(dtype=object, na_value=None), missing),
-        formula_like=risky,
-        width=width,
-    )
+# --------------------------------------------------------------------------- text rules
 
 
 def formula_like(values: pd.Series) -> np.ndarray:
@@ -297,187 +403,738 @@ def formula_like(values: pd.Series) -> np.ndarray:
     return matched.fillna(False).to_numpy(dtype=bool)
 
 
-def _number_column(name: str, header: str, numbers: pd.Series) -> _Column:
-    """Numbers as floats; money rounded to 0.01 万元 here, at writing time only."""
-    values = pd.to_numeric(numbers, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    fmt = _number_format(name)
+def _label(name: str, labels: Mapping[str, str] | None = None) -> str:
+    """The Chinese header of a column: from ``labels``, then the schema's and this module's
+    labels, else the column's own name."""
+    for table in (labels or {}, OUTPUT_LABELS_ZH, EXTRA_LABELS_ZH):
+        if name in table:
+            return table[name]
+    return name
+
+
+def _text_width(text: str) -> float:
+    """The width of one string in Excel columns (wide CJK characters count double)."""
+    return float(len(text) + len(_WIDE_RE.findall(text)))
+
+
+_ISSUE_SPLIT = re.compile(r"[;,，；|\s]+")
+_ISSUE_FORMS = (
+    (re.compile(r"^(?:no|missing)_(\w+)$"), "缺{}"),
+    (re.compile(r"^(\w+)_missing$"), "缺{}"),
+    (re.compile(r"^(?:bad|invalid|implausible)_(\w+)$"), "{}异常"),
+    (re.compile(r"^(\w+)_(?:invalid|implausible)$"), "{}异常"),
+)
+
+
+def _issue_label(code: str) -> str:
+    """The Chinese label of one data-issue code; a code naming a column (``no_area_ha``,
+    ``bad_contract_date``) is described by its column's label; any other code stays as is."""
+    if code in DATA_ISSUE_LABELS_ZH:
+        return DATA_ISSUE_LABELS_ZH[code]
+    for pattern, form in _ISSUE_FORMS:
+        m = pattern.match(code)
+        if m is not None and _label(m[1]) != m[1]:
+            return form.format(_label(m[1]))
+    return code
+
+
+def _issues_label(value: object) -> str | None:
+    """Every issue code of one ``data_issues`` value in Chinese, joined by ``；``."""
+    if isinstance(value, list | tuple | np.ndarray):
+        codes = [str(v) for v in value]
+    elif value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return None
+    else:
+        codes = _ISSUE_SPLIT.split(str(value).strip())
+    labels = [_issue_label(c) for c in codes if c]
+    return "；".join(labels) or None
+
+
+def _action_label(text: str) -> str:
+    if text in ACTION_LABELS_ZH:
+        return ACTION_LABELS_ZH[text]
+    for pattern, form in _ACTION_PATTERNS:
+        m = pattern.fullmatch(text)
+        if m is not None:
+            return form(m)
+    return text
+
+
+def _labeller(name: str) -> Callable[[str], str | None] | None:
+    """How the values of column ``name`` are shown, when they are codes."""
+    if name in VALUE_LABELS_ZH:
+        table = VALUE_LABELS_ZH[name]
+        return lambda v: table.get(v, v)
+    if name == "data_issues":
+        return _issues_label
+    if name == "action":
+        return _action_label
+    if name == "column":  # the load report's column: canonical names in Chinese
+        return _label
+    return None
+
+
+# --------------------------------------------------------------------------- columns
+
+# Cell kinds: a number (float or integer), an Excel date (its serial number), shared text
+# (few distinct values: stored once in the workbook's string table) and inline text.
+NUMBER, DATE, SHARED, TEXT, FILL = "number", "date", "shared", "text", "fill"
+
+
+def _number_style(name: str) -> tuple[str, int | None, bool]:
+    """(format key, decimals kept, integer) of a numeric column, from its name and unit."""
+    if name in (SOURCE_ROW, "row"):
+        return "int", 0, True
+    if name.endswith("_days") or name == "parcels":
+        return "count", 0, True
     if name.endswith("_wan") or name.endswith("_wan_per_ha"):
-        values = np.round(values, 2)
-    missing = ~np.isfinite(values)
-    finite = values[~missing][:_WIDTH_SAMPLE_ROWS]
-    decimals = len(fmt.split(".")[1]) if fmt and "." in fmt else 2
-    widest = len(f"{np.abs(finite).max():.{decimals}f}") + 1 if finite.size else 0
-    header_width = _text_width(header)
-    return _Column(header, _objects(values, missing), fmt, width=max(widest, header_width))
+        return "money", 2, False  # rounded to 0.01 万元 here, at writing time only
+    if name.endswith("_ha"):
+        return "money", 4, False  # 1 m²; shown with two decimals
+    if name.startswith("far_") or name.endswith("_permille") or name == "coverage_actual":
+        return "ratio", 4, False
+    return "general", None, False
 
 
-def _date_column(name: str, header: str, dates: pd.Series) -> _Column:
-    """Dates as :class:`datetime.date` with format ``yyyy-mm-dd``."""
-    dates = pd.to_datetime(dates, errors="coerce")
+@dataclass
+class _Cells:
+    """One column of one block of rows, prepared for writing."""
+
+    kind: str
+    values: pa.Array | None = None  # NUMBER, DATE: numbers; TEXT: strings (nulls = empty)
+    codes: np.ndarray | None = None  # SHARED: index into ``strings``, -1 = empty
+    strings: list[str] | None = None  # SHARED: the distinct texts
+    quote: np.ndarray | None = None  # TEXT, SHARED: cells that get Excel's quote prefix
+
+
+@dataclass
+class _Field:
+    """One column of a sheet: its header, how its values become cells, its format."""
+
+    name: str
+    header: str
+    style: str = "general"  # format key of numbers and dates
+    fill: bool = False  # a column of the inspection form, filled in by hand
+    width: float = 0.0
+    _shared: bool | None = None  # inline or shared text, decided on the first block
+
+    def cells(self, values: pd.Series) -> _Cells:
+        """The values of one block of rows as cells (a whole-column conversion)."""
+        if self.fill:
+            return _Cells(FILL)
+        labeller = _labeller(self.name)
+        dtype = values.dtype
+        if labeller is not None and not pd.api.types.is_bool_dtype(dtype):
+            return self._shared_cells(values, labeller)
+        if pd.api.types.is_bool_dtype(dtype):
+            return _bool_cells(values)
+        if pd.api.types.is_datetime64_any_dtype(dtype):
+            return _date_cells(values)
+        if isinstance(dtype, pd.CategoricalDtype):
+            return self._shared_cells(values, None)
+        if pd.api.types.is_numeric_dtype(dtype):
+            return self._number_cells(values)
+        kind = pd.api.types.infer_dtype(values, skipna=True)
+        if kind == "boolean":
+            return _bool_cells(values)
+        if kind in ("date", "datetime", "datetime64"):
+            return _date_cells(values)
+        if kind in ("integer", "floating", "mixed-integer-float", "decimal", "empty"):
+            return self._number_cells(values)
+        if self._shared is None:
+            sample = values.iloc[:2_000]
+            self._shared = len(sample) >= 8 and sample.nunique() * 4 <= len(sample)
+        if self._shared:
+            return self._shared_cells(values, None)
+        return _text_cells(values)
+
+    def _number_cells(self, values: pd.Series) -> _Cells:
+        key, decimals, integer = _number_style(self.name)
+        self.style = key
+        numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        if decimals is not None:
+            numbers = np.round(numbers, decimals)
+        valid = np.isfinite(numbers)
+        if integer and np.all(np.abs(numbers[valid]) < 2**53):
+            array = pa.array(np.where(valid, numbers, 0).astype(np.int64), mask=~valid)
+        else:
+            array = pa.array(np.where(valid, numbers, 0.0), mask=~valid)
+        return _Cells(NUMBER, values=array)
+
+    def _shared_cells(self, values: pd.Series, labeller: Callable | None) -> _Cells:
+        """Few distinct texts: each distinct value converted (and labelled) once."""
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            codes = values.cat.codes.to_numpy(dtype=np.int64)
+            uniques = list(values.cat.categories)
+        else:
+            codes, found = pd.factorize(values, use_na_sentinel=True)
+            codes = codes.astype(np.int64)
+            uniques = list(found)
+        texts = [labeller(u) if labeller is not None else u for u in uniques]
+        shown = _clean_texts(pd.Series(texts, dtype=object))
+        remap = np.array([-1 if s is None else i for i, s in enumerate(shown)], dtype=np.int64)
+        codes = np.where(codes >= 0, remap[np.maximum(codes, 0)], -1) if len(remap) else codes
+        strings = ["" if s is None else s for s in shown]
+        risky = formula_like(pd.Series(strings, dtype=object)) if strings else np.zeros(0, bool)
+        quote = risky[np.maximum(codes, 0)] & (codes >= 0) if risky.any() else None
+        return _Cells(SHARED, codes=codes, strings=strings, quote=quote)
+
+
+def _bool_cells(values: pd.Series) -> _Cells:
+    flags = values.astype("boolean")
+    codes = np.where(flags.isna().to_numpy(), -1, flags.fillna(False).to_numpy(dtype=np.int64))
+    return _Cells(SHARED, codes=codes, strings=list(_BOOL_ZH))
+
+
+def _date_cells(values: pd.Series) -> _Cells:
+    """Dates as Excel serial numbers (days; a time of day is dropped)."""
+    dates = pd.to_datetime(values, errors="coerce")
     if isinstance(dates.dtype, pd.DatetimeTZDtype):
         dates = dates.dt.tz_localize(None)
-    missing = dates.isna().to_numpy()
-    values = _objects(dates.dt.date.to_numpy(dtype=object), missing)
-    header_width = _text_width(header)
-    return _Column(header, values, "yyyy-mm-dd", width=max(10.0, header_width))
+    days = dates.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+    # before 1900-01-01 Excel has no date (the loader keeps such dates out of the results)
+    valid = ~np.isnat(days) & (days >= _FIRST_EXCEL_DAY)
+    serial = days.astype(np.int64) + _UNIX_DAY_SERIAL
+    serial = np.where(days < _LEAP_BUG_DAY, serial - 1, serial)
+    return _Cells(DATE, values=pa.array(np.where(valid, serial, 0), mask=~valid))
 
 
-def _prepare(name: str, header: str, series: pd.Series) -> _Column:
-    """Convert one column for writing, by its type: dates, booleans (是/否), numbers or text."""
-    series = series.reset_index(drop=True)
-    if name in VALUE_LABELS_ZH:
-        mapped = series.map(VALUE_LABELS_ZH[name])
-        series = pd.Series(
-            np.where(mapped.isna(), series.to_numpy(dtype=object), mapped.to_numpy(dtype=object)),
-            dtype=object,
+def _clean_texts(values: pd.Series) -> list[str | None]:
+    """Python strings without characters XML cannot hold, cut at Excel's cell limit; empty
+    text and missing values are None. For the few distinct values of a column."""
+    out: list[str | None] = []
+    illegal = re.compile(_ILLEGAL_PY)
+    for v in values:
+        if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
+            out.append(None)
+            continue
+        text = illegal.sub("", str(v))[:_MAX_TEXT_CHARS]
+        out.append(text or None)
+    return out
+
+
+def _plain_array(values: pa.Array | pa.ChunkedArray) -> pa.Array:
+    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+
+
+def _text_cells(values: pd.Series) -> _Cells:
+    """Many distinct texts, converted as a column: illegal characters removed, cut at Excel's
+    cell limit, empty text missing."""
+    if pd.api.types.is_object_dtype(values.dtype):
+        # may hold non-strings and lone surrogates, which Arrow cannot take
+        text = values.astype("string[python]").str.replace(_ILLEGAL_PY, "", regex=True)
+        array = pa.array(text.to_numpy(dtype=object, na_value=None), type=pa.string())
+    else:
+        array = _plain_array(pa.array(values.astype("string"), from_pandas=True))
+        array = pc.replace_substring_regex(array.cast(pa.string()), _ILLEGAL_RE2, "")
+    if len(array) and (pc.max(pc.utf8_length(array)).as_py() or 0) > _MAX_TEXT_CHARS:
+        array = pc.utf8_slice_codeunits(array, 0, _MAX_TEXT_CHARS)
+    array = pc.if_else(pc.equal(array, ""), pa.scalar(None, pa.string()), array)
+    quote = formula_like(pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([array]))))
+    return _Cells(TEXT, values=array, quote=quote if quote.any() else None)
+
+
+def _width_of(cells: _Cells, fmt_decimals: int) -> float:
+    """The widest value of a block sample, in Excel character widths."""
+    if cells.kind in (NUMBER, DATE):
+        if cells.kind == DATE:
+            return 10.0
+        values = cells.values.slice(0, _WIDTH_SAMPLE_ROWS)
+        biggest = pc.max(pc.abs(values)).as_py()
+        if biggest is None:
+            return 0.0
+        negative = (pc.min(values).as_py() or 0) < 0
+        return len(f"{biggest:,.{fmt_decimals}f}") + float(negative)
+    if cells.kind == SHARED:
+        used = np.unique(cells.codes[:_WIDTH_SAMPLE_ROWS])
+        return max((_text_width(cells.strings[i]) for i in used if i >= 0), default=0.0)
+    if cells.kind == TEXT:
+        sample = cells.values.slice(0, _WIDTH_SAMPLE_ROWS)
+        widths = pc.add(pc.utf8_length(sample), pc.count_substring_regex(sample, _WIDE_RE2))
+        return float(pc.max(widths).as_py() or 0)
+    return 0.0
+
+
+# --------------------------------------------------------------------------- the book
+
+_FORMATS: dict[str, dict[str, object]] = {
+    "title": {"bold": True, "font_size": 14},
+    "subtitle": {"font_size": 10, "font_color": "#404040"},
+    "section": {"bold": True, "font_size": 11},
+    "empty": {"font_size": 12},
+    "header": {
+        "bold": True,
+        "text_wrap": True,
+        "align": "center",
+        "valign": "vcenter",
+        "bg_color": _HEADER_FILL,
+        "border": 1,
+    },
+    "input_header": {
+        "bold": True,
+        "text_wrap": True,
+        "align": "center",
+        "valign": "vcenter",
+        "bg_color": _INPUT_HEADER_FILL,
+        "border": 1,
+    },
+    "money": {"num_format": "#,##0.00"},
+    "count": {"num_format": "#,##0"},
+    "int": {"num_format": "0"},
+    "ratio": {"num_format": "0.00"},
+    "date": {"num_format": "yyyy-mm-dd"},
+    "quote": {"quote_prefix": True},
+    "bold": {"bold": True},
+    "bold_money": {"bold": True, "num_format": "#,##0.00"},
+    "bold_count": {"bold": True, "num_format": "#,##0"},
+    "input": {"bg_color": _INPUT_FILL, "locked": False},
+    "input_date": {"bg_color": _INPUT_FILL, "locked": False, "num_format": "yyyy-mm-dd"},
+    "input_number": {"bg_color": _INPUT_FILL, "locked": False, "num_format": "#,##0.00"},
+}
+_DECIMALS = {"money": 2, "count": 0, "int": 0, "ratio": 2, "general": 2}
+
+#: Whether rows are appended to XlsxWriter's row stream directly (False: through its cell
+#: methods, much slower; used when XlsxWriter lacks the stream, and by the tests).
+RAW_ROWS = True
+
+
+def _raw_rows_supported(ws) -> bool:
+    return RAW_ROWS and all(
+        hasattr(ws, name)
+        for name in ("constant_memory", "row_data_fh", "previous_row", "_write_single_row")
+    )
+
+
+def _escape_header_text(text: str) -> str:
+    """Text for a page header or footer: ``&`` starts a control code there."""
+    return text.replace("&", "&&")
+
+
+class _Book:
+    """An XlsxWriter workbook in constant-memory mode, with the formats and page set-up."""
+
+    def __init__(self, path: str | PathLike[str], day: str | None) -> None:
+        self.wb = xlsxwriter.Workbook(
+            os.fspath(path),
+            {
+                "constant_memory": True,
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+                "strings_to_numbers": False,
+                # a sheet of several hundred thousand rows passes the 2 GiB of a plain zip
+                "use_zip64": True,
+            },
         )
-    if pd.api.types.is_bool_dtype(series.dtype):
-        return _text_column(name, header, series.map(_BOOL_ZH))
-    if pd.api.types.is_datetime64_any_dtype(series.dtype):
-        return _date_column(name, header, series)
-    if pd.api.types.is_numeric_dtype(series.dtype):
-        return _number_column(name, header, series)
-    kind = pd.api.types.infer_dtype(series, skipna=True)
-    if kind == "boolean":
-        return _text_column(name, header, series.map(_BOOL_ZH))
-    if kind in ("date", "datetime", "datetime64"):
-        return _date_column(name, header, series)
-    if kind in ("integer", "floating", "mixed-integer-float", "decimal"):
-        return _number_column(name, header, series)
-    return _text_column(name, header, series.astype(object).where(series.notna(), None))
+        self.day = day
+        self.fmt = {key: self.wb.add_format(props) for key, props in _FORMATS.items()}
+        self._sst = self.wb.str_table
+        self.raw_bytes = 0  # sheet rows serialised here
+
+    def xf(self, key: str) -> int:
+        """The style index of a format (0 for none)."""
+        if key == "general":
+            return 0
+        return self.fmt[key]._get_xf_index()
+
+    def shared_indices(self, strings: list[str], codes: np.ndarray) -> np.ndarray:
+        """Indices in the workbook's shared string table of ``strings[codes]`` (-1 stays)."""
+        table = np.array([self._sst._get_shared_string_index(s) for s in strings] + [-1])
+        used = codes >= 0
+        self._sst.count += int(used.sum()) - len(strings)  # references, not distinct strings
+        return table[np.where(used, codes, len(strings))]
+
+    def sheet(self, name: str):
+        ws = self.wb.add_worksheet(name)
+        ws.set_landscape()
+        ws.set_paper(_A4)
+        ws.set_margins(left=0.4, right=0.4, top=0.75, bottom=0.6)
+        ws.fit_to_pages(1, 0)
+        return ws
+
+    def page_header(self, ws, title: str) -> None:
+        """Title left, as-of date right; page numbers in the footer."""
+        right = f"&R评价基准日 {self.day}" if self.day else ""
+        ws.set_header(f'&L&"-,Bold"{_escape_header_text(title)}{right}')
+        ws.set_footer("&L&A&C第 &P 页 / 共 &N 页")
+
+    def close(self) -> None:
+        # Compressing is most of the time of a big workbook: above _FAST_ZIP_BYTES of rows the
+        # zip is written at zlib level 1 (twice as fast, a third larger) instead of 6
+        level = 1 if self.raw_bytes > _FAST_ZIP_BYTES else None
+        try:
+            with _zip_level(level):
+                self.wb.close()
+        except FileCreateError as exc:  # a full or read-only disk: say it as what it is
+            cause = exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else None
+            raise (cause or OSError(str(exc))) from exc
+
+    def discard(self) -> None:
+        """Remove the temporary row files of an unfinished workbook."""
+        for ws in self.wb.worksheets():
+            fh = getattr(ws, "row_data_fh", None)
+            name = getattr(ws, "row_data_filename", None)
+            with contextlib.suppress(Exception):
+                if fh is not None:
+                    fh.close()
+            with contextlib.suppress(Exception):
+                if name:
+                    os.unlink(name)
+        self.wb.fileclosed = True  # nothing to write when the object is collected
 
 
-def _prepare_frame(frame: pd.DataFrame, labels: Mapping[str, str] | None) -> list[_Column]:
-    """Every column of ``frame``, prepared for writing under its Chinese header."""
-    return [_prepare(str(n), _label(str(n), labels), frame[n]) for n in frame.columns]
+_ZIP_LOCK = threading.Lock()
+_FAST_ZIP_BYTES = 100_000_000
 
 
-# --------------------------------------------------------------------------- sheets
-
-
-def _column_cells(ws, column: _Column, bold: np.ndarray | None) -> Iterator[object]:
-    """The values of one column as openpyxl expects them, one per row.
-
-    Styled values go through one reusable cell per style: openpyxl's streaming writer copies a
-    row out as soon as it is appended, so the same cell object can carry the next row's value.
-    """
-    templates: dict[tuple[bool, bool], Cell] = {}
-
-    def template(is_bold: bool, as_text: bool) -> Cell:
-        cell = templates.get((is_bold, as_text))
-        if cell is None:
-            cell = WriteOnlyCell(ws)
-            if column.number_format:
-                cell.number_format = column.number_format
-            if is_bold:
-                cell.font = _BOLD
-            if as_text:
-                cell.quotePrefix = True
-            templates[(is_bold, as_text)] = cell
-        return cell
-
-    styled = column.number_format is not None
-    bolds = repeat(False) if bold is None else bold
-    texts = repeat(False) if column.formula_like is None else column.formula_like
-    for value, is_bold, as_text in zip(column.values, bolds, texts, strict=False):
-        if value is None:
-            yield None
-        elif styled or is_bold or as_text:
-            cell = template(bool(is_bold), bool(as_text))
-            cell.value = value
-            if as_text:
-                cell.data_type = "s"  # never a formula
-            yield cell
-        else:
-            yield value
-
-
-def _title_cell(ws, text: str, font: Font = _TITLE_FONT) -> Cell:
-    cell = WriteOnlyCell(ws, value=text)
-    cell.font = font
-    cell.data_type = "s"
-    return cell
-
-
-def _write_table(
-    ws,
-    title_lines: Sequence[str],
-    frame: pd.DataFrame,
-    *,
-    bold_rows: np.ndarray | None = None,
-    labels: Mapping[str, str] | None = None,
-) -> None:
-    """Write title lines, a bold frozen header row with autofilter, and the rows of ``frame``.
-
-    The column names of ``frame`` are canonical names (labelled in Chinese here). Rows beyond
-    Excel's limit are cut and the first title line says so. An empty table gets the line 无.
-    """
-    header_row = len(title_lines) + 1
-    room = EXCEL_MAX_ROWS - header_row
-    lines = list(title_lines)
-    if len(frame) > room and not lines:  # the note below needs a line of its own
-        lines, header_row, room = [""], header_row + 1, room - 1
-    if len(frame) > room:
-        lines[0] += f"（超出 Excel 行数上限，仅列出前 {room:,} 行，共 {len(frame):,} 行）"
-        frame = frame.iloc[:room]
-        bold_rows = None if bold_rows is None else bold_rows[:room]
-    columns = _prepare_frame(frame, labels)
-    for i, column in enumerate(columns, start=1):
-        width = min(max(column.width + 2.0, 6.0), 60.0)
-        ws.column_dimensions[get_column_letter(i)].width = width
-    ws.freeze_panes = f"A{header_row + 1}"
-    for k, line in enumerate(lines):
-        ws.append([_title_cell(ws, line, _TITLE_FONT if k == 0 else Font(italic=True))])
-    header = []
-    for column in columns:
-        cell = _title_cell(ws, column.header, _BOLD)
-        cell.fill = _HEADER_FILL
-        cell.alignment = _HEADER_ALIGN
-        header.append(cell)
-    ws.append(header)
-    last = get_column_letter(max(len(columns), 1))
-    if frame.empty:
-        ws.append(["无"])
-        ws.auto_filter.ref = f"A{header_row}:{last}{header_row}"
+@contextlib.contextmanager
+def _zip_level(level: int | None) -> Iterator[None]:
+    """XlsxWriter's zip container written at zlib ``level`` (None: its default)."""
+    original = getattr(xlsxwriter.workbook, "ZipFile", None)
+    if level is None or original is None:
+        yield
         return
-    for row in zip(*(_column_cells(ws, c, bold_rows) for c in columns), strict=True):
-        ws.append(row)
-    ws.auto_filter.ref = f"A{header_row}:{last}{header_row + len(frame)}"
+    with _ZIP_LOCK:
+        xlsxwriter.workbook.ZipFile = functools.partial(original, compresslevel=level)
+        try:
+            yield
+        finally:
+            xlsxwriter.workbook.ZipFile = original
 
 
-def _pick(frame: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
-    """The columns of ``names`` that ``frame`` has, in that order."""
-    return frame[[n for n in dict.fromkeys(names) if n in frame.columns]]
+@contextlib.contextmanager
+def _book(path: str | PathLike[str], day: str | None) -> Iterator[_Book]:
+    book = _Book(path, day)
+    try:
+        yield book
+    except BaseException:
+        book.discard()
+        raise
+    book.close()
 
 
-def _by_money(frame: pd.DataFrame, *extra: str) -> pd.DataFrame:
-    """Rows by money at stake: total_penalty_wan, then area_ha (then ``extra``), descending."""
-    keys = [k for k in ("total_penalty_wan", "area_ha", *extra) if k in frame.columns]
-    if not keys:
-        return frame
-    ordered = pd.DataFrame({k: _numeric(frame, k).to_numpy() for k in keys})
-    order = ordered.sort_values(keys, ascending=False, na_position="last", kind="stable").index
-    return frame.iloc[order.to_numpy()]
+# --------------------------------------------------------------------------- rows
 
+
+class _Rows:
+    """Rows of one table from whole columns (a ``positions`` selection of them, in order)."""
+
+    def __init__(self, columns: Mapping[str, pd.Series], positions: np.ndarray | None, n: int):
+        self.columns = columns
+        self.positions = positions
+        self.n = n
+
+    def block(self, name: str, start: int, stop: int) -> pd.Series:
+        values = self.columns[name]
+        if self.positions is None:
+            return values.iloc[start:stop]
+        return values.take(self.positions[start:stop])
+
+
+def _xml_cells(
+    book: _Book, col: int, rows: pa.Array, cells: _Cells, style: str, needs_ref: np.ndarray | None
+) -> pa.Array:
+    """The ``<c>`` elements of one column for a block of rows (null where empty).
+
+    A cell carries its reference (``r="B7"``) only where the cell before it in the row is
+    empty (``needs_ref``): a cell without one is the column after the previous cell (ECMA-376
+    §18.3.1.4; Excel, LibreOffice and openpyxl read it so), which saves a quarter of the bytes
+    to write and compress.
+    """
+    head: pa.Array | str = "<c"
+    if needs_ref is not None and needs_ref.any():
+        ref = pc.binary_join_element_wise(f'<c r="{xl_col_to_name(col)}', rows, '"', "")
+        head = ref if needs_ref.all() else pc.if_else(pa.array(needs_ref), ref, "<c")
+    if cells.kind in (NUMBER, DATE):
+        xf = book.xf("date" if cells.kind == DATE else style)
+        attrs = f' s="{xf}"><v>' if xf else "><v>"
+        text = pc.cast(cells.values, pa.string())
+        return pc.binary_join_element_wise(head, attrs, text, "</v></c>", "")
+    quoted = book.xf("quote")
+    if cells.kind == SHARED:
+        index = book.shared_indices(cells.strings, cells.codes)
+        text = pc.cast(pa.array(index, mask=index < 0), pa.string())
+        attrs: pa.Array | str = ' t="s"><v>'
+        if cells.quote is not None:
+            attrs = pc.if_else(pa.array(cells.quote), f' s="{quoted}" t="s"><v>', attrs)
+        return pc.binary_join_element_wise(head, attrs, text, "</v></c>", "")
+    text = cells.values
+    for raw, escaped in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
+        text = pc.replace_substring(text, raw, escaped)
+    # Excel reads _xHHHH_ as an escaped character: its underscore is escaped in turn
+    text = pc.replace_substring_regex(text, r"(_x[0-9A-Fa-f]{4}_)", r"_x005F\1")
+    attrs = ' t="inlineStr"><is><t'
+    if cells.quote is not None:
+        attrs = pc.if_else(pa.array(cells.quote), f' s="{quoted}" t="inlineStr"><is><t', attrs)
+    space = pc.if_else(pc.match_substring_regex(text, r"^\s|\s$"), ' xml:space="preserve">', ">")
+    return pc.binary_join_element_wise(head, attrs, space, text, "</t></is></c>", "")
+
+
+def _append_raw(
+    book: _Book, ws, first_row: int, last_row: int, last_col: int, xml: pa.Array
+) -> None:
+    """Append serialised rows ``first_row..last_row`` (0-based) to the worksheet's row stream,
+    after the rows written through its cell methods, and extend its dimensions."""
+    if first_row > ws.previous_row:
+        ws._write_single_row(first_row)  # flush the row the cell methods hold
+    fh = ws.row_data_fh
+    fh.flush()
+    offsets = xml.buffers()[1]
+    data = xml.buffers()[2]
+    if data is not None:
+        bounds = np.frombuffer(offsets, dtype=np.int32, count=len(xml) + 1, offset=xml.offset * 4)
+        fh.buffer.write(memoryview(data)[int(bounds[0]) : int(bounds[-1])])
+        book.raw_bytes += int(bounds[-1] - bounds[0])
+        fh.buffer.flush()
+    ws._check_dimensions(last_row, last_col)
+    ws.previous_row = last_row + 1
+
+
+def _write_cells_slowly(book: _Book, ws, first_row: int, blocks: list[_Cells], fields) -> None:
+    """The same cells through XlsxWriter's cell methods (when the row stream is not there),
+    row by row as constant-memory mode needs."""
+    columns = []
+    for col, (cells, fld) in enumerate(zip(blocks, fields, strict=True)):
+        if cells.kind == FILL:
+            continue
+        if cells.kind in (NUMBER, DATE):
+            fmt = book.fmt.get("date" if cells.kind == DATE else fld.style)
+            columns.append((col, cells.values.to_pylist(), ws.write_number, [fmt]))
+            continue
+        if cells.kind == SHARED:
+            values = [cells.strings[c] if c >= 0 else None for c in cells.codes]
+        else:
+            values = cells.values.to_pylist()
+        quote = cells.quote if cells.quote is not None else np.zeros(len(values), dtype=bool)
+        formats = [book.fmt["quote"] if q else None for q in quote]
+        columns.append((col, values, ws.write_string, formats))
+    count = max((len(values) for _, values, _, _ in columns), default=0)
+    for i in range(count):
+        for col, values, write, formats in columns:
+            if values[i] is not None:
+                write(first_row + i, col, values[i], formats[i if len(formats) > 1 else 0])
+
+
+def _write_rows(book: _Book, ws, first_row: int, rows: _Rows, fields: list[_Field]) -> None:
+    """Every row of ``rows`` from ``first_row`` on, a block at a time; sets column widths."""
+    raw = _raw_rows_supported(ws)
+    for start in range(0, rows.n, BLOCK_ROWS):
+        stop = min(start + BLOCK_ROWS, rows.n)
+        blocks = [
+            fld.cells(rows.block(fld.name, start, stop)) if not fld.fill else _Cells(FILL)
+            for fld in fields
+        ]
+        if start == 0:
+            for fld, cells in zip(fields, blocks, strict=True):
+                fld.width = _width_of(cells, _DECIMALS.get(fld.style, 2))
+        top = first_row + start
+        if not raw:
+            _write_cells_slowly(book, ws, top, blocks, fields)
+            continue
+        numbers = pa.array(np.arange(top + 1, top + (stop - start) + 1, dtype=np.int64))
+        row_refs = pc.cast(numbers, pa.string())
+        parts = []
+        before: np.ndarray | None = None  # which rows have a cell in the previous column
+        for col, (fld, cells) in enumerate(zip(fields, blocks, strict=True)):
+            if cells.kind == FILL:
+                before = np.zeros(stop - start, dtype=bool)
+                continue
+            needs_ref = None if col == 0 else ~before
+            part = _xml_cells(book, col, row_refs, cells, fld.style, needs_ref)
+            before = part.is_valid().to_numpy(zero_copy_only=False)
+            parts.append(part)
+        xml = pc.binary_join_element_wise(
+            '<row r="', row_refs, '">', *parts, "</row>", "", null_handling="skip"
+        )
+        _append_raw(book, ws, top, first_row + stop - 1, len(fields) - 1, xml)
+
+
+def _set_widths(ws, fields: list[_Field], book: _Book, widest: float = _MAX_WIDTH) -> float:
+    """Column widths from the sampled values and the headers (wrapped on two lines), at most
+    ``widest``; returns the table's width."""
+    total = 0.0
+    for col, fld in enumerate(fields):
+        header = _text_width(fld.header)
+        width = max(fld.width, min(header, np.ceil(header / 2) + 1), 6.0) + 1.5
+        width = min(width, widest)
+        if fld.fill:
+            fmt = {"date": "input_date", "money": "input_number"}.get(fld.style, "input")
+            ws.set_column(col, col, max(width, 12.0), book.fmt[fmt])
+            width = max(width, 12.0)
+        else:
+            ws.set_column(col, col, width)
+        total += width
+    return total
+
+
+@dataclass
+class _Table:
+    """One list sheet: title lines above a header row, the rows, the empty-list line."""
+
+    sheet: str
+    title: str
+    empty: str
+    fields: list[_Field]
+    rows: _Rows
+    lines: list[str] = field(default_factory=list)
+    page_title: str | None = None
+    form: bool = False
+
+
+def _write_table(book: _Book, table: _Table) -> list[str]:
+    """Write one table on one or more sheets (Excel's row limit); returns the sheet names."""
+    header_row = 1 + len(table.lines)
+    room = EXCEL_MAX_ROWS - header_row - 1
+    if table.rows.n == 0:
+        ws = book.sheet(table.sheet)
+        book.page_header(ws, table.page_title or table.title)
+        ws.write_string(0, 0, table.empty, book.fmt["empty"])
+        ws.set_column(0, 0, 12)
+        return [table.sheet]
+    parts = -(-table.rows.n // room)
+    names = []
+    for part in range(parts):
+        start, stop = part * room, min((part + 1) * room, table.rows.n)
+        name = table.sheet if part == 0 else f"{table.sheet}({part + 1})"
+        names.append(name)
+        title = table.title
+        if parts > 1:
+            title += (
+                f"（超出 Excel 每表 {EXCEL_MAX_ROWS:,} 行的上限，分 {parts} 表列出："
+                f"本表为第 {part + 1} 表，第 {start + 1:,}–{stop:,} 行）"
+            )
+        rows = _Rows(
+            table.rows.columns,
+            (
+                table.rows.positions[start:stop]
+                if table.rows.positions is not None
+                else np.arange(start, stop)
+            )
+            if parts > 1
+            else table.rows.positions,
+            stop - start,
+        )
+        _write_sheet(book, name, table, title, rows)
+    return names
+
+
+def _write_sheet(book: _Book, name: str, table: _Table, title: str, rows: _Rows) -> None:
+    ws = book.sheet(name)
+    fields = [
+        _Field(f.name, f.header, f.style, f.fill) for f in table.fields
+    ]  # widths and text kinds are measured per sheet
+    header_row = 1 + len(table.lines)
+    last_col = len(fields) - 1
+    book.page_header(ws, table.page_title or table.title)
+    if table.form:
+        # merged across the table, so the fill colour of the form's columns stays below
+        ws.merge_range(0, 0, 0, last_col, title, book.fmt["title"])
+        for k, line in enumerate(table.lines, start=1):
+            ws.merge_range(k, 0, k, last_col, line, book.fmt["subtitle"])
+    else:
+        ws.write_string(0, 0, title, book.fmt["title"])
+        for k, line in enumerate(table.lines, start=1):
+            ws.write_string(k, 0, line, book.fmt["subtitle"])
+    ws.set_row(header_row, 33)
+    for col, fld in enumerate(fields):
+        fmt = book.fmt["input_header" if fld.fill else "header"]
+        ws.write_string(header_row, col, fld.header, fmt)
+    _write_rows(book, ws, header_row + 1, rows, fields)
+    # the form is printed and filled in by hand: long names are cut rather than shrink it
+    width = _set_widths(ws, fields, book, _FORM_MAX_WIDTH if table.form else _MAX_WIDTH)
+    if width > _A3_ABOVE_WIDTH:
+        ws.set_paper(_A3)
+    last_row = header_row + rows.n
+    ws.freeze_panes(header_row + 1, 1)
+    ws.autofilter(header_row, 0, last_row, last_col)
+    ws.repeat_rows(header_row)
+    ws.print_area(0, 0, last_row, last_col)
+    ws.hide_gridlines(0)  # shown and printed
+    if table.form:
+        _form_rules(book, ws, fields, header_row + 1, last_row)
+
+
+# --------------------------------------------------------------------------- the form
+
+INSPECTION_SHEET = "待核查"
+INSPECTION_RESULTS = ("已开工", "未开工", "已竣工")
+#: The columns an inspector fills in, with the kind of value each takes.
+INSPECTION_FIELDS: tuple[tuple[str, str], ...] = (
+    ("核查日期", "date"),
+    ("核查结论", "choice"),
+    ("实际开工时间", "date"),
+    ("实际竣工时间", "date"),
+    ("已开发面积(公顷)", "money"),
+    ("已投资额(万元)", "money"),
+    ("停工日期", "date"),
+    ("核查人", "text"),
+    ("备注", "text"),
+)
+
+
+def _form_rules(book: _Book, ws, fields: list[_Field], first: int, last: int) -> None:
+    """Drop-down and date checks on the fill-in columns; the sheet is protected (without a
+    password) so that only those columns take input."""
+    kinds = dict(INSPECTION_FIELDS)
+    low, high = _PLAUSIBLE_DATES
+    for col, fld in enumerate(fields):
+        if not fld.fill:
+            continue
+        kind = kinds[fld.header]
+        if kind == "choice":
+            rule = {
+                "validate": "list",
+                "source": list(INSPECTION_RESULTS),
+                "input_title": fld.header,
+                "input_message": "从下拉列表选择：" + " / ".join(INSPECTION_RESULTS),
+                "error_title": fld.header,
+                "error_message": "只能填 " + "、".join(INSPECTION_RESULTS),
+            }
+        elif kind == "date":
+            rule = {
+                "validate": "date",
+                "criteria": "between",
+                "minimum": low,
+                "maximum": high,
+                "error_title": fld.header,
+                "error_message": f"请填写日期（{low:%Y-%m-%d} 至 {high:%Y-%m-%d}），如 2025-06-30",
+            }
+        elif kind == "money":
+            rule = {
+                "validate": "decimal",
+                "criteria": ">=",
+                "value": 0,
+                "error_title": fld.header,
+                "error_message": "请填写不小于 0 的数字",
+            }
+        else:
+            continue
+        ws.data_validation(first, col, last, col, rule)
+    ws.protect(
+        "",
+        {
+            "autofilter": True,
+            "format_columns": True,
+            "format_rows": True,
+            "select_locked_cells": True,
+            "select_unlocked_cells": True,
+        },
+    )
+
+
+# --------------------------------------------------------------------------- the lists
 
 _IDS = (
-    "parcel_id",
     "supervision_no",
-    "park",
+    "parcel_id",
     "project_name",
     "holder",
+    GROUP,
     "area_ha",
     "land_price_wan",
 )
 _INTENSITY = ("intensity_wan_per_ha", "intensity_min_wan_per_ha")
-_TAIL = (
-    "total_penalty_wan",
-    "amounts_confirmed",
-    "legal_basis",
-    "proposed_action",
-    SOURCE_FILE,
-    SOURCE_ROW,
-)
+_BASIS = ("legal_basis", "proposed_action")
+_SOURCE = (SOURCE_FILE, SOURCE_ROW)
 _IDLE_COLUMNS = (
     *_IDS,
     "contract_date",
@@ -492,7 +1149,9 @@ _IDLE_COLUMNS = (
     *_INTENSITY,
     "idle_fee_wan",
     "late_start_wan",
-    *_TAIL,
+    "total_penalty_wan",
+    *_BASIS,
+    *_SOURCE,
 )
 
 
@@ -502,17 +1161,27 @@ class _ActionList:
 
     sheet: str
     title: str
+    empty: str
     columns: tuple[str, ...]
     status: str | None = None  # parcels of this status; None: selected by ``_select``
-    note: str = ""
+    order: str = "按合计金额从高到低排列"
 
 
 ACTION_LISTS: tuple[_ActionList, ...] = (
-    _ActionList("拟收回", "拟收回宗地（闲置满两年）", _IDLE_COLUMNS, Status.RECOVERY),
-    _ActionList("闲置满一年", "闲置满一年宗地（征缴土地闲置费）", _IDLE_COLUMNS, Status.IDLE_FEE),
+    _ActionList(
+        "拟收回", "拟收回宗地（闲置满两年）", "本期无拟收回宗地", _IDLE_COLUMNS, Status.RECOVERY
+    ),
+    _ActionList(
+        "闲置满一年",
+        "闲置满一年宗地（征缴土地闲置费）",
+        "本期无闲置满一年宗地",
+        _IDLE_COLUMNS,
+        Status.IDLE_FEE,
+    ),
     _ActionList(
         "逾期未开工",
         "逾期未开工宗地（不满一年）",
+        "本期无逾期未开工宗地",
         (
             *_IDS,
             "contract_date",
@@ -523,33 +1192,24 @@ ACTION_LISTS: tuple[_ActionList, ...] = (
             "late_start_days",
             *_INTENSITY,
             "late_start_wan",
-            *_TAIL,
+            "total_penalty_wan",
+            *_BASIS,
+            *_SOURCE,
         ),
         Status.LATE_START,
     ),
     _ActionList(
-        "待核查",
-        "待核查宗地（已过应开工日期、无开工证据）",
-        (
-            *_IDS,
-            "contract_date",
-            "agreed_start_date",
-            "extended_start_date",
-            "start_due_date",
-            "idle_stage_if_not_started",
-            "late_start_days",
-            "idle_days",
-            *_INTENSITY,
-            "idle_fee_wan",
-            "late_start_wan",
-            *_TAIL,
-        ),
+        INSPECTION_SHEET,
+        "待核查宗地核查表（已过开工期限、无开工证据）",
+        "本期无待核查宗地",
+        (),  # the inspection form: see _inspection_fields
         Status.UNVERIFIED,
-        note="金额为核查发现未开工时适用的金额，尚未确认；按金额、面积排列以确定核查先后",
+        order="按待核查金额从高到低排列",
     ),
     _ActionList(
         "逾期未竣工",
         "逾期未竣工宗地",
+        "本期无逾期未竣工宗地",
         (
             *_IDS,
             "actual_start_date",
@@ -558,13 +1218,16 @@ ACTION_LISTS: tuple[_ActionList, ...] = (
             "late_completion_days",
             *_INTENSITY,
             "late_completion_wan",
-            *_TAIL,
+            "total_penalty_wan",
+            *_BASIS,
+            *_SOURCE,
         ),
         Status.LATE_COMPLETION,
     ),
     _ActionList(
         "投资强度不达标",
         "投资强度不达标宗地（不论状态）",
+        "本期无投资强度不达标宗地",
         (
             *_IDS,
             "status_zh",
@@ -579,12 +1242,18 @@ ACTION_LISTS: tuple[_ActionList, ...] = (
             INVESTMENT_GAP,
             "completed",
             "investment_shortfall_wan",
-            *_TAIL,
+            CONFIRMED,
+            POTENTIAL,
+            "amounts_confirmed",
+            *_BASIS,
+            *_SOURCE,
         ),
+        order="按已确认金额、待核查金额从高到低排列",
     ),
     _ActionList(
         "价款逾期",
         "土地价款逾期宗地",
+        "本期无价款逾期宗地",
         (
             *_IDS,
             "status_zh",
@@ -594,14 +1263,19 @@ ACTION_LISTS: tuple[_ActionList, ...] = (
             UNPAID_PRICE,
             "late_payment_days",
             "termination_risk",
-            *_INTENSITY,
             "late_payment_wan",
-            *_TAIL,
+            CONFIRMED,
+            POTENTIAL,
+            "amounts_confirmed",
+            *_BASIS,
+            *_SOURCE,
         ),
+        order="按已确认金额、待核查金额从高到低排列",
     ),
     _ActionList(
         "政府原因闲置",
         "政府原因闲置宗地（不征闲置费、不收回）",
+        "本期无政府原因闲置宗地",
         (
             *_IDS,
             "gov_cause",
@@ -612,40 +1286,156 @@ ACTION_LISTS: tuple[_ActionList, ...] = (
             "idle_basis",
             "idle_days",
             *_INTENSITY,
-            *_TAIL,
+            "total_penalty_wan",
+            *_BASIS,
+            *_SOURCE,
         ),
         Status.GOV_DELAY,
     ),
+    _ActionList(
+        "资料不全",
+        "资料不全宗地（缺少判断所需的资料，需补充）",
+        "本期无资料不全宗地",
+        (
+            *_IDS,
+            "data_issues",
+            "contract_date",
+            "agreed_delivery_date",
+            "actual_delivery_date",
+            "agreed_start_date",
+            "start_due_date",
+            "agreed_completion_date",
+            "agreed_investment_wan",
+            *_INTENSITY,
+            CONFIRMED,
+            POTENTIAL,
+            *_BASIS,
+            *_SOURCE,
+        ),
+        INSUFFICIENT_DATA,
+        order="按面积从大到小排列",
+    ),
+)
+
+#: The identifying columns of the inspection form, then (after the fill-in columns) context.
+INSPECTION_IDS: tuple[tuple[str, str], ...] = (
+    ("supervision_no", "电子监管号"),
+    ("parcel_id", "宗地编号"),
+    ("project_name", "项目名称"),
+    ("holder", "土地使用权人"),
+    (GROUP, "园区/地区"),
+    ("area_ha", "面积(公顷)"),
+    ("agreed_start_date", "约定开工时间"),
+    ("start_due_date", "开工期限"),
+    (POTENTIAL, "待核查金额(万元)"),
+)
+_INSPECTION_CONTEXT = (
+    "idle_stage_if_not_started",
+    "late_start_days",
+    "idle_fee_wan",
+    "late_start_wan",
+    "data_issues",
+    SOURCE_FILE,
+    SOURCE_ROW,
 )
 
 
-def _select(parcels: pd.DataFrame, action: _ActionList) -> pd.DataFrame:
-    """The parcels of one action list, with its computed columns, by money at stake."""
+def _has_status_code(parcels: pd.DataFrame, code: str) -> bool:
+    """Whether ``code`` is a status of this data: among its values, its categories (the
+    analysis gives every status as a category) or the schema's statuses."""
+    if code in STATUS_ORDER:
+        return True
+    if "status" not in parcels.columns:
+        return False
+    status = parcels["status"]
+    if isinstance(status.dtype, pd.CategoricalDtype) and code in status.cat.categories:
+        return True
+    return bool(status.astype("string").eq(code).any())
+
+
+def _order(columns: Mapping[str, pd.Series], mask: np.ndarray, keys: Sequence[str]) -> np.ndarray:
+    """Positions of the rows of ``mask``, by ``keys`` descending (missing last), stable."""
+    picked = np.flatnonzero(mask)
+    if not len(picked) or not keys:
+        return picked
+    arrays = []
+    for k in reversed(keys):  # np.lexsort: the last key is the primary one
+        values = columns[k].to_numpy(dtype=float, na_value=np.nan)[picked]
+        arrays.append(np.where(np.isnan(values), np.inf, -values))
+    return picked[np.lexsort(arrays)]
+
+
+def _select(columns: Mapping[str, pd.Series], n: int, action: _ActionList) -> np.ndarray:
+    """Positions of the parcels of one action list, in its order."""
     if action.status is not None:
-        status = parcels.get("status", pd.Series(pd.NA, index=parcels.index))
-        picked = parcels.loc[
-            status.astype("string").eq(action.status).fillna(False).to_numpy(dtype=bool)
-        ]
-        return _by_money(picked)
+        status = columns.get("status")
+        if status is None:
+            return np.zeros(0, dtype=np.int64)
+        mask = status.astype("string").eq(action.status).fillna(False).to_numpy(dtype=bool)
+        if action.sheet == INSPECTION_SHEET:
+            return _order(columns, mask, [POTENTIAL, "area_ha"])
+        if action.status == INSUFFICIENT_DATA:
+            return _order(columns, mask, ["area_ha"])
+        return _order(columns, mask, ["total_penalty_wan", "area_ha"])
     if action.sheet == "投资强度不达标":
-        below = parcels.get("below_threshold", pd.Series(pd.NA, index=parcels.index))
-        picked = parcels.loc[below.astype("boolean").fillna(False).to_numpy(dtype=bool)].copy()
-        needed = _numeric(picked, "intensity_min_wan_per_ha") * _numeric(picked, "area_ha")
-        picked[INVESTMENT_GAP] = (needed - _numeric(picked, "investment_wan")).clip(lower=0)
-        return _by_money(picked, INVESTMENT_GAP)
-    overdue = (_numeric(parcels, "late_payment_wan") > 0) | (
-        _numeric(parcels, "late_payment_days") > 0
+        below = columns.get("below_threshold", pd.Series(pd.NA, index=range(n)))
+        mask = below.astype("boolean").fillna(False).to_numpy(dtype=bool)
+        return _order(columns, mask, [CONFIRMED, POTENTIAL, INVESTMENT_GAP, "area_ha"])
+    overdue = (columns["late_payment_wan"].to_numpy(dtype=float, na_value=np.nan) > 0) | (
+        columns["late_payment_days"].to_numpy(dtype=float, na_value=np.nan) > 0
     )
-    picked = parcels.loc[overdue.to_numpy(dtype=bool)].copy()
-    unpaid = _numeric(picked, "land_price_wan") - _numeric(picked, "price_paid_wan").fillna(0)
-    picked[UNPAID_PRICE] = unpaid.clip(lower=0)
-    return _by_money(picked)
+    return _order(columns, overdue, [CONFIRMED, POTENTIAL, "area_ha"])
 
 
-def _all_parcels_columns(parcels: pd.DataFrame) -> list[str]:
-    """Every column, with the source file and row moved to the end."""
-    names = [c for c in parcels.columns if c not in (SOURCE_FILE, SOURCE_ROW)]
-    return names + [c for c in (SOURCE_FILE, SOURCE_ROW) if c in parcels.columns]
+def _list_fields(columns: Mapping[str, pd.Series], names: Sequence[str]) -> list[_Field]:
+    return [_Field(n, _label(n)) for n in dict.fromkeys(names) if n in columns]
+
+
+def _inspection_fields(columns: Mapping[str, pd.Series]) -> list[_Field]:
+    """The form's identifying columns (always, empty when the data lacks them), the fill-in
+    columns, then context columns the data has."""
+    fields = [_Field(name, header) for name, header in INSPECTION_IDS]
+    for header, kind in INSPECTION_FIELDS:
+        style = {"date": "date", "money": "money"}.get(kind, "general")
+        fields.append(_Field(header, header, style, fill=True))
+    fields += _list_fields(columns, _INSPECTION_CONTEXT)
+    return fields
+
+
+# --------------------------------------------------------------------------- the columns
+
+
+def _columns(parcels: pd.DataFrame) -> dict[str, pd.Series]:
+    """Every column of the parcels on a 0..n-1 index, with the computed ones."""
+    frame = parcels.reset_index(drop=True)
+    columns: dict[str, pd.Series] = {str(c): frame[c] for c in frame.columns}
+    n = len(frame)
+    columns[GROUP] = group_names(frame)
+    confirmed, potential = penalty_split(frame)
+    columns[CONFIRMED], columns[POTENTIAL] = confirmed, potential
+    for name in ("late_payment_wan", "late_payment_days", "total_penalty_wan", "area_ha"):
+        columns.setdefault(name, pd.Series(np.nan, index=range(n)))
+    needed = _numeric(frame, "intensity_min_wan_per_ha") * _numeric(frame, "area_ha")
+    columns[INVESTMENT_GAP] = (needed - _numeric(frame, "investment_wan")).clip(lower=0)
+    unpaid = _numeric(frame, "land_price_wan") - _numeric(frame, "price_paid_wan").fillna(0)
+    columns[UNPAID_PRICE] = unpaid.clip(lower=0)
+    for name in (SOURCE_FILE, SOURCE_ROW):
+        columns.setdefault(name, pd.Series(pd.NA, index=range(n), dtype="string"))
+    return columns
+
+
+def _all_parcels_fields(parcels: pd.DataFrame, columns: Mapping[str, pd.Series]) -> list[_Field]:
+    """Every column that holds a value, the source file and row last; not the status code
+    (its label is 状态), nor the as-of date (in the title)."""
+    skip = {"geometry", "as_of_date", SOURCE_FILE, SOURCE_ROW}
+    if "status_zh" in parcels.columns:
+        skip.add("status")
+    names = [str(c) for c in parcels.columns if str(c) not in skip]
+    if "total_penalty_wan" in names:
+        at = names.index("total_penalty_wan") + 1
+        names[at:at] = [c for c in (CONFIRMED, POTENTIAL) if c not in names]
+    names += [SOURCE_FILE, SOURCE_ROW]
+    return [_Field(n, _label(n)) for n in names if columns[n].notna().any()]
 
 
 def _without_geometry(frame: pd.DataFrame) -> pd.DataFrame:
@@ -654,43 +1444,310 @@ def _without_geometry(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(frame.drop(columns=drop))
 
 
-def _rejects_table(rejects: pd.DataFrame) -> pd.DataFrame:
+def _rejects_fields(rejects: pd.DataFrame) -> list[_Field]:
     """The reason, the source file and row, and the canonical columns that hold a value."""
-    rejects = _without_geometry(rejects)
     first = ["reason", SOURCE_FILE, SOURCE_ROW, "input_kind"]
     canonical = [c for c in INPUT_NAMES if c in rejects.columns and rejects[c].notna().any()]
-    return _pick(rejects, [*first, *canonical])
+    names = [c for c in dict.fromkeys([*first, *canonical]) if c in rejects.columns]
+    return [_Field(n, _label(n)) for n in names]
 
 
-def _report_table(report: pd.DataFrame) -> pd.DataFrame:
+def _report_fields(report: pd.DataFrame) -> list[_Field]:
     """The load report, the columns of ``landuse.report.REPORT_COLUMNS`` first."""
     names = [c for c in REPORT_LABELS_ZH if c in report.columns]
-    return report[names + [c for c in report.columns if c not in REPORT_LABELS_ZH]]
+    names += [str(c) for c in report.columns if c not in REPORT_LABELS_ZH]
+    return [_Field(n, _label(n, REPORT_LABELS_ZH)) for n in names]
 
 
-def write_table_workbook(
-    path: str | PathLike[str], frame: pd.DataFrame, *, sheet: str, titles: Sequence[str] = ()
+def _plain_rows(frame: pd.DataFrame) -> _Rows:
+    frame = frame.reset_index(drop=True)
+    return _Rows({str(c): frame[c] for c in frame.columns}, None, len(frame))
+
+
+# --------------------------------------------------------------------------- 汇总
+
+
+@dataclass
+class _Summary:
+    """The figures of 汇总."""
+
+    by_status: pd.DataFrame  # status_zh, parcels, area_ha, confirmed, potential (+ total row)
+    by_group: pd.DataFrame  # group, parcels, area, confirmed, potential, idle, overdue, unverified
+    groups: int  # distinct groups (before the others were summed)
+
+
+_IDLE_STATUSES = (Status.RECOVERY.value, Status.IDLE_FEE.value)
+_OVERDUE_STATUSES = (Status.LATE_START.value, Status.LATE_COMPLETION.value)
+
+
+def _statuses(status: pd.Series) -> list[str]:
+    """The statuses 汇总 lists: every status of the schema, then other codes of the data."""
+    codes = list(STATUS_ORDER)
+    if isinstance(status.dtype, pd.CategoricalDtype):
+        codes += [str(c) for c in status.cat.categories if str(c) not in codes]
+    codes += [str(c) for c in status.dropna().astype("string").unique() if str(c) not in codes]
+    return codes
+
+
+def _summary(columns: Mapping[str, pd.Series], n: int) -> _Summary:
+    raw_status = columns.get("status", pd.Series(pd.NA, index=range(n), dtype="string"))
+    status = raw_status.astype("string").fillna("unknown")
+    frame = pd.DataFrame(
+        {
+            "group": columns[GROUP].to_numpy(dtype=object),
+            "status": status.to_numpy(dtype=object),
+            "area_ha": columns["area_ha"].to_numpy(dtype=float, na_value=np.nan),
+            CONFIRMED: columns[CONFIRMED].to_numpy(dtype=float, na_value=np.nan),
+            POTENTIAL: columns[POTENTIAL].to_numpy(dtype=float, na_value=np.nan),
+        }
+    )
+    values = ["area_ha", CONFIRMED, POTENTIAL]
+    per_status = frame.groupby("status", sort=False)[values].sum(min_count=1)
+    per_status.insert(0, "parcels", frame.groupby("status", sort=False).size())
+    codes = _statuses(raw_status)
+    if (status == "unknown").any() and "unknown" not in codes:
+        codes.append("unknown")
+    by_status = per_status.reindex(codes)
+    by_status["parcels"] = by_status["parcels"].fillna(0).astype("int64")
+    nothing = by_status["parcels"] == 0  # a status without parcels sums to 0, not unknown
+    by_status.loc[nothing, values] = 0.0
+    by_status.loc[GRAND_TOTAL] = [n, *(frame[c].sum(min_count=1) for c in values)]
+    labels = VALUE_LABELS_ZH["status"]
+    by_status.index = [labels.get(c, "未知" if c == "unknown" else c) for c in codes] + [
+        GRAND_TOTAL
+    ]
+
+    area = frame["area_ha"].fillna(0.0)
+    frame["idle"] = area.where(frame["status"].isin(_IDLE_STATUSES), 0.0)
+    frame["overdue"] = area.where(frame["status"].isin(_OVERDUE_STATUSES), 0.0)
+    frame["unverified"] = area.where(frame["status"] == Status.UNVERIFIED.value, 0.0)
+    areas = ["idle", "overdue", "unverified"]
+    grouped = frame.groupby("group", sort=True)
+    by_group = grouped[[*values, *areas]].sum(min_count=1)
+    by_group[areas] = by_group[areas].fillna(0.0)
+    by_group.insert(0, "parcels", grouped.size())
+    at_stake = by_group["idle"] + by_group["overdue"]
+    by_group = by_group.assign(
+        _stake=at_stake, _unv=by_group["unverified"], _none=by_group.index == NO_PARK
+    ).sort_values(["_stake", "_unv", "_none"], ascending=[False, False, True], kind="stable")
+    by_group = by_group.drop(columns=["_stake", "_unv", "_none"])
+    groups = len(by_group)
+    if groups > SUMMARY_GROUPS:
+        rest = by_group.iloc[SUMMARY_GROUPS - 1 :]
+        others = rest.sum(min_count=1)
+        others["parcels"] = rest["parcels"].sum()
+        by_group = by_group.iloc[: SUMMARY_GROUPS - 1]
+        by_group.loc[f"其他 {len(rest):,} 个园区/地区"] = others
+    total = frame[[*values, *areas]].sum(min_count=1)
+    by_group.loc[GRAND_TOTAL] = [n, *total]
+    by_group["parcels"] = by_group["parcels"].astype("int64")
+    return _Summary(by_status, by_group, groups)
+
+
+def _write_number(ws, row: int, col: int, value: object, fmt) -> None:
+    if value is not None and not pd.isna(value) and np.isfinite(float(value)):
+        ws.write_number(row, col, float(value), fmt)
+
+
+def _write_block(book: _Book, ws, top: int, headers: list[str], table: pd.DataFrame) -> int:
+    """A small bold-headed table whose last row (合计) is bold; returns the next free row."""
+    for col, text in enumerate(headers):
+        ws.write_string(top, col, text, book.fmt["header"])
+    ws.set_row(top, 33)
+    for i, (name, row) in enumerate(table.iterrows(), start=top + 1):
+        last = i == top + len(table)
+        ws.write_string(i, 0, str(name), book.fmt["bold"] if last else None)
+        for col, value in enumerate(row.to_numpy(), start=1):
+            key = "count" if col == 1 else "money"
+            _write_number(ws, i, col, value, book.fmt[f"bold_{key}" if last else key])
+    return top + len(table) + 1
+
+
+def _write_summary(
+    book: _Book,
+    columns: Mapping[str, pd.Series],
+    n: int,
+    rejected: int,
+    split_note: str,
 ) -> None:
-    """One table as a one-sheet workbook under its own column names: typed numbers and dates,
-    text from the data always stored as text (formula-like text with Excel's quote prefix)."""
-    labels = {str(name): str(name) for name in frame.columns}
-    with _streaming_workbook() as wb:
-        _write_table(wb.create_sheet(sheet), list(titles), frame, labels=labels)
-        wb.save(path)
+    """汇总: notes, the figures per status with a bar chart of idle, overdue and unverified
+    hectares per park or region beside them, then the figures per park or region; one page."""
+    summary = _summary(columns, n)
+    ws = book.sheet("汇总")
+    ws.fit_to_pages(1, 1)
+    ws.center_horizontally()
+    book.page_header(ws, "工业用地利用情况汇总")
+    ws.write_string(0, 0, f"工业用地利用情况汇总（评价基准日 {book.day}）", book.fmt["title"])
+    notes = [
+        f"分析宗地 {n:,} 宗；未分析记录 {rejected:,} 条（原因见“未分析记录”）。",
+        "金额分两列，不相加：“已确认金额”为已适用的金额；“待核查金额”为待核查宗地"
+        "经现场核查确认未开工后才适用的金额，尚未确认。",
+        "闲置 = 拟收回 + 闲置满一年；逾期 = 逾期未开工 + 逾期未竣工；"
+        "待核查 = 已过开工期限、尚无开工证据。",
+    ]
+    if summary.groups > SUMMARY_GROUPS:
+        notes.append(
+            f"园区/地区共 {summary.groups:,} 个，列出闲置与逾期面积最大的 "
+            f"{SUMMARY_GROUPS - 1} 个，其余合并为一行；逐个见“分园区汇总”。"
+        )
+    if split_note:
+        notes.append(split_note)
+    for k, note in enumerate(notes, start=1):
+        ws.write_string(k, 0, note, book.fmt["subtitle"])
+    top = len(notes) + 2
+    ws.write_string(top, 0, "按状态", book.fmt["section"])
+    status_headers = ["状态", "宗数", "面积(公顷)", "已确认金额(万元)", "待核查金额(万元)"]
+    after_status = _write_block(book, ws, top + 1, status_headers, summary.by_status)
+
+    # the chart beside the status table: one bar per park or region (not the total row)
+    groups = len(summary.by_group) - 1
+    height = int(min(max(len(summary.by_status) * 20 + 53, 110 + 3 * 14 * max(groups, 1)), 640))
+    chart_rows = -(-height // 20)
+    group_top = max(after_status, top + 1 + chart_rows) + 1
+    first, last = group_top + 2, group_top + 1 + max(groups, 1)
+    chart = book.wb.add_chart({"type": "bar"})
+    series = (
+        (5, "闲置", _IDLE_BAR),
+        (6, "逾期", _OVERDUE_BAR),
+        (7, "待核查（尚未核实）", _UNVERIFIED_BAR),
+    )
+    bars = summary.by_group.iloc[: max(groups, 1)]
+    for col, name, colour in series:
+        chart.add_series(
+            {
+                "name": name,
+                "categories": ["汇总", first, 0, last, 0],
+                "values": ["汇总", first, col, last, col],
+                # the cells' values, cached in the chart (constant-memory mode cannot read
+                # them back): categories are then known to be text
+                "categories_data": [str(g) for g in bars.index],
+                "values_data": [float(v) for v in bars.iloc[:, col - 1].fillna(0.0)],
+                "fill": {"color": colour},
+                "border": {"color": "#333333", "width": 0.5},
+                "gap": 50,
+            }
+        )
+    chart.set_title({"name": "闲置与逾期用地（公顷）", "name_font": {"size": 11}})
+    chart.set_x_axis({"num_format": "#,##0", "major_gridlines": {"visible": True}})
+    chart.set_y_axis({"reverse": True, "crossing": "max"})
+    chart.set_legend({"position": "bottom"})
+    chart.set_size({"width": 470, "height": height})
+    ws.insert_chart(top + 1, 5, chart, {"x_offset": 12})
+
+    ws.write_string(group_top, 0, "按园区/地区", book.fmt["section"])
+    group_headers = [
+        "园区/地区",
+        "宗数",
+        "面积(公顷)",
+        "已确认金额(万元)",
+        "待核查金额(万元)",
+        "闲置面积(公顷)",
+        "逾期面积(公顷)",
+        "待核查面积(公顷)",
+    ]
+    end = _write_block(book, ws, group_top + 1, group_headers, summary.by_group)
+    names = [*summary.by_group.index, *summary.by_status.index]
+    name_width = max(_text_width(str(g)) for g in names) + 2
+    ws.set_column(0, 0, min(max(name_width, 16.0), 40.0))
+    ws.set_column(1, 1, 9)
+    ws.set_column(2, 7, 15)
+    ws.set_column(8, 8, 6)
+    ws.print_area(0, 0, end - 1, 8)
 
 
-@contextlib.contextmanager
-def _streaming_workbook() -> Iterator[Workbook]:
-    """A write-only workbook whose sheets are closed when writing it fails or is interrupted:
-    otherwise their row writers complain on the terminal when Python collects them."""
-    wb = Workbook(write_only=True)
-    try:
-        yield wb
-    except BaseException:
-        for ws in wb.worksheets:
-            with contextlib.suppress(Exception):
-                ws.close()
-        raise
+def _write_group_detail(book: _Book, columns: Mapping[str, pd.Series], n: int) -> None:
+    """分园区汇总: every park or region by status, with subtotals; amounts by kind count the
+    confirmed amounts only, the would-apply amounts have their own column."""
+    status = columns.get("status", pd.Series(pd.NA, index=range(n))).astype("string")
+    confirmed_rows = columns[POTENTIAL].fillna(0).to_numpy() == 0
+    if "amounts_confirmed" in columns:
+        flags = columns["amounts_confirmed"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+        confirmed_rows = flags
+    kinds = [c for c in AMOUNT_COLUMNS if c in columns]
+    frame = pd.DataFrame(
+        {
+            "group": columns[GROUP].to_numpy(dtype=object),
+            "status": status.fillna("unknown").to_numpy(dtype=object),
+            "area_ha": columns["area_ha"].to_numpy(dtype=float, na_value=np.nan),
+            **{
+                k: np.where(
+                    confirmed_rows, columns[k].to_numpy(dtype=float, na_value=np.nan), np.nan
+                )
+                for k in kinds
+            },
+            CONFIRMED: columns[CONFIRMED].to_numpy(dtype=float, na_value=np.nan),
+            POTENTIAL: columns[POTENTIAL].to_numpy(dtype=float, na_value=np.nan),
+        }
+    )
+    values = ["area_ha", *kinds, CONFIRMED, POTENTIAL]
+    grouped = frame.groupby(["group", "status"], sort=False)
+    per_status = grouped[values].sum(min_count=1)
+    per_status.insert(0, "parcels", grouped.size())
+    per_status = per_status.reset_index()
+    per_group = frame.groupby("group", sort=False)
+    subtotal = per_group[values].sum(min_count=1)
+    subtotal.insert(0, "parcels", per_group.size())
+    subtotal = subtotal.reset_index().assign(status=ALL_STATUSES)
+    rank = {s: i for i, s in enumerate(_statuses(columns.get("status", status)))}
+    table = pd.concat([per_status, subtotal], ignore_index=True)
+    table["_none"] = table["group"] == NO_PARK
+    table["_rank"] = table["status"].map(rank).fillna(len(rank))
+    table.loc[table["status"] == ALL_STATUSES, "_rank"] = len(rank) + 1
+    table = table.sort_values(["_none", "group", "_rank"], kind="stable")
+    labels = {**VALUE_LABELS_ZH["status"], ALL_STATUSES: SUBTOTAL_ZH, "unknown": "未知"}
+    table["status"] = table["status"].map(lambda s: labels.get(s, s))
+    total = pd.DataFrame(
+        [[GRAND_TOTAL, GRAND_TOTAL, n, *(frame[c].sum(min_count=1) for c in values)]],
+        columns=["group", "status", "parcels", *values],
+    )
+    table = pd.concat([table[["group", "status", "parcels", *values]], total], ignore_index=True)
+    bold = np.asarray(table["status"].isin([SUBTOTAL_ZH, GRAND_TOTAL]))
+
+    ws = book.sheet("分园区汇总")
+    title = "分园区汇总（按园区/地区和状态）"
+    book.page_header(ws, title)
+    ws.write_string(0, 0, f"{title}（评价基准日 {book.day}）", book.fmt["title"])
+    ws.write_string(
+        1,
+        0,
+        "分项金额只计已确认的金额；待核查宗地经核查确认未开工后才适用的金额列在"
+        "“待核查金额”，不计入已确认金额。",
+        book.fmt["subtitle"],
+    )
+    headers = [
+        "园区/地区",
+        "状态",
+        "宗数",
+        "面积(公顷)",
+        *(_label(k) for k in kinds),
+        "已确认金额(万元)",
+        "待核查金额(万元)",
+    ]
+    header_row = 2
+    for col, text in enumerate(headers):
+        ws.write_string(header_row, col, text, book.fmt["header"])
+    ws.set_row(header_row, 45)
+    for i, row in enumerate(table.itertuples(index=False), start=header_row + 1):
+        b = bool(bold[i - header_row - 1])
+        ws.write_string(i, 0, str(row[0]), book.fmt["bold"] if b else None)
+        ws.write_string(i, 1, str(row[1]), book.fmt["bold"] if b else None)
+        ws.write_number(i, 2, int(row[2]), book.fmt["bold_count" if b else "count"])
+        for col, value in enumerate(row[3:], start=3):
+            _write_number(ws, i, col, value, book.fmt["bold_money" if b else "money"])
+    width = max((_text_width(str(g)) for g in table["group"]), default=10.0)
+    ws.set_column(0, 0, min(max(width + 2, 12.0), 40.0))
+    ws.set_column(1, 1, 14)
+    ws.set_column(2, 2, 9)
+    ws.set_column(3, len(headers) - 1, 14)
+    last_row = header_row + len(table)
+    ws.freeze_panes(header_row + 1, 2)
+    ws.autofilter(header_row, 0, last_row, len(headers) - 1)
+    ws.repeat_rows(header_row)
+    ws.print_area(0, 0, last_row, len(headers) - 1)
+    ws.hide_gridlines(0)  # shown and printed
+
+
+# --------------------------------------------------------------------------- the workbook
 
 
 def write_workbook(
@@ -705,69 +1762,122 @@ def write_workbook(
 
     ``parcels`` is the analysed table (input and derived columns; a ``geometry`` column is
     dropped), ``rejects`` the rows not analysed (with ``reason``), ``report`` the load report.
-    Sheets, in order: 汇总, 拟收回, 闲置满一年, 逾期未开工, 待核查, 逾期未竣工, 投资强度不达标,
-    价款逾期, 政府原因闲置, 全部宗地 (left out above :data:`ALL_PARCELS_MAX_ROWS` parcels, which
-    汇总 then says), 未分析记录 and, when ``report`` is given, 加载问题.
+    Sheets, in order: 汇总, 拟收回, 闲置满一年, 逾期未开工, 待核查 (the inspection form),
+    逾期未竣工, 投资强度不达标, 价款逾期, 政府原因闲置, 资料不全 (when the data has that
+    status), 分园区汇总, 全部宗地 (continued on 全部宗地(2) ... beyond Excel's row limit),
+    未分析记录 and, when ``report`` is given, 加载问题.
     """
     day = pd.Timestamp(as_of).strftime("%Y-%m-%d")
     parcels = _without_geometry(parcels)
-    rejects = pd.DataFrame(rejects) if rejects is not None else pd.DataFrame()
-    with _streaming_workbook() as wb:
-        _write_sheets(wb, parcels, rejects, day, report)
-        wb.save(path)
+    rejects = _without_geometry(rejects) if rejects is not None else pd.DataFrame()
+    columns = _columns(parcels)
+    n = len(parcels)
+    room = EXCEL_MAX_ROWS - 2
+    split_note = ""
+    if n > room:
+        parts = -(-n // room)
+        split_note = (
+            f"全部宗地 {n:,} 宗超出 Excel 每表 {EXCEL_MAX_ROWS:,} 行的上限，分 {parts} 表列出："
+            "全部宗地、" + "、".join(f"全部宗地({k})" for k in range(2, parts + 1)) + "。"
+        )
+    with _book(path, day) as book:
+        _write_summary(book, columns, n, len(rejects), split_note)
+        for action in ACTION_LISTS:
+            if action.status == INSUFFICIENT_DATA and not _has_status_code(parcels, action.status):
+                continue
+            _write_action_list(book, columns, n, action)
+        _write_group_detail(book, columns, n)
+        _write_table(
+            book,
+            _Table(
+                "全部宗地",
+                f"全部分析宗地（评价基准日 {day}，共 {n:,} 宗）",
+                f"本期无分析宗地（评价基准日 {day}）",
+                _all_parcels_fields(parcels, columns),
+                _Rows(columns, None, n),
+                page_title="全部分析宗地",
+            ),
+        )
+        _write_table(
+            book,
+            _Table(
+                "未分析记录",
+                f"未分析记录（共 {len(rejects):,} 条，每条注明原因）",
+                f"本期无未分析记录（评价基准日 {day}）",
+                _rejects_fields(rejects),
+                _plain_rows(rejects),
+                page_title="未分析记录",
+            ),
+        )
+        if report is not None:
+            _write_table(
+                book,
+                _Table(
+                    "加载问题",
+                    f"加载问题（共 {len(report):,} 条）",
+                    f"本期无加载问题（评价基准日 {day}）",
+                    _report_fields(report),
+                    _plain_rows(report),
+                    page_title="加载问题",
+                ),
+            )
 
 
-def _write_sheets(
-    wb: Workbook,
-    parcels: pd.DataFrame,
-    rejects: pd.DataFrame,
-    day: str,
-    report: pd.DataFrame | None,
+def _write_action_list(
+    book: _Book, columns: Mapping[str, pd.Series], n: int, action: _ActionList
 ) -> None:
-    """Every sheet of :func:`write_workbook`, in order."""
-
-    summary = summary_table(parcels)
-    notes = [
-        f"分析宗地 {len(parcels):,} 宗；未分析记录 {len(rejects):,} 条（见“未分析记录”）。"
-        "待核查宗地的金额为核查发现未开工时适用的金额，尚未确认。"
-    ]
-    skip_all = len(parcels) > ALL_PARCELS_MAX_ROWS
-    if skip_all:
-        notes.append(
-            f"宗地数超过 {ALL_PARCELS_MAX_ROWS:,} 宗，未列出“全部宗地”明细，"
-            "请使用同次分析的 GeoPackage 或 CSV 成果。"
-        )
+    positions = _select(columns, n, action)
+    count = len(positions)
+    title = f"{action.title}（评价基准日 {book.day}，共 {count:,} 宗，{action.order}）"
+    lines: list[str] = []
+    form = action.sheet == INSPECTION_SHEET
+    if form:
+        fields = _inspection_fields(columns)
+        blank = pd.Series(pd.NA, index=range(n), dtype="string")
+        columns = {**columns, **{name: columns.get(name, blank) for name, _ in INSPECTION_IDS}}
+        lines = [
+            "待核查金额为现场核查确认未开工后才适用的金额，尚未确认。填写黄色列（核查结论从下拉"
+            "列表选择）并保存后，用 landuse analyse <原输入文件> --inspections 本文件.xlsx "
+            f"--sheet {INSPECTION_SHEET} --as-of <评价基准日> --out <新成果> 重新分析。"
+        ]
+    else:
+        fields = _list_fields(columns, action.columns)
     _write_table(
-        wb.create_sheet("汇总"),
-        [f"工业用地利用情况汇总（评价基准日 {day}）", *notes],
-        summary.drop(columns="status"),
-        bold_rows=summary["status"].eq(ALL_STATUSES).to_numpy(),
+        book,
+        _Table(
+            action.sheet,
+            title,
+            f"{action.empty}（评价基准日 {book.day}）",
+            fields,
+            _Rows(columns, positions, count),
+            lines=lines,
+            page_title=action.title,
+            form=form,
+        ),
     )
 
-    for action in ACTION_LISTS:
-        picked = _select(parcels, action)
-        title = f"{action.title}（评价基准日 {day}，共 {len(picked):,} 宗，按合计金额从高到低排列）"
-        if action.note:
-            title += f"；{action.note}"
-        _write_table(wb.create_sheet(action.sheet), [title], _pick(picked, action.columns))
 
-    if not skip_all:
-        _write_table(
-            wb.create_sheet("全部宗地"),
-            [f"全部分析宗地（评价基准日 {day}，共 {len(parcels):,} 宗）"],
-            parcels[_all_parcels_columns(parcels)],
-        )
-
-    _write_table(
-        wb.create_sheet("未分析记录"),
-        [f"未分析记录（共 {len(rejects):,} 条，每条注明原因）"],
-        _rejects_table(rejects),
-    )
-
-    if report is not None:
-        _write_table(
-            wb.create_sheet("加载问题"),
-            [f"加载问题（共 {len(report):,} 条）"],
-            _report_table(report),
-            labels=REPORT_LABELS_ZH,
-        )
+def write_table_workbook(
+    path: str | PathLike[str], frame: pd.DataFrame, *, sheet: str, titles: Sequence[str] = ()
+) -> None:
+    """One table as a one-sheet workbook under its own column names (header in row
+    ``len(titles) + 1``): typed numbers and dates, text from the data always stored as text
+    (formula-like text with Excel's quote prefix); printed landscape, one page wide."""
+    frame = _without_geometry(frame)
+    fields = [_Field(str(c), str(c)) for c in frame.columns]
+    with _book(path, None) as book:
+        ws = book.sheet(sheet)
+        book.page_header(ws, titles[0] if titles else sheet)
+        for k, line in enumerate(titles):
+            ws.write_string(k, 0, line, book.fmt["title" if k == 0 else "subtitle"])
+        header_row = len(titles)
+        for col, fld in enumerate(fields):
+            ws.write_string(header_row, col, fld.header, book.fmt["header"])
+        rows = _plain_rows(frame)
+        _write_rows(book, ws, header_row + 1, rows, fields)
+        last_col = max(len(fields) - 1, 0)
+        if _set_widths(ws, fields, book) > _A3_ABOVE_WIDTH:
+            ws.set_paper(_A3)
+        ws.freeze_panes(header_row + 1, 0)
+        ws.autofilter(header_row, 0, header_row + rows.n, last_col)
+        ws.repeat_rows(header_row)

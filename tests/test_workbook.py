@@ -7,6 +7,7 @@ out in the test.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zipfile
 
 import numpy as np
@@ -16,13 +17,12 @@ import shapely
 from openpyxl import load_workbook
 
 from landuse import workbook as W
-from landuse.schema import AMOUNT_COLUMNS, OUTPUT_LABELS_ZH, STATUS_ZH
+from landuse.schema import AMOUNT_COLUMNS, STATUS_ZH
 
 AS_OF = "2025-12-31"
 HYPERLINK = '=HYPERLINK("http://evil.example/x","点我")'
 SCRIPT = "<script>alert(1)</script>"
-SHEETS = [
-    "汇总",
+LISTS = [
     "拟收回",
     "闲置满一年",
     "逾期未开工",
@@ -31,11 +31,31 @@ SHEETS = [
     "投资强度不达标",
     "价款逾期",
     "政府原因闲置",
-    "全部宗地",
-    "未分析记录",
-    "加载问题",
 ]
+SHEETS = ["汇总", *LISTS, "分园区汇总", "全部宗地", "未分析记录", "加载问题"]
 NAN = np.nan
+FORM_IDS = [
+    "电子监管号",
+    "宗地编号",
+    "项目名称",
+    "土地使用权人",
+    "园区/地区",
+    "面积(公顷)",
+    "约定开工时间",
+    "开工期限",
+    "待核查金额(万元)",
+]
+FORM_FILL = [
+    "核查日期",
+    "核查结论",
+    "实际开工时间",
+    "实际竣工时间",
+    "已开发面积(公顷)",
+    "已投资额(万元)",
+    "停工日期",
+    "核查人",
+    "备注",
+]
 
 
 def _parcels() -> pd.DataFrame:
@@ -71,6 +91,9 @@ def _parcels() -> pd.DataFrame:
                 ["2024-06-30", "2024-03-01", "2023-01-15"] + ["2025-01-01"] * 3 + [None] * 3
             ),
             "gov_cause": [False] * 9,
+            "start_evidence": pd.Categorical(
+                ["inspection"] * 3 + ["none"] * 3 + ["actual_start", "completion", "completion"]
+            ),
             "late_start_days": [549.0, 670.0, 1081.0, 364.0, 364.0, 364.0, NAN, NAN, NAN],
             "below_threshold": pd.array(
                 [False, False, None, False, False, False, True, True, False], dtype="boolean"
@@ -87,6 +110,7 @@ def _parcels() -> pd.DataFrame:
             "plot_ratio_shortfall_wan": [NAN] * 8 + [1.005],
             "late_payment_days": [0.0] * 7 + [10.0, 0.0],
             "amounts_confirmed": [True, True, True, False, False, False, True, True, True],
+            "as_of_date": pd.to_datetime([AS_OF] * 9),
             "status": status,
             "status_zh": [STATUS_ZH[s] for s in status],
             "legal_basis": ["《闲置土地处置办法》第十四条第（一）项"] * 9,
@@ -100,7 +124,8 @@ def _parcels() -> pd.DataFrame:
     frame.loc[1, "late_start_wan"] = 80.126
     amounts = frame[list(AMOUNT_COLUMNS)]
     frame["total_penalty_wan"] = np.nansum(amounts.to_numpy(), axis=1)
-    # P4 and P5 tie on money (56.4); P5 has more land, so it is inspected first
+    # totals: P1 187.25, P2 160.126, P3 384.3, P4 56.4, P5 56.4, P6 225.6, P7 12.5,
+    # P8 3.333, P9 1.005. P4 and P5 tie on money (56.4); P5 has more land, so it comes first
     return frame
 
 
@@ -122,36 +147,70 @@ def _rejects() -> pd.DataFrame:
 def _report() -> pd.DataFrame:
     return pd.DataFrame(
         {
-            "file": ["ledger.xlsx"],
-            "row": pd.array([5], dtype="Int64"),
-            "column": ["contract_date"],
-            "value": ["1900年01月01日"],
-            "problem": ["占位日期"],
-            "action": ["按缺失处理"],
-            "severity": ["warning"],
+            "file": ["ledger.xlsx", "ledger.xlsx"],
+            "row": pd.array([5, 7], dtype="Int64"),
+            "column": ["contract_date", "area_ha"],
+            "value": ["1900年01月01日", "3亩"],
+            "problem": ["占位日期", "单位换算"],
+            "action": ["treated as missing", "converted to area_ha (×0.0666667)"],
+            "severity": ["warning", "info"],
         }
     )
 
 
-@pytest.fixture
-def book(tmp_path):
-    path = tmp_path / "meeting.xlsx"
+@pytest.fixture(scope="module")
+def book(tmp_path_factory):
+    path = tmp_path_factory.mktemp("book") / "meeting.xlsx"
     W.write_workbook(path, _parcels(), _rejects(), as_of=AS_OF, report=_report())
     return path, load_workbook(path)
 
 
-def _table(ws, header_row: int) -> list[dict[str, object]]:
-    """The rows below ``header_row`` as dicts keyed by header."""
+def _header_row(ws) -> int:
+    """The row of the column headers: the first row whose first cell is a header text."""
+    for row in range(1, 6):
+        if ws.cell(row=row, column=1).value in (
+            "电子监管号",
+            "宗地编号",
+            "原因",
+            "文件",
+            "园区/地区",
+        ):
+            return row
+    raise AssertionError(f"no header row on {ws.title}")
+
+
+def _table(ws, header_row: int | None = None) -> list[dict[str, object]]:
+    """The rows below the header row as dicts keyed by header."""
+    header_row = header_row or _header_row(ws)
     rows = list(ws.iter_rows(min_row=header_row, values_only=True))
     header = rows[0]
     return [dict(zip(header, r, strict=True)) for r in rows[1:]]
 
 
-def _cells(ws, header_row: int, header: str) -> list:
+def _cells(ws, header: str, header_row: int | None = None) -> list:
     """The cells of one column below the header row."""
+    header_row = header_row or _header_row(ws)
     names = [c.value for c in ws[header_row]]
     col = names.index(header) + 1
     return [ws.cell(row=r, column=col) for r in range(header_row + 1, ws.max_row + 1)]
+
+
+def _fit(value) -> int:
+    """A page-fit count as read back: absent means the default, 1."""
+    return 1 if value is None else int(value)
+
+
+def _block(ws, first_header: str) -> list[dict[str, object]]:
+    """A table of 汇总 whose header row starts with ``first_header``, down to its 合计 row."""
+    start = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == first_header)
+    header = [c.value for c in ws[start] if c.value is not None]
+    rows = []
+    for r in range(start + 1, ws.max_row + 1):
+        values = [ws.cell(r, c).value for c in range(1, len(header) + 1)]
+        rows.append(dict(zip(header, values, strict=True)))
+        if values[0] == "合计":
+            return rows
+    raise AssertionError(f"no 合计 row below {first_header}")
 
 
 # --------------------------------------------------------------------------- summary_table
@@ -184,15 +243,9 @@ def test_summary_table_rows_order_and_sums():
     assert idle["total_penalty_wan"] == pytest.approx(50 + 137.25 + 80 + 80.126)
     assert row.loc[("甲园区", "all"), "status_zh"] == "小计"
     assert row.loc[("甲园区", "all"), "parcels"] == 3
-    assert row.loc[("甲园区", "all"), "area_ha"] == pytest.approx(7.0)
-    assert row.loc[("乙园区", "unverified"), "status_zh"] == "待核查"
-    assert row.loc[("乙园区", "unverified"), "area_ha"] == pytest.approx(8.0)
-    assert row.loc[("（未指定园区）", "all"), "parcels"] == 2
     grand = row.loc[("合计", "all")]
     assert grand["parcels"] == 9
-    assert grand["area_ha"] == pytest.approx(1.5 + 2.5 + 3 + 1 + 5 + 2 + 4 + 0.5 + 1.23456)
     assert grand["plot_ratio_shortfall_wan"] == pytest.approx(1.005)
-    assert grand["status_zh"] == "合计"
     assert table["parcels"].dtype == "int64"
 
 
@@ -203,7 +256,53 @@ def test_summary_table_of_no_parcels_is_one_total_row():
     assert table.loc[0, "parcels"] == 0
 
 
-# --------------------------------------------------------------------------- workbook
+# --------------------------------------------------------------------------- helpers
+
+
+def test_group_names_park_then_region_then_none():
+    frame = pd.DataFrame(
+        {
+            "park": pd.array(["甲园区", None, "  ", None], dtype="string"),
+            "region_label": pd.array(
+                ["湖北省武汉市江夏区", "湖北省武汉市江夏区", "北京市朝阳区", None]
+            ),
+        }
+    )
+    assert W.group_names(frame).tolist() == [
+        "甲园区",
+        "湖北省武汉市江夏区",
+        "北京市朝阳区",
+        "（未指定园区）",
+    ]
+    # without a region column, a parcel without a park is in （未指定园区）
+    assert W.group_names(frame[["park"]]).tolist() == ["甲园区"] + ["（未指定园区）"] * 3
+    assert W.group_names(pd.DataFrame(index=range(2))).tolist() == ["（未指定园区）"] * 2
+
+
+def test_penalty_split_derives_or_takes_the_columns():
+    frame = pd.DataFrame(
+        {
+            "total_penalty_wan": [10.0, 20.0, NAN, 5.0],
+            "amounts_confirmed": pd.array([True, False, False, None], dtype="boolean"),
+        }
+    )
+    confirmed, potential = W.penalty_split(frame)
+    assert confirmed.tolist()[:2] == [10.0, 0.0] and np.isnan(confirmed[2])
+    assert potential.tolist()[:2] == [0.0, 20.0] and np.isnan(potential[2])
+    # unknown confirmation: not counted as confirmed
+    assert (confirmed[3], potential[3]) == (0.0, 5.0)
+    # without the flag, every total is confirmed
+    confirmed, potential = W.penalty_split(frame[["total_penalty_wan"]].iloc[:2])
+    assert confirmed.tolist() == [10.0, 20.0] and potential.tolist() == [0.0, 0.0]
+    # per-row columns from the analysis are used as they are
+    given = frame.assign(confirmed_penalty_wan=[1.0, 2.0, 3.0, 4.0])
+    given["potential_penalty_wan"] = [9.0, 8.0, 7.0, 6.0]
+    confirmed, potential = W.penalty_split(given)
+    assert confirmed.tolist() == [1.0, 2.0, 3.0, 4.0]
+    assert potential.tolist() == [9.0, 8.0, 7.0, 6.0]
+
+
+# --------------------------------------------------------------------------- sheets and print
 
 
 def test_sheet_names_in_order(book):
@@ -217,139 +316,267 @@ def test_without_report_there_is_no_load_sheet(tmp_path):
     assert load_workbook(path).sheetnames == SHEETS[:-1]
 
 
-def test_summary_sheet_totals(book):
+def test_every_sheet_prints_landscape_one_page_wide_with_header_and_footer(book):
+    _, wb = book
+    for ws in wb.worksheets:
+        setup = ws.page_setup
+        assert setup.orientation == "landscape", ws.title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+        # 1 is the file format's default for both, which XlsxWriter leaves out
+        assert _fit(setup.fitToWidth) == 1, ws.title
+        assert _fit(setup.fitToHeight) == (1 if ws.title == "汇总" else 0), ws.title
+        assert setup.paperSize in (8, 9), ws.title  # A3 or A4
+        assert ws.oddFooter.center.text == "第 &P 页 / 共 &N 页", ws.title
+        assert ws.oddHeader.right.text == "评价基准日 2025-12-31", ws.title
+        assert ws.oddHeader.left.text, ws.title
+    assert wb["汇总"].oddHeader.left.text == "工业用地利用情况汇总"
+    assert wb["拟收回"].oddHeader.left.text == "拟收回宗地（闲置满两年）"
+
+
+def test_lists_repeat_freeze_and_filter_their_header_row(book):
+    _, wb = book
+    for name, header_row, rows in (
+        ("闲置满一年", 2, 2),
+        ("待核查", 3, 3),
+        ("全部宗地", 2, 9),
+        ("未分析记录", 2, 2),
+        ("加载问题", 2, 2),
+    ):
+        ws = wb[name]
+        assert ws.print_title_rows == f"${header_row}:${header_row}", name
+        assert ws.freeze_panes == f"B{header_row + 1}", name
+        assert ws.auto_filter.ref.startswith(f"A{header_row}:"), name
+        assert ws.auto_filter.ref.endswith(str(header_row + rows)), name
+        assert ws.cell(row=header_row, column=1).font.b, name
+
+
+def test_empty_list_is_one_line(book):
+    _, wb = book
+    ws = wb["逾期未开工"]
+    assert ws.max_row == 1 and ws.max_column == 1
+    assert ws["A1"].value == "本期无逾期未开工宗地（评价基准日 2025-12-31）"
+    assert wb["政府原因闲置"]["A1"].value == "本期无政府原因闲置宗地（评价基准日 2025-12-31）"
+
+
+# --------------------------------------------------------------------------- 汇总
+
+
+def test_summary_sheet_keeps_confirmed_and_would_apply_money_apart(book):
     _, wb = book
     ws = wb["汇总"]
     assert ws["A1"].value == "工业用地利用情况汇总（评价基准日 2025-12-31）"
-    header = [c.value for c in ws[3]]
-    assert header == [
-        "园区",
-        "状态",
-        "宗数",
-        "面积(公顷)",
-        *(OUTPUT_LABELS_ZH[c] for c in AMOUNT_COLUMNS),
-        "合计金额(万元)",
+    rows = {r["状态"]: r for r in _block(ws, "状态")}
+    assert list(rows) == [
+        "拟收回",
+        "闲置满一年",
+        "政府原因闲置",
+        "逾期未开工",
+        "待核查",
+        "逾期未竣工",
+        "投资强度不达标",
+        "按期推进",
+        "已竣工达标",
+        "合计",
     ]
-    rows = {(r["园区"], r["状态"]): r for r in _table(ws, 3)}
-    idle = rows[("甲园区", "闲置满一年")]
+    # 闲置满一年: P1 (50 + 137.25) + P2 (80 + 80.126) = 347.376, written 347.38
+    idle = rows["闲置满一年"]
+    assert (idle["宗数"], idle["面积(公顷)"]) == (2, 4.0)
+    assert idle["已确认金额(万元)"] == pytest.approx(347.376)
+    assert idle["待核查金额(万元)"] == 0
+    # 待核查: P4 56.4 + P5 56.4 + P6 225.6 = 338.4 would apply, nothing confirmed
+    unverified = rows["待核查"]
+    assert (unverified["宗数"], unverified["面积(公顷)"]) == (3, 8.0)
+    assert unverified["已确认金额(万元)"] == 0
+    assert unverified["待核查金额(万元)"] == pytest.approx(338.4)
+    assert rows["逾期未开工"]["宗数"] == 0 and rows["逾期未开工"]["面积(公顷)"] == 0
+    # confirmed: 187.25 + 160.126 + 384.3 + 12.5 + 3.333 + 1.005 = 748.514; never added to
+    # the 338.4 that would apply
+    total = rows["合计"]
+    assert total["宗数"] == 9
+    assert total["已确认金额(万元)"] == pytest.approx(748.514)
+    assert total["待核查金额(万元)"] == pytest.approx(338.4)
+    assert ws.cell(row=_row_of(ws, "合计"), column=1).font.b
+
+
+def _row_of(ws, text: str) -> int:
+    return next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == text)
+
+
+def test_summary_sheet_per_park_with_idle_and_overdue_hectares(book):
+    _, wb = book
+    rows = _block(wb["汇总"], "园区/地区")
+    names = [r["园区/地区"] for r in rows]
+    # by idle + overdue hectares: 甲园区 7 (1.5 + 2.5 + 3), （未指定园区） 4 (P7), 乙园区 0
+    assert names == ["甲园区", "（未指定园区）", "乙园区", "合计"]
+    park = {r["园区/地区"]: r for r in rows}
+    assert park["甲园区"]["闲置面积(公顷)"] == pytest.approx(7.0)
+    assert park["甲园区"]["逾期面积(公顷)"] == 0
+    assert park["（未指定园区）"]["逾期面积(公顷)"] == pytest.approx(4.0)
+    assert park["乙园区"]["待核查面积(公顷)"] == pytest.approx(8.0)
+    assert park["乙园区"]["已确认金额(万元)"] == pytest.approx(1.005)
+    assert park["乙园区"]["待核查金额(万元)"] == pytest.approx(338.4)
+    assert park["合计"]["宗数"] == 9
+    assert park["合计"]["待核查金额(万元)"] == pytest.approx(338.4)
+
+
+def test_summary_sheet_has_a_bar_chart_of_the_parks(book):
+    path, wb = book
+    ws = wb["汇总"]
+    (chart,) = ws._charts
+    assert chart.tagname == "barChart" and chart.barDir == "bar"
+    refs = [(s.tx.v, s.cat.strRef.f, s.val.numRef.f) for s in chart.series]
+    assert [r[0] for r in refs] == ["闲置", "逾期", "待核查（尚未核实）"]
+    first = _row_of(ws, "园区/地区") + 1
+    last = first + 2  # three parks, not the total row
+    assert [r[1] for r in refs] == [f"汇总!$A${first}:$A${last}"] * 3
+    assert [r[2] for r in refs] == [f"汇总!${c}${first}:${c}${last}" for c in "FGH"]
+    with zipfile.ZipFile(path) as z:
+        xml = z.read("xl/charts/chart1.xml").decode("utf-8")
+    for name in ("闲置", "逾期", "待核查（尚未核实）"):
+        assert f"<c:v>{name}</c:v>" in xml
+    assert "闲置与逾期用地（公顷）" in xml
+
+
+def test_summary_sheet_is_one_page(book):
+    _, wb = book
+    ws = wb["汇总"]
+    assert _fit(ws.page_setup.fitToHeight) == 1 and _fit(ws.page_setup.fitToWidth) == 1
+    # the print area holds the tables (columns A-H) and the chart beside them
+    last = max(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "合计")
+    assert ws.print_area == f"'汇总'!$A$1:$I${last}"
+
+
+def test_group_detail_sheet_counts_confirmed_amounts_by_kind(book):
+    _, wb = book
+    rows = _table(wb["分园区汇总"], 3)
+    keyed = {(r["园区/地区"], r["状态"]): r for r in rows}
+    idle = keyed[("甲园区", "闲置满一年")]
     assert idle["宗数"] == 2
-    assert idle["面积(公顷)"] == pytest.approx(4.0)
     assert idle["土地闲置费(万元)"] == pytest.approx(130.0)
-    assert idle["逾期开工违约金(万元)"] == pytest.approx(217.38)  # 137.25 + 80.126, rounded
-    assert idle["投资不达标违约金(万元)"] is None
-    assert idle["合计金额(万元)"] == pytest.approx(347.38)
-    assert rows[("甲园区", "小计")]["宗数"] == 3
-    assert rows[("乙园区", "待核查")]["宗数"] == 3
-    assert rows[("乙园区", "待核查")]["面积(公顷)"] == pytest.approx(8.0)
-    assert rows[("（未指定园区）", "小计")]["面积(公顷)"] == pytest.approx(4.5)
-    assert rows[("合计", "合计")]["宗数"] == 9
-    assert list(rows)[-1] == ("合计", "合计")
-    # subtotal rows are bold
-    park_cells = _cells(ws, 3, "园区")
-    subtotal = next(c for c in park_cells if ws.cell(row=c.row, column=2).value == "小计")
-    assert subtotal.font.b
+    assert idle["逾期开工违约金(万元)"] == pytest.approx(217.376)
+    # 待核查 rows carry no confirmed amount by kind: theirs is in 待核查金额
+    unverified = keyed[("乙园区", "待核查")]
+    assert unverified["土地闲置费(万元)"] is None
+    assert unverified["已确认金额(万元)"] == 0
+    assert unverified["待核查金额(万元)"] == pytest.approx(338.4)
+    subtotal = keyed[("乙园区", "小计")]
+    assert subtotal["已确认金额(万元)"] == pytest.approx(1.005)
+    assert subtotal["待核查金额(万元)"] == pytest.approx(338.4)
+    assert keyed[("合计", "合计")]["宗数"] == 9
+    assert list(keyed)[-1] == ("合计", "合计")
 
 
-def test_unverified_sheet_ranked_by_money_then_area(book):
+# --------------------------------------------------------------------------- lists
+
+
+def test_action_lists_hold_their_status_by_money(book):
     _, wb = book
-    ws = wb["待核查"]
-    title = ws["A1"].value
-    assert "2025-12-31" in title
-    assert "共 3 宗" in title
-    assert "未开工" in title
-    assert "尚未确认" in title
-    rows = _table(ws, 2)
-    # P6: 80 + 145.6 = 225.6; P4 and P5: 56.4 each, P5 (5 ha) before P4 (1 ha)
-    assert [r["宗地编号"] for r in rows] == ["P6", "P5", "P4"]
-    assert [r["合计金额(万元)"] for r in rows] == [pytest.approx(225.6), 56.4, 56.4]
-    assert {r["金额已确认"] for r in rows} == {"否"}
-
-
-def test_action_lists_hold_their_status(book):
-    _, wb = book
-    assert [r["宗地编号"] for r in _table(wb["拟收回"], 2)] == ["P3"]
-    # P1 (50 + 137.25 = 187.25) before P2 (80 + 80.126 = 160.126)
-    assert [r["宗地编号"] for r in _table(wb["闲置满一年"], 2)] == ["P1", "P2"]
-    assert [r["宗地编号"] for r in _table(wb["逾期未竣工"], 2)] == ["P7"]
-    assert [r["宗地编号"] for r in _table(wb["价款逾期"], 2)] == ["P8"]
-    late_pay = _table(wb["价款逾期"], 2)[0]
-    assert late_pay["价款滞纳违约金(万元)"] == pytest.approx(3.33)
-    assert late_pay["状态"] == "按期推进"
+    assert [r["宗地编号"] for r in _table(wb["拟收回"])] == ["P3"]
+    # P1 (187.25) before P2 (160.126)
+    assert [r["宗地编号"] for r in _table(wb["闲置满一年"])] == ["P1", "P2"]
+    assert [r["宗地编号"] for r in _table(wb["逾期未竣工"])] == ["P7"]
+    late_pay = _table(wb["价款逾期"])
+    assert [r["宗地编号"] for r in late_pay] == ["P8"]
+    assert late_pay[0]["价款滞纳违约金(万元)"] == pytest.approx(3.33)
+    assert late_pay[0]["状态"] == "按期推进"
+    assert late_pay[0]["欠缴价款(万元)"] == pytest.approx(50.0)  # nothing paid of 50
 
 
 def test_below_threshold_sheet_takes_every_status(book):
     _, wb = book
-    ws = wb["投资强度不达标"]
-    rows = _table(ws, 2)
-    # P7 is late_completion, P8 on_track: both are below the threshold; P3's flag is null
+    rows = _table(wb["投资强度不达标"])
+    # P7 (late_completion, 12.5 confirmed) before P8 (on_track, 3.333); P3's flag is null
     assert [r["宗地编号"] for r in rows] == ["P7", "P8"]
     assert [r["状态"] for r in rows] == ["逾期未竣工", "按期推进"]
     # investment needed to reach the threshold: 5000 * 4.0 - 12000 = 8000
     assert rows[0]["达标尚需投资(万元)"] == pytest.approx(8000.0)
-    assert rows[0]["投资强度(万元/公顷)"] == pytest.approx(3000.0)
-    assert rows[0]["投资强度标准(万元/公顷)"] == pytest.approx(5000.0)
+    assert rows[0]["已确认金额(万元)"] == pytest.approx(12.5)
+    assert rows[0]["待核查金额(万元)"] == 0
 
 
-def test_empty_list_has_header_and_none_line(book):
+def test_inspection_form_ranks_by_money_at_stake(book):
     _, wb = book
-    ws = wb["逾期未开工"]
-    assert "共 0 宗" in ws["A1"].value
-    assert ws["A2"].value == "宗地编号"
-    assert ws["A3"].value == "无"
-    assert ws.max_row == 3
+    ws = wb["待核查"]
+    title = ws["A1"].value
+    assert "2025-12-31" in title and "共 3 宗" in title and "按待核查金额从高到低排列" in title
+    note = ws["A2"].value
+    assert "--inspections 本文件.xlsx --sheet 待核查" in note and "尚未确认" in note
+    header = [c.value for c in ws[3]]
+    assert header[: len(FORM_IDS) + len(FORM_FILL)] == FORM_IDS + FORM_FILL
+    rows = _table(ws, 3)
+    # P6: 80 + 145.6 = 225.6; P4 and P5: 56.4 each, P5 (5 ha) before P4 (1 ha)
+    assert [r["宗地编号"] for r in rows] == ["P6", "P5", "P4"]
+    assert [r["待核查金额(万元)"] for r in rows] == [pytest.approx(225.6), 56.4, 56.4]
+    assert [r["电子监管号"] for r in rows] == [f"3714812013B0017{i}" for i in (6, 5, 4)]
+    assert {r["园区/地区"] for r in rows} == {"乙园区"}
+    assert rows[0]["开工期限"] == dt.datetime(2025, 1, 1)
+    assert all(r[h] is None for r in rows for h in FORM_FILL)
+
+
+def test_inspection_form_columns_to_fill(book):
+    _, wb = book
+    ws = wb["待核查"]
+    header = [c.value for c in ws[3]]
+    letter = {h: ws.cell(row=3, column=header.index(h) + 1).column_letter for h in FORM_FILL}
+    rules = {str(dv.sqref): dv for dv in ws.data_validations.dataValidation}
+    result = rules[f"{letter['核查结论']}4:{letter['核查结论']}6"]
+    assert result.type == "list" and result.formula1 == '"已开工,未开工,已竣工"'
+    for name in ("核查日期", "实际开工时间", "实际竣工时间", "停工日期"):
+        rule = rules[f"{letter[name]}4:{letter[name]}6"]
+        assert rule.type == "date", name
+    assert rules[f"{letter['已开发面积(公顷)']}4:{letter['已开发面积(公顷)']}6"].type == "decimal"
+    # the sheet is protected; the columns to fill are unlocked, in their own colour
+    assert ws.protection.sheet
+    dims = list(ws.column_dimensions.values())
+    for name in FORM_FILL:
+        index = header.index(name) + 1
+        (dim,) = [d for d in dims if d.min <= index <= d.max]
+        style = dim._style
+        assert wb._protections[style.protectionId].locked is False, name
+        assert wb._fills[style.fillId].fgColor.rgb.endswith("FFF2CC"), name
+    assert ws.cell(row=3, column=header.index("核查日期") + 1).fill.fgColor.rgb.endswith("FFD966")
 
 
 def test_dates_amounts_areas_and_booleans_formatted(book):
     _, wb = book
     ws = wb["闲置满一年"]
-    due = _cells(ws, 2, "应开工日期")
+    due = _cells(ws, "应开工日期")
     assert isinstance(due[0].value, dt.datetime)
     assert due[0].value.date() == dt.date(2024, 6, 30)
     assert due[0].number_format == "yyyy-mm-dd"
-    late = _cells(ws, 2, "逾期开工违约金(万元)")
+    late = _cells(ws, "逾期开工违约金(万元)")
     assert [c.value for c in late] == [137.25, 80.13]
-    assert late[1].number_format == "0.00"
-    area = _cells(ws, 2, "面积(公顷)")
-    assert area[0].number_format == "0.0000"
+    assert late[1].number_format == "#,##0.00"
+    area = _cells(ws, "面积(公顷)")
+    assert area[0].number_format == "#,##0.00"
     assert area[0].value == pytest.approx(1.5)
-    confirmed = _cells(ws, 2, "金额已确认")
-    assert [c.value for c in confirmed] == ["是", "是"]
-    days = _cells(ws, 2, "逾期开工天数")
+    days = _cells(ws, "逾期开工天数")
     assert [c.value for c in days] == [549, 670]
+    assert days[0].number_format == "#,##0"
+    all_rows = wb["全部宗地"]
+    assert {c.value for c in _cells(all_rows, "金额已确认")} == {"是", "否"}
+    assert [c.value for c in _cells(all_rows, "投资强度不达标")][:3] == ["否", "否", None]
+    assert _cells(all_rows, "来源行号")[0].number_format == "0"
 
 
-def test_layout_bold_frozen_filtered_and_wide_enough(book):
-    _, wb = book
-    for name in SHEETS[1:]:
-        ws = wb[name]
-        assert ws.freeze_panes == "A3", name
-        assert ws["A2"].font.b, name
-        assert ws.auto_filter.ref.startswith("A2:"), name
-    ws = wb["待核查"]
-    assert ws.auto_filter.ref.endswith("5")  # header row 2 + 3 rows
-    assert wb["汇总"].freeze_panes == "A4"
-    # 法律依据 holds long CJK text: counted double, capped at 60
-    names = [c.value for c in ws[2]]
-    col = names.index("法律依据") + 1
-    basis = "《闲置土地处置办法》第十四条第（一）项"
-    width = ws.column_dimensions[ws.cell(row=2, column=col).column_letter].width
-    assert width >= 2 * len(basis) - 2
-
-
-def test_all_parcels_sheet_drops_geometry_and_keeps_every_row(book):
+def test_all_parcels_sheet_drops_geometry_codes_and_the_as_of_date(book):
     _, wb = book
     ws = wb["全部宗地"]
+    assert "评价基准日 2025-12-31" in ws["A1"].value
     header = [c.value for c in ws[2]]
-    assert "geometry" not in header
+    for gone in ("geometry", "状态代码", "评价基准日", "投资不达标违约金(万元)"):
+        assert gone not in header  # the last one: empty in every row
     assert header[-2:] == ["来源文件", "来源行号"]
-    assert "状态代码" in header
-    assert len(_table(ws, 2)) == 9
+    assert "状态" in header
+    at = header.index("合计金额(万元)")
+    assert header[at + 1 : at + 3] == ["已确认金额(万元)", "待核查金额(万元)"]
+    assert len(_table(ws)) == 9
 
 
 def test_rejects_sheet_lists_reason_and_source(book):
     _, wb = book
     ws = wb["未分析记录"]
-    rows = _table(ws, 2)
+    rows = _table(ws)
     assert [c.value for c in ws[2]][:4] == ["原因", "来源文件", "来源行号", "输入类型"]
     assert rows[0]["原因"] == "非工业用地，未分析 (land_use 住宅用地)"
     assert rows[0]["来源行号"] == 12
@@ -358,68 +585,189 @@ def test_rejects_sheet_lists_reason_and_source(book):
     assert "园区" not in rows[0]  # a canonical column with no value is left out
 
 
-def test_load_report_sheet(book):
+def test_load_report_sheet_in_chinese(book):
     _, wb = book
-    rows = _table(wb["加载问题"], 2)
-    assert rows == [
-        {
-            "文件": "ledger.xlsx",
-            "行号": 5,
-            "列": "contract_date",
-            "值": "1900年01月01日",
-            "问题": "占位日期",
-            "处理": "按缺失处理",
-            "级别": "警告",
-        }
-    ]
+    rows = _table(wb["加载问题"])
+    assert rows[0] == {
+        "文件": "ledger.xlsx",
+        "行号": 5,
+        "列": "合同签订日期",
+        "值": "1900年01月01日",
+        "问题": "占位日期",
+        "处理": "按缺失处理",
+        "级别": "警告",
+    }
+    assert (rows[1]["列"], rows[1]["处理"], rows[1]["级别"]) == (
+        "面积(公顷)",
+        "已换算为面积(公顷)（×0.0666667）",
+        "提示",
+    )
+
+
+def test_column_widths_from_the_values(book):
+    _, wb = book
+    ws = wb["闲置满一年"]
+    header = [c.value for c in ws[2]]
+    col = ws.cell(row=2, column=header.index("法律依据") + 1).column_letter
+    # 《闲置土地处置办法》第十四条第（一）项: 19 wide characters, two columns each
+    assert ws.column_dimensions[col].width >= 38
+    narrow = ws.cell(row=2, column=header.index("逾期开工天数") + 1).column_letter
+    assert ws.column_dimensions[narrow].width < 12
+
+
+# --------------------------------------------------------------------------- safety
 
 
 def test_untrusted_text_is_written_as_text_never_as_formula(book):
     path, wb = book
     ws = wb["全部宗地"]
-    names = {c.value: c for c in _cells(ws, 2, "项目名称")}
+    names = {c.value: c for c in _cells(ws, "项目名称")}
     for text in (HYPERLINK, SCRIPT, "-2+3"):
         assert names[text].data_type == "s"
-    holder = [c for c in _cells(ws, 2, "土地使用权人") if c.value.startswith("+")]
+    assert names[HYPERLINK].quotePrefix and names["-2+3"].quotePrefix
+    assert not names[SCRIPT].quotePrefix
+    holder = [c for c in _cells(ws, "土地使用权人") if c.value.startswith("+")]
     assert holder[0].value == "+cmd|' /C calc'!A0"
-    assert holder[0].data_type == "s"
-    assert holder[0].quotePrefix
+    assert holder[0].data_type == "s" and holder[0].quotePrefix
     with zipfile.ZipFile(path) as z:
         sheets = [n for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
-        assert sheets
+        assert len(sheets) == len(SHEETS)
         for name in sheets:
             xml = z.read(name).decode("utf-8")
             assert "<f>" not in xml and "<f " not in xml, name
             assert "<script>" not in xml  # escaped as &lt;script&gt;
 
 
-def test_row_limit_cuts_the_sheet_and_says_so(tmp_path, monkeypatch):
-    monkeypatch.setattr(W, "EXCEL_MAX_ROWS", 6)
-    path = tmp_path / "cut.xlsx"
-    W.write_workbook(path, _parcels(), _rejects(), as_of=AS_OF)
+def test_shared_text_that_looks_like_a_formula_keeps_its_quote(tmp_path):
+    parcels = _parcels()
+    parcels["park"] = pd.array(["=1+1"] * 9, dtype="string")  # few values: shared strings
+    path = tmp_path / "shared.xlsx"
+    W.write_workbook(path, parcels, _rejects(), as_of=AS_OF)
     ws = load_workbook(path)["全部宗地"]
-    assert "仅列出前 4 行" in ws["A1"].value
-    assert ws.max_row == 6
+    cells = _cells(ws, "园区")
+    assert {c.value for c in cells} == {"=1+1"}
+    assert all(c.data_type == "s" and c.quotePrefix for c in cells)
+    with zipfile.ZipFile(path) as z:
+        assert 't="s"' in z.read("xl/worksheets/sheet11.xml").decode("utf-8")
 
 
-def test_large_run_leaves_out_all_parcels_and_says_so(tmp_path, monkeypatch):
-    monkeypatch.setattr(W, "ALL_PARCELS_MAX_ROWS", 5)
-    path = tmp_path / "big.xlsx"
-    W.write_workbook(path, _parcels(), _rejects(), as_of=AS_OF)
-    wb = load_workbook(path)
-    assert "全部宗地" not in wb.sheetnames
-    notes = [wb["汇总"].cell(row=r, column=1).value for r in (1, 2, 3)]
-    assert any("未列出“全部宗地”明细" in (n or "") for n in notes)
-
-
-def test_control_characters_are_removed(tmp_path):
+def test_characters_xml_cannot_hold_are_removed(tmp_path):
     parcels = _parcels()
     parcels.loc[0, "project_name"] = "项目\x07一\x00"
+    parcels.loc[1, "holder"] = "甲\x1b公司_x0041_"
     path = tmp_path / "ctl.xlsx"
     W.write_workbook(path, parcels, _rejects().iloc[0:0], as_of=AS_OF)
     wb = load_workbook(path)
-    assert [r["项目名称"] for r in _table(wb["闲置满一年"], 2)][0] == "项目一"
-    assert wb["未分析记录"]["A3"].value == "无"
+    rows = _table(wb["闲置满一年"])
+    assert rows[0]["项目名称"] == "项目一"
+    # Excel reads _xHHHH_ as an escaped character: the text's own underscore is escaped
+    assert rows[1]["土地使用权人"] == "甲公司_x005F_x0041_"
+    assert wb["未分析记录"]["A1"].value == "本期无未分析记录（评价基准日 2025-12-31）"
+
+
+# --------------------------------------------------------------------------- labels
+
+
+def _every_code() -> pd.DataFrame:
+    """Parcels whose code columns take every value of the vocabulary, booleans both values,
+    data issues every known code, and the status insufficient_data too."""
+    vocab = {k: v for k, v in W.VALUE_LABELS_ZH.items() if k not in ("input_kind", "severity")}
+    n = max(len(v) for v in vocab.values())
+    frame = _parcels().iloc[[i % 9 for i in range(n)]].reset_index(drop=True)
+    for name, labels in vocab.items():
+        codes = list(labels)
+        frame[name] = [codes[i % len(codes)] for i in range(n)]
+    frame["status"] = pd.Categorical(frame["status"], categories=list(W.VALUE_LABELS_ZH["status"]))
+    frame = frame.drop(columns="status_zh")
+    issues = list(W.DATA_ISSUE_LABELS_ZH)
+    frame["data_issues"] = [
+        ";".join(issues[i % len(issues) : i % len(issues) + 2]) for i in range(n)
+    ]
+    for flag in ("started", "completed", "recovery_candidate", "area_mismatch"):
+        frame[flag] = [i % 2 == 0 for i in range(n)]
+    return frame
+
+
+def test_every_code_is_shown_by_its_chinese_label(tmp_path):
+    frame = _every_code()
+    rejects = _rejects()
+    path = tmp_path / "codes.xlsx"
+    W.write_workbook(path, frame, rejects, as_of=AS_OF, report=_report())
+    codes = {c for labels in W.VALUE_LABELS_ZH.values() for c in labels}
+    codes |= set(W.DATA_ISSUE_LABELS_ZH) | {"True", "False", "completion"}
+    wb = load_workbook(path)
+    assert "资料不全" in wb.sheetnames
+    seen = set()
+    for ws in wb.worksheets:
+        for row in ws.iter_rows(values_only=True):
+            for value in row:
+                assert not isinstance(value, bool), ws.title
+                if isinstance(value, str):
+                    seen.add(value)
+                    parts = {p.strip() for p in re.split(r"[；;,|]", value)}
+                    assert not (parts & codes), (ws.title, value)
+    for label in ("实际竣工日期（已竣工即已开工）", "资料不全", "现行代码", "实际交地满一年"):
+        assert label in seen
+    assert "无应开工日期（缺约定开工时间和实际交地时间）；无应竣工日期（缺约定竣工时间）" in seen
+
+
+def test_unknown_issue_codes_naming_a_column_are_described():
+    assert W._issues_label("no_land_price_wan|bad_contract_date") == (
+        "缺成交价格(万元)；合同签订日期异常"
+    )
+    assert W._issues_label(["no_area"]) == "缺面积"
+    assert W._issues_label("something_new") == "something_new"
+    assert W._issues_label(None) is None
+
+
+def test_insufficient_data_list_only_when_the_status_exists(tmp_path, book):
+    _, wb = book
+    assert "资料不全" not in wb.sheetnames
+    parcels = _parcels()
+    parcels["status"] = pd.Categorical(parcels["status"], categories=[*W.VALUE_LABELS_ZH["status"]])
+    path = tmp_path / "none.xlsx"
+    W.write_workbook(path, parcels, _rejects(), as_of=AS_OF)
+    ws = load_workbook(path)["资料不全"]
+    assert ws.max_row == 1 and ws["A1"].value == "本期无资料不全宗地（评价基准日 2025-12-31）"
+    parcels["status"] = parcels["status"].astype(str)
+    parcels.loc[[7, 8], "status"] = "insufficient_data"
+    parcels["data_issues"] = [None] * 7 + ["no_start_due", "no_area;no_land_price"]
+    W.write_workbook(path, parcels, _rejects(), as_of=AS_OF)
+    rows = _table(load_workbook(path)["资料不全"])
+    assert [r["宗地编号"] for r in rows] == ["P9", "P8"]  # by area: 1.23456 ha, 0.5 ha
+    assert rows[0]["数据问题"] == "缺面积；缺成交价格"
+
+
+# --------------------------------------------------------------------------- limits, paths
+
+
+def test_row_limit_splits_the_sheet_and_says_so(tmp_path, monkeypatch):
+    monkeypatch.setattr(W, "EXCEL_MAX_ROWS", 6)  # a title, a header and 4 rows per sheet
+    path = tmp_path / "split.xlsx"
+    W.write_workbook(path, _parcels(), _rejects(), as_of=AS_OF)
+    wb = load_workbook(path)
+    parts = ["全部宗地", "全部宗地(2)", "全部宗地(3)"]
+    assert [n for n in wb.sheetnames if n.startswith("全部宗地")] == parts
+    ids = [r["宗地编号"] for name in parts for r in _table(wb[name])]
+    assert ids == [f"P{i}" for i in range(1, 10)]
+    assert "分 3 表列出" in wb["全部宗地(2)"]["A1"].value
+    assert "第 5–8 行" in wb["全部宗地(2)"]["A1"].value
+    notes = [wb["汇总"].cell(row=r, column=1).value or "" for r in range(1, 7)]
+    assert any("全部宗地、全部宗地(2)、全部宗地(3)" in n for n in notes)
+
+
+def test_rows_without_the_row_stream_are_the_same(tmp_path, monkeypatch, book):
+    path, fast = book
+    monkeypatch.setattr(W, "RAW_ROWS", False)
+    slow_path = tmp_path / "slow.xlsx"
+    W.write_workbook(slow_path, _parcels(), _rejects(), as_of=AS_OF, report=_report())
+    slow = load_workbook(slow_path)
+    for name in SHEETS:
+        a = list(fast[name].iter_rows(values_only=True))
+        b = list(slow[name].iter_rows(values_only=True))
+        assert a == b, name
+    (cell,) = [c for c in _cells(slow["全部宗地"], "项目名称") if c.value == "-2+3"]
+    assert cell.quotePrefix
 
 
 def test_geodataframe_with_repeated_index(tmp_path):
@@ -429,6 +777,37 @@ def test_geodataframe_with_repeated_index(tmp_path):
     path = tmp_path / "geo.xlsx"
     W.write_workbook(path, parcels, _rejects(), as_of=pd.Timestamp(AS_OF))
     wb = load_workbook(path)
-    assert [r["宗地编号"] for r in _table(wb["待核查"], 2)] == ["P6", "P5", "P4"]
-    assert len(_table(wb["全部宗地"], 2)) == 9
+    assert [r["宗地编号"] for r in _table(wb["待核查"], 3)] == ["P6", "P5", "P4"]
+    assert len(_table(wb["全部宗地"])) == 9
     assert W.summary_table(parcels)["parcels"].iloc[-1] == 9
+
+
+def test_no_parcels_still_makes_a_workbook(tmp_path):
+    path = tmp_path / "empty.xlsx"
+    W.write_workbook(path, _parcels().iloc[0:0], _rejects(), as_of=AS_OF)
+    wb = load_workbook(path)
+    assert wb["全部宗地"]["A1"].value == "本期无分析宗地（评价基准日 2025-12-31）"
+    assert _block(wb["汇总"], "状态")[-1]["宗数"] == 0
+
+
+def test_a_failed_write_leaves_no_file_and_no_temporary_rows(tmp_path, monkeypatch):
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(W, "_write_group_detail", broken)
+    path = tmp_path / "broken.xlsx"
+    with pytest.raises(RuntimeError, match="boom"):
+        W.write_workbook(path, _parcels(), _rejects(), as_of=AS_OF)
+    assert not path.exists()
+
+
+def test_table_workbook_prints_and_keeps_column_names(tmp_path):
+    frame = pd.DataFrame({"area_ha": [1.5, 2.25], "x": ["=1", "a"], "passed": [True, False]})
+    W.write_table_workbook(tmp_path / "t.xlsx", frame, sheet="s")
+    ws = load_workbook(tmp_path / "t.xlsx")["s"]
+    assert [c.value for c in ws[1]] == ["area_ha", "x", "passed"]
+    assert ws["A2"].value == 1.5 and ws["A2"].number_format == "#,##0.00"
+    assert ws["B2"].value == "=1" and ws["B2"].quotePrefix
+    assert [ws["C2"].value, ws["C3"].value] == ["是", "否"]
+    assert ws.page_setup.orientation == "landscape"
+    assert ws.print_title_rows == "$1:$1"
