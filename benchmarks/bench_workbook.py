@@ -93,7 +93,9 @@ def build(n: int) -> None:
     rng = np.random.default_rng(1)
     k = max(n // 50, 1)
     rejects = frame.iloc[rng.choice(n, k, replace=False)].reset_index(drop=True)
-    rejects.insert(0, "reason", "非工业用地（土地用途：其他商服用地），不在分析范围 (not industrial)")
+    rejects.insert(
+        0, "reason", "非工业用地（土地用途：其他商服用地），不在分析范围 (not industrial)"
+    )
     rejects["source_file"] = "parcels.gpkg"
     rejects["source_row"] = np.arange(n + 1, n + k + 1)
     rejects["input_kind"] = "layer"

@@ -82,6 +82,7 @@ _WIDTH_SAMPLE_ROWS = 10_000
 _MAX_TEXT_CHARS = 32_767  # Excel's limit for one cell
 _MAX_WIDTH = 50.0
 _FORM_MAX_WIDTH = 28.0
+_FORM_ROW_HEIGHT = 22.0  # points: room to write by hand
 
 #: Status code of parcels whose records lack what a rule needs (its list is 资料不全).
 INSUFFICIENT_DATA = "insufficient_data"
@@ -625,8 +626,9 @@ def _text_cells(values: pd.Series) -> _Cells:
         text = values.astype("string[python]").str.replace(_ILLEGAL_PY, "", regex=True)
         array = pa.array(text.to_numpy(dtype=object, na_value=None), type=pa.string())
     else:
-        array = _plain_array(pa.array(values.astype("string"), from_pandas=True))
-        array = pc.replace_substring_regex(array.cast(pa.string()), _ILLEGAL_RE2, "")
+        array = _plain_array(pa.array(values, from_pandas=True)).cast(pa.string())
+        if pc.any(pc.match_substring_regex(array, _ILLEGAL_RE2)).as_py():
+            array = pc.replace_substring_regex(array, _ILLEGAL_RE2, "")
     if len(array) and (pc.max(pc.utf8_length(array)).as_py() or 0) > _MAX_TEXT_CHARS:
         array = pc.utf8_slice_codeunits(array, 0, _MAX_TEXT_CHARS)
     array = pc.if_else(pc.equal(array, ""), pa.scalar(None, pa.string()), array)
@@ -832,8 +834,10 @@ class _Rows:
 
 def _xml_cells(
     book: _Book, col: int, rows: pa.Array, cells: _Cells, style: str, needs_ref: np.ndarray | None
-) -> pa.Array:
-    """The ``<c>`` elements of one column for a block of rows (null where empty).
+) -> tuple[list[pa.Array | str], np.ndarray]:
+    """The ``<c>`` elements of one column for a block of rows, as pieces for the row join (a
+    column with empty cells: one array of elements, null where empty), and which rows have a
+    cell.
 
     A cell carries its reference (``r="B7"``) only where the cell before it in the row is
     empty (``needs_ref``): a cell without one is the column after the previous cell (ECMA-376
@@ -844,29 +848,36 @@ def _xml_cells(
     if needs_ref is not None and needs_ref.any():
         ref = pc.binary_join_element_wise(f'<c r="{xl_col_to_name(col)}', rows, '"', "")
         head = ref if needs_ref.all() else pc.if_else(pa.array(needs_ref), ref, "<c")
+    quoted = book.xf("quote")
     if cells.kind in (NUMBER, DATE):
         xf = book.xf("date" if cells.kind == DATE else style)
-        attrs = f' s="{xf}"><v>' if xf else "><v>"
         text = pc.cast(cells.values, pa.string())
-        return pc.binary_join_element_wise(head, attrs, text, "</v></c>", "")
-    quoted = book.xf("quote")
-    if cells.kind == SHARED:
+        pieces = [head, f' s="{xf}"><v>' if xf else "><v>", text, "</v></c>"]
+    elif cells.kind == SHARED:
         index = book.shared_indices(cells.strings, cells.codes)
         text = pc.cast(pa.array(index, mask=index < 0), pa.string())
         attrs: pa.Array | str = ' t="s"><v>'
         if cells.quote is not None:
             attrs = pc.if_else(pa.array(cells.quote), f' s="{quoted}" t="s"><v>', attrs)
-        return pc.binary_join_element_wise(head, attrs, text, "</v></c>", "")
-    text = cells.values
-    for raw, escaped in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
-        text = pc.replace_substring(text, raw, escaped)
-    # Excel reads _xHHHH_ as an escaped character: its underscore is escaped in turn
-    text = pc.replace_substring_regex(text, r"(_x[0-9A-Fa-f]{4}_)", r"_x005F\1")
-    attrs = ' t="inlineStr"><is><t'
-    if cells.quote is not None:
-        attrs = pc.if_else(pa.array(cells.quote), f' s="{quoted}" t="inlineStr"><is><t', attrs)
-    space = pc.if_else(pc.match_substring_regex(text, r"^\s|\s$"), ' xml:space="preserve">', ">")
-    return pc.binary_join_element_wise(head, attrs, space, text, "</t></is></c>", "")
+        pieces = [head, attrs, text, "</v></c>"]
+    else:
+        text = cells.values
+        if pc.any(pc.match_substring_regex(text, r"[&<>]|_x[0-9A-Fa-f]{4}_")).as_py():
+            for raw, escaped in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
+                text = pc.replace_substring(text, raw, escaped)
+            # Excel reads _xHHHH_ as an escaped character: its underscore is escaped in turn
+            text = pc.replace_substring_regex(text, r"(_x[0-9A-Fa-f]{4}_)", r"_x005F\1")
+        attrs = ' t="inlineStr"><is><t'
+        if cells.quote is not None:
+            attrs = pc.if_else(pa.array(cells.quote), f' s="{quoted}" t="inlineStr"><is><t', attrs)
+        space = pc.if_else(
+            pc.match_substring_regex(text, r"^\s|\s$"), ' xml:space="preserve">', ">"
+        )
+        pieces = [head, attrs, space, text, "</t></is></c>"]
+    if text.null_count == 0:
+        return pieces, np.ones(len(text), dtype=bool)
+    valid = text.is_valid().to_numpy(zero_copy_only=False)
+    return [pc.binary_join_element_wise(*pieces, "")], valid
 
 
 def _append_raw(
@@ -939,31 +950,31 @@ def _write_rows(book: _Book, ws, first_row: int, rows: _Rows, fields: list[_Fiel
                 before = np.zeros(stop - start, dtype=bool)
                 continue
             needs_ref = None if col == 0 else ~before
-            part = _xml_cells(book, col, row_refs, cells, fld.style, needs_ref)
-            before = part.is_valid().to_numpy(zero_copy_only=False)
-            parts.append(part)
+            pieces, before = _xml_cells(book, col, row_refs, cells, fld.style, needs_ref)
+            parts += pieces
         xml = pc.binary_join_element_wise(
             '<row r="', row_refs, '">', *parts, "</row>", "", null_handling="skip"
         )
         _append_raw(book, ws, top, first_row + stop - 1, len(fields) - 1, xml)
 
 
-def _set_widths(ws, fields: list[_Field], book: _Book, widest: float = _MAX_WIDTH) -> float:
+def _set_widths(ws, fields: list[_Field], book: _Book, widest: float = _MAX_WIDTH) -> list[float]:
     """Column widths from the sampled values and the headers (wrapped on two lines), at most
-    ``widest``; returns the table's width."""
-    total = 0.0
+    ``widest``; a column to fill in by hand is at least 12 wide (备注 24)."""
+    widths = []
     for col, fld in enumerate(fields):
         header = _text_width(fld.header)
-        width = max(fld.width, min(header, np.ceil(header / 2) + 1), 6.0) + 1.5
+        # a header may wrap on two lines; CJK glyphs print a little wider than two digits
+        width = max(fld.width, min(header, np.ceil(header / 2) + 3), 6.0) + 1.5
         width = min(width, widest)
         if fld.fill:
+            width = max(width, 24.0 if fld.header == "备注" else 12.0)
             fmt = {"date": "input_date", "money": "input_number"}.get(fld.style, "input")
-            ws.set_column(col, col, max(width, 12.0), book.fmt[fmt])
-            width = max(width, 12.0)
+            ws.set_column(col, col, width, book.fmt[fmt])
         else:
             ws.set_column(col, col, width)
-        total += width
-    return total
+        widths.append(width)
+    return widths
 
 
 @dataclass
@@ -1039,15 +1050,20 @@ def _write_sheet(book: _Book, name: str, table: _Table, title: str, rows: _Rows)
         fmt = book.fmt["input_header" if fld.fill else "header"]
         ws.write_string(header_row, col, fld.header, fmt)
     _write_rows(book, ws, header_row + 1, rows, fields)
-    # the form is printed and filled in by hand: long names are cut rather than shrink it
-    width = _set_widths(ws, fields, book, _FORM_MAX_WIDTH if table.form else _MAX_WIDTH)
-    if width > _A3_ABOVE_WIDTH:
+    # the form is printed and filled in by hand: long names are cut rather than shrink it,
+    # rows are taller, and the columns after the ones to fill (context) are not printed
+    widths = _set_widths(ws, fields, book, _FORM_MAX_WIDTH if table.form else _MAX_WIDTH)
+    printed = last_col
+    if table.form:
+        printed = max(col for col, fld in enumerate(fields) if fld.fill)
+        ws.set_default_row(_FORM_ROW_HEIGHT)
+    if sum(widths[: printed + 1]) > _A3_ABOVE_WIDTH:
         ws.set_paper(_A3)
     last_row = header_row + rows.n
     ws.freeze_panes(header_row + 1, 1)
     ws.autofilter(header_row, 0, last_row, last_col)
     ws.repeat_rows(header_row)
-    ws.print_area(0, 0, last_row, last_col)
+    ws.print_area(0, 0, last_row, printed)
     ws.hide_gridlines(0)  # shown and printed
     if table.form:
         _form_rules(book, ws, fields, header_row + 1, last_row)
@@ -1651,7 +1667,7 @@ def _write_summary(
     ws.set_column(0, 0, min(max(name_width, 16.0), 40.0))
     ws.set_column(1, 1, 9)
     ws.set_column(2, 7, 15)
-    ws.set_column(8, 8, 6)
+    ws.set_column(8, 8, 23)  # with F-H, the chart's width
     ws.print_area(0, 0, end - 1, 8)
 
 
@@ -1876,7 +1892,7 @@ def write_table_workbook(
         rows = _plain_rows(frame)
         _write_rows(book, ws, header_row + 1, rows, fields)
         last_col = max(len(fields) - 1, 0)
-        if _set_widths(ws, fields, book) > _A3_ABOVE_WIDTH:
+        if sum(_set_widths(ws, fields, book)) > _A3_ABOVE_WIDTH:
             ws.set_paper(_A3)
         ws.freeze_panes(header_row + 1, 0)
         ws.autofilter(header_row, 0, header_row + rows.n, last_col)

@@ -535,6 +535,9 @@ def test_inspection_form_columns_to_fill(book):
         assert wb._protections[style.protectionId].locked is False, name
         assert wb._fills[style.fillId].fgColor.rgb.endswith("FFF2CC"), name
     assert ws.cell(row=3, column=header.index("核查日期") + 1).fill.fgColor.rgb.endswith("FFD966")
+    # printed: the identifying columns and the columns to fill, in taller rows
+    assert ws.print_area == f"'待核查'!$A$1:${letter['备注']}$6"
+    assert ws.sheet_format.defaultRowHeight == pytest.approx(22, abs=0.5)
 
 
 def test_dates_amounts_areas_and_booleans_formatted(book):
