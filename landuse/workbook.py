@@ -25,6 +25,8 @@ future XlsxWriter lacks that stream, the same prepared values go through its cel
 
 from __future__ import annotations
 
+import collections
+import concurrent.futures
 import contextlib
 import datetime as dt
 import functools
@@ -75,6 +77,8 @@ SUMMARY_COLUMNS: tuple[str, ...] = (
 EXCEL_MAX_ROWS = 1_048_576
 #: Rows serialised at a time (memory holds one block of every column of a sheet).
 BLOCK_ROWS = 16_384
+#: Threads converting blocks of rows (XlsxWriter's own work and the zip take one).
+_THREADS = 2
 #: Groups (parks or regions) listed one by one on 汇总; the others are summed in one row.
 SUMMARY_GROUPS = 15
 # Column widths are measured on at most this many rows of each table.
@@ -592,7 +596,7 @@ def _date_cells(values: pd.Series) -> _Cells:
     dates = pd.to_datetime(values, errors="coerce")
     if isinstance(dates.dtype, pd.DatetimeTZDtype):
         dates = dates.dt.tz_localize(None)
-    days = dates.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+    days = dates.to_numpy().astype("datetime64[D]")  # any unit: no overflow past 2262
     # before 1900-01-01 Excel has no date (the loader keeps such dates out of the results)
     valid = ~np.isnat(days) & (days >= _FIRST_EXCEL_DAY)
     serial = days.astype(np.int64) + _UNIX_DAY_SERIAL
@@ -729,23 +733,26 @@ class _Book:
         )
         self.day = day
         self.fmt = {key: self.wb.add_format(props) for key, props in _FORMATS.items()}
+        # style indices are given on first use: give them now, before threads use them
+        self._xf = {key: fmt._get_xf_index() for key, fmt in self.fmt.items()}
         self._sst = self.wb.str_table
+        self._sst_lock = threading.Lock()
         self.raw_bytes = 0  # sheet rows serialised here
 
     def xf(self, key: str) -> int:
         """The style index of a format (0 for none)."""
-        if key == "general":
-            return 0
-        return self.fmt[key]._get_xf_index()
+        return 0 if key == "general" else self._xf[key]
 
     def shared_indices(self, strings: list[str], codes: np.ndarray) -> np.ndarray:
         """Indices in the workbook's shared string table of ``strings[codes]`` (-1 stays)."""
-        table = np.array([self._sst._get_shared_string_index(s) for s in strings] + [-1])
         used = codes >= 0
-        self._sst.count += int(used.sum()) - len(strings)  # references, not distinct strings
+        with self._sst_lock:
+            table = np.array([self._sst._get_shared_string_index(s) for s in strings] + [-1])
+            self._sst.count += int(used.sum()) - len(strings)  # references, not distinct
         return table[np.where(used, codes, len(strings))]
 
     def sheet(self, name: str):
+        """A new sheet printing landscape on A4, one page wide."""
         ws = self.wb.add_worksheet(name)
         ws.set_landscape()
         ws.set_paper(_A4)
@@ -925,37 +932,89 @@ def _write_cells_slowly(book: _Book, ws, first_row: int, blocks: list[_Cells], f
                 write(first_row + i, col, values[i], formats[i if len(formats) > 1 else 0])
 
 
-def _write_rows(book: _Book, ws, first_row: int, rows: _Rows, fields: list[_Field]) -> None:
-    """Every row of ``rows`` from ``first_row`` on, a block at a time; sets column widths."""
-    raw = _raw_rows_supported(ws)
-    for start in range(0, rows.n, BLOCK_ROWS):
-        stop = min(start + BLOCK_ROWS, rows.n)
-        blocks = [
-            fld.cells(rows.block(fld.name, start, stop)) if not fld.fill else _Cells(FILL)
-            for fld in fields
-        ]
-        if start == 0:
-            for fld, cells in zip(fields, blocks, strict=True):
-                fld.width = _width_of(cells, _DECIMALS.get(fld.style, 2))
-        top = first_row + start
-        if not raw:
-            _write_cells_slowly(book, ws, top, blocks, fields)
+def _block_cells(fields: list[_Field], rows: _Rows, start: int, stop: int) -> list[_Cells]:
+    return [
+        _Cells(FILL) if fld.fill else fld.cells(rows.block(fld.name, start, stop)) for fld in fields
+    ]
+
+
+def _block_xml(book: _Book, fields: list[_Field], blocks: list[_Cells], top: int) -> pa.Array:
+    """The ``<row>`` elements of one block of rows, the first at 0-based row ``top``."""
+    n = len(next((c.codes if c.kind == SHARED else c.values) for c in blocks if c.kind != FILL))
+    row_refs = pc.cast(pa.array(np.arange(top + 1, top + n + 1, dtype=np.int64)), pa.string())
+    parts = []
+    before: np.ndarray | None = None  # which rows have a cell in the previous column
+    for col, (fld, cells) in enumerate(zip(fields, blocks, strict=True)):
+        if cells.kind == FILL:
+            before = np.zeros(n, dtype=bool)
             continue
-        numbers = pa.array(np.arange(top + 1, top + (stop - start) + 1, dtype=np.int64))
-        row_refs = pc.cast(numbers, pa.string())
-        parts = []
-        before: np.ndarray | None = None  # which rows have a cell in the previous column
-        for col, (fld, cells) in enumerate(zip(fields, blocks, strict=True)):
-            if cells.kind == FILL:
-                before = np.zeros(stop - start, dtype=bool)
-                continue
-            needs_ref = None if col == 0 else ~before
-            pieces, before = _xml_cells(book, col, row_refs, cells, fld.style, needs_ref)
-            parts += pieces
-        xml = pc.binary_join_element_wise(
-            '<row r="', row_refs, '">', *parts, "</row>", "", null_handling="skip"
-        )
-        _append_raw(book, ws, top, first_row + stop - 1, len(fields) - 1, xml)
+        needs_ref = None if col == 0 else ~before
+        pieces, before = _xml_cells(book, col, row_refs, cells, fld.style, needs_ref)
+        parts += pieces
+    return pc.binary_join_element_wise(
+        '<row r="', row_refs, '">', *parts, "</row>", "", null_handling="skip"
+    )
+
+
+def _write_rows(book: _Book, ws, first_row: int, rows: _Rows, fields: list[_Field]) -> None:
+    """Every row of ``rows`` from ``first_row`` on, a block at a time; sets column widths.
+
+    The first block is measured for the widths and decides each column's kind of text; the
+    others are converted by :data:`_THREADS` threads (Arrow's kernels run without the
+    interpreter lock) and appended in order as they come."""
+    if rows.n == 0 or all(fld.fill for fld in fields):
+        return
+    raw = _raw_rows_supported(ws)
+    stop = min(BLOCK_ROWS, rows.n)
+    first = _block_cells(fields, rows, 0, stop)
+    for fld, cells in zip(fields, first, strict=True):
+        fld.width = _width_of(cells, _DECIMALS.get(fld.style, 2))
+    if not raw:
+        _write_cells_slowly(book, ws, first_row, first, fields)
+        for start in range(BLOCK_ROWS, rows.n, BLOCK_ROWS):
+            stop = min(start + BLOCK_ROWS, rows.n)
+            blocks = _block_cells(fields, rows, start, stop)
+            _write_cells_slowly(book, ws, first_row + start, blocks, fields)
+        return
+    last_col = len(fields) - 1
+
+    def convert(start: int) -> pa.Array:
+        stop = min(start + BLOCK_ROWS, rows.n)
+        return _block_xml(book, fields, _block_cells(fields, rows, start, stop), first_row + start)
+
+    _append_raw(
+        book,
+        ws,
+        first_row,
+        first_row + stop - 1,
+        last_col,
+        _block_xml(book, fields, first, first_row),
+    )
+    del first
+    starts = list(range(BLOCK_ROWS, rows.n, BLOCK_ROWS))
+    if not starts:
+        return
+    with concurrent.futures.ThreadPoolExecutor(_THREADS) as pool:
+        pending: collections.deque = collections.deque()
+        for start in starts:
+            pending.append((start, pool.submit(convert, start)))
+            if len(pending) > _THREADS:
+                done, future = pending.popleft()
+                top = first_row + done
+                _append_raw(
+                    book,
+                    ws,
+                    top,
+                    top + min(BLOCK_ROWS, rows.n - done) - 1,
+                    last_col,
+                    future.result(),
+                )
+        while pending:
+            done, future = pending.popleft()
+            top = first_row + done
+            _append_raw(
+                book, ws, top, top + min(BLOCK_ROWS, rows.n - done) - 1, last_col, future.result()
+            )
 
 
 def _set_widths(ws, fields: list[_Field], book: _Book, widest: float = _MAX_WIDTH) -> list[float]:
@@ -991,8 +1050,8 @@ class _Table:
     form: bool = False
 
 
-def _write_table(book: _Book, table: _Table) -> list[str]:
-    """Write one table on one or more sheets (Excel's row limit); returns the sheet names."""
+def _write_table(book: _Book, table: _Table) -> None:
+    """Write one table on one sheet, or on several beyond Excel's row limit (名称(2) ...)."""
     header_row = 1 + len(table.lines)
     room = EXCEL_MAX_ROWS - header_row - 1
     if table.rows.n == 0:
@@ -1000,32 +1059,21 @@ def _write_table(book: _Book, table: _Table) -> list[str]:
         book.page_header(ws, table.page_title or table.title)
         ws.write_string(0, 0, table.empty, book.fmt["empty"])
         ws.set_column(0, 0, 12)
-        return [table.sheet]
+        return
     parts = -(-table.rows.n // room)
-    names = []
     for part in range(parts):
         start, stop = part * room, min((part + 1) * room, table.rows.n)
         name = table.sheet if part == 0 else f"{table.sheet}({part + 1})"
-        names.append(name)
         title = table.title
         if parts > 1:
             title += (
                 f"（超出 Excel 每表 {EXCEL_MAX_ROWS:,} 行的上限，分 {parts} 表列出："
                 f"本表为第 {part + 1} 表，第 {start + 1:,}–{stop:,} 行）"
             )
-        rows = _Rows(
-            table.rows.columns,
-            (
-                table.rows.positions[start:stop]
-                if table.rows.positions is not None
-                else np.arange(start, stop)
-            )
-            if parts > 1
-            else table.rows.positions,
-            stop - start,
-        )
-        _write_sheet(book, name, table, title, rows)
-    return names
+        positions = table.rows.positions
+        if parts > 1:
+            positions = np.arange(start, stop) if positions is None else positions[start:stop]
+        _write_sheet(book, name, table, title, _Rows(table.rows.columns, positions, stop - start))
 
 
 def _write_sheet(book: _Book, name: str, table: _Table, title: str, rows: _Rows) -> None:

@@ -759,6 +759,19 @@ def test_row_limit_splits_the_sheet_and_says_so(tmp_path, monkeypatch):
     assert any("全部宗地、全部宗地(2)、全部宗地(3)" in n for n in notes)
 
 
+def test_rows_in_blocks_converted_by_threads_are_the_same(tmp_path, monkeypatch, book):
+    path, whole = book
+    monkeypatch.setattr(W, "BLOCK_ROWS", 2)  # 9 parcels: 5 blocks, 4 of them on threads
+    blocks_path = tmp_path / "blocks.xlsx"
+    W.write_workbook(blocks_path, _parcels(), _rejects(), as_of=AS_OF, report=_report())
+    blocks = load_workbook(blocks_path)
+    for name in SHEETS:
+        assert list(whole[name].iter_rows(values_only=True)) == list(
+            blocks[name].iter_rows(values_only=True)
+        ), name
+    assert [c.number_format for c in _cells(blocks["全部宗地"], "面积(公顷)")] == ["#,##0.00"] * 9
+
+
 def test_rows_without_the_row_stream_are_the_same(tmp_path, monkeypatch, book):
     path, fast = book
     monkeypatch.setattr(W, "RAW_ROWS", False)
