@@ -75,6 +75,11 @@ SUMMARY_COLUMNS: tuple[str, ...] = (
 
 #: Excel's hard limit of rows per sheet; a longer list continues on 名称(2), 名称(3) ...
 EXCEL_MAX_ROWS = 1_048_576
+#: XML bytes one sheet may hold: a zip member over 2 GiB needs ZIP64 extensions, which Excel
+#: reads poorly; a longer table continues on another sheet.
+SHEET_XML_BYTES = 1_900_000_000
+# Tables longer than this are measured for their size per row (shorter ones cannot reach it).
+_SIZE_CHECK_ROWS = 300_000
 #: Rows serialised at a time (memory holds one block of every column of a sheet).
 BLOCK_ROWS = 16_384
 #: Threads converting blocks of rows (XlsxWriter's own work and the zip take one).
@@ -1050,28 +1055,48 @@ class _Table:
     form: bool = False
 
 
-def _write_table(book: _Book, table: _Table) -> None:
-    """Write one table on one sheet, or on several beyond Excel's row limit (名称(2) ...)."""
-    header_row = 1 + len(table.lines)
-    room = EXCEL_MAX_ROWS - header_row - 1
+def _rows_per_sheet(book: _Book, table: _Table) -> int:
+    """How many rows of ``table`` one sheet takes: Excel's limit (below the title lines and
+    the header) and, for a long table, as many as stay under :data:`SHEET_XML_BYTES` of XML
+    (measured on its first block), so that the file needs no ZIP64 extensions, which Excel
+    reads poorly."""
+    room = EXCEL_MAX_ROWS - len(table.lines) - 2
+    if table.rows.n <= _SIZE_CHECK_ROWS:
+        return room
+    fields = [_Field(f.name, f.header, f.style, f.fill) for f in table.fields]
+    sample = min(BLOCK_ROWS, table.rows.n)
+    references = book._sst.count  # the sample's shared strings are counted when written
+    xml = _block_xml(book, fields, _block_cells(fields, table.rows, 0, sample), 0)
+    book._sst.count = references
+    per_row = (xml.nbytes / sample) * 1.1  # with a margin: later rows may be longer
+    return max(1, min(room, int(SHEET_XML_BYTES // per_row)))
+
+
+def _sheet_names(table: _Table, per_sheet: int) -> list[str]:
+    parts = max(1, -(-table.rows.n // per_sheet))
+    return [table.sheet] + [f"{table.sheet}({k})" for k in range(2, parts + 1)]
+
+
+def _write_table(book: _Book, table: _Table, per_sheet: int | None = None) -> None:
+    """Write one table on one sheet, or on several (名称(2) ...) beyond ``per_sheet`` rows
+    (:func:`_rows_per_sheet`)."""
     if table.rows.n == 0:
         ws = book.sheet(table.sheet)
         book.page_header(ws, table.page_title or table.title)
         ws.write_string(0, 0, table.empty, book.fmt["empty"])
         ws.set_column(0, 0, 12)
         return
-    parts = -(-table.rows.n // room)
-    for part in range(parts):
-        start, stop = part * room, min((part + 1) * room, table.rows.n)
-        name = table.sheet if part == 0 else f"{table.sheet}({part + 1})"
+    per_sheet = per_sheet or _rows_per_sheet(book, table)
+    names = _sheet_names(table, per_sheet)
+    for part, name in enumerate(names):
+        start, stop = part * per_sheet, min((part + 1) * per_sheet, table.rows.n)
         title = table.title
-        if parts > 1:
+        positions = table.rows.positions
+        if len(names) > 1:
             title += (
-                f"（超出 Excel 每表 {EXCEL_MAX_ROWS:,} 行的上限，分 {parts} 表列出："
+                f"（行数超出一张工作表的容量，分 {len(names)} 表列出："
                 f"本表为第 {part + 1} 表，第 {start + 1:,}–{stop:,} 行）"
             )
-        positions = table.rows.positions
-        if parts > 1:
             positions = np.arange(start, stop) if positions is None else positions[start:stop]
         _write_sheet(book, name, table, title, _Rows(table.rows.columns, positions, stop - start))
 
@@ -1828,40 +1853,38 @@ def write_workbook(
     dropped), ``rejects`` the rows not analysed (with ``reason``), ``report`` the load report.
     Sheets, in order: 汇总, 拟收回, 闲置满一年, 逾期未开工, 待核查 (the inspection form),
     逾期未竣工, 投资强度不达标, 价款逾期, 政府原因闲置, 资料不全 (when the data has that
-    status), 分园区汇总, 全部宗地 (continued on 全部宗地(2) ... beyond Excel's row limit),
-    未分析记录 and, when ``report`` is given, 加载问题.
+    status), 分园区汇总, 全部宗地 (continued on 全部宗地(2) ... beyond Excel's row limit or
+    :data:`SHEET_XML_BYTES`), 未分析记录 and, when ``report`` is given, 加载问题.
     """
     day = pd.Timestamp(as_of).strftime("%Y-%m-%d")
     parcels = _without_geometry(parcels)
     rejects = _without_geometry(rejects) if rejects is not None else pd.DataFrame()
     columns = _columns(parcels)
     n = len(parcels)
-    room = EXCEL_MAX_ROWS - 2
-    split_note = ""
-    if n > room:
-        parts = -(-n // room)
-        split_note = (
-            f"全部宗地 {n:,} 宗超出 Excel 每表 {EXCEL_MAX_ROWS:,} 行的上限，分 {parts} 表列出："
-            "全部宗地、" + "、".join(f"全部宗地({k})" for k in range(2, parts + 1)) + "。"
-        )
+    all_parcels = _Table(
+        "全部宗地",
+        f"全部分析宗地（评价基准日 {day}，共 {n:,} 宗）",
+        f"本期无分析宗地（评价基准日 {day}）",
+        _all_parcels_fields(parcels, columns),
+        _Rows(columns, None, n),
+        page_title="全部分析宗地",
+    )
     with _book(path, day) as book:
+        per_sheet = _rows_per_sheet(book, all_parcels)
+        names = _sheet_names(all_parcels, per_sheet)
+        split_note = ""
+        if len(names) > 1:
+            split_note = (
+                f"全部宗地 {n:,} 宗分 {len(names)} 表列出（Excel 每表最多 {EXCEL_MAX_ROWS:,} 行，"
+                f"每表数据不超过 {SHEET_XML_BYTES / 1e9:.1f} GB）：" + "、".join(names) + "。"
+            )
         _write_summary(book, columns, n, len(rejects), split_note)
         for action in ACTION_LISTS:
             if action.status == INSUFFICIENT_DATA and not _has_status_code(parcels, action.status):
                 continue
             _write_action_list(book, columns, n, action)
         _write_group_detail(book, columns, n)
-        _write_table(
-            book,
-            _Table(
-                "全部宗地",
-                f"全部分析宗地（评价基准日 {day}，共 {n:,} 宗）",
-                f"本期无分析宗地（评价基准日 {day}）",
-                _all_parcels_fields(parcels, columns),
-                _Rows(columns, None, n),
-                page_title="全部分析宗地",
-            ),
-        )
+        _write_table(book, all_parcels, per_sheet)
         _write_table(
             book,
             _Table(

@@ -759,6 +759,21 @@ def test_row_limit_splits_the_sheet_and_says_so(tmp_path, monkeypatch):
     assert any("全部宗地、全部宗地(2)、全部宗地(3)" in n for n in notes)
 
 
+def test_a_sheet_stays_under_the_zip_size_limit(tmp_path, monkeypatch):
+    monkeypatch.setattr(W, "_SIZE_CHECK_ROWS", 0)
+    monkeypatch.setattr(W, "SHEET_XML_BYTES", 2_500)  # a few rows of 全部宗地 (~600 bytes each)
+    path = tmp_path / "size.xlsx"
+    W.write_workbook(path, _parcels(), _rejects(), as_of=AS_OF)
+    wb = load_workbook(path)
+    parts = [n for n in wb.sheetnames if n.startswith("全部宗地")]
+    assert len(parts) > 1
+    assert [r["宗地编号"] for name in parts for r in _table(wb[name])] == [
+        f"P{i}" for i in range(1, 10)
+    ]
+    notes = [wb["汇总"].cell(row=r, column=1).value or "" for r in range(1, 7)]
+    assert any("、".join(parts) in n for n in notes)
+
+
 def test_rows_in_blocks_converted_by_threads_are_the_same(tmp_path, monkeypatch, book):
     path, whole = book
     monkeypatch.setattr(W, "BLOCK_ROWS", 2)  # 9 parcels: 5 blocks, 4 of them on threads
