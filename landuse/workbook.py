@@ -32,6 +32,7 @@ import datetime as dt
 import functools
 import os
 import re
+import shutil
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -43,6 +44,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import xlsxwriter
 import xlsxwriter.workbook
+import xlsxwriter.worksheet
 from xlsxwriter.exceptions import FileCreateError
 from xlsxwriter.utility import xl_col_to_name
 
@@ -709,11 +711,53 @@ _DECIMALS = {"money": 2, "count": 0, "int": 0, "ratio": 2, "general": 2}
 RAW_ROWS = True
 
 
-def _raw_rows_supported(ws) -> bool:
-    return RAW_ROWS and all(
-        hasattr(ws, name)
-        for name in ("constant_memory", "row_data_fh", "previous_row", "_write_single_row")
-    )
+class _Sheet(xlsxwriter.worksheet.Worksheet):
+    """A constant-memory worksheet that also takes rows already serialised to SpreadsheetML,
+    and copies its row stream into the sheet as bytes (XlsxWriter decodes and re-encodes it)."""
+
+    def takes_rows(self) -> bool:
+        """Whether the row stream this class relies on is there (and allowed)."""
+        return RAW_ROWS and all(
+            hasattr(self, name)
+            for name in ("constant_memory", "row_data_fh", "previous_row", "_write_single_row")
+        )
+
+    def append_rows(self, first_row: int, last_row: int, last_col: int, xml: pa.Array) -> int:
+        """Append the ``<row>`` elements of rows ``first_row..last_row`` (0-based) after the
+        rows written through the cell methods, extend the sheet's dimensions; returns the
+        bytes written."""
+        if first_row > self.previous_row:
+            self._write_single_row(first_row)  # flush the row the cell methods hold
+        fh = self.row_data_fh
+        fh.flush()
+        written = 0
+        data = xml.buffers()[2]
+        if data is not None:
+            offsets = np.frombuffer(
+                xml.buffers()[1], dtype=np.int32, count=len(xml) + 1, offset=xml.offset * 4
+            )
+            start, stop = int(offsets[0]), int(offsets[-1])
+            fh.buffer.write(memoryview(data)[start:stop])
+            fh.buffer.flush()
+            written = stop - start
+        self._check_dimensions(last_row, last_col)
+        self.previous_row = last_row + 1
+        return written
+
+    def _write_optimized_sheet_data(self) -> None:
+        out = getattr(self.fh, "buffer", None)
+        rows = getattr(self.row_data_fh, "buffer", None)
+        if self.dim_rowmin is None or out is None or rows is None:
+            super()._write_optimized_sheet_data()
+            return
+        self._xml_start_tag("sheetData")
+        self.fh.flush()
+        self.row_data_fh.flush()
+        self.row_data_fh.seek(0)
+        shutil.copyfileobj(rows, out, 1 << 20)
+        self.row_data_fh.close()
+        os.unlink(self.row_data_filename)
+        self._xml_end_tag("sheetData")
 
 
 def _escape_header_text(text: str) -> str:
@@ -758,7 +802,7 @@ class _Book:
 
     def sheet(self, name: str):
         """A new sheet printing landscape on A4, one page wide."""
-        ws = self.wb.add_worksheet(name)
+        ws = self.wb.add_worksheet(name, worksheet_class=_Sheet)
         ws.set_landscape()
         ws.set_paper(_A4)
         ws.set_margins(left=0.4, right=0.4, top=0.75, bottom=0.6)
@@ -892,26 +936,6 @@ def _xml_cells(
     return [pc.binary_join_element_wise(*pieces, "")], valid
 
 
-def _append_raw(
-    book: _Book, ws, first_row: int, last_row: int, last_col: int, xml: pa.Array
-) -> None:
-    """Append serialised rows ``first_row..last_row`` (0-based) to the worksheet's row stream,
-    after the rows written through its cell methods, and extend its dimensions."""
-    if first_row > ws.previous_row:
-        ws._write_single_row(first_row)  # flush the row the cell methods hold
-    fh = ws.row_data_fh
-    fh.flush()
-    offsets = xml.buffers()[1]
-    data = xml.buffers()[2]
-    if data is not None:
-        bounds = np.frombuffer(offsets, dtype=np.int32, count=len(xml) + 1, offset=xml.offset * 4)
-        fh.buffer.write(memoryview(data)[int(bounds[0]) : int(bounds[-1])])
-        book.raw_bytes += int(bounds[-1] - bounds[0])
-        fh.buffer.flush()
-    ws._check_dimensions(last_row, last_col)
-    ws.previous_row = last_row + 1
-
-
 def _write_cells_slowly(book: _Book, ws, first_row: int, blocks: list[_Cells], fields) -> None:
     """The same cells through XlsxWriter's cell methods (when the row stream is not there),
     row by row as constant-memory mode needs."""
@@ -969,7 +993,7 @@ def _write_rows(book: _Book, ws, first_row: int, rows: _Rows, fields: list[_Fiel
     interpreter lock) and appended in order as they come."""
     if rows.n == 0 or all(fld.fill for fld in fields):
         return
-    raw = _raw_rows_supported(ws)
+    raw = ws.takes_rows()
     stop = min(BLOCK_ROWS, rows.n)
     first = _block_cells(fields, rows, 0, stop)
     for fld, cells in zip(fields, first, strict=True):
@@ -987,39 +1011,23 @@ def _write_rows(book: _Book, ws, first_row: int, rows: _Rows, fields: list[_Fiel
         stop = min(start + BLOCK_ROWS, rows.n)
         return _block_xml(book, fields, _block_cells(fields, rows, start, stop), first_row + start)
 
-    _append_raw(
-        book,
-        ws,
-        first_row,
-        first_row + stop - 1,
-        last_col,
-        _block_xml(book, fields, first, first_row),
-    )
+    def append(start: int, xml: pa.Array) -> None:
+        top = first_row + start
+        last = first_row + min(start + BLOCK_ROWS, rows.n) - 1
+        book.raw_bytes += ws.append_rows(top, last, last_col, xml)
+
+    append(0, _block_xml(book, fields, first, first_row))
     del first
-    starts = list(range(BLOCK_ROWS, rows.n, BLOCK_ROWS))
-    if not starts:
-        return
     with concurrent.futures.ThreadPoolExecutor(_THREADS) as pool:
         pending: collections.deque = collections.deque()
-        for start in starts:
+        for start in range(BLOCK_ROWS, rows.n, BLOCK_ROWS):
             pending.append((start, pool.submit(convert, start)))
-            if len(pending) > _THREADS:
+            if len(pending) > _THREADS:  # at most one block waiting per thread
                 done, future = pending.popleft()
-                top = first_row + done
-                _append_raw(
-                    book,
-                    ws,
-                    top,
-                    top + min(BLOCK_ROWS, rows.n - done) - 1,
-                    last_col,
-                    future.result(),
-                )
+                append(done, future.result())
         while pending:
             done, future = pending.popleft()
-            top = first_row + done
-            _append_raw(
-                book, ws, top, top + min(BLOCK_ROWS, rows.n - done) - 1, last_col, future.result()
-            )
+            append(done, future.result())
 
 
 def _set_widths(ws, fields: list[_Field], book: _Book, widest: float = _MAX_WIDTH) -> list[float]:
