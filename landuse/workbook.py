@@ -18,9 +18,10 @@ editing the cell (F2, Enter) keeps it text. Characters XML cannot hold are remov
 
 Speed: the workbook is written in XlsxWriter's ``constant_memory`` mode. Titles, headers and the
 summary tables go through XlsxWriter's cell methods; the rows of the lists are serialised to
-SpreadsheetML in blocks of :data:`BLOCK_ROWS` rows with Arrow compute functions (one call per
-column and block, no Python work per cell) and appended to the worksheet's row stream. When a
-future XlsxWriter lacks that stream, the same prepared values go through its cell methods.
+SpreadsheetML by Arrow compute functions, :data:`BLOCK_ROWS` rows at a time (one call per column
+and block, no Python work per cell, two threads), and appended to the worksheet's row stream by
+a worksheet subclass. Without that stream (a future XlsxWriter), the same prepared values go
+through the cell methods.
 """
 
 from __future__ import annotations
@@ -579,6 +580,8 @@ class _Field:
             codes = values.cat.codes.to_numpy(dtype=np.int64)
             uniques = list(values.cat.categories)
         else:
+            if isinstance(values.dtype, pd.ArrowDtype) or pd.api.types.is_object_dtype(values):
+                values = _lists_as_text(values)
             codes, found = pd.factorize(values, use_na_sentinel=True)
             codes = codes.astype(np.int64)
             uniques = list(found)
@@ -590,6 +593,14 @@ class _Field:
         risky = formula_like(pd.Series(strings, dtype=object)) if strings else np.zeros(0, bool)
         quote = risky[np.maximum(codes, 0)] & (codes >= 0) if risky.any() else None
         return _Cells(SHARED, codes=codes, strings=strings, quote=quote)
+
+
+def _lists_as_text(values: pd.Series) -> pd.Series:
+    """A column of lists (data issues given as a list per parcel) as ``;``-joined text."""
+    first = values.dropna().iloc[:1]
+    if first.empty or not isinstance(first.iloc[0], list | tuple | np.ndarray):
+        return values
+    return values.map(lambda v: ";".join(map(str, v)), na_action="ignore").astype(object)
 
 
 def _bool_cells(values: pd.Series) -> _Cells:

@@ -723,6 +723,15 @@ def test_unknown_issue_codes_naming_a_column_are_described():
     assert W._issues_label(None) is None
 
 
+def test_data_issues_given_as_lists(tmp_path):
+    parcels = _parcels()
+    parcels["data_issues"] = [["no_area", "no_land_price"], None] + [[]] * 7
+    path = tmp_path / "lists.xlsx"
+    W.write_workbook(path, parcels, _rejects(), as_of=AS_OF)
+    issues = [c.value for c in _cells(load_workbook(path)["全部宗地"], "数据问题")]
+    assert issues == ["缺面积；缺成交价格", None] + [None] * 7
+
+
 def test_insufficient_data_list_only_when_the_status_exists(tmp_path, book):
     _, wb = book
     assert "资料不全" not in wb.sheetnames
