@@ -780,6 +780,12 @@ class _Book:
     """An XlsxWriter workbook in constant-memory mode, with the formats and page set-up."""
 
     def __init__(self, path: str | PathLike[str], day: str | None) -> None:
+        # XlsxWriter creates the file only when it zips the workbook, inside zipfile's ZipFile
+        # constructor; a stop signal (Ctrl+C, SIGTERM) that lands there leaves a half-made
+        # ZipFile that complains when collected. The file exists from the start instead.
+        with open(path, "wb"):
+            pass
+        self.path = path
         self.wb = xlsxwriter.Workbook(
             os.fspath(path),
             {
@@ -838,7 +844,7 @@ class _Book:
             raise (cause or OSError(str(exc))) from exc
 
     def discard(self) -> None:
-        """Remove the temporary row files of an unfinished workbook."""
+        """Remove the unfinished workbook and its temporary row files."""
         for ws in self.wb.worksheets():
             fh = getattr(ws, "row_data_fh", None)
             name = getattr(ws, "row_data_filename", None)
@@ -849,6 +855,8 @@ class _Book:
                 if name:
                     os.unlink(name)
         self.wb.fileclosed = True  # nothing to write when the object is collected
+        with contextlib.suppress(OSError):
+            os.unlink(self.path)
 
 
 _ZIP_LOCK = threading.Lock()
@@ -872,13 +880,14 @@ def _zip_level(level: int | None) -> Iterator[None]:
 
 @contextlib.contextmanager
 def _book(path: str | PathLike[str], day: str | None) -> Iterator[_Book]:
+    """A workbook written to ``path`` when the block ends; removed when it fails."""
     book = _Book(path, day)
     try:
         yield book
+        book.close()
     except BaseException:
         book.discard()
         raise
-    book.close()
 
 
 # --------------------------------------------------------------------------- rows

@@ -841,6 +841,17 @@ def test_a_failed_write_leaves_no_file_and_no_temporary_rows(tmp_path, monkeypat
     assert not path.exists()
 
 
+def test_a_failed_zip_leaves_no_file(tmp_path, monkeypatch):
+    def full_disk(*_args, **_kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(W.xlsxwriter.workbook.Workbook, "_store_workbook", full_disk)
+    path = tmp_path / "full.xlsx"
+    with pytest.raises(OSError, match="No space left"):
+        W.write_workbook(path, _parcels(), _rejects(), as_of=AS_OF)
+    assert not path.exists()
+
+
 def test_table_workbook_prints_and_keeps_column_names(tmp_path):
     frame = pd.DataFrame({"area_ha": [1.5, 2.25], "x": ["=1", "a"], "passed": [True, False]})
     W.write_table_workbook(tmp_path / "t.xlsx", frame, sheet="s")
