@@ -1,7 +1,11 @@
-"""Per-park summaries of the analysed parcels, computed once per results file (vectorised).
+"""Summaries per park (or region) of the analysed parcels, computed once per results file.
 
-Money in 万元, areas in hectares, intensity in 万元/公顷. Amounts are sums of the written
-(0.01-rounded) values, rounded again to 0.01 for output.
+Parcels are grouped by :func:`landuse.grouping.group_names`: the park where the parcel names
+one, else the region of its supervision number (``region_label``), else （未指定园区）. Money in
+万元, areas in hectares, intensity in 万元/公顷. Amounts that apply (``amounts_confirmed =
+true``) and the amounts that would apply to unverified (待核查) parcels if an inspection finds
+them not started are kept apart (:func:`landuse.grouping.penalty_split`), never added
+together. Amounts are sums of the written (0.01-rounded) values, rounded again to 0.01.
 """
 
 from __future__ import annotations
@@ -12,85 +16,126 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from landuse.grouping import (
+    CONFIRMED,
+    GROUPING_COLUMNS,
+    MONEY_COLUMNS,
+    POTENTIAL,
+    group_frame,
+    group_order,
+    penalty_split,
+    split_amounts,
+)
 from landuse.schema import AMOUNT_COLUMNS, STATUS_ORDER, STATUS_ZH
 
-AMOUNT_FIELDS: tuple[str, ...] = (*AMOUNT_COLUMNS, "total_penalty_wan")
+#: Amounts per kind that apply, then the same kinds as they would apply to unverified parcels.
+POTENTIAL_AMOUNT_FIELDS: tuple[str, ...] = tuple(f"potential_{name}" for name in AMOUNT_COLUMNS)
 
 #: Flat, typed columns of the ``parks`` collection (after ``park``), in order.
 PARK_FIELDS: tuple[tuple[str, str], ...] = (
+    ("group_kind", "string"),
     ("as_of_date", "date"),
     ("parcels", "integer"),
+    ("parcels_without_geometry", "integer"),
     ("area_ha", "number"),
     *((f"parcels_{s}", "integer") for s in STATUS_ORDER),
     *((f"area_ha_{s}", "number") for s in STATUS_ORDER),
-    *((name, "number") for name in AMOUNT_FIELDS),
+    (CONFIRMED, "number"),
+    (POTENTIAL, "number"),
+    *((name, "number") for name in AMOUNT_COLUMNS),
+    *((name, "number") for name in POTENTIAL_AMOUNT_FIELDS),
     ("mean_intensity_wan_per_ha", "number"),
     ("area_weighted_intensity_wan_per_ha", "number"),
     ("below_threshold_parcels", "integer"),
     ("recovery_candidate_parcels", "integer"),
 )
 
-
-def _numbers(table: pa.Table, name: str) -> np.ndarray:
-    if name not in table.column_names:
-        return np.full(table.num_rows, np.nan)
-    col = table.column(name).cast(pa.float64())
-    return col.to_numpy().astype(float)
-
-
-def _flags(table: pa.Table, name: str) -> np.ndarray:
-    if name not in table.column_names:
-        return np.zeros(table.num_rows, dtype=bool)
-    return np.asarray(table.column(name).fill_null(False).to_numpy(), dtype=bool)
-
-
-def park_table(table: pa.Table, as_of: str | None) -> pd.DataFrame:
-    """One row per named park (sorted by name) with the columns of :data:`PARK_FIELDS`.
-
-    ``table`` holds the parcels' properties (``park``, ``status``, ``area_ha``, the amount
-    columns, ``intensity_wan_per_ha``, ``investment_wan``, ``below_threshold``,
-    ``recovery_candidate``). Parcels without a park are left out. ``mean_intensity_wan_per_ha``
-    is the plain mean over parcels with an intensity; ``area_weighted_intensity_wan_per_ha`` is
-    total investment ÷ total area over parcels that have both.
-    """
-    park = table.column("park").to_pandas() if "park" in table.column_names else None
-    if park is None:
-        return pd.DataFrame(columns=["park", *(name for name, _ in PARK_FIELDS)])
-    status = (
-        table.column("status").to_pandas()
-        if "status" in table.column_names
-        else pd.Series(pd.NA, index=park.index)
+#: Columns of the parcels :func:`park_table` reads (those present).
+SUMMARY_INPUTS: tuple[str, ...] = tuple(
+    dict.fromkeys(
+        [
+            *GROUPING_COLUMNS,
+            *MONEY_COLUMNS,
+            "area_ha",
+            *AMOUNT_COLUMNS,
+            "intensity_wan_per_ha",
+            "investment_wan",
+            "below_threshold",
+            "recovery_candidate",
+        ]
     )
-    area = _numbers(table, "area_ha")
-    investment = _numbers(table, "investment_wan")
+)
+
+
+def _numbers(frame: pd.DataFrame, name: str) -> np.ndarray:
+    if name not in frame.columns:
+        return np.full(len(frame), np.nan)
+    return pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+
+def _flags(frame: pd.DataFrame, name: str) -> np.ndarray:
+    if name not in frame.columns:
+        return np.zeros(len(frame), dtype=bool)
+    return frame[name].astype("boolean").fillna(False).to_numpy(dtype=bool)
+
+
+def park_table(
+    table: pa.Table, as_of: str | None, has_geometry: np.ndarray | None = None
+) -> pd.DataFrame:
+    """One row per summary group (parks by name, then regions by name, then （未指定园区）)
+    with the column ``park`` (the group's name) and those of :data:`PARK_FIELDS`.
+
+    ``table`` holds the parcels' properties (the columns of :data:`SUMMARY_INPUTS` that are
+    present); ``has_geometry`` says which parcels have a geometry (default: all).
+    ``mean_intensity_wan_per_ha`` is the plain mean over parcels with an intensity;
+    ``area_weighted_intensity_wan_per_ha`` is total investment ÷ total area over parcels that
+    have both. Amounts per kind (``idle_fee_wan`` ...) and ``confirmed_penalty_wan`` count
+    confirmed amounts only; ``potential_*`` the amounts of unverified parcels.
+    """
+    columns = [c for c in SUMMARY_INPUTS if c in table.column_names]
+    parcels = table.select(columns).to_pandas()
+    if "park" not in parcels.columns or len(parcels) == 0:
+        return pd.DataFrame(columns=["park", *(name for name, _ in PARK_FIELDS)])
+    groups = group_frame(parcels)
+    status = (
+        parcels["status"].astype("string")
+        if "status" in parcels.columns
+        else pd.Series(pd.NA, index=parcels.index, dtype="string")
+    )
+    area = _numbers(parcels, "area_ha")
+    investment = _numbers(parcels, "investment_wan")
     both = ~np.isnan(area) & ~np.isnan(investment)
+    drawn = np.ones(len(parcels), bool) if has_geometry is None else np.asarray(has_geometry)
+    intensity = _numbers(parcels, "intensity_wan_per_ha")
     frame = pd.DataFrame(
         {
-            "park": park.astype("string"),
-            "status": status.astype("string"),
+            "park": groups["group"].to_numpy(),
+            "group_kind": groups["group_kind"].to_numpy(),
+            "status": status.to_numpy(),
             "area_ha": area,
-            **{name: _numbers(table, name) for name in AMOUNT_FIELDS},
-            "intensity": _numbers(table, "intensity_wan_per_ha"),
+            "no_geometry": ~drawn,
+            **penalty_split(parcels),
+            **split_amounts(parcels, list(AMOUNT_COLUMNS)),
+            "intensity": np.where(np.isfinite(intensity), intensity, np.nan),
             "inv_both": np.where(both, investment, 0.0),
             "area_both": np.where(both, area, 0.0),
-            "below": _flags(table, "below_threshold"),
-            "recovery": _flags(table, "recovery_candidate"),
+            "below": _flags(parcels, "below_threshold"),
+            "recovery": _flags(parcels, "recovery_candidate"),
         }
     )
-    frame = frame[frame["park"].notna()]
-    frame = frame.replace({"intensity": {np.inf: np.nan, -np.inf: np.nan}})
-    grouped = frame.groupby("park", sort=True)
-    out = pd.DataFrame({"parcels": grouped.size()})
+    grouped = frame.groupby("park", sort=False)  # a name is one group, whatever its kind
+    out = pd.DataFrame({"parcels": grouped.size(), "group_kind": grouped["group_kind"].first()})
+    out["parcels_without_geometry"] = grouped["no_geometry"].sum()
     out["area_ha"] = grouped["area_ha"].sum()
     by_status = frame.groupby(["park", "status"]).agg(
         n=("area_ha", "size"), area=("area_ha", "sum")
     )
-    counts = by_status["n"].unstack(fill_value=0)
-    areas = by_status["area"].unstack(fill_value=0.0)
+    counts = by_status["n"].unstack(fill_value=0).reindex(out.index, fill_value=0)
+    areas = by_status["area"].unstack(fill_value=0.0).reindex(out.index, fill_value=0.0)
     for s in STATUS_ORDER:
         out[f"parcels_{s}"] = counts[s] if s in counts.columns else 0
         out[f"area_ha_{s}"] = areas[s] if s in areas.columns else 0.0
-    for name in AMOUNT_FIELDS:
+    for name in (CONFIRMED, POTENTIAL, *AMOUNT_COLUMNS, *POTENTIAL_AMOUNT_FIELDS):
         out[name] = grouped[name].sum().round(2)
     out["mean_intensity_wan_per_ha"] = grouped["intensity"].mean()
     area_both = grouped["area_both"].sum()
@@ -99,13 +144,14 @@ def park_table(table: pa.Table, as_of: str | None) -> pd.DataFrame:
     ).astype(float)
     out["below_threshold_parcels"] = grouped["below"].sum()
     out["recovery_candidate_parcels"] = grouped["recovery"].sum()
-    out = out.fillna({f"parcels_{s}": 0 for s in STATUS_ORDER})
     for name, kind in PARK_FIELDS:
         if kind == "integer" and name in out.columns:
-            out[name] = out[name].astype("int64")
+            out[name] = out[name].fillna(0).astype("int64")
     out["as_of_date"] = as_of
     out = out.reset_index()
-    return out[["park", *(name for name, _ in PARK_FIELDS)]]
+    ordered = group_order(out.rename(columns={"park": "group"})).rename(columns={"group": "park"})
+    ordered = ordered.astype({"park": "string", "group_kind": "string"})
+    return ordered[["park", *(name for name, _ in PARK_FIELDS)]].reset_index(drop=True)
 
 
 def _opt(value: Any) -> Any:
@@ -117,7 +163,7 @@ def _opt(value: Any) -> Any:
 
 
 def summary_document(row: pd.Series) -> dict[str, Any]:
-    """The JSON summary of one park (a row of :func:`park_table`)."""
+    """The JSON summary of one group (a row of :func:`park_table`)."""
     by_status = [
         {
             "status": s,
@@ -129,11 +175,25 @@ def summary_document(row: pd.Series) -> dict[str, Any]:
     ]
     return {
         "park": str(row["park"]),
+        "group_kind": str(row["group_kind"]),
         "as_of_date": _opt(row["as_of_date"]),
         "parcels": int(row["parcels"]),
+        "parcels_without_geometry": int(row["parcels_without_geometry"]),
         "area_ha": round(float(row["area_ha"]), 4),
         "by_status": by_status,
-        "amounts_wan": {name: _opt(float(row[name])) for name in AMOUNT_FIELDS},
+        CONFIRMED: _opt(float(row[CONFIRMED])),
+        POTENTIAL: _opt(float(row[POTENTIAL])),
+        "amounts_wan": {name: _opt(float(row[name])) for name in AMOUNT_COLUMNS},
+        "potential_amounts_wan": {
+            name: _opt(float(row[f"potential_{name}"])) for name in AMOUNT_COLUMNS
+        },
+        "amounts_note": (
+            "amounts_wan 与 confirmed_penalty_wan 为已确认金额；potential_amounts_wan 与 "
+            "potential_penalty_wan 为待核查宗地经核实未开工时适用的金额，两者不相加。 "
+            "amounts_wan and confirmed_penalty_wan are confirmed amounts; "
+            "potential_amounts_wan and potential_penalty_wan would apply to unverified parcels "
+            "if an inspection finds them not started; the two are never added together."
+        ),
         "mean_intensity_wan_per_ha": _opt(float(row["mean_intensity_wan_per_ha"])),
         "area_weighted_intensity_wan_per_ha": _opt(
             float(row["area_weighted_intensity_wan_per_ha"])
