@@ -248,8 +248,8 @@ def _block(
     headline = (
         f'<span class="lu-park-name">{esc(name)}</span>'
         f'<span class="lu-headline"><span>{fmt_int(totals["parcels"])} '
-        f"{esc(text(lang, 'parcels_unit'))}</span>"
-        f" · <span>{fmt_2(totals['area_ha'])} {esc(text(lang, 'ha_unit'))}</span>"
+        f"{esc(text(lang, 'parcels_unit'))} · {fmt_2(totals['area_ha'])} "
+        f"{esc(text(lang, 'ha_unit'))}</span>"
         f' · <span class="lu-head-confirmed">{esc(text(lang, "confirmed"))} '
         f"{fmt_2(totals[CONFIRMED])} {esc(text(lang, 'wan_unit'))}</span>"
         + (

@@ -499,7 +499,7 @@ def _attributes(path: Path, columns: list[str]) -> pd.DataFrame:
 def _tile_page_content(path: Path, lang: Lang, title: str, api_base: str) -> PageContent:
     """Content of a tile-backed page, read without building the parcels' geometries (a
     GeoPackage) or with them (GeoParquet)."""
-    wanted = [*map_columns(), "as_of_date"]
+    wanted = list(dict.fromkeys([*map_columns(), "as_of_date"]))
     parks: gpd.GeoDataFrame | None = None
     if path.suffix.lower() == ".gpkg":
         layers = {str(r[0]) for r in pyogrio.list_layers(path)}
