@@ -21,10 +21,10 @@ from landuse.grouping import (
     GROUPING_COLUMNS,
     MONEY_COLUMNS,
     POTENTIAL,
+    amounts_confirmed,
     group_frame,
     group_order,
     penalty_split,
-    split_amounts,
 )
 from landuse.schema import AMOUNT_COLUMNS, STATUS_ORDER, STATUS_ZH
 
@@ -90,65 +90,73 @@ def park_table(
     ``mean_intensity_wan_per_ha`` is the plain mean over parcels with an intensity;
     ``area_weighted_intensity_wan_per_ha`` is total investment ÷ total area over parcels that
     have both. Amounts per kind (``idle_fee_wan`` ...) and ``confirmed_penalty_wan`` count
-    confirmed amounts only; ``potential_*`` the amounts of unverified parcels.
+    confirmed amounts only; ``potential_*`` the amounts of unverified parcels. Sums skip
+    missing values. Every sum is one ``bincount`` over the group codes.
     """
     columns = [c for c in SUMMARY_INPUTS if c in table.column_names]
     parcels = table.select(columns).to_pandas()
     if "park" not in parcels.columns or len(parcels) == 0:
         return pd.DataFrame(columns=["park", *(name for name, _ in PARK_FIELDS)])
     groups = group_frame(parcels)
-    status = (
-        parcels["status"].astype("string")
-        if "status" in parcels.columns
-        else pd.Series(pd.NA, index=parcels.index, dtype="string")
-    )
-    area = _numbers(parcels, "area_ha")
-    investment = _numbers(parcels, "investment_wan")
-    both = ~np.isnan(area) & ~np.isnan(investment)
+    codes, names = pd.factorize(groups["group"])
+    k = len(names)
+    kind_of = np.empty(k, dtype=object)
+    kind_of[codes[::-1]] = groups["group_kind"].to_numpy(dtype=object)[::-1]  # first per group
+
+    def total(values: np.ndarray, where: np.ndarray | None = None) -> np.ndarray:
+        weights = np.nan_to_num(values, nan=0.0, posinf=0.0, neginf=0.0)
+        if where is not None:
+            weights = np.where(where, weights, 0.0)
+        return np.bincount(codes, weights=weights, minlength=k)
+
+    def count(where: np.ndarray) -> np.ndarray:
+        return np.bincount(codes[where], minlength=k).astype(np.int64)
+
+    out = pd.DataFrame({"park": names.astype(str), "group_kind": kind_of})
+    out["parcels"] = np.bincount(codes, minlength=k).astype(np.int64)
     drawn = np.ones(len(parcels), bool) if has_geometry is None else np.asarray(has_geometry)
+    out["parcels_without_geometry"] = count(~drawn)
+    area = _numbers(parcels, "area_ha")
+    out["area_ha"] = total(area)
+    status = (
+        pd.Categorical(parcels["status"], categories=list(STATUS_ORDER)).codes
+        if "status" in parcels.columns
+        else np.full(len(parcels), -1)
+    )
+    known = status >= 0
+    cells = codes[known] * len(STATUS_ORDER) + status[known]
+    size = k * len(STATUS_ORDER)
+    n_by = np.bincount(cells, minlength=size).reshape(k, -1)
+    weights = np.nan_to_num(area[known], nan=0.0)
+    ha_by = np.bincount(cells, weights=weights, minlength=size).reshape(k, -1)
+    for i, s in enumerate(STATUS_ORDER):
+        out[f"parcels_{s}"] = n_by[:, i].astype(np.int64)
+        out[f"area_ha_{s}"] = ha_by[:, i]
+    money = penalty_split(parcels)
+    out[CONFIRMED] = total(money[CONFIRMED].to_numpy()).round(2)
+    out[POTENTIAL] = total(money[POTENTIAL].to_numpy()).round(2)
+    confirmed = amounts_confirmed(parcels).to_numpy(dtype=bool)
+    for name in AMOUNT_COLUMNS:
+        values = _numbers(parcels, name)
+        out[name] = total(values, confirmed).round(2)
+    for name in AMOUNT_COLUMNS:
+        out[f"potential_{name}"] = total(_numbers(parcels, name), ~confirmed).round(2)
     intensity = _numbers(parcels, "intensity_wan_per_ha")
-    frame = pd.DataFrame(
-        {
-            "park": groups["group"].to_numpy(),
-            "group_kind": groups["group_kind"].to_numpy(),
-            "status": status.to_numpy(),
-            "area_ha": area,
-            "no_geometry": ~drawn,
-            **penalty_split(parcels),
-            **split_amounts(parcels, list(AMOUNT_COLUMNS)),
-            "intensity": np.where(np.isfinite(intensity), intensity, np.nan),
-            "inv_both": np.where(both, investment, 0.0),
-            "area_both": np.where(both, area, 0.0),
-            "below": _flags(parcels, "below_threshold"),
-            "recovery": _flags(parcels, "recovery_candidate"),
-        }
-    )
-    grouped = frame.groupby("park", sort=False)  # a name is one group, whatever its kind
-    out = pd.DataFrame({"parcels": grouped.size(), "group_kind": grouped["group_kind"].first()})
-    out["parcels_without_geometry"] = grouped["no_geometry"].sum()
-    out["area_ha"] = grouped["area_ha"].sum()
-    by_status = frame.groupby(["park", "status"]).agg(
-        n=("area_ha", "size"), area=("area_ha", "sum")
-    )
-    counts = by_status["n"].unstack(fill_value=0).reindex(out.index, fill_value=0)
-    areas = by_status["area"].unstack(fill_value=0.0).reindex(out.index, fill_value=0.0)
-    for s in STATUS_ORDER:
-        out[f"parcels_{s}"] = counts[s] if s in counts.columns else 0
-        out[f"area_ha_{s}"] = areas[s] if s in areas.columns else 0.0
-    for name in (CONFIRMED, POTENTIAL, *AMOUNT_COLUMNS, *POTENTIAL_AMOUNT_FIELDS):
-        out[name] = grouped[name].sum().round(2)
-    out["mean_intensity_wan_per_ha"] = grouped["intensity"].mean()
-    area_both = grouped["area_both"].sum()
-    out["area_weighted_intensity_wan_per_ha"] = (
-        grouped["inv_both"].sum() / area_both.where(area_both > 0)
-    ).astype(float)
-    out["below_threshold_parcels"] = grouped["below"].sum()
-    out["recovery_candidate_parcels"] = grouped["recovery"].sum()
-    for name, kind in PARK_FIELDS:
-        if kind == "integer" and name in out.columns:
-            out[name] = out[name].fillna(0).astype("int64")
+    finite = np.isfinite(intensity)
+    n_intensity = count(finite)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["mean_intensity_wan_per_ha"] = np.where(
+            n_intensity > 0, total(intensity, finite) / n_intensity, np.nan
+        )
+        investment = _numbers(parcels, "investment_wan")
+        both = ~np.isnan(area) & ~np.isnan(investment)
+        area_both = total(area, both)
+        out["area_weighted_intensity_wan_per_ha"] = np.where(
+            area_both > 0, total(investment, both) / area_both, np.nan
+        )
+    out["below_threshold_parcels"] = count(_flags(parcels, "below_threshold"))
+    out["recovery_candidate_parcels"] = count(_flags(parcels, "recovery_candidate"))
     out["as_of_date"] = as_of
-    out = out.reset_index()
     ordered = group_order(out.rename(columns={"park": "group"})).rename(columns={"group": "park"})
     ordered = ordered.astype({"park": "string", "group_kind": "string"})
     return ordered[["park", *(name for name, _ in PARK_FIELDS)]].reset_index(drop=True)

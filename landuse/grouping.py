@@ -41,25 +41,28 @@ MONEY_COLUMNS: tuple[str, ...] = (
 UNVERIFIED = "unverified"
 
 
-def _text(frame: pd.DataFrame, name: str) -> pd.Series:
-    """Column ``name`` as stripped text, blank and missing as <NA> (all <NA> when absent)."""
+def _names(frame: pd.DataFrame, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Column ``name`` as (names, given): each row's text stripped (an object array) and
+    whether it is there and not blank. The text work is done once per distinct value."""
+    n = len(frame)
     if name not in frame.columns:
-        return pd.Series(pd.NA, index=frame.index, dtype="string")
-    values = frame[name].astype("string").str.strip()
-    return values.mask(values == "")
+        return np.full(n, None, dtype=object), np.zeros(n, dtype=bool)
+    codes, uniques = pd.factorize(frame[name])
+    cleaned = pd.Series(uniques, dtype=object).astype("string").str.strip()
+    usable = (cleaned.notna() & (cleaned != "")).to_numpy(dtype=bool)
+    text = np.append(cleaned.astype(object).to_numpy(), None)  # code -1 (missing): None
+    given = np.append(usable, False)[codes]
+    return text[codes], given
 
 
 def group_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """``group`` and ``group_kind`` of every row of ``frame`` (same index), by the rule of
-    this module."""
-    park = _text(frame, "park")
-    region = _text(frame, "region_label")
-    group = park.fillna(region).fillna(NO_GROUP)
-    kind = np.where(park.notna(), "park", np.where(region.notna(), "region", "none"))
-    return pd.DataFrame(
-        {"group": group.astype("string"), "group_kind": pd.Series(kind, index=frame.index)},
-        index=frame.index,
-    ).astype({"group_kind": "string"})
+    this module (whole columns; text work once per distinct value)."""
+    park, has_park = _names(frame, "park")
+    region, has_region = _names(frame, "region_label")
+    group = np.where(has_park, park, np.where(has_region, region, NO_GROUP))
+    kind = np.where(has_park, "park", np.where(has_region, "region", "none")).astype(object)
+    return pd.DataFrame({"group": group, "group_kind": kind}, index=frame.index)
 
 
 def group_names(frame: pd.DataFrame) -> pd.Series:

@@ -137,13 +137,15 @@ def test_a_plain_parquet_result_opens_in_parquet_readers_and_is_served(start_ser
 # --------------------------------------------------------------------------- some geometries
 
 
-def test_a_geoparquet_with_null_geometries_opens_everywhere(files):
-    path = files["mixed"]
-    assert pq.read_table(path).num_rows == 7
-    assert pd.read_parquet(path).shape[0] == 7
-    frame = gpd.read_parquet(path)
-    assert sorted(frame.loc[frame.geometry.notna(), "parcel_id"]) == WITH_GEOMETRY
-    assert json.loads(pq.read_schema(path).metadata[b"geo"])["primary_column"] == "geometry"
+def test_a_geoparquet_with_null_geometries_opens_everywhere(files, tmp_path):
+    # as written here, and by `landuse analyse`'s own writer
+    for path in (files["mixed"], write(tmp_path / "analysed.parquet", geometry="some")):
+        assert pq.read_table(path).num_rows == 7
+        assert pd.read_parquet(path).shape[0] == 7
+        frame = gpd.read_parquet(path)
+        assert sorted(frame.loc[frame.geometry.notna(), "parcel_id"]) == WITH_GEOMETRY
+        assert frame.crs.to_epsg() == 4529
+        assert json.loads(pq.read_schema(path).metadata[b"geo"])["primary_column"] == "geometry"
 
 
 def test_gdal_reads_parcels_with_and_without_geometry(mixed_server, files):
