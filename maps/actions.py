@@ -122,8 +122,10 @@ def list_html(
 
     ``all_parcels``: the results have no geometry at all; the block is open and says so, with
     how to add a parcel layer. Else ``parcels`` are those that are not drawn and the block is
-    closed. ``as_of``: the results' date, used in the example command."""
+    closed (no block, ``""``, when none of them is to act on). ``as_of``: the results' date, used in the example command."""
     rows, count = ranked(parcels, limit)
+    if count == 0 and not all_parcels:
+        return ""  # nothing to act on among the parcels not drawn: no block at all
     status_keys = rows["status"].where(rows["status"].isin(list(STATUS_KEYS)), OTHER_STATUS)
     labels = status_keys.map(lambda s: status_label(lang, s))  # at most ten distinct values
     colours = status_keys.map(status_colour)

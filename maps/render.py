@@ -327,8 +327,11 @@ def render_map(
         no_geometry=len(parcels) > 0 and not drawn.any(),
     )
     if content.not_drawn:
-        content.parcel_list = list_html(
-            language, parcels[~drawn], all_parcels=content.no_geometry, as_of=content.as_of
+        content.parcel_list = (
+            list_html(
+                language, parcels[~drawn], all_parcels=content.no_geometry, as_of=content.as_of
+            )
+            or None
         )
     if use_tiles:
         content.tiles = _tile_settings(api_base or "/")
@@ -536,7 +539,9 @@ def _tile_page_content(path: Path, lang: Lang, title: str, api_base: str) -> Pag
         tiles=_tile_settings(api_base),
         not_drawn=not_drawn,
         statuses=_statuses(summary),
-        parcel_list=list_html(lang, attrs[missing], all_parcels=False) if not_drawn else None,
+        parcel_list=(list_html(lang, attrs[missing], all_parcels=False) or None)
+        if not_drawn
+        else None,
     )
 
 

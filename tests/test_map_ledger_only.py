@@ -111,6 +111,13 @@ def test_plain_parquet_with_regions_groups_by_region(folder: Path) -> None:
     assert page.index(f'data-park="{REGION}"') < page.index(f'data-park="{NO_GROUP}"')
     region_rows = re.findall(r'<td class="lu-group">([^<]*)</td>', page)
     assert region_rows == ["北区", NO_GROUP, REGION, REGION, "北区"]  # A1 A7 A3 A2 A5
+    # --park takes a region as well: its two parcels, both to act on
+    one = maps.cli_map(results, folder / "one_region.html", park=REGION).read_text("utf-8")
+    assert re.findall(r'<td class="lu-group">([^<]*)</td>', one) == [REGION, REGION]
+    # served above the tile threshold, a result without geometry is still listed, not tiled
+    served = maps.render_served_page(results, "/", tile_threshold=2)
+    assert "landuse-tiles.js" not in served
+    assert len(re.findall(r'<td class="lu-key">', served)) == 5
     english = maps.cli_map(results, folder / "regions_en.html", lang="en")
     text = english.read_text(encoding="utf-8")
     assert "Parcels to act on (by status and amount)" in text
