@@ -324,7 +324,7 @@ def park_hulls(geometry: np.ndarray, park: pd.Series, names: list[str]) -> np.nd
     one."""
     bounds = shapely.bounds(geometry)
     out = np.empty(len(names), dtype=object)
-    codes = pd.Categorical(park, categories=names).codes
+    codes = pd.Index(names).get_indexer(park)  # -1: another park, or none
     for i in range(len(names)):  # one iteration per park, not per parcel
         b = bounds[(codes == i) & ~np.isnan(bounds[:, 0])]
         if len(b) == 0:

@@ -119,7 +119,7 @@ def park_table(
     area = _numbers(parcels, "area_ha")
     out["area_ha"] = total(area)
     status = (
-        pd.Categorical(parcels["status"], categories=list(STATUS_ORDER)).codes
+        pd.Index(list(STATUS_ORDER)).get_indexer(parcels["status"])  # -1: unknown
         if "status" in parcels.columns
         else np.full(len(parcels), -1)
     )

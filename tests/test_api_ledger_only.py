@@ -19,6 +19,7 @@ import pyogrio
 import pytest
 import shapely
 from made_up_results import REGION, WITH_GEOMETRY, write
+from made_up_results import parcels as parcels_of
 from test_api import MVT, _decode, _tile_of, oapif, start_server
 
 import maps.data
@@ -235,3 +236,30 @@ def test_a_real_day_of_exports_is_served_to_gdal(start_server, tmp_path):
     assert potential == pytest.approx(
         results.parcels.loc[unverified, "total_penalty_wan"].round(2).sum(), abs=0.01
     )
+
+
+def test_results_load_in_process_without_a_warning(files):
+    """The store built in this process, where any warning is an error (the served tests run
+    the server in a child process)."""
+    from api.settings import Settings
+    from api.store import FileIdentity, ResultsStore
+
+    # and a result with an unknown status and a drawn parcel outside any park
+    odd = parcels_of(geometry="some", region=True)
+    odd.loc[odd["parcel_id"] == "A4", "status"] = "insufficient_data"
+    odd.loc[odd["parcel_id"] == "A2", "geometry"] = shapely.box(
+        41_523_000, 4_626_000, 41_523_100, 4_626_100
+    )
+    odd.to_parquet(files["mixed"].with_name("odd.parquet"))
+    paths = {**files, "odd": files["mixed"].with_name("odd.parquet")}
+    expected = {"gpkg": (7, 7, 2), "parquet": (7, 7, 2), "mixed": (7, 4, 3), "odd": (7, 3, 3)}
+    for name, (parcels, without, groups) in expected.items():
+        path = paths[name]
+        store = ResultsStore(FileIdentity.of(path), Settings(results_path=path))
+        assert store.parcels.size == parcels
+        assert store.parcels_without_geometry == store.parcels.without_geometry == without
+        assert store.parks.size == groups
+    odd_store = ResultsStore(FileIdentity.of(paths["odd"]), Settings(results_path=paths["odd"]))
+    region = odd_store.park_summary(REGION)
+    assert region["parcels"] == 2 and region["parcels_without_geometry"] == 1
+    assert odd_store.park_summary(NO_GROUP)["parcels"] == 2  # A4 counted, its status unknown
