@@ -138,3 +138,27 @@ def write(path: Path, *, geometry: str = "none", region: bool = False) -> Path:
     else:
         write_parquet(path, frame, rejects, crs)
     return path
+
+
+REAL_DAY = (
+    Path(__file__).resolve().parents[2]
+    / "shared/data/real/landchina_forfudan/landchina/2016/06/01.csv"
+)
+_REAL_CACHE: dict[str, Path] = {}
+
+
+def real_day_results(folder_factory) -> dict[str, Path]:
+    """One real day of land-market exports (``REAL_DAY``) analysed as of 2017-06-30 and
+    written as ``day.gpkg`` and ``day.parquet`` (once per test session; ``folder_factory`` is
+    pytest's ``tmp_path_factory``)."""
+    if not _REAL_CACHE:
+        from landuse.pipeline import run_analysis, write_results
+        from landuse.rules_file import load_rules
+
+        results = run_analysis([REAL_DAY], rules=load_rules(None), as_of="2017-06-30")
+        folder = folder_factory.mktemp("real_day")
+        for suffix in (".gpkg", ".parquet"):
+            out = folder / f"day{suffix}"
+            write_results(results, out)
+            _REAL_CACHE[suffix[1:]] = out
+    return dict(_REAL_CACHE)

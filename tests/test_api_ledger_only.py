@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 import pyogrio
 import pytest
 import shapely
-from made_up_results import REGION, WITH_GEOMETRY, write
+from made_up_results import REAL_DAY, REGION, WITH_GEOMETRY, real_day_results, write
 from made_up_results import parcels as parcels_of
 from test_api import MVT, _decode, _tile_of, oapif, start_server
 
@@ -26,10 +26,6 @@ import maps.data
 
 __all__ = ["start_server"]  # the fixture, imported for pytest
 
-REAL_DAY = (
-    Path(__file__).resolve().parents[2]
-    / "shared/data/real/landchina_forfudan/landchina/2016/06/01.csv"
-)
 NO_GROUP = "（未指定园区）"
 
 
@@ -214,27 +210,25 @@ def test_summaries_group_by_park_else_region(mixed_server):
 
 
 @pytest.mark.skipif(not REAL_DAY.exists(), reason=f"{REAL_DAY} not found")
-def test_a_real_day_of_exports_is_served_to_gdal(start_server, tmp_path):
-    from landuse.pipeline import run_analysis, write_results
-    from landuse.rules_file import load_rules
-
-    results = run_analysis([REAL_DAY], rules=load_rules(None), as_of="2017-06-30")
-    analysed = len(results.parcels)
+def test_a_real_day_of_exports_is_served_to_gdal(start_server, tmp_path_factory):
+    out = real_day_results(tmp_path_factory)["gpkg"]
+    written = pyogrio.read_dataframe(out, layer="parcels", read_geometry=False)
+    analysed = len(written)
     assert analysed > 20
-    out = tmp_path / "day.gpkg"
-    write_results(results, out)
     assert pyogrio.read_info(out, layer="parcels")["geometry_type"] is None
     server = start_server(out, via_serve=True)
     frame = oapif(server, "parcels")
     assert len(frame) == analysed
     assert frame.geometry.isna().all()
-    assert sorted(frame["supervision_no"]) == sorted(results.parcels["supervision_no"])
-    total = sum(p["parcels"] for p in server.get("/parks").json()["parks"])
-    assert total == analysed
-    potential = sum(p["potential_penalty_wan"] for p in server.get("/parks").json()["parks"])
-    unverified = results.parcels["status"] == "unverified"
-    assert potential == pytest.approx(
-        results.parcels.loc[unverified, "total_penalty_wan"].round(2).sum(), abs=0.01
+    assert sorted(frame["supervision_no"]) == sorted(written["supervision_no"])
+    parks = server.get("/parks").json()["parks"]
+    assert sum(p["parcels"] for p in parks) == analysed
+    unverified = written["status"] == "unverified"
+    assert sum(p["potential_penalty_wan"] for p in parks) == pytest.approx(
+        written.loc[unverified, "total_penalty_wan"].sum(), abs=0.01
+    )
+    assert sum(p["confirmed_penalty_wan"] for p in parks) == pytest.approx(
+        written.loc[~unverified, "total_penalty_wan"].sum(), abs=0.01
     )
 
 

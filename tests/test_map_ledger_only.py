@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from made_up_results import REGION, XSS, write
+from made_up_results import REAL_DAY, REGION, XSS, real_day_results, write
 from test_map_helpers import api_app, browser, open_page, serve
 
 import maps
@@ -23,10 +23,6 @@ from maps.actions import list_html
 
 __all__ = ["browser"]  # the fixture, imported for pytest
 
-REAL_DAY = (
-    Path(__file__).resolve().parents[2]
-    / "shared/data/real/landchina_forfudan/landchina/2016/06/01.csv"
-)
 TRAP = "window.alert = () => { window.__alerted = true; };"
 NO_GROUP = "（未指定园区）"
 #: The rows to act on, ranked by hand: A1, A7, A3, A2, A5, each as its supervision number
@@ -161,22 +157,14 @@ def test_served_map_of_a_ledger_only_result(browser: Any, folder: Path) -> None:
 
 
 @pytest.mark.skipif(not REAL_DAY.exists(), reason=f"{REAL_DAY} not found")
-def test_real_day_of_exports_maps_with_the_cli(browser: Any, tmp_path: Path) -> None:
+def test_real_day_of_exports_maps_with_the_cli(browser: Any, tmp_path_factory) -> None:
     import pandas as pd
 
-    results = tmp_path / "day.parquet"
-    analyse = [sys.executable, "-m", "landuse.cli", "analyse", str(REAL_DAY)]
-    done = subprocess.run(
-        [*analyse, "--as-of", "2017-06-30", "--out", str(results)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
+    results = real_day_results(tmp_path_factory)["parquet"]  # a plain Parquet file
     parcels = pd.read_parquet(results)
     act = parcels[~parcels["status"].isin(["on_track", "compliant"])]
     assert len(act) > 0
-    out = tmp_path / "day.html"
+    out = tmp_path_factory.mktemp("real_day_map") / "day.html"
     done = subprocess.run(
         [sys.executable, "-m", "landuse.cli", "map", str(results), "-o", str(out)],
         capture_output=True,
