@@ -93,12 +93,6 @@ def _parquet_plain(folder: Path) -> None:
     pd.DataFrame({"a": [1], "b": ["x"]}).to_parquet(folder / "table.parquet")
 
 
-def _parquet_status_no_geometry(folder: Path) -> None:
-    pd.DataFrame({"parcel_id": ["P1"], "status": ["compliant"]}).to_parquet(
-        folder / "ledger_only.parquet"
-    )
-
-
 # ------------------------------------------------------------------------------ the corpus
 
 
@@ -257,11 +251,6 @@ CASES: dict[str, Case] = {
         ["map", "notes.parquet", "-o", "m.html"],
         ["notes.parquet is not a Parquet file"],
         _file("notes.parquet", "just some notes\n"),
-    ),
-    "map_results_without_geometry": Case(
-        ["map", "ledger_only.parquet", "-o", "m.html"],
-        ["ledger_only.parquet holds no parcel geometries"],
-        _parquet_status_no_geometry,
     ),
     "map_of_a_csv": Case(
         ["map", "r.csv", "-o", "m.html"],
