@@ -545,11 +545,11 @@ def test_serve_on_a_file_that_is_not_results_says_so_and_exits_2(tmp_path, resul
     elif kind == "text named .gpkg":
         bad = tmp_path / "notes.gpkg"
         bad.write_text("meeting notes\n", encoding="utf-8")
-        why = "is not a GeoPackage that can be read"
+        why = "GDAL cannot open it as a GeoPackage"
     else:  # a plain Parquet file is results when it has their columns (ledgers alone)
         bad = tmp_path / "table.parquet"
         pd.DataFrame({"parcel_id": ["1"], "area_ha": [1.0]}).to_parquet(bad)
-        why = "no `status` column"
+        why = "is not a results file"
     port = _free_port()
     started = time.monotonic()
     proc = subprocess.run(
