@@ -65,6 +65,35 @@ MONEY_UNITS_TO_WAN: dict[str, float] = {
 HEADER_UNIT_FACTORS: dict[str, float] = {"m2": 1e-4, "mu": 1 / 15, "ha": 1.0, "yuan": 1e-4}
 
 
+# How Chinese tables write "nothing here": compared after NFKC (full-width ／ － Ｎ／Ａ fold to
+# / - N/A), with whitespace removed and letters upper-cased. Runs of dashes or slashes count
+# (-- —— //); a dash followed by digits (-3) is a number, not a marker.
+NULL_MARKER_PATTERN = r"^(?:[-—–―‐‑‒−─]+|[/\\]+|无|否|暂无|N/?A|不适用|空|NULL)$"
+NULL_MARKER_EXAMPLES = "/ ／ — － - -- —— 无 否 暂无 N/A NA 不适用 空"
+_MARKER_MAX_CHARS = 12
+
+
+def null_markers(raw: pd.Series) -> np.ndarray:
+    """Cells that hold a null marker (``/``, ``—``, ``-``, ``无``, ``否``, ``暂无``, ``N/A``, ``NA``,
+    ``不适用``, ``空`` and their full-width and spaced variants, runs such as ``--``): one bool
+    per cell. Numbers, dates and empty cells are never markers."""
+    dtype = raw.dtype
+    if not (pd.api.types.is_object_dtype(dtype) or isinstance(dtype, pd.StringDtype)):
+        return np.zeros(len(raw), dtype=bool)
+    text = raw.astype("string")
+    if raw.dtype == object:
+        # numbers and dates read from Excel are values, not markers
+        is_text = raw.map(type).isin([str]).to_numpy(dtype=bool)
+        text = text.where(is_text)
+    short = (text.str.len() <= _MARKER_MAX_CHARS).fillna(False).to_numpy(dtype=bool)
+    if not short.any():
+        return np.zeros(len(raw), dtype=bool)
+    key = text[short].str.normalize("NFKC").str.replace(r"\s+", "", regex=True).str.upper()
+    found = np.zeros(len(raw), dtype=bool)
+    found[short] = key.str.fullmatch(NULL_MARKER_PATTERN).fillna(False).to_numpy(dtype=bool)
+    return found
+
+
 def _is_blank(raw: pd.Series) -> np.ndarray:
     if pd.api.types.is_numeric_dtype(raw.dtype) or pd.api.types.is_datetime64_any_dtype(raw.dtype):
         return raw.isna().to_numpy(dtype=bool)
@@ -270,14 +299,18 @@ _FALSE_TEXT = {"否", "无", "没有", "false", "no", "n", "0", "f", "×", "-"}
 
 
 def parse_gov_cause(raw: pd.Series) -> pd.Series:
-    """``gov_cause``: any non-empty text or a true value means a government cause.
+    """``gov_cause``: a true value (``是``, ``有``, ``true``, ``1`` ...) or a written cause
+    (``规划调整``) means a government cause.
 
-    Explicit negatives (``否``, ``无``, ``false``, ``0`` ...) and empty cells mean none.
-    Returns a bool Series.
+    Explicit negatives (``否``, ``无``, ``false``, ``0`` ...), null markers (``/``, ``—``,
+    ``暂无``, ``N/A``: see :func:`null_markers`) and empty cells mean none. Returns a bool
+    Series.
     """
+    if pd.api.types.is_bool_dtype(raw.dtype):
+        return raw.fillna(False).astype(bool)
     blank = _is_blank(raw)
     text = raw.astype("string").str.strip().str.lower()
-    negative = text.isin(_FALSE_TEXT).to_numpy(dtype=bool)
+    negative = text.isin(_FALSE_TEXT).to_numpy(dtype=bool) | null_markers(raw)
     return pd.Series(~blank & ~negative, index=raw.index)
 
 

@@ -325,10 +325,12 @@ def test_recovery_candidate_shows_the_idle_fee_too():
     assert row["idle_days"] == 852.0
     # 0.20 × 1000 = 200
     assert row["idle_fee_wan"] == pytest.approx(200.0)
-    # 1000 × 1‰ × 852 = 852
-    assert row["late_start_wan"] == pytest.approx(852.0)
-    # 200 + 852 = 1052
-    assert row["total_penalty_wan"] == pytest.approx(1052.0)
+    # the late-start fee accrues until the recovery date (default cap "recovery"):
+    # 2023-03-01 → 2025-03-01 = 366 + 365 = 731 days; 1000 × 1‰ × 731 = 731
+    assert row["late_start_wan"] == pytest.approx(731.0)
+    assert row["late_fee_capped"]
+    # 200 + 731 = 931
+    assert row["total_penalty_wan"] == pytest.approx(931.0)
     assert "《闲置土地处置办法》第十四条第（二）项" in row["legal_basis"]
 
 
@@ -444,11 +446,14 @@ def test_no_evidence_past_due_is_unverified_with_hypothetical_amounts():
     assert u2["idle_stage_if_not_started"] == "recovery"
     assert not u2["recovery_candidate"]
     assert not u2["amounts_confirmed"]
-    # what would apply if not started: 0.20 × 1000 = 200; 1000 × 1‰ × 852 = 852
+    # what would apply if not started: 0.20 × 1000 = 200; the late start accrues until the
+    # recovery date 2025-03-01 (731 days, default cap): 1000 × 1‰ × 731 = 731
     assert u2["idle_fee_wan"] == pytest.approx(200.0)
-    assert u2["late_start_wan"] == pytest.approx(852.0)
-    # 200 + 852 = 1052
-    assert u2["total_penalty_wan"] == pytest.approx(1052.0)
+    assert u2["late_start_wan"] == pytest.approx(731.0)
+    # 200 + 731 = 931, all of it potential, none confirmed
+    assert u2["total_penalty_wan"] == pytest.approx(931.0)
+    assert u2["potential_penalty_wan"] == pytest.approx(931.0)
+    assert u2["confirmed_penalty_wan"] == 0.0
     assert "待核查" in u2["legal_basis"]
 
     u1 = out.loc["U1Y"]
@@ -821,8 +826,9 @@ def test_total_penalty_sums_the_non_null_amounts():
     )  # fmt: skip
     # late payment: 2025-05-01 → 2025-06-30 = 60 days; (1000 − 600) × 1‰ × 60 = 24
     assert out.at["SUM", "late_payment_wan"] == pytest.approx(24.0)
-    # idle fee 200 + late start 852 + late payment 24 + 0 + 0 + 0 = 1076
-    assert out.at["SUM", "total_penalty_wan"] == pytest.approx(1076.0)
+    # idle fee 200 + late start 731 (capped at the recovery date 2025-03-01) + late payment 24
+    # + 0 + 0 + 0 = 955
+    assert out.at["SUM", "total_penalty_wan"] == pytest.approx(955.0)
     # late start 121 + late payment null (nothing paid recorded) skipped = 121
     assert is_null(out.at["SKIP", "late_payment_wan"])
     assert out.at["SKIP", "total_penalty_wan"] == pytest.approx(121.0)
@@ -884,8 +890,8 @@ def test_every_status_once_in_one_frame():
     ]
     # recovery parcel is below threshold too; the flag is still carried separately
     assert flag(out.at["REC", "below_threshold"]) is True
-    # 200 + 852 = 1052; 200 + 486 = 686; gov: 0; 121; 121 (hypothetical)
-    assert out.at["REC", "total_penalty_wan"] == pytest.approx(1052.0)
+    # 200 + 731 (capped at 2025-03-01) = 931; 200 + 486 = 686; gov: 0; 121; 121 (hypothetical)
+    assert out.at["REC", "total_penalty_wan"] == pytest.approx(931.0)
     assert out.at["IDLE", "total_penalty_wan"] == pytest.approx(686.0)
     assert out.at["GOV", "total_penalty_wan"] == 0.0
     assert out.at["LATE", "total_penalty_wan"] == pytest.approx(121.0)

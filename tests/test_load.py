@@ -671,14 +671,22 @@ def test_excel_date_2500_is_reported_missing_and_earns_nothing(tmp_path):
     assert pd.isna(e1["idle_fee_wan"])  # a rule whose inputs are missing yields null
     assert pd.isna(e1["idle_stage"])
     assert e1["total_penalty_wan"] == 0.0  # nulls skipped (RULES.md section 5)
+    # no start due at all: 资料不全, never 按期推进; the row says why
+    assert e1["status"] == "insufficient_data"
+    assert e1["start_due_basis"] == "none"
+    assert e1["data_issues"] == "start_due_unknown;date_implausible"
     # E2, the same parcel with a real date, as a check that amounts are computed at all:
-    # 2015-06-20 -> 2017-06-30 is 366 + 365 + 10 = 741 days; 1000 万元 × 1‰ × 741 = 741 万元;
-    # two years passed (2017-06-20 <= 2017-06-30): idle fee 20 % × 1000 = 200 万元
+    # 2015-06-20 -> 2017-06-30 is 366 + 365 + 10 = 741 days late; the fee accrues until the
+    # recovery date 2017-06-20 (default cap): 366 + 365 = 731 days; 1000 万元 × 1‰ × 731 = 731
+    # 万元; two years passed (2017-06-20 <= 2017-06-30): idle fee 20 % × 1000 = 200 万元
     e2 = got.loc["E2"]
     assert e2["late_start_days"] == 741
-    assert e2["late_start_wan"] == pytest.approx(741.0)
+    assert e2["late_start_wan"] == pytest.approx(731.0)
     assert e2["idle_fee_wan"] == pytest.approx(200.0)
-    assert e2["total_penalty_wan"] == pytest.approx(941.0)
+    assert e2["total_penalty_wan"] == pytest.approx(931.0)
+    # unverified (no start evidence): 931 would apply, none of it is confirmed
+    assert e2["potential_penalty_wan"] == pytest.approx(931.0)
+    assert e2["confirmed_penalty_wan"] == 0.0
 
 
 def test_date_limits_come_from_the_rules_file(tmp_path):
