@@ -28,28 +28,12 @@ def region_columns(supervision_no: pd.Series) -> pd.DataFrame:
 
 
 def add_regions(parcels: pd.DataFrame, report: LoadReport) -> None:
-    """Add the region columns from ``supervision_no``, in place; report the numbers that give
-    no region (one line, with a count and the first values)."""
+    """Add the region columns from ``supervision_no``, in place (numbers that give no region are
+    flagged ``region_unknown`` by :mod:`landuse.quality`)."""
     regions = region_columns(parcels["supervision_no"])
     for name in REGION_COLUMNS:
         parcels[name] = regions[name].to_numpy()
         parcels[name] = parcels[name].astype("string")
-    given = parcels["supervision_no"].notna()
-    unknown = (given & regions["region_label"].isna()).to_numpy(dtype=bool)
-    if unknown.any():
-        values = parcels.loc[unknown, "supervision_no"].astype("string")
-        counts = values.str.slice(0, 6).value_counts()
-        first = "，".join(f"{code}… ×{n}" for code, n in counts.head(5).items())
-        report.add(
-            file=files_label(parcels),
-            column="supervision_no",
-            value=first + ("，…" if len(counts) > 5 else ""),
-            problem=(
-                f"电子监管号无法确定行政区 (no known GB/T 2260 region code): {int(unknown.sum())} 行"
-            ),
-            action="region columns left empty; the parcel is grouped by park or as （未指定）",
-            severity="warning",
-        )
     named = int(regions["region_label"].notna().sum())
     report.note(
         f"regions: {named:,} of {len(parcels):,} rows placed in a county from the first six "
