@@ -35,6 +35,8 @@ def add_regions(parcels: pd.DataFrame, report: LoadReport) -> None:
         parcels[name] = regions[name].to_numpy()
         parcels[name] = parcels[name].astype("string")
     named = int(regions["region_label"].notna().sum())
+    if not parcels["supervision_no"].notna().any():
+        return
     report.note(
         f"regions: {named:,} of {len(parcels):,} rows placed in a county from the first six "
         "digits of their supervision number (电子监管号)"
@@ -75,9 +77,11 @@ def fill_industries(parcels: pd.DataFrame, report: LoadReport) -> None:
         current = parcels.get("data_issues", pd.Series(pd.NA, index=parcels.index))
         parcels["data_issues"] = merge_issue_codes(current.astype("string"), issues)
     with_name = names.notna().to_numpy(dtype=bool) & ~placeholder & ~usable
+    if not (with_name.any() or placeholder.any()):
+        return
     report.note(
         f"industries: industry_code filled from 行业分类 for {int(from_name.sum()):,} of "
-        f"{int(with_name.sum()):,} rows that name an industry without a code; "
+        f"{int(with_name.sum()):,} rows with a 行业分类 and no 行业代码; "
         f"{int((~usable & placeholder).sum()):,} rows name no "
         "industry (其它/其他) and are taken as without 行业分类"
     )

@@ -177,6 +177,17 @@ def test_status_counts_equal_the_readme(parcels: pd.DataFrame) -> None:
     assert len(parcels) == sum(counts[s] for s in STATUSES) == 294
 
 
+def test_no_parcel_without_a_start_due_date_is_on_track(parcels: pd.DataFrame) -> None:
+    """Every sample parcel has a start due date (agreed start, extension or delivery), so none
+    is 资料不全, and none is 按期推进 without one unless it has started."""
+    unknown = parcels["start_due_date"].isna() & ~parcels["started"].astype(bool)
+    assert not (unknown & (parcels["status"] == "on_track")).any()
+    assert (parcels["status"] != "insufficient_data").all()
+    assert set(parcels["start_due_basis"]) == {"agreed_start", "extended", "actual_delivery"}
+    assert parcels["region_label"].eq("辽宁省沈阳市铁西区").all()  # 210106 of 电子监管号
+    assert parcels["area_group"].eq(parcels["park"]).all()
+
+
 def test_below_threshold_flag_follows_the_tags(
     parcels: pd.DataFrame, scenarios: pd.DataFrame
 ) -> None:
