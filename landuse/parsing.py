@@ -65,12 +65,16 @@ MONEY_UNITS_TO_WAN: dict[str, float] = {
 HEADER_UNIT_FACTORS: dict[str, float] = {"m2": 1e-4, "mu": 1 / 15, "ha": 1.0, "yuan": 1e-4}
 
 
-# How Chinese tables write "nothing here": compared after NFKC (full-width ／ － Ｎ／Ａ fold to
-# / - N/A), with whitespace removed and letters upper-cased. Runs of dashes or slashes count
-# (-- —— //); a dash followed by digits (-3) is a number, not a marker.
-NULL_MARKER_PATTERN = r"^(?:[-—–―‐‑‒−─]+|[/\\]+|无|否|暂无|N/?A|不适用|空|NULL)$"
+# How Chinese tables write "nothing here", as one whole-cell pattern (Arrow's RE2 engine, or
+# Python's for mixed Excel columns): runs of dashes or slashes (- -- — —— / //), 无 否 暂无 N/A
+# NA 不适用 空 NULL, in half- or full-width forms (／ － ＮＡ), with spaces around or inside
+# (暂 无, N / A). A dash followed by digits (-3) is a number, not a marker.
+_SP = "[\\s\u3000]*"
+NULL_MARKER_PATTERN = (
+    f"^{_SP}(?:[-\u2010-\u2015\u2212\u2500\uff0d]+|[/\\\\\uff0f\uff3c]+|无|否|暂{_SP}无"
+    f"|[Nn\uff2e\uff4e]{_SP}[/\uff0f]?{_SP}[Aa\uff21\uff41]|不适用|空|[Nn][Uu][Ll][Ll]){_SP}$"
+)
 NULL_MARKER_EXAMPLES = "/ ／ — － - -- —— 无 否 暂无 N/A NA 不适用 空"
-_MARKER_MAX_CHARS = 12
 
 
 def null_markers(raw: pd.Series) -> np.ndarray:
@@ -78,20 +82,20 @@ def null_markers(raw: pd.Series) -> np.ndarray:
     ``不适用``, ``空`` and their full-width and spaced variants, runs such as ``--``): one bool
     per cell. Numbers, dates and empty cells are never markers."""
     dtype = raw.dtype
-    if not (pd.api.types.is_object_dtype(dtype) or isinstance(dtype, pd.StringDtype)):
+    if isinstance(dtype, pd.StringDtype) or (
+        isinstance(dtype, pd.ArrowDtype) and pa.types.is_string(dtype.pyarrow_dtype)
+    ):
+        text = pa.array(raw, type=pa.string(), from_pandas=True)
+        found = pc.match_substring_regex(text, NULL_MARKER_PATTERN)
+        return found.fill_null(False).to_numpy(zero_copy_only=False)
+    if not pd.api.types.is_object_dtype(dtype):
         return np.zeros(len(raw), dtype=bool)
-    text = raw.astype("string")
-    if raw.dtype == object:
-        # numbers and dates read from Excel are values, not markers
-        is_text = raw.map(type).isin([str]).to_numpy(dtype=bool)
-        text = text.where(is_text)
-    short = (text.str.len() <= _MARKER_MAX_CHARS).fillna(False).to_numpy(dtype=bool)
-    if not short.any():
-        return np.zeros(len(raw), dtype=bool)
-    key = text[short].str.normalize("NFKC").str.replace(r"\s+", "", regex=True).str.upper()
-    found = np.zeros(len(raw), dtype=bool)
-    found[short] = key.str.fullmatch(NULL_MARKER_PATTERN).fillna(False).to_numpy(dtype=bool)
-    return found
+    if pd.api.types.infer_dtype(raw, skipna=True) == "string":
+        return null_markers(raw.astype("string"))
+    # a mixed Excel column: numbers and dates are values, not markers
+    is_text = raw.map(type).isin([str]).to_numpy(dtype=bool)
+    found = raw.where(is_text).astype("string").str.fullmatch(NULL_MARKER_PATTERN)
+    return found.fillna(False).to_numpy(dtype=bool)
 
 
 def _is_blank(raw: pd.Series) -> np.ndarray:
