@@ -28,6 +28,9 @@ from landuse.vocab import (
     NO_AREA_GROUP,
     STATUS_ORDER,
     STATUS_ZH,
+    IdleBasis,
+    IdleStage,
+    StartEvidence,
     Status,
 )
 
@@ -216,9 +219,9 @@ def _start(col: dict[str, pd.Series], as_of: pd.Timestamp, out: pd.DataFrame) ->
     out["start_evidence"] = _labels(evidence)
     out["started"] = started
     out["completed"] = completed
-    no_evidence = evidence == "none"
+    no_evidence = evidence == StartEvidence.NONE
     out["late_start_days"] = R.late_start_days(
-        start_due, col["actual_start_date"], started, evidence == "actual_start", as_of
+        start_due, col["actual_start_date"], started, evidence == StartEvidence.ACTUAL_START, as_of
     )
     return _Start(
         started=started,
@@ -252,20 +255,26 @@ def _idle(
         rules.partial_development.developed_share_below,
         rules.partial_development.invested_share_below,
     )
-    is_partial = partial != "none"
+    is_partial = partial != IdleStage.NONE
     # started: only the partial basis can make it idle; not started (inspected): by time;
     # no evidence: never idle ("none"), unknown (None) when even the due date is missing
     stage = np.select(
         [started, start.confirmed_not_started],
         [partial, by_time],
-        np.where(pd.isna(by_time), None, "none"),
+        np.where(pd.isna(by_time), None, IdleStage.NONE.value),
     ).astype(object)
     out["idle_stage"] = _labels(stage)
-    idle_met = (stage == "idle_fee") | (stage == "recovery")
+    idle_met = (stage == IdleStage.IDLE_FEE) | (stage == IdleStage.RECOVERY)
     out["idle_basis"] = _labels(
-        np.where(idle_met, np.where(is_partial, "partial", "not_started"), None)
+        np.where(
+            idle_met,
+            np.where(is_partial, IdleBasis.PARTIAL.value, IdleBasis.NOT_STARTED.value),
+            None,
+        )
     )
-    past_due = np.isin(by_time, ["late_start", "idle_fee", "recovery"])
+    past_due = np.isin(
+        by_time, [IdleStage.LATE_START.value, IdleStage.IDLE_FEE.value, IdleStage.RECOVERY.value]
+    )
     unverified = start.no_evidence & ~started & past_due
     out["idle_stage_if_not_started"] = _labels(np.where(unverified, by_time, None))
     idle_days_not_started = np.where(
@@ -273,12 +282,14 @@ def _idle(
     )
     idle_days_partial = np.where(is_partial, R.days_between(as_of, col["suspended_since"]), np.nan)
     out["idle_days"] = np.where(is_partial, idle_days_partial, idle_days_not_started)
-    recovery = (stage == "recovery") & ~start.gov
+    recovery = (stage == IdleStage.RECOVERY) & ~start.gov
     out["recovery_candidate"] = recovery
 
     # the fee: confirmed idle, or what would apply to an unverified parcel
     price = col["land_price_wan"].to_numpy(dtype=float, na_value=np.nan)
-    fee_stage = idle_met | (unverified & ((by_time == "idle_fee") | (by_time == "recovery")))
+    fee_stage = idle_met | (
+        unverified & ((by_time == IdleStage.IDLE_FEE) | (by_time == IdleStage.RECOVERY))
+    )
     idle_fee = np.where(fee_stage, rules.rates.idle_fee_share * price, 0.0)
     idle_fee = np.where(pd.isna(stage) & ~started, np.nan, idle_fee)
     out["idle_fee_wan"] = np.where(start.gov, 0.0, idle_fee)
@@ -287,7 +298,7 @@ def _idle(
         is_partial=is_partial,
         unverified=unverified,
         recovery=recovery,
-        late_start_stage=start.confirmed_not_started & (stage == "late_start"),
+        late_start_stage=start.confirmed_not_started & (stage == IdleStage.LATE_START),
     )
 
 

@@ -12,7 +12,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from landuse.vocab import LateFeeCap, StartDueBasis
+from landuse.vocab import (
+    AreaSource,
+    IdleStage,
+    IntensityBasis,
+    LateFeeCap,
+    StartDueBasis,
+    StartEvidence,
+    StartStatus,
+)
 
 NaT = np.datetime64("NaT", "ns")
 _NS_FIRST_DAY = np.datetime64("1677-09-22", "D")
@@ -52,7 +60,11 @@ def area_columns(
     decl = declared_ha.to_numpy(dtype=float, na_value=np.nan)
     has_geom = ~np.isnan(geom)
     area = np.where(has_geom, geom, decl)
-    source = np.where(has_geom, "geometry", np.where(np.isnan(decl), "none", "declared"))
+    source = np.where(
+        has_geom,
+        AreaSource.GEOMETRY.value,
+        np.where(np.isnan(decl), AreaSource.NONE.value, AreaSource.DECLARED.value),
+    )
     with np.errstate(divide="ignore", invalid="ignore"):
         rel = np.abs(geom - decl) / decl
     # a small epsilon keeps "exactly 5 %" (1.05 vs 1.00, inexact in binary) from counting
@@ -72,7 +84,11 @@ def intensity(
     agreed = agreed_wan.to_numpy(dtype=float, na_value=np.nan)
     has_actual = ~np.isnan(actual)
     investment = np.where(has_actual, actual, agreed)
-    basis = np.where(has_actual, "actual", np.where(np.isnan(agreed), "none", "agreed"))
+    basis = np.where(
+        has_actual,
+        IntensityBasis.ACTUAL.value,
+        np.where(np.isnan(agreed), IntensityBasis.NONE.value, IntensityBasis.AGREED.value),
+    )
     with np.errstate(divide="ignore", invalid="ignore"):
         value = np.where(area_ha > 0, investment / area_ha, np.nan)
     return investment, value, basis.astype(object)
@@ -166,13 +182,17 @@ def start_evidence(
     has_start = (actual_start.notna() & (actual_start <= as_of)).to_numpy(dtype=bool)
     completed = (actual_completion.notna() & (actual_completion <= as_of)).to_numpy(dtype=bool)
     status = start_status.fillna("unknown").to_numpy(dtype=object)
-    inspected = (status == "started") | (status == "not_started")
+    inspected = (status == StartStatus.STARTED) | (status == StartStatus.NOT_STARTED)
     evidence = np.select(
         [has_start, completed, inspected],
-        ["actual_start", "completion", "inspection"],
-        "none",
+        [
+            StartEvidence.ACTUAL_START.value,
+            StartEvidence.COMPLETION.value,
+            StartEvidence.INSPECTION.value,
+        ],
+        StartEvidence.NONE.value,
     ).astype(object)
-    started = has_start | completed | (status == "started")
+    started = has_start | completed | (status == StartStatus.STARTED)
     return evidence, started, completed
 
 
@@ -203,7 +223,11 @@ def stage_by_time(start_due: pd.Series, as_of: pd.Timestamp) -> np.ndarray:
     one = (as_of >= add_years(start_due, 1)).to_numpy(dtype=bool)
     two = (as_of >= add_years(start_due, 2)).to_numpy(dtype=bool)
     past = (as_of > start_due).to_numpy(dtype=bool)
-    stage = np.select([two, one, past], ["recovery", "idle_fee", "late_start"], "none")
+    stage = np.select(
+        [two, one, past],
+        [IdleStage.RECOVERY.value, IdleStage.IDLE_FEE.value, IdleStage.LATE_START.value],
+        IdleStage.NONE.value,
+    )
     return np.where(start_due.isna().to_numpy(), None, stage).astype(object)
 
 
@@ -231,9 +255,11 @@ def partial_idle_stage(
     one = (as_of >= add_years(suspended_since, 1)).to_numpy(dtype=bool)
     two = (as_of >= add_years(suspended_since, 2)).to_numpy(dtype=bool)
     eligible = started & small
-    return np.select([eligible & two, eligible & one], ["recovery", "idle_fee"], "none").astype(
-        object
-    )
+    return np.select(
+        [eligible & two, eligible & one],
+        [IdleStage.RECOVERY.value, IdleStage.IDLE_FEE.value],
+        IdleStage.NONE.value,
+    ).astype(object)
 
 
 def per_mille_amount(

@@ -27,7 +27,7 @@ from pydantic import (
 
 from landuse.errors import InputError
 from landuse.parsing import DEFAULT_EARLIEST, DEFAULT_LATEST, LIMITS_FIRST_DAY, LIMITS_LAST_DAY
-from landuse.vocab import LateFeeCap
+from landuse.vocab import LateFeeCap, ThresholdSource
 
 DEFAULT_RULES_PATH = Path(__file__).with_name("default_rules.toml")
 
@@ -186,8 +186,12 @@ def intensity_thresholds(
     )
     sources = np.select(
         [~np.isnan(by_pair), ~np.isnan(by_park), ~np.isnan(by_code)],
-        ["park_industry", "park", "industry"],
-        "default",
+        [
+            ThresholdSource.PARK_INDUSTRY.value,
+            ThresholdSource.PARK.value,
+            ThresholdSource.INDUSTRY.value,
+        ],
+        ThresholdSource.DEFAULT.value,
     ).astype(object)
     return values, sources
 
