@@ -16,6 +16,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from landuse.vocab import StartStatus
+
 # Dates on or before this day are placeholders of the land-market system (1900-01-01,
 # 1901-01-02 ...), not real dates.
 PLACEHOLDER_LAST_DAY = pd.Timestamp("1901-12-31")
@@ -344,7 +346,11 @@ def parse_start_status(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
     started = text.isin(_STARTED).to_numpy(dtype=bool)
     not_started = text.isin(_NOT_STARTED).to_numpy(dtype=bool)
     unknown = text.isin(_UNKNOWN).to_numpy(dtype=bool)
-    values = np.where(started, "started", np.where(not_started, "not_started", "unknown"))
+    values = np.where(
+        started,
+        StartStatus.STARTED.value,
+        np.where(not_started, StartStatus.NOT_STARTED.value, StartStatus.UNKNOWN.value),
+    )
     bad = ~blank & ~started & ~not_started & ~unknown
     return pd.Series(values, index=raw.index, dtype="string"), bad
 
