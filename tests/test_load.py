@@ -1046,3 +1046,27 @@ def test_data_issues_are_reported_once_per_kind_with_the_first_rows(tmp_path):
     unknown = table[table["problem"].str.contains("(start_due_unknown)", regex=False)]
     assert unknown["value"].tolist() == ["ledger.csv:3"]
     assert "insufficient_data" in unknown["action"].iloc[0]
+
+
+def test_date_issues_of_a_layer_reach_the_ledger_rows_it_is_joined_to(tmp_path):
+    parcels = tmp_path / "parcels.gpkg"
+    layer(
+        {"宗地编号": ["J1", "J2"], "约定交地时间": ["2500-01-01", "2019-01-01"]},
+        [box(0, 0, 100, 100), box(500, 0, 100, 100)],
+    ).to_file(parcels, engine="pyogrio")
+    ledger = tmp_path / "ledger.csv"
+    ledger.write_text(
+        "宗地编号,土地用途,约定开工时间,成交价格(万元)\nJ1,工业用地,2020-01-01,100\n"
+        "J2,工业用地,3020-01-01,100\n",
+        encoding="utf-8",
+    )
+
+    loaded = load_inputs([parcels], ledger=[ledger])
+
+    got = loaded.parcels.set_index("parcel_id")
+    # J1: the layer's delivery date 2500-01-01 is implausible; J2: the ledger's start 3020
+    assert got["data_issues"].to_dict() == {"J1": "date_implausible", "J2": "date_implausible"}
+    assert pd.isna(got.loc["J1", "agreed_delivery_date"])
+    assert pd.isna(got.loc["J2", "agreed_start_date"])
+    # the layer fills what the ledger leaves empty: J2's agreed delivery, its start due basis
+    assert got.loc["J2", "agreed_delivery_date"] == pd.Timestamp("2019-01-01")
