@@ -106,8 +106,10 @@ def analyse(
     ``parcels`` holds canonical columns: dates as ``datetime64``, numbers as float (万元, ha,
     ‰), ``start_status`` as started/not_started/unknown, ``gov_cause`` as bool, and optionally
     ``geometry_area_ha`` (area from the geometry in a projected CRS). ``area_ha`` is the declared
-    area. Returns a new frame with the input columns and every column of
-    :data:`landuse.schema.DERIVED_COLUMNS`, on the same index.
+    area. The region columns (:data:`landuse.schema.REGION_COLUMNS`) and the load-time codes of
+    ``data_issues`` are taken from ``parcels`` when the loader added them; the regions are
+    otherwise looked up from ``supervision_no``. Returns a new frame with the input columns and
+    every column of :data:`landuse.schema.DERIVED_COLUMNS`, on the same index.
 
     The work is split in stages that write their columns into the result and hand on only the
     flags later stages need, so the intermediate arrays of one stage are freed before the next.
