@@ -42,7 +42,9 @@ ISSUE_ACTIONS: dict[DataIssue, str] = {
     DataIssue.START_DUE_UNKNOWN: (
         "status insufficient_data (资料不全) unless started; no late-start or idle amounts"
     ),
-    DataIssue.EXTENDED_START_BEFORE_CONTRACT: "not used; start due from the next basis",
+    DataIssue.EXTENDED_START_BEFORE_CONTRACT: (
+        "not used; start due from the agreed start or delivery + 1 year"
+    ),
     DataIssue.AGREED_START_BEFORE_CONTRACT: (
         "not used; start due from delivery + 1 year when known, else insufficient_data"
     ),
