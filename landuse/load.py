@@ -17,8 +17,10 @@ import pandas as pd
 import shapely
 
 from landuse import crs as crs_mod
+from landuse.enrich import add_where_and_what
 from landuse.errors import InputError
 from landuse.normalise import canonical_frame, fix_column_types
+from landuse.quality import issue_masks, merge_issue_codes, report_issues
 from landuse.readers import (
     check_encoding,
     is_layer_path,
@@ -412,6 +414,13 @@ def join_layer_and_ledger(
             if name != "gov_cause"
             else (joined[name] | fill.fillna(False).astype(bool))
         )
+    if "data_issues" in lookup.columns:
+        layer_issues = lookup["data_issues"].reindex(ledger[key].to_numpy())
+        layer_issues.index = joined.index
+        joined["data_issues"] = merge_issue_codes(
+            joined.get("data_issues", pd.Series(pd.NA, index=joined.index)).astype("string"),
+            layer_issues.astype("string"),
+        )
     report.add_rows(
         ledger,
         ~matched,
@@ -609,6 +618,8 @@ def load_inputs(
         )
         if parcels.crs is not None:
             assign_parks(parcels, park_layer, report)
+    add_where_and_what(parcels, report)
+    report_issues(parcels, issue_masks(parcels, parcels.index), report)
     kept = [r for r in rejects if len(r)]
     if kept:
         rejected = pd.DataFrame(_concat(kept))

@@ -273,7 +273,8 @@ def test_analyse_to_gpkg(analysed: dict[str, Run]) -> None:
     parcels = pyogrio.read_dataframe(path, layer="parcels")
     assert len(parcels) == ANALYSED
     assert parcels.crs.to_epsg() == 4529
-    assert parcels["status"].value_counts().to_dict() == INTENDED
+    counts = parcels["status"].value_counts()  # every status is a category, some with 0 parcels
+    assert counts[counts > 0].to_dict() == INTENDED
     assert len(pyogrio.read_dataframe(path, layer="rejects")) == REJECTED
     assert len(pyogrio.read_dataframe(path, layer="parks")) == 3
 
@@ -283,7 +284,8 @@ def test_analyse_to_parquet(analysed: dict[str, Run]) -> None:
     parcels = gpd.read_parquet(cwd / "result.parquet")
     assert len(parcels) == ANALYSED
     assert parcels.crs.to_epsg() == 4529
-    assert parcels["status"].value_counts().to_dict() == INTENDED
+    counts = parcels["status"].value_counts()  # every status is a category, some with 0 parcels
+    assert counts[counts > 0].to_dict() == INTENDED
     assert len(pd.read_parquet(cwd / "result_rejects.parquet")) == REJECTED
 
 
