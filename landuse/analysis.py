@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from landuse import rules as R
+from landuse.grouping import group_names
 from landuse.quality import issue_codes, issue_masks
 from landuse.regions import regions_for
 from landuse.rules_file import RuleSet, intensity_thresholds
@@ -25,7 +26,6 @@ from landuse.schema import (
     REGION_COLUMNS,
 )
 from landuse.vocab import (
-    NO_AREA_GROUP,
     STATUS_ORDER,
     STATUS_ZH,
     IdleBasis,
@@ -165,17 +165,16 @@ class _Amounts:
 
 def _where(parcels: pd.DataFrame, col: dict[str, pd.Series], out: pd.DataFrame) -> None:
     """Region columns (carried from loading, else looked up from ``supervision_no``) and
-    ``area_group``: the park where known, else the region, else （未指定）."""
+    ``area_group``: the park where known, else the region, else （未指定园区）
+    (:func:`landuse.grouping.group_names`, the rule of every summary)."""
     if all(name in parcels.columns for name in REGION_COLUMNS):
         regions = parcels[list(REGION_COLUMNS)]
     else:
         regions = regions_for(col["supervision_no"])
     for name in REGION_COLUMNS:
         out[name] = regions[name].astype("string")
-    park = col["park"].astype("string").str.strip()
-    park = park.mask(park == "")
-    group = park.fillna(out["region_label"]).fillna(NO_AREA_GROUP)
-    out["area_group"] = group.astype("string")
+    where = pd.DataFrame({"park": col["park"], "region_label": out["region_label"]})
+    out["area_group"] = group_names(where).astype("string")
 
 
 def _size_and_intensity(col: dict[str, pd.Series], rules: RuleSet, out: pd.DataFrame) -> None:

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
+import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -30,6 +31,7 @@ except ImportError:  # pragma: no cover - older Typer on click
 
 from landuse.atomic import TEMP_NAME, OutputSet, atomic_file, check_outputs, os_error_fix
 from landuse.errors import InputError
+from landuse.grouping import CONFIRMED, POTENTIAL, penalty_split
 from landuse.outputs import check_out_path, output_paths, write_table_csv
 from landuse.pipeline import Results, run_analysis, write_load_report, write_results
 from landuse.rules_file import load_rules
@@ -214,36 +216,43 @@ def print_accounting(results: Results) -> None:
         ("状态 status", "left"),
         ("宗数 parcels", "right"),
         ("面积 ha", "right"),
-        ("金额 万元", "right"),
+        ("已确认金额 万元 confirmed", "right"),
+        ("待核查金额 万元 if not started*", "right"),
     ]:
         table.add_column(name, justify=justify)
-    parcels = results.parcels
-    grouped = parcels.groupby("status").agg(
-        n=("status", "size"), area=("area_ha", "sum"), money=("total_penalty_wan", "sum")
+    parcels = pd.DataFrame(results.parcels[["status", "area_ha"]])
+    split = penalty_split(results.parcels)
+    parcels["confirmed"] = split[CONFIRMED].to_numpy()
+    parcels["potential"] = split[POTENTIAL].to_numpy()
+    grouped = parcels.groupby("status", observed=True).agg(
+        n=("status", "size"),
+        area=("area_ha", "sum"),
+        confirmed=("confirmed", "sum"),
+        potential=("potential", "sum"),
     )
     for status in STATUS_ORDER:
-        if status in grouped.index:
+        if status in grouped.index and grouped.loc[status].n:
             row = grouped.loc[status]
-            mark = "*" if status == "unverified" else ""
             table.add_row(
                 f"{STATUS_ZH[status]} {status}",
                 f"{int(row.n):,}",
                 f"{row.area:,.2f}",
-                f"{row.money:,.2f}{mark}",
+                f"{row.confirmed:,.2f}",
+                f"{row.potential:,.2f}" if row.potential else "",
             )
-    confirmed = parcels["amounts_confirmed"].to_numpy(dtype=bool)
     table.add_row(
         "合计 total",
         f"{len(parcels):,}",
         f"{parcels['area_ha'].sum():,.2f}",
-        f"{parcels['total_penalty_wan'].sum():,.2f}",
+        f"{parcels['confirmed'].sum():,.2f}",
+        f"{parcels['potential'].sum():,.2f}",
         style="bold",
     )
     console.print(table)
-    if not confirmed.all():
+    if parcels["potential"].any():
         console.print(
-            "* 待核查 unverified: amounts that would apply if an inspection finds the parcel "
-            "not started (amounts_confirmed = false); the total includes them",
+            "* 待核查金额: what would apply if an inspection finds a 待核查 (unverified) parcel "
+            "not started (amounts_confirmed = false); never added to the confirmed amounts",
             highlight=False,
         )
 

@@ -20,10 +20,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from landuse.workbook import NO_PARK
+from landuse.vocab import NO_AREA_GROUP
 
 #: The group of a parcel with neither a park nor a region.
-NO_GROUP = NO_PARK
+NO_GROUP = NO_AREA_GROUP
 #: What a group names, in the order summaries list them.
 GROUP_KINDS: tuple[str, ...] = ("park", "region", "none")
 #: The two money figures of a summary.

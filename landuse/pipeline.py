@@ -27,7 +27,8 @@ from landuse.outputs import (
 from landuse.rules_file import RuleSet
 from landuse.schema import SOURCE_FILE, SOURCE_ROW
 from landuse.styles import style_file_paths, write_style_files
-from landuse.workbook import summary_table, write_workbook
+from landuse.summary import summary_table
+from landuse.workbook import write_workbook
 
 
 @dataclass

@@ -71,7 +71,7 @@ def _numeric(parcels: pd.DataFrame, name: str) -> np.ndarray:
 
 def area_groups(parcels: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     """``(area_group, area_group_kind)`` per parcel: the ``area_group`` column of the analysis
-    when there is one (else the park, else ``region_label``, else （未指定）) and whether it
+    when there is one (else the park, else ``region_label``, else （未指定园区）) and whether it
     names a park, a region or neither (:class:`landuse.vocab.AreaGroupKind`)."""
     park, region = _text(parcels, "park"), _text(parcels, "region_label")
     group = _text(parcels, "area_group")
@@ -89,7 +89,7 @@ def summary_table(parcels: pd.DataFrame) -> pd.DataFrame:
 
     Columns: :data:`SUMMARY_COLUMNS` (Chinese headers in :data:`SUMMARY_LABELS_ZH`).
     ``area_group`` is the park where known, else the region of the supervision number, else
-    （未指定）; parks come first, then regions, then （未指定）, each by name. Within a group the
+    （未指定园区）; parks come first, then regions, then （未指定园区）, each by name. Within a group the
     rows follow the status precedence (:data:`landuse.vocab.STATUS_ORDER`), then one subtotal
     row (``status = "all"``, ``status_zh = "小计"``); the last row is the total
     (``area_group = "合计"``). ``parcels`` is a count; ``area_ha`` (ha) and every amount (万元)

@@ -218,7 +218,7 @@ LABELS_ZH: dict[type[StrEnum], dict[str, str]] = {
 }
 """Chinese label of every value of every vocabulary."""
 
-NO_AREA_GROUP = "（未指定）"
+NO_AREA_GROUP = "（未指定园区）"
 """``area_group`` of a parcel with neither a park nor a known region."""
 
 # Result columns (and report columns) whose values come from a vocabulary.

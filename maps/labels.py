@@ -25,6 +25,7 @@ STATUS_EN: dict[str, str] = {
     Status.UNVERIFIED.value: "To be inspected",
     Status.LATE_COMPLETION.value: "Late completion",
     Status.BELOW_THRESHOLD.value: "Below intensity threshold",
+    Status.INSUFFICIENT_DATA.value: "Insufficient data",
     Status.ON_TRACK.value: "On track",
     Status.COMPLIANT.value: "Completed, compliant",
 }

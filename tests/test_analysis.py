@@ -1221,10 +1221,10 @@ def test_region_columns_and_area_group_from_the_supervision_number():
     assert a["area_group"] == "湖北省武汉市江夏区"  # no park: the county
     assert out.at["B", "area_group"] == "东湖高新区"  # the park wins
     assert out.at["B", "region_label"] == "湖北省武汉市江夏区"  # and the region is still there
-    # 99 is no province: region unknown, flagged; grouped as （未指定）
+    # 99 is no province: region unknown, flagged; grouped as （未指定园区）
     assert is_null(out.at["C", "region_label"])
     assert "region_unknown" in out.at["C", "data_issues"]
-    assert out.at["C", "area_group"] == "（未指定）"
+    assert out.at["C", "area_group"] == "（未指定园区）"
     # no supervision number, a blank park: nothing to flag about the region
-    assert out.at["D", "area_group"] == "（未指定）"
+    assert out.at["D", "area_group"] == "（未指定园区）"
     assert "region_unknown" not in out.at["D", "data_issues"]

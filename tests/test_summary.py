@@ -52,7 +52,7 @@ def test_rows_order_and_columns():
     table = summary_table(PARCELS)
     assert list(table.columns) == list(SUMMARY_COLUMNS)
     assert set(SUMMARY_LABELS_ZH) == set(SUMMARY_COLUMNS)
-    # parks by name, then regions, then （未指定）; statuses in precedence, then the subtotal
+    # parks by name, then regions, then （未指定园区）; statuses in precedence, then the subtotal
     assert list(zip(table["area_group"], table["status"], strict=True)) == [
         ("东区", "idle_fee"),
         ("东区", "unverified"),
@@ -61,8 +61,8 @@ def test_rows_order_and_columns():
         ("西区", "all"),
         ("湖北省武汉市江夏区", "unverified"),
         ("湖北省武汉市江夏区", "all"),
-        ("（未指定）", "on_track"),
-        ("（未指定）", "all"),
+        ("（未指定园区）", "on_track"),
+        ("（未指定园区）", "all"),
         ("合计", "all"),
     ]
     assert table["area_group_kind"].tolist()[:9] == ["park"] * 5 + ["region"] * 2 + ["none"] * 2
@@ -132,8 +132,8 @@ def test_groups_of_analysed_parcels_follow_park_then_region():
         "东湖高新区",
         "湖北省武汉市江夏区",
         "湖北省武汉市江夏区",
-        "（未指定）",
-        "（未指定）",
+        "（未指定园区）",
+        "（未指定园区）",
         "合计",
     ]
     # unverified, one year past due: 0.20 × 1000 + 1000 × 1‰ × 486 = 686 each, all potential
