@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import json
+import logging
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -768,12 +769,24 @@ def _serve(results: Path, host: str, port: int, rules: Path | None = None) -> No
     from api.app import serve as serve_api
 
     base = f"http://{host}:{port}"
-    console.print(
-        f"serving {results} at {base}/  (map: {base}/map · OGC API: {base}/collections · "
-        "Ctrl+C to stop)",
-        highlight=False,
-    )
-    serve_api(results, host=host, port=port, rules_path=rules)
+    # Until the results are loaded, a failure to load them is the command's one error message,
+    # not also a log line of the service.
+    api_log = logging.getLogger("landuse.api")
+    quiet = logging.NullHandler()
+
+    def ready() -> None:  # the rules and the results file were found usable
+        api_log.removeHandler(quiet)
+        console.print(
+            f"serving {results} at {base}/  (map: {base}/map · OGC API: {base}/collections · "
+            "Ctrl+C to stop)",
+            highlight=False,
+        )
+
+    api_log.addHandler(quiet)
+    try:
+        serve_api(results, host=host, port=port, rules_path=rules, on_ready=ready)
+    finally:
+        api_log.removeHandler(quiet)
 
 
 Port = Annotated[int, typer.Option("--port", help="TCP port, 1-65535.")]
