@@ -39,7 +39,11 @@ from landuse.schema import SOURCE_ROW, STATUS_ORDER, STATUS_ZH
 console = Console()
 err_console = Console(stderr=True)
 
+#: The sample park in a checkout (a source tree, or an editable install of one).
 SAMPLE_DIR = Path(__file__).resolve().parents[1] / "sample_data"
+#: Where a wheel installs the sample park, below the environment's data folder (sys.prefix).
+SAMPLE_INSTALLED = Path("share") / "landuse" / "sample_data"
+SAMPLE_FILES = ("ledger.xlsx", "parcels.gpkg", "parks.gpkg", "rules.toml")
 DEMO_AS_OF = "2025-12-31"
 #: The plausible range of ``--as-of`` when the rules file sets none.
 EARLIEST_AS_OF = dt.date(1949, 1, 1)
@@ -140,6 +144,40 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"landuse {version()}")
+        raise typer.Exit()
+
+
+def version() -> str:
+    """The installed version of landuse (the package's own when it is run from a checkout)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    from landuse import __version__
+
+    try:
+        return installed("landuse")
+    except PackageNotFoundError:  # pragma: no cover - run from a source tree, not installed
+        return __version__
+
+
+@app.callback(
+    epilog="示例：分析示例园区并在浏览器中查看结果\n\nlanduse demo\n\n"
+    "示例：查看入园评审的用法\n\nlanduse screen --help"
+)
+def _main(
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Land-use efficiency analyser for industrial parks (工业用地利用效率分析)."""
 
 
 def _parse_as_of(text: str | None) -> dt.date | None:
@@ -454,8 +492,11 @@ def screen(
     ] = None,
     overwrite: Overwrite = False,
 ) -> None:
-    """Screen a proposed project (入园评审) against the intensity threshold and the control
-    indicators, or a committee's table of them (--batch).
+    """Screen a proposed project (入园评审), or a committee's table of them (--batch).
+
+    The investment intensity against the threshold of the rules file (per park and industry,
+    else the default), the control indicators (building coverage, administrative and living
+    land, green ratio, plot ratio); indicators not given are 未评审.
 
     Exit codes: 0 done, 2 a mistake in the command or the inputs, 3 no project of the table
     could be screened (the verdicts are still written), 1 a bug."""
@@ -812,6 +853,32 @@ def serve(
     _serve(results, host, port, rules)
 
 
+def sample_dir() -> Path:
+    """The folder of the sample park: ``sample_data/`` of a checkout when landuse runs from
+    one, else the copy an installed wheel put below the environment's data folder (found
+    through the installed files' record, then the install schemes). The checkout's folder when
+    none holds the sample (the demo then names the missing file)."""
+    import sysconfig
+    from importlib.metadata import PackageNotFoundError, distribution
+
+    candidates = [SAMPLE_DIR]
+    try:
+        dist = distribution("landuse")
+        marker = f"{SAMPLE_INSTALLED.as_posix()}/{SAMPLE_FILES[0]}"
+        for entry in dist.files or ():
+            if entry.as_posix().endswith(marker):
+                candidates.append(Path(str(dist.locate_file(entry))).resolve().parent)
+    except PackageNotFoundError:  # pragma: no cover - run from a source tree, not installed
+        pass
+    schemes = [sysconfig.get_default_scheme(), sysconfig.get_preferred_scheme("user")]
+    candidates += [Path(sysconfig.get_path("data", s)) / SAMPLE_INSTALLED for s in schemes]
+    candidates.append(Path(sys.prefix) / SAMPLE_INSTALLED)
+    for folder in candidates:
+        if all((folder / name).is_file() for name in SAMPLE_FILES):
+            return folder
+    return SAMPLE_DIR
+
+
 #: Every file ``landuse demo`` writes into its folder.
 DEMO_STEM = "sample_park"
 DEMO_FORMATS = (".gpkg", ".parquet", ".csv", ".xlsx")
@@ -839,16 +906,14 @@ def demo(
 ) -> None:
     """Analyse the sample park (as of 2025-12-31), write every output format and the map, then
     serve the results (API and map) until Ctrl+C."""
-    ledger = SAMPLE_DIR / "ledger.xlsx"
-    layer = SAMPLE_DIR / "parcels.gpkg"
-    park_layer = SAMPLE_DIR / "parks.gpkg"
-    rules_path = SAMPLE_DIR / "rules.toml"
+    sample = sample_dir()
+    ledger, layer, park_layer, rules_path = (sample / name for name in SAMPLE_FILES)
     missing = [p for p in (ledger, layer, park_layer, rules_path) if not p.exists()]
     if missing:
         raise InputError(
-            f"The sample park is not there ({missing[0]} is missing). Run the demo from a "
-            "checkout installed with `pip install -e .`, or regenerate the sample with "
-            "`python sample_data/generate.py`."
+            f"The sample park is not there ({missing[0]} is missing). Install landuse again "
+            f"(`pip install .` or the wheel puts it in <environment>/{SAMPLE_INSTALLED.as_posix()}), "
+            "or regenerate it in a checkout with `python sample_data/generate.py`."
         )
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError(
@@ -889,6 +954,29 @@ def demo(
         console.print(f"  {path.name}", highlight=False)
     if serve_results:
         _serve(gpkg, host, port, rules_path)
+
+
+#: The example closing each command's --help: what it does, in Chinese, then the command line.
+EXAMPLES: dict[str, str] = {
+    "analyse": "示例：分析宗地图层与供地台账（按园区边界补全园区），以 2025-12-31 为评价基准日，"
+    "输出会议用 Excel 工作簿\n\n"
+    "landuse analyse parcels.gpkg --ledger 供地台账.xlsx --parks parks.shp --rules rules.toml "
+    "--as-of 2025-12-31 --out 结果.xlsx",
+    "screen": "示例：评审一个项目（投资 12000 万元，用地 30 亩，建筑系数 35%）\n\n"
+    "landuse screen --investment-wan 12000 --area-mu 30 --park 经开区北区 --industry-code C3670 "
+    "--building-coverage 35%\n\n"
+    "示例：评审委员会的项目表，结论写入 Excel\n\n"
+    "landuse screen --batch 入园项目.xlsx --out 评审结果.xlsx --rules rules.toml",
+    "map": "示例：把分析结果画成一个离线网页地图（只含经开区北区）\n\n"
+    "landuse map 结果.gpkg -o 地图.html --park 经开区北区",
+    "serve": "示例：在本机 8000 端口发布分析结果（接口、地图与入园评审）\n\n"
+    "landuse serve 结果.gpkg --port 8000 --rules rules.toml",
+    "demo": "示例：分析示例园区，把全部输出写入 landuse-demo 文件夹，不启动服务\n\n"
+    "landuse demo --out-dir landuse-demo --no-serve",
+}
+for _command in app.registered_commands:
+    _name = _command.name or getattr(_command.callback, "__name__", "").replace("_", "-")
+    _command.epilog = _command.epilog or EXAMPLES.get(_name)
 
 
 def main() -> None:  # pragma: no cover - console entry point
