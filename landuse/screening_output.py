@@ -108,10 +108,12 @@ def committee_table(
         if places is not None:
             decimals[name] = places
 
+    lead: dict[str, pd.Series] = {}
     if not any(str(c).strip() == SERIAL for c in own):
-        put(SERIAL, pd.Series(np.arange(1, n + 1), dtype="int64"), 0)
+        lead[SERIAL] = pd.Series(np.arange(1, n + 1), dtype="int64")
+        decimals[SERIAL] = 0
     for c in own:
-        put(str(c), rows[c])
+        lead[str(c)] = rows[c].reset_index(drop=True)
     put("项目名称", text("project_name"))
     put("园区", text("park"))
     put("行业代码", text("industry_code"))
@@ -145,7 +147,7 @@ def committee_table(
     if SOURCE_ROW in rows.columns:
         put(ROW_NUMBER, rows[SOURCE_ROW], 0)
 
-    table = _without_clashes(out, own)
+    table = _without_clashes(lead, out)
     skipped = _skipped(totals)
     foot = list(notes)
     if len(skipped):
@@ -158,27 +160,22 @@ def committee_table(
     return CommitteeVerdicts(table, skipped, foot, decimals)
 
 
-def _without_clashes(out: dict[str, pd.Series], own: list[object]) -> pd.DataFrame:
-    """The columns as a frame. The committee's own columns come first under their own names;
-    an empty one named like a column of the verdicts (a blank 评审结论 of a template) gives way
-    to the verdicts' column, a filled one keeps its place and the verdicts' column is named
-    ``<name>（本次评审）``."""
-    own_names = {str(c) for c in own}
-    columns: dict[str, pd.Series] = {}
-    ours = list(out)
-    first_ours = ours.index("项目名称")
-    for name in ours[:first_ours]:
-        columns[name] = out[name]
-    for name in ours[first_ours:]:
-        if name in own_names:
-            theirs = columns[name]
+def _without_clashes(own: dict[str, pd.Series], ours: dict[str, pd.Series]) -> pd.DataFrame:
+    """The committee's columns (``own``) first under their own names, then the verdicts'
+    (``ours``). An empty column of the committee named like one of the verdicts' (a blank
+    评审结论 of a template) gives way to it; a filled one keeps its name and place, and the
+    verdicts' column is named ``<name>（本次评审）``."""
+    columns = dict(own)
+    for name, values in ours.items():
+        theirs = own.get(name)
+        if theirs is not None:
             blank = theirs.isna() | (theirs.astype("string").str.strip() == "")
             if blank.all():
                 del columns[name]
             else:
-                columns[f"{name}（本次评审）"] = out[name]
+                columns[f"{name}（本次评审）"] = values
                 continue
-        columns[name] = out[name]
+        columns[name] = values
     return pd.DataFrame(columns)
 
 
