@@ -579,9 +579,31 @@ def _evaluate(values: pd.DataFrame, rules: RuleSet) -> tuple[pd.DataFrame, dict[
     park_given = out["park"].notna().to_numpy()
     in_rules = out["park"].isin(known).to_numpy(dtype=bool)
     out["park_in_rules"] = pd.arrays.BooleanArray(in_rules, ~park_given)
-    out["threshold_source_zh"], out["warning_zh"] = _source_texts(
-        out, source, park_given & ~in_rules
+    # the texts depend on a few values only: built once per distinct combination
+    unknown = park_given & ~in_rules
+    keys = pd.DataFrame(
+        {
+            "park": out["park"],
+            "industry_code": out["industry_code"],
+            "threshold_wan_per_ha": out["threshold_wan_per_ha"],
+        },
+        index=index,
     )
+    key = (
+        keys["park"].fillna("\x00")
+        + "\x1f"
+        + keys["industry_code"].fillna("\x00")
+        + "\x1f"
+        + keys["threshold_wan_per_ha"].astype("string").fillna("")
+        + "\x1f"
+        + pd.Series(source, index=index, dtype="string")
+    )
+    codes, _ = pd.factorize(key)
+    _, first = np.unique(codes, return_index=True)  # the first row of each combination
+    distinct = keys.iloc[first].reset_index(drop=True)
+    text, warning = _source_texts(distinct, source[first], unknown[first])
+    out["threshold_source_zh"] = pd.Series(text.to_numpy()[codes], index=index, dtype="string")
+    out["warning_zh"] = pd.Series(warning.to_numpy()[codes], index=index, dtype="string")
     return out, reasons
 
 
