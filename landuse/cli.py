@@ -845,11 +845,13 @@ def serve(
     ] = None,
 ) -> None:
     """Serve results as OGC API - Features, vector tiles, screening, summaries and the map."""
-    from maps.data import check_results_file
-
     _check_port(host, port)
-    # the API serves GeoParquet parcels only with their geometries
-    check_results_file(results, geometry=results.suffix.lower() == ".parquet")
+    if not results.is_file():
+        raise InputError(
+            f"{results}: no such results file. Give the .gpkg or .parquet written by "
+            "`landuse analyse --out` (or by `landuse demo`)."
+        )
+    # the service reads and checks the file itself before it starts listening
     _serve(results, host, port, rules)
 
 

@@ -309,7 +309,7 @@ CASES: dict[str, Case] = {
     ),
     "serve_text_file_named_gpkg": Case(
         ["serve", "notes.gpkg", "--port", "{free}"],
-        ["notes.gpkg is not a GeoPackage"],
+        ["notes.gpkg is not a results file", "cannot open it as a GeoPackage"],
         _file("notes.gpkg", "just some notes\n"),
     ),
     "serve_a_csv": Case(
