@@ -315,6 +315,11 @@ CASES: dict[str, Case] = {
     "serve_a_csv": Case(
         ["serve", "r.csv", "--port", "{free}"], ["r.csv is not a results file"], _file("r.csv")
     ),
+    "serve_bad_rules_file": Case(
+        ["serve", "{results}", "--port", "{free}", "--rules", "bad.toml"],
+        ["bad.toml is not valid TOML"],
+        _file("bad.toml", "[intensity\n"),
+    ),
     # --- screen --batch
     "batch_out_exists": Case(
         ["screen", "--batch", "projects.csv", "--out", "v.csv"],
@@ -536,6 +541,8 @@ def test_mistake(
     result = runner.invoke(cli.app, [_fill(a, places) for a in case.args])
     assert result.exit_code == case.exit_code, result.output
     assert "Traceback" not in result.output
+    if case.args[0] == "serve":  # where it serves is said only once it does
+        assert "serving" not in result.stdout
     if case.exit_code == 0:  # reported in the run's report, not an error
         assert result.stderr == ""
         message = " ".join(result.stdout.split())
