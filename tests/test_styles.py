@@ -356,7 +356,7 @@ def test_pyogrio_reads_every_layer_as_written(gpkg: Path, results: Results):
     parcels = pyogrio.read_dataframe(gpkg, layer="parcels")
     assert len(parcels) == len(results.parcels) == 294
     assert parcels["status"].value_counts().to_dict() == (
-        results.parcels["status"].value_counts().to_dict()
+        results.parcels["status"].value_counts().loc[lambda n: n > 0].to_dict()
     )
     assert list(parcels.columns) == outputs.output_columns(results.parcels)
     assert len(pyogrio.read_dataframe(gpkg, layer="rejects")) == len(results.rejects) == 12
