@@ -221,7 +221,7 @@ CASES: list[Case] = [
             )
         ],
         accounting={"ledger": (1, 1, 0)},
-        cell=Cell("ledger.xlsx", 2, "约定开工时间", "2500-06-20 00:00:00", IMPLAUSIBLE_DATE),
+        cell=Cell("ledger.xlsx", 2, "约定开工时间", "2500-06-20", IMPLAUSIBLE_DATE),
         missing="agreed_start_date",
     ),
     Case(
@@ -232,7 +232,7 @@ CASES: list[Case] = [
             )
         ],
         accounting={"ledger": (1, 1, 0)},
-        cell=Cell("ledger.xlsx", 2, "约定开工时间", "4013-06-20 00:00:00", IMPLAUSIBLE_DATE),
+        cell=Cell("ledger.xlsx", 2, "约定开工时间", "4013-06-20", IMPLAUSIBLE_DATE),
         missing="agreed_start_date",
     ),
     Case(
@@ -602,7 +602,7 @@ CASES: list[Case] = [
         ],
         via="cli",
         accounting={"layer": (1, 1, 0)},
-        cell=Cell("two.zip", 1, "面积", "-1.0", "zero or negative"),
+        cell=Cell("two.zip", 1, "面积", "-1", "zero or negative"),
     ),
     Case(
         "cli-unknown-layer",
@@ -623,7 +623,7 @@ CASES: list[Case] = [
         ],
         via="cli",
         accounting={"ledger": (1, 1, 0)},
-        cell=Cell("ledger.xlsx", 2, "约定开工时间", "2500-06-20 00:00:00", IMPLAUSIBLE_DATE),
+        cell=Cell("ledger.xlsx", 2, "约定开工时间", "2500-06-20", IMPLAUSIBLE_DATE),
     ),
 ]
 
@@ -762,7 +762,7 @@ def test_load_inputs(case: Case, tmp_path: Path) -> None:
     if case.note is not None:
         assert any(case.note in n for n in loaded.report.notes), loaded.report.notes
     if case.cell is not None:
-        assert_cell_reported(loaded.report.table(), case.cell)
+        assert_cell_reported(loaded.report.entries(), case.cell)
         row = loaded.parcels[loaded.parcels["source_row"] == case.cell.row]
         assert len(row) == 1
         assert pd.isna(row[case.missing].iloc[0])
