@@ -150,6 +150,20 @@ def analyse(
             "--encoding", help="Text encoding of the inputs, e.g. gbk (default: detected)."
         ),
     ] = None,
+    inspections: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--inspections",
+            help="Inspection file(s) (核查结论): CSV/XLSX/XLS/XLSB/ODS, one option per file.",
+        ),
+    ] = None,
+    sheet: Annotated[
+        str | None,
+        typer.Option(
+            "--sheet",
+            help="Sheet of every workbook input to read (default: the first with known headers).",
+        ),
+    ] = None,
 ) -> None:
     """Analyse parcels and ledgers as of a date and write the results."""
     as_of_date = _parse_as_of(as_of)
@@ -170,6 +184,8 @@ def analyse(
                 layer=layer,
                 encoding=encoding,
                 progress=lambda msg: status.update(msg),
+                inspections=inspections or (),
+                sheet=sheet,
             )
             status.update(f"writing {out}")
             written = write_results(results, out)

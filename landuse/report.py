@@ -204,7 +204,7 @@ PROBLEMS: tuple[Problem, ...] = (
     ),
     Problem(
         "inspection_start_date_assumed",
-        "核查为已开工/已竣工但不知开工时间：按最迟可能开工日（核查日期，已竣工的为竣工日期）计逾期开工天数，金额为上限",
+        "核查为已开工但没有实际开工时间：按核查日期（最迟可能的开工日）计逾期开工天数，金额为上限",
     ),
     Problem(
         "inspection_completion_date_assumed",
