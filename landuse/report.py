@@ -411,7 +411,8 @@ class LoadReport:
         )
         alone = entries["code"].isin(_UNGROUPED).to_numpy(dtype=bool)
         if alone.any():
-            key = key.where(~alone, key + sep + pd.Series(entries.index, dtype="string"))
+            own = pd.Series(entries.index.astype(str), index=entries.index, dtype="string")
+            key = key.where(~alone, key + sep + own)
         group = pd.Series(pd.factorize(key)[0], index=entries.index)
         first = entries.loc[~group.duplicated()].set_index(group[~group.duplicated()])
         out = first.drop(columns=["value"]).copy()
