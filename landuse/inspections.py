@@ -497,6 +497,7 @@ def apply_inspections(
     ambiguous = (position == -1) & ((pos_s == -2) | (pos_p == -2))
     position = np.where(mismatch | ambiguous, -2, position)
     key_text = sup.fillna(pid).astype("string")
+    key_col = pd.Series(np.where(sup.notna(), "电子监管号", "宗地编号"), index=table.index)
     _report(
         report,
         table,
@@ -514,7 +515,7 @@ def apply_inspections(
         "inspection_ambiguous_key",
         "编号对应多宗宗地 (several parcels carry this key)",
         "not used",
-        column="电子监管号",
+        column=key_col,
         values=key_text,
     )
     unknown = live & ~no_key & (position == -1)
@@ -533,7 +534,7 @@ def apply_inspections(
         "inspection_rejected_parcel",
         "核查记录对应的台账记录未被采用 (the parcel's ledger rows were rejected; see the rejects)",
         "not used",
-        column="电子监管号",
+        column=key_col,
         values=key_text,
     )
     _report(
@@ -543,7 +544,7 @@ def apply_inspections(
         "inspection_unknown_parcel",
         "核查记录的编号不在分析的宗地中 (inspection of an unknown parcel)",
         "not used",
-        column="电子监管号",
+        column=key_col,
         values=key_text,
     )
     matched = live & (position >= 0)
