@@ -16,6 +16,7 @@ import pyogrio
 import shapely
 
 from landuse.errors import InputError
+from landuse.inspections import INSPECTION_COLUMNS
 from landuse.schema import AMOUNT_COLUMNS, DERIVED_COLUMNS, INPUT_NAMES, SOURCE_FILE, SOURCE_ROW
 
 OUTPUT_SUFFIXES = (".gpkg", ".parquet", ".csv", ".xlsx")
@@ -24,7 +25,7 @@ MONEY_COLUMNS = (*AMOUNT_COLUMNS, "total_penalty_wan")
 
 def output_columns(frame: pd.DataFrame) -> list[str]:
     """Result columns in their public order: inputs, derived, provenance (geometry last)."""
-    order = [*INPUT_NAMES, *DERIVED_COLUMNS, SOURCE_FILE, SOURCE_ROW]
+    order = [*INPUT_NAMES, *DERIVED_COLUMNS, *INSPECTION_COLUMNS, SOURCE_FILE, SOURCE_ROW]
     cols = [c for c in order if c in frame.columns]
     if "geometry" in frame.columns:
         cols.append("geometry")

@@ -359,7 +359,10 @@ def test_an_inspection_file_given_as_a_ledger_is_refused_with_the_fix(tmp_path):
 def test_the_command_line_takes_inspections(tmp_path):
     ledger = write(tmp_path, "ledger.csv", LEDGER_HEADER, ledger_row(1), ledger_row(2))
     insp = write(
-        tmp_path, "核查.csv", "电子监管号,核查日期,核查结论", f"{sup(1)},2021-06-01,未开工"
+        tmp_path,
+        "核查.csv",
+        "电子监管号,核查日期,核查结论,核查人",
+        f"{sup(1)},2021-06-01,未开工,张三",
     )
     out = tmp_path / "out.csv"
     result = CliRunner().invoke(
@@ -370,6 +373,10 @@ def test_the_command_line_takes_inspections(tmp_path):
     written = pd.read_csv(out, encoding="utf-8-sig", dtype={"supervision_no": str})
     statuses = dict(zip(written["supervision_no"], written["status"], strict=True))
     assert statuses == {sup(1): "idle_fee", sup(2): "unverified"}
+    # the inspection's columns are written with the results
+    assert written["inspection_date"].tolist()[0] == "2021-06-01"
+    assert written["inspector"].fillna("").tolist() == ["张三", ""]
+    assert written["start_date_assumed"].tolist() == [False, False]
     assert "inspections: 1 rows read = 1 applied" in " ".join(result.output.split())
 
 
