@@ -405,15 +405,10 @@ class LoadReport:
                     for c in TABLE_COLUMNS
                 }
             )
-        sep = "\x1f"
-        key = (
-            entries["file"].fillna("") + sep + entries["code"] + sep + entries["column"].fillna("")
-        )
+        keys = entries[["file", "code", "column"]].fillna("")
         alone = entries["code"].isin(_UNGROUPED).to_numpy(dtype=bool)
-        if alone.any():
-            own = pd.Series(entries.index.astype(str), index=entries.index, dtype="string")
-            key = key.where(~alone, key + sep + own)
-        group = pd.Series(pd.factorize(key)[0], index=entries.index)
+        keys["own"] = np.where(alone, np.arange(len(entries)), -1)
+        group = keys.groupby(["file", "code", "column", "own"], sort=False).ngroup()
         first = entries.loc[~group.duplicated()].set_index(group[~group.duplicated()])
         out = first.drop(columns=["value"]).copy()
         out["count"] = pd.array(group.value_counts().reindex(out.index).to_numpy(), dtype="Int64")
