@@ -110,6 +110,12 @@ _NOT_STARTED = frozenset(
 )
 _UNKNOWN = frozenset({"未知", "不详", "待核查", "待查", "无法核实", "unknown"})
 FINDINGS_ZH = {"started": "已开工", "not_started": "未开工", "completed": "已竣工"}
+_LEADING_CODES = {
+    **dict.fromkeys(("已竣工", "已建成", "已完工", "竣工", "已投产"), "completed"),
+    **dict.fromkeys(("未开工", "未动工", "尚未开工", "尚未动工"), "not_started"),
+    **dict.fromkeys(("已开工", "已动工", "开工", "在建", "停工", "已停工"), "started"),
+}
+_LEADING_FINDING = "^(" + "|".join(sorted(_LEADING_CODES, key=len, reverse=True)) + ")"
 
 # What makes a table an inspection file rather than a ledger (see looks_like_inspections).
 _TELLING = frozenset(
@@ -180,12 +186,16 @@ def inspection_file_message(name: str, headers: Sequence[object]) -> str:
 def _fields(columns: Sequence[str]) -> tuple[dict[str, str], list[str], list[tuple[str, str]]]:
     """``(field -> header, unused headers, repeated (header, header used))`` of an inspection
     table's columns: the inspection's own fields first, then the keys and values of the data
-    model (by landuse.schema's headers, units included)."""
+    model (by landuse.schema's headers, units included). Where two columns name one field, the
+    header listed first in :data:`_OWN_FIELDS` wins (核查结论 over a form's 开工状态), else the
+    first column."""
     lookup = header_lookup()
-    found: dict[str, str] = {}
+    rank = {
+        normalise_header(h): i for headers in _OWN_FIELDS.values() for i, h in enumerate(headers)
+    }
+    candidates: dict[str, list[tuple[int, int, str]]] = {}
     unused: list[str] = []
-    repeated: list[tuple[str, str]] = []
-    for header in columns:
+    for position, header in enumerate(columns):
         if header in (SOURCE_FILE, SOURCE_ROW):
             continue
         key = normalise_header(header)
@@ -194,10 +204,14 @@ def _fields(columns: Sequence[str]) -> tuple[dict[str, str], list[str], list[tup
             name = lookup[key][0]
         if name is None:
             unused.append(str(header))
-        elif name in found:
-            repeated.append((str(header), found[name]))
         else:
-            found[name] = str(header)
+            candidates.setdefault(name, []).append((rank.get(key, 0), position, str(header)))
+    found: dict[str, str] = {}
+    repeated: list[tuple[str, str]] = []
+    for name, options in candidates.items():
+        best, *rest = sorted(options)
+        found[name] = best[2]
+        repeated += [(other[2], best[2]) for other in rest]
     return found, unused, repeated
 
 
@@ -216,6 +230,11 @@ def parse_finding(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
         ["completed", "started", "not_started", "unknown"],
         "",
     )
+    # a finding with words after it ("已开工（主体施工中）", "未开工，现为空地")
+    todo = ~blank & (codes == "")
+    if todo.any():
+        lead = text[todo].str.extract(_LEADING_FINDING, expand=False)
+        codes[todo] = lead.map(_LEADING_CODES).fillna("").to_numpy(dtype=object)
     bad = ~blank & (codes == "")
     values = pd.Series(codes, index=raw.index, dtype="string").mask(blank | bad)
     return values, bad

@@ -318,9 +318,12 @@ def test_contradictory_dates_are_not_used(tmp_path):
 
 
 def test_the_finding_vocabulary():
-    raw = pd.Series(["已开工", " 未开工 ", "已竣工", "竣工", "停工", "在建", "未知", "", None, "x"])
+    raw = pd.Series(
+        ["已开工", " 未开工 ", "已竣工", "竣工", "停工", "在建", "未知"]
+        + ["已开工（主体施工中）", "未开工，现为空地", "", None, "x", "开了一半"]
+    )
     values, bad = parse_finding(raw)
-    assert values.tolist()[:7] == [
+    assert values.tolist()[:9] == [
         "started",
         "not_started",
         "completed",
@@ -328,9 +331,25 @@ def test_the_finding_vocabulary():
         "started",
         "started",
         "unknown",
+        "started",
+        "not_started",
     ]
-    assert values.iloc[7:].isna().all()
-    assert bad.tolist() == [False] * 9 + [True]
+    assert values.iloc[9:].isna().all()
+    assert bad.tolist() == [False] * 11 + [True, True]
+
+
+def test_the_inspection_s_finding_wins_over_a_status_column_of_the_form(tmp_path):
+    ledger = write(tmp_path, "ledger.csv", LEDGER_HEADER, ledger_row(1))
+    insp = write(
+        tmp_path,
+        "form.csv",
+        "电子监管号,开工状态,核查日期,核查结论",
+        f"{sup(1)},未知,2021-06-01,未开工",
+    )
+    results = run_analysis([ledger], rules=load_rules(), as_of=AS_OF, inspections=[insp])
+    assert by_key(results).loc[sup(1), "status"] == "idle_fee"
+    same = said(results, "column_same_field")
+    assert same["column"].tolist() == ["开工状态"]
 
 
 def test_inspection_files_are_told_from_ledgers():
