@@ -394,7 +394,11 @@ def _dates_text(values: pd.Series) -> pd.Series:
 
 
 def _number_text(values: pd.Series) -> pd.Series:
-    return values.map(lambda v: f"{v:g}", na_action="ignore").astype("string").fillna("空")
+    """Numbers as text, whole ones without ``.0``; ``空`` where missing."""
+    text = values.astype("string")
+    whole = (values.notna() & (values % 1 == 0) & values.abs().lt(1e15)).to_numpy(dtype=bool)
+    text[whole] = values[whole].astype("int64").astype("string")
+    return text.fillna("空")
 
 
 def feed_back(
@@ -582,7 +586,6 @@ def apply_inspections(
     )
     finding = table["finding"]
     bad = matched & ~no_date & table["finding_bad"].to_numpy(dtype=bool)
-    raw_finding = finding_col  # for the column name only
     _report(
         report,
         table,
@@ -590,7 +593,7 @@ def apply_inspections(
         "inspection_finding_invalid",
         "无法识别的核查结论 (use 已开工 / 未开工 / 已竣工)",
         "not used",
-        column=raw_finding,
+        column=finding_col,
     )
     no_finding = (
         matched & ~no_date & ~bad & (finding.isna() | (finding == "unknown")).to_numpy(dtype=bool)
@@ -602,8 +605,8 @@ def apply_inspections(
         "inspection_no_finding",
         "核查结论为空或未知 (no finding)",
         "not used",
-        column=raw_finding,
-        values=finding.map(lambda v: "未知" if v == "unknown" else v, na_action="ignore"),
+        column=finding_col,
+        values=finding.replace({"unknown": "未知"}),
     )
     dated = matched & ~no_date & ~bad & ~no_finding
     after = dated & (date > as_of).to_numpy(dtype=bool)
