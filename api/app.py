@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 
-from api.errors import install_error_handlers
+from api.errors import ResultsUnavailable, install_error_handlers
+from api.limits import BodyLimits, HeadAsGet
 from api.routes import collections, items, landing, parks, screening, tiles
+from api.screener import ScreeningWorkers
 from api.settings import Settings
-from api.store import StoreProvider
+from api.store import StoreProvider, check_results_file
 from landuse import __version__
 from landuse.rules_file import load_rules
+
+log = logging.getLogger("landuse.api")
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -23,14 +29,25 @@ def create_app(settings: Settings) -> FastAPI:
 
     The rules file is read now (a bad one fails here, with the CLI's message); the results file
     is loaded when the app starts (its lifespan), then reloaded whenever it changes on disk.
+    Until a readable results file is there, the routes that need it answer 503.
     """
     rules = load_rules(settings.rules_path)
     provider = StoreProvider(settings)
+    screening_workers = ScreeningWorkers(rules, settings.screening_processes)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        await run_in_threadpool(provider.get)
-        yield
+        screening_workers.start()
+        try:
+            try:
+                await run_in_threadpool(provider.get)
+            except ResultsUnavailable as exc:
+                # no traceback: the service starts and answers 503 naming the file until a
+                # results file is there (`serve` checks the file before it gets here)
+                log.error("%s", exc)
+            yield
+        finally:
+            await run_in_threadpool(screening_workers.close)
 
     app = FastAPI(
         title=settings.title,
@@ -44,13 +61,20 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.provider = provider
     app.state.rules = rules
+    app.state.screening = screening_workers
     app.state.extra_schemas = dict(screening.SCHEMAS)
     install_error_handlers(app)
+    # Outermost last: CORS headers go on every answer (a 413 included), then the body limits,
+    # then HEAD handled as GET.
+    app.add_middleware(HeadAsGet)
+    app.add_middleware(
+        BodyLimits, max_bytes=settings.max_body_bytes, timeout_s=settings.body_timeout_s
+    )
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
-            allow_methods=["GET", "POST"],
+            allow_methods=["GET", "HEAD", "POST"],
             allow_headers=["*"],
         )
     app.include_router(landing.build_router())
@@ -83,8 +107,11 @@ def serve(
 ) -> None:
     """Serve ``results_path`` with uvicorn until interrupted (blocking).
 
-    Other settings come from the environment (``LANDUSE_*``). With more than one worker each
-    process loads the results itself.
+    Other settings come from the environment (``LANDUSE_*``). The results file is checked (one
+    worker: loaded) before uvicorn starts, so a file that is not a results file ends at once
+    with :class:`~landuse.errors.InputError` (what ``landuse serve`` prints, exit 2), never
+    with a traceback from the server's start-up. With more than one worker each process loads
+    the results itself.
     """
     import os
 
@@ -96,6 +123,15 @@ def serve(
     if workers is not None:
         overrides["workers"] = workers
     settings = Settings(**overrides)  # type: ignore[arg-type]
+    check_results_file(settings.results_path)
+    server_options: dict[str, Any] = {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": log_level,
+        "timeout_keep_alive": settings.keep_alive_s,
+        "limit_concurrency": settings.max_connections,
+        "timeout_graceful_shutdown": 10,
+    }
     if settings.workers > 1:
         os.environ["LANDUSE_RESULTS_PATH"] = str(settings.results_path)
         if settings.rules_path is not None:
@@ -103,10 +139,10 @@ def serve(
         uvicorn.run(
             "api.app:create_app_from_env",
             factory=True,
-            host=settings.host,
-            port=settings.port,
             workers=settings.workers,
-            log_level=log_level,
+            **server_options,
         )
         return
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=log_level)
+    app = create_app(settings)
+    app.state.provider.get()  # load now: a bad file fails here, before the server starts
+    uvicorn.run(app, **server_options)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from enum import StrEnum
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import Request
 from fastapi.dependencies.models import Dependant
@@ -97,6 +97,15 @@ def url(request: Request, path: str, **query: Any) -> str:
     return f"{text}?{urlencode(params)}" if params else text
 
 
+def request_path(request: Request) -> str:
+    """The request's path as sent, still percent-encoded (``/parks/A%2FB/summary`` stays
+    so; the decoded ``request.url.path`` would turn the park ``A/B`` into two segments)."""
+    raw = request.scope.get("raw_path")
+    if raw:
+        return raw.decode("latin-1").split("?", 1)[0]
+    return quote(request.url.path, safe="/:@!$&'()*+,;=")
+
+
 def self_url(request: Request, **changes: Any) -> str:
     """The request's own URL with some query parameters changed (None removes one)."""
     params = dict(request.query_params.multi_items())
@@ -105,7 +114,7 @@ def self_url(request: Request, **changes: Any) -> str:
             params.pop(key, None)
         else:
             params[key] = str(value)
-    text = base_url(request) + request.url.path
+    text = base_url(request) + request_path(request)
     return f"{text}?{urlencode(params)}" if params else text
 
 

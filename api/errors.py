@@ -26,6 +26,8 @@ class ApiError(Exception):
     a person (what was wrong and how to fix it)."""
 
     code = "ServerError"
+    #: Headers sent with the answer (e.g. ``Connection: close`` after an unread body).
+    headers: dict[str, str] | None = None
 
     def __init__(self, description: str, *, errors: list[dict[str, Any]] | None = None) -> None:
         super().__init__(description)
@@ -57,8 +59,25 @@ class NotAcceptable(ApiError):
     code = "NotAcceptable"
 
 
-class ResultsUnavailable(ApiError):
-    """The results file cannot be read (missing, being written, not a results file)."""
+class BodyTooLarge(ApiError):
+    """A request body above the size limit (the rest of it is not read)."""
+
+    code = "PayloadTooLarge"
+    headers = {"Connection": "close"}
+
+
+class BodyTimeout(ApiError):
+    """A request body that did not arrive in full in time (short or trickling upload)."""
+
+    code = "RequestTimeout"
+    headers = {"Connection": "close"}
+
+
+class ResultsUnavailable(ApiError, InputError):
+    """The results file cannot be served (missing, unreadable, not a results file).
+
+    To the service it is a 503 (the file may come back); to ``landuse serve`` at start-up it
+    is the user's mistake (an :class:`InputError`: message, exit code 2)."""
 
     code = "ResultsUnavailable"
 
@@ -69,8 +88,10 @@ STATUS_BY_ERROR: dict[type[Exception], int] = {
     InvalidParameter: 400,
     InvalidBody: 422,
     NotAcceptable: 406,
-    InputError: 400,
+    BodyTooLarge: 413,
+    BodyTimeout: 408,
     ResultsUnavailable: 503,
+    InputError: 400,
     ApiError: 500,
 }
 
@@ -93,6 +114,19 @@ def error_response(
     return Response(
         orjson.dumps(body, default=str), status_code=status, media_type="application/json"
     )
+
+
+def response_for(exc: Exception) -> Response:
+    """The JSON answer to ``exc`` (status from :data:`STATUS_BY_ERROR`)."""
+    status = status_for(exc)
+    if status == 500:  # 503 (results unavailable) is logged where it is found, not per request
+        log.error("server error: %s", exc)
+    code = getattr(exc, "code", InvalidParameter.code if status == 400 else "Error")
+    response = error_response(status, code, str(exc), getattr(exc, "errors", None))
+    headers = getattr(exc, "headers", None)
+    if headers:
+        response.headers.update(headers)
+    return response
 
 
 def _loc_text(loc: tuple[Any, ...] | list[Any]) -> str:
@@ -123,11 +157,7 @@ def install_error_handlers(app: FastAPI) -> None:
     """Map every exception to a JSON answer through :data:`STATUS_BY_ERROR`."""
 
     async def on_api_error(_request: Request, exc: Exception) -> Response:
-        status = status_for(exc)
-        if status >= 500:
-            log.error("server error: %s", exc)
-        code = getattr(exc, "code", InvalidParameter.code if status == 400 else "Error")
-        return error_response(status, code, str(exc), getattr(exc, "errors", None))
+        return response_for(exc)
 
     async def on_validation(_request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)

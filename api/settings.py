@@ -73,6 +73,39 @@ class Settings(BaseSettings):
     max_screening_batch: int = Field(
         5000, ge=1, description="Most proposed projects accepted in one POST /screening."
     )
+    screening_processes: int = Field(
+        1,
+        ge=0,
+        le=64,
+        description="Child processes that screen POST /screening bodies (each about 150 MB), "
+        "so that a 5,000-project screening never holds the server's GIL; 0 screens in a "
+        "thread of the server instead.",
+    )
+    max_body_bytes: int = Field(
+        4 * 1024 * 1024,
+        ge=1024,
+        description="Largest request body accepted, in bytes (413 beyond it, checked on "
+        "Content-Length before reading and while a chunked body streams in). The default 4 MiB "
+        "holds 5,000 screening projects with every field filled (about 1.2 MB; 2.5 MB with "
+        "100-character Chinese project names).",
+    )
+    body_timeout_s: float = Field(
+        15.0,
+        gt=0,
+        le=3600,
+        description="Seconds a request body has to arrive in full once the service starts "
+        "reading it; a body that stops short (or trickles in) gets 408 and the connection is "
+        "closed.",
+    )
+    keep_alive_s: int = Field(
+        5, ge=1, le=300, description="Seconds `serve` keeps an idle HTTP connection open."
+    )
+    max_connections: int = Field(
+        200,
+        ge=1,
+        description="Connections `serve` handles at once (uvicorn's limit_concurrency); more "
+        "get 503 until one ends.",
+    )
 
     @model_validator(mode="after")
     def _limits_consistent(self) -> Settings:

@@ -98,8 +98,9 @@ class FileIdentity:
             st = os.stat(resolved)
         except OSError as exc:
             raise ResultsUnavailable(
-                f"The results file {resolved} cannot be read ({exc.strerror}). Write it with "
-                "`landuse analyse ... --out FILE.gpkg` (or .parquet) and serve that file."
+                f"结果文件不可用 The results file {resolved} cannot be read ({exc.strerror}). "
+                "Write it with `landuse analyse ... --out FILE.gpkg` (or .parquet); it is "
+                "served as soon as it is there."
             ) from None
         return cls(resolved, st.st_mtime_ns, st.st_size)
 
@@ -122,12 +123,38 @@ class Layer:
     crs: pyproj.CRS
 
 
-def _layer_from_arrow(table: pa.Table, geom_col: str, fids: np.ndarray, crs: Any) -> Layer:
+#: Columns every results file has (written by ``landuse analyse``).
+RESULT_COLUMNS: tuple[str, ...] = ("parcel_id", "park", "status")
+
+WHAT_RESULTS_ARE = (
+    "A results file is what `landuse analyse ... --out FILE` writes: a GeoPackage (.gpkg) with "
+    "a `parcels` layer (parcel polygons with a coordinate reference system and the columns "
+    f"{', '.join(RESULT_COLUMNS)} among others; optionally a `parks` layer of park "
+    "boundaries), or a GeoParquet file (.parquet) of those parcels."
+)
+
+
+def _not_results(path: Path, why: str) -> ResultsUnavailable:
+    return ResultsUnavailable(
+        f"不是结果文件 {path} is not a results file: {why}. {WHAT_RESULTS_ARE} Run `landuse analyse` with "
+        "--out results.gpkg and serve that file."
+    )
+
+
+def _check_columns(path: Path, names: list[str], where: str) -> None:
+    missing = [c for c in RESULT_COLUMNS if c not in names]
+    if missing:
+        raise _not_results(path, f"{where} has no column {', '.join(missing)}")
+
+
+def _layer_from_arrow(
+    path: Path, table: pa.Table, geom_col: str, fids: np.ndarray, crs: Any
+) -> Layer:
+    if crs is None:
+        raise _not_results(path, "its parcels have no coordinate reference system")
     wkb = table.column(geom_col).to_numpy(zero_copy_only=False)
     geometry = shapely.from_wkb(wkb)
     props = table.drop_columns([geom_col])
-    if crs is None:
-        raise ResultsUnavailable("The results layer has no coordinate reference system.")
     return Layer(np.asarray(fids, dtype=np.int64), props, geometry, pyproj.CRS.from_user_input(crs))
 
 
@@ -135,49 +162,113 @@ def _read_gpkg_layer(path: Path, layer: str) -> Layer:
     meta, table = pyogrio.read_arrow(path, layer=layer, return_fids=True)
     fid_col = meta.get("fid_column") or "OGC_FID"
     geom_col = meta.get("geometry_name") or "wkb_geometry"
+    if geom_col not in table.column_names:
+        raise _not_results(path, f"its `{layer}` layer has no geometries")
     fids = table.column(fid_col).to_numpy() if fid_col in table.column_names else None
     if fids is None:
         fids = np.arange(1, table.num_rows + 1)
     else:
         table = table.drop_columns([fid_col])
-    return _layer_from_arrow(table, geom_col, fids, meta.get("crs"))
+    return _layer_from_arrow(path, table, geom_col, fids, meta.get("crs"))
+
+
+def _geo_metadata(path: Path, schema: pa.Schema) -> tuple[str, Any]:
+    """The geometry column and CRS of a GeoParquet schema (``_not_results`` when it is not
+    GeoParquet)."""
+    try:
+        meta = json.loads((schema.metadata or {}).get(b"geo", b"{}") or b"{}")
+    except ValueError:
+        meta = {}
+    if not isinstance(meta, dict) or not meta:
+        raise _not_results(path, "it is a Parquet file without GeoParquet metadata")
+    geom_col = meta.get("primary_column", "geometry")
+    if geom_col not in schema.names:
+        raise _not_results(path, f"its geometry column {geom_col!r} is missing")
+    columns = meta.get("columns")
+    column_meta = columns.get(geom_col, {}) if isinstance(columns, dict) else {}
+    crs = column_meta.get("crs", "OGC:CRS84")  # GeoParquet: a missing crs means OGC:CRS84
+    if isinstance(crs, dict):
+        crs = json.dumps(crs)
+    _check_columns(path, list(schema.names), "the file")
+    return geom_col, crs
 
 
 def _read_geoparquet(path: Path) -> Layer:
     table = pq.read_table(path)
-    meta = json.loads((table.schema.metadata or {}).get(b"geo", b"{}") or b"{}")
-    geom_col = meta.get("primary_column", "geometry")
-    if geom_col not in table.column_names:
-        raise ResultsUnavailable(f"{path} has no geometry column: it is not a GeoParquet file.")
-    column_meta = meta.get("columns", {}).get(geom_col, {})
-    crs = column_meta.get("crs", "OGC:CRS84")  # GeoParquet: a missing crs means OGC:CRS84
-    if isinstance(crs, dict):
-        crs = json.dumps(crs)
-    return _layer_from_arrow(table, geom_col, np.arange(1, table.num_rows + 1), crs)
+    geom_col, crs = _geo_metadata(path, table.schema)
+    return _layer_from_arrow(path, table, geom_col, np.arange(1, table.num_rows + 1), crs)
+
+
+def _gpkg_layers(path: Path) -> set[str]:
+    names = {str(row[0]) for row in pyogrio.list_layers(path)}
+    if "parcels" not in names:
+        listed = ", ".join(sorted(names)) or "none"
+        raise _not_results(path, f"it has no `parcels` layer (its layers: {listed})")
+    info = pyogrio.read_info(path, layer="parcels")
+    if info.get("geometry_type") in (None, "Unknown") and not info.get("geometry_name"):
+        raise _not_results(path, "its `parcels` layer has no geometries")
+    _check_columns(path, [str(f) for f in info["fields"]], "its `parcels` layer")
+    return names
+
+
+_READ_ERRORS = (
+    OSError,
+    pyogrio.errors.DataSourceError,
+    pyogrio.errors.DataLayerError,
+    pa.ArrowException,
+)
+
+
+def _reading(path: Path, exc: Exception) -> ResultsUnavailable:
+    if not path.exists():
+        return ResultsUnavailable(
+            f"结果文件不存在 The results file {path} does not exist. {WHAT_RESULTS_ARE}"
+        )
+    if isinstance(exc, pyogrio.errors.DataSourceError | pyogrio.errors.DataLayerError):
+        why = "GDAL cannot open it as a GeoPackage"
+    elif isinstance(exc, pa.ArrowException):
+        why = "it is not a Parquet file Arrow can read"
+    else:
+        why = f"it cannot be read ({getattr(exc, 'strerror', None) or exc})"
+    return _not_results(path, why)
+
+
+def check_results_file(path: Path) -> None:
+    """Raise :class:`ResultsUnavailable` (an :class:`~landuse.errors.InputError` too: one
+    paragraph naming the file and what a results file is) unless ``path`` looks like a results
+    file. Cheap: reads the layer list and schema, not the features."""
+    path = path.expanduser()
+    suffix = path.suffix.lower()
+    if suffix not in (".gpkg", ".parquet"):
+        raise _not_results(path, "its name does not end in .gpkg or .parquet")
+    try:
+        if not path.is_file():
+            raise FileNotFoundError(path)
+        if suffix == ".gpkg":
+            _gpkg_layers(path)
+        else:
+            _geo_metadata(path, pq.read_schema(path))
+    except _READ_ERRORS as exc:
+        raise _reading(path, exc) from None
 
 
 def read_results(path: Path) -> tuple[Layer, Layer | None]:
     """The ``parcels`` layer and, when the file has one, the ``parks`` layer of a results file
-    (GeoPackage written by ``landuse analyse``, or its GeoParquet)."""
+    (GeoPackage written by ``landuse analyse``, or its GeoParquet).
+
+    Raises :class:`ResultsUnavailable` (also an :class:`~landuse.errors.InputError`) naming the
+    file and what a results file is, when it is missing, unreadable or not a results file."""
     suffix = path.suffix.lower()
+    if suffix not in (".gpkg", ".parquet"):
+        raise _not_results(path, "its name does not end in .gpkg or .parquet")
     try:
         if suffix == ".gpkg":
-            names = {str(row[0]) for row in pyogrio.list_layers(path)}
-            if "parcels" not in names:
-                raise ResultsUnavailable(
-                    f"{path} has no `parcels` layer (layers: {', '.join(sorted(names))}); "
-                    "serve a GeoPackage written by `landuse analyse`."
-                )
+            names = _gpkg_layers(path)
             parks = _read_gpkg_layer(path, "parks") if "parks" in names else None
             return _read_gpkg_layer(path, "parcels"), parks
-        if suffix == ".parquet":
-            return _read_geoparquet(path), None
-    except (OSError, pyogrio.errors.DataSourceError, pa.ArrowInvalid) as exc:
-        raise ResultsUnavailable(f"The results file {path} cannot be read: {exc}") from None
-    raise ResultsUnavailable(
-        f"{path}: results are served from a GeoPackage (.gpkg) or GeoParquet (.parquet) "
-        "written by `landuse analyse`."
-    )
+        return _read_geoparquet(path), None
+    except _READ_ERRORS as exc:
+        raise _reading(path, exc) from None
 
 
 # --------------------------------------------------------------------------- geometry helpers
@@ -562,7 +653,10 @@ class StoreProvider:
 
     ``get()`` costs one ``stat`` when the file has not changed. A changed file is loaded once
     it has been still for ``settle_s`` seconds (a file being written is not read half-way);
-    while it loads, or when the new file cannot be read, the previous store keeps serving.
+    until then, and while another request loads it, the previous store keeps serving. A file
+    that is gone, or a changed file that cannot be loaded, drops the previous store and answers
+    :class:`ResultsUnavailable` (503) naming the file, until a readable file is back at the
+    path: results whose file is no longer there are never served.
     """
 
     def __init__(self, settings: Settings, settle_s: float = 1.0) -> None:
@@ -570,33 +664,53 @@ class StoreProvider:
         self.path = settings.results_path.expanduser().resolve()
         self.settle_s = settle_s
         self._store: ResultsStore | None = None
+        self._failed: tuple[FileIdentity, str] | None = None
+        self._loaded_once = False
         self._lock = threading.Lock()
 
     def fresh(self) -> ResultsStore | None:
-        """The loaded store when the file has not changed since, else None (never loads;
-        for async handlers, which must not block the event loop on a reload)."""
+        """The loaded store when the file has not changed since, else None (never loads nor
+        raises; for async handlers, which must not block the event loop on a reload)."""
         store = self._store
         if store is None:
             return None
         try:
             identity = FileIdentity.of(self.path)
         except ResultsUnavailable:
-            return store
+            return None  # get() gives the answer
         return store if store.identity == identity else None
 
+    def _known_failure(self, identity: FileIdentity) -> None:
+        failed = self._failed
+        if failed is not None and failed[0] == identity:
+            raise ResultsUnavailable(failed[1])
+
+    def _fail(self, identity: FileIdentity, message: str) -> ResultsUnavailable:
+        self._store = None  # never again the results of a file that is not there
+        self._failed = (identity, message)
+        log.warning("results unavailable: %s", message)
+        return ResultsUnavailable(message)
+
     def get(self) -> ResultsStore:
-        """The store for the results file as it is now."""
-        store = self._store
+        """The store for the results file as it is now (:class:`ResultsUnavailable` when the
+        file is gone or cannot be served)."""
         try:
             identity = FileIdentity.of(self.path)
         except ResultsUnavailable:
-            if store is not None:
-                return store
+            self._store = None
             raise
+        store = self._store
         if store is not None and store.identity == identity:
             return store
-        if store is not None and time.time() - identity.mtime_ns / 1e9 < self.settle_s:
-            return store  # still being written: keep serving the old results
+        self._known_failure(identity)
+        if time.time() - identity.mtime_ns / 1e9 < self.settle_s:
+            if store is not None:
+                return store  # a new file being written: the old results until it is done
+            if self._loaded_once:
+                raise ResultsUnavailable(
+                    f"结果文件正在写入 The results file {identity.path} is being written; "
+                    "try again in a moment."
+                )
         if store is not None and not self._lock.acquire(blocking=False):
             return store  # another request is loading the new file
         if store is None:
@@ -605,21 +719,20 @@ class StoreProvider:
             current = self._store
             if current is not None and current.identity == identity:
                 return current
+            self._known_failure(identity)
             try:
                 new = ResultsStore(identity, self.settings)
-            except ResultsUnavailable:
-                if current is not None:
-                    log.warning("keeping the previous results: %s cannot be read", identity.path)
-                    return current
-                raise
+            except ResultsUnavailable as exc:
+                raise self._fail(identity, str(exc)) from None
             except Exception as exc:  # a half-written or foreign file
-                if current is not None:
-                    log.warning("keeping the previous results: %s (%s)", identity.path, exc)
-                    return current
-                raise ResultsUnavailable(
-                    f"The results file {identity.path} cannot be served: {exc}"
+                raise self._fail(
+                    identity,
+                    f"结果文件不可用 The results file {identity.path} cannot be served: {exc}. "
+                    + WHAT_RESULTS_ARE,
                 ) from exc
             self._store = new
+            self._failed = None
+            self._loaded_once = True
             return new
         finally:
             self._lock.release()
@@ -627,6 +740,9 @@ class StoreProvider:
 
 __all__ = [
     "CRS84",
+    "WHAT_RESULTS_ARE",
+    "check_results_file",
+    "read_results",
     "Collection",
     "FileIdentity",
     "ResultsStore",

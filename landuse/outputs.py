@@ -5,6 +5,8 @@ Amounts are rounded to 0.01 万元 here, when written, never inside the analysis
 
 from __future__ import annotations
 
+import errno
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +20,12 @@ import shapely
 from landuse.errors import InputError
 from landuse.inspections import INSPECTION_COLUMNS
 from landuse.schema import AMOUNT_COLUMNS, DERIVED_COLUMNS, INPUT_NAMES, SOURCE_FILE, SOURCE_ROW
+from landuse.styles import (
+    GPKG_DATASET_OPTIONS,
+    style_file_paths,
+    style_geopackage,
+)
+from landuse.workbook import formula_like
 
 OUTPUT_SUFFIXES = (".gpkg", ".parquet", ".csv", ".xlsx")
 MONEY_COLUMNS = (*AMOUNT_COLUMNS, "total_penalty_wan")
@@ -144,7 +152,43 @@ def _write_layer(path: Path, name: str, frame: pd.DataFrame, crs) -> None:
             "geometry_type": geometry_type,
             "crs": crs.to_wkt() if crs is not None else None,
         }
-    pyogrio.write_arrow(reader, path, layer=name, driver="GPKG", append=path.exists(), **geo)
+    try:
+        append = path.exists()
+        pyogrio.write_arrow(
+            reader,
+            path,
+            layer=name,
+            driver="GPKG",
+            append=append,
+            # the GeoPackage version is fixed when the file is created (first layer)
+            dataset_options=None if append else GPKG_DATASET_OPTIONS,
+            **geo,
+        )
+    except RuntimeError as exc:
+        os_error = _os_error_of(exc, path)
+        if os_error is None:
+            raise
+        raise os_error from exc
+
+
+# What GDAL and SQLite say when the disk, not the data, is the problem.
+_GDAL_OS_ERRORS = (
+    ("disk is full", errno.ENOSPC),
+    ("no space left on device", errno.ENOSPC),
+    ("read-only file system", errno.EROFS),
+    ("attempt to write a readonly database", errno.EROFS),
+    ("permission denied", errno.EACCES),
+)
+
+
+def _os_error_of(exc: RuntimeError, path: Path) -> OSError | None:
+    """The OSError behind a GDAL writing error (a full disk, a read-only disk, no permission),
+    so that it is reported as what it is; None for any other error."""
+    text = str(exc).lower()
+    for phrase, code in _GDAL_OS_ERRORS:
+        if phrase in text:
+            return OSError(code, os.strerror(code), str(path))
+    return None
 
 
 def write_gpkg(
@@ -164,30 +208,83 @@ def write_gpkg(
     _write_layer(path, "summary", pd.DataFrame(summary), None)
     if parks is not None:
         _write_layer(path, "parks", parks, parks.crs)
+    style_geopackage(path)
 
 
-def write_parquet(path: Path, parcels: pd.DataFrame, rejects: pd.DataFrame, crs) -> Path:
-    """GeoParquet of the parcels; the rejects beside it as ``<stem>_rejects.parquet``."""
+def rejects_path(out: str | Path) -> Path:
+    """Where the rejects of a ``.parquet`` or ``.csv`` output go: ``<stem>_rejects<suffix>``."""
+    path = Path(out)
+    return path.with_name(f"{path.stem}_rejects{path.suffix}")
+
+
+def load_report_path(out: str | Path) -> Path:
+    """Where the load report of an output goes: ``<stem>_load_report.csv`` beside it."""
+    path = Path(out)
+    return path.with_name(f"{path.stem}_load_report.csv")
+
+
+def output_paths(out: str | Path) -> list[Path]:
+    """Every file ``landuse analyse --out out`` writes: ``out`` first, then the rejects beside
+    a ``.parquet`` or ``.csv`` output (the ``.qml`` and ``.sld`` styles beside a ``.gpkg``),
+    then the load report."""
+    path = Path(out)
+    suffix = path.suffix.lower()
+    beside: list[Path] = []
+    if suffix in (".parquet", ".csv"):
+        beside = [rejects_path(path)]
+    elif suffix == ".gpkg":
+        beside = list(style_file_paths(path))
+    return [path, *beside, load_report_path(path)]
+
+
+def write_parquet(
+    path: Path, parcels: pd.DataFrame, rejects: pd.DataFrame, crs, rejects_to: Path | None = None
+) -> Path:
+    """GeoParquet of the parcels; the rejects beside it as ``<stem>_rejects.parquet`` (or at
+    ``rejects_to``), whose path is returned."""
     frame = rounded(parcels[output_columns(parcels)])
-    table = _layer(frame, crs)
-    if isinstance(table, gpd.GeoDataFrame):
-        table.to_parquet(path, index=False)
-    else:
-        table.to_parquet(path, index=False)
-    beside = path.with_name(f"{path.stem}_rejects.parquet")
-    rej = _layer(rejects, crs)
-    rej.to_parquet(beside, index=False)
+    _layer(frame, crs).to_parquet(path, index=False)
+    beside = rejects_to or rejects_path(path)
+    _layer(rejects, crs).to_parquet(beside, index=False)
     return beside
 
 
-def write_csv(path: Path, parcels: pd.DataFrame, rejects: pd.DataFrame) -> Path:
-    """The analysed rows, one per parcel, column names of RULES.md (no geometry), UTF-8 with
-    a BOM so Excel shows the Chinese text; rejects beside it as ``<stem>_rejects.csv``."""
+def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every text cell that Excel would take as a formula prefixed with ``'``
+    (the workbook's rule, :func:`landuse.workbook.formula_like`), so that Excel shows
+    ``=HYPERLINK(...)`` or ``@SUM(1)`` from the data as text. Numbers stay numbers."""
+    changed: dict[object, pd.Series] = {}
+    for name in frame.columns:  # a loop over columns; each column is converted whole
+        risky = formula_like(frame[name])
+        if risky.any():
+            values = frame[name].to_numpy(dtype=object).copy()
+            values[risky] = np.char.add("'", values[risky].astype(str)).astype(object)
+            changed[name] = pd.Series(values, index=frame.index, name=name)
+    if not changed:
+        return frame
+    out = frame.copy(deep=False)
+    for name, column in changed.items():
+        out[name] = column
+    return out
+
+
+def write_table_csv(path: Path, frame: pd.DataFrame) -> None:
+    """One table as CSV for Excel: UTF-8 with a BOM (Excel then shows the Chinese text), dates
+    as YYYY-MM-DD, formula-like text made safe with :func:`csv_safe`."""
+    csv_safe(frame).to_csv(path, index=False, encoding="utf-8-sig", date_format="%Y-%m-%d")
+
+
+def write_csv(
+    path: Path, parcels: pd.DataFrame, rejects: pd.DataFrame, rejects_to: Path | None = None
+) -> Path:
+    """The analysed rows, one per parcel, column names of RULES.md (no geometry); rejects
+    beside it as ``<stem>_rejects.csv`` (or at ``rejects_to``) with ``reason`` first, whose
+    path is returned. Both through :func:`write_table_csv`."""
     cols = [c for c in output_columns(parcels) if c != "geometry"]
-    rounded(parcels[cols]).to_csv(path, index=False, encoding="utf-8-sig", date_format="%Y-%m-%d")
-    beside = path.with_name(f"{path.stem}_rejects.csv")
+    write_table_csv(path, rounded(parcels[cols]))
+    beside = rejects_to or rejects_path(path)
     rej_cols = ["reason", *[c for c in rejects.columns if c not in ("reason", "geometry")]]
-    rejects[rej_cols].to_csv(beside, index=False, encoding="utf-8-sig", date_format="%Y-%m-%d")
+    write_table_csv(beside, rejects[rej_cols])
     return beside
 
 

@@ -11,18 +11,23 @@ import geopandas as gpd
 import pandas as pd
 
 from landuse.analysis import analyse
+from landuse.atomic import OutputSet
 from landuse.errors import InputError
 from landuse.inspections import INSPECTION_COLUMNS
 from landuse.load import Loaded, load_inputs
 from landuse.outputs import (
     check_out_path,
     drop_empty_geometry,
+    load_report_path,
+    rejects_path,
     write_csv,
     write_gpkg,
     write_parquet,
+    write_table_csv,
 )
 from landuse.rules_file import RuleSet
 from landuse.schema import SOURCE_FILE, SOURCE_ROW
+from landuse.styles import style_file_paths, write_style_files
 from landuse.workbook import summary_table, write_workbook
 
 
@@ -121,29 +126,53 @@ def run_analysis(
     )
 
 
-def write_results(results: Results, out: str | Path) -> list[Path]:
-    """Write in the format named by ``out``'s extension; returns every file written."""
+def write_results(
+    results: Results, out: str | Path, outputs: OutputSet | None = None
+) -> list[Path]:
+    """Write in the format named by ``out``'s extension; returns every file written.
+
+    With ``outputs`` the files are written under its temporary names and the caller commits
+    the set (with the load report, see :func:`write_load_report`); without, they are written
+    and renamed into place here, together. Either way an existing file is only replaced by a
+    complete new one.
+    """
     path = check_out_path(out)
+    if outputs is None:
+        with OutputSet() as own:
+            return write_results(results, path, own)
     suffix = path.suffix.lower()
     if suffix == ".gpkg":
         write_gpkg(
-            path,
+            outputs.temp(path),
             results.parcels,
             results.rejects,
             results.summary,
             results.loaded.parks,
             results.crs,
         )
-        return [path]
-    if suffix == ".parquet":
-        return [path, write_parquet(path, results.parcels, results.rejects, results.crs)]
-    if suffix == ".csv":
-        return [path, write_csv(path, results.parcels, results.rejects)]
+        qml_path, sld_path = style_file_paths(path)
+        write_style_files(path, outputs.temp(qml_path), outputs.temp(sld_path))
+        return [path, qml_path, sld_path]
+    if suffix in (".parquet", ".csv"):
+        main, beside = outputs.temp(path), outputs.temp(rejects_path(path))
+        if suffix == ".parquet":
+            write_parquet(main, results.parcels, results.rejects, results.crs, beside)
+        else:
+            write_csv(main, results.parcels, results.rejects, beside)
+        return [path, rejects_path(path)]
     write_workbook(
-        path,
+        outputs.temp(path),
         results.parcels,
         results.rejects,
         as_of=results.as_of.date(),
         report=results.loaded.report.table(),
     )
     return [path]
+
+
+def write_load_report(results: Results, out: str | Path, outputs: OutputSet) -> Path:
+    """The load report as ``<stem>_load_report.csv`` beside ``out`` (written to ``outputs``'
+    temporary name); returns its final path."""
+    path = load_report_path(out)
+    write_table_csv(outputs.temp(path), results.loaded.report.table())
+    return path

@@ -13,6 +13,7 @@ from outside (project and holder names) is always stored as text: a value starti
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -112,7 +113,8 @@ VALUE_LABELS_ZH: dict[str, dict[str, str]] = {
 }
 
 _BOOL_ZH = {True: "是", False: "否"}
-_FORMULA_START = re.compile(r"[=+\-@\t\r]")
+#: Text that Excel would take as a formula (or a DDE command): it starts with one of these.
+FORMULA_START = re.compile(r"[=+\-@\t\r]")
 # East Asian wide and full-width characters: they take two columns in Excel.
 _WIDE = (
     r"[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf"
@@ -264,7 +266,7 @@ def _text_column(name: str, header: str, text: pd.Series) -> _Column:
     )
     text = text.mask(text == "")
     missing = text.isna().to_numpy()
-    risky = text.str.match(_FORMULA_START.pattern).fillna(False).to_numpy(dtype=bool)
+    risky = formula_like(text)
     width = max(_display_width(text), _text_width(header))
     return _Column(
         header,
@@ -272,6 +274,27 @@ def _text_column(name: str, header: str, text: pd.Series) -> _Column:
         formula_like=risky,
         width=width,
     )
+
+
+def formula_like(values: pd.Series) -> np.ndarray:
+    """Which cells of ``values`` are text that Excel would read as a formula: text starting
+    with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return (:data:`FORMULA_START`).
+
+    Only text cells count: numbers (-3.5), dates, booleans and missing values are never
+    formula-like. The workbook stores such text as a string cell with Excel's quote prefix;
+    :func:`landuse.outputs.csv_safe` prefixes it with ``'`` in CSV files.
+    """
+    if not (
+        isinstance(values.dtype, pd.StringDtype | pd.CategoricalDtype)
+        or pd.api.types.is_object_dtype(values.dtype)
+    ):
+        return np.zeros(len(values), dtype=bool)
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        values = values.astype(object)
+    if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "mixed", "mixed-integer"):
+        return np.zeros(len(values), dtype=bool)
+    matched = values.str.match(FORMULA_START.pattern)
+    return matched.fillna(False).to_numpy(dtype=bool)
 
 
 def _number_column(name: str, header: str, numbers: pd.Series) -> _Column:
@@ -392,6 +415,8 @@ def _write_table(
     header_row = len(title_lines) + 1
     room = EXCEL_MAX_ROWS - header_row
     lines = list(title_lines)
+    if len(frame) > room and not lines:  # the note below needs a line of its own
+        lines, header_row, room = [""], header_row + 1, room - 1
     if len(frame) > room:
         lines[0] += f"（超出 Excel 行数上限，仅列出前 {room:,} 行，共 {len(frame):,} 行）"
         frame = frame.iloc[:room]
@@ -643,6 +668,31 @@ def _report_table(report: pd.DataFrame) -> pd.DataFrame:
     return report[names + [c for c in report.columns if c not in REPORT_LABELS_ZH]]
 
 
+def write_table_workbook(
+    path: str | PathLike[str], frame: pd.DataFrame, *, sheet: str, titles: Sequence[str] = ()
+) -> None:
+    """One table as a one-sheet workbook under its own column names: typed numbers and dates,
+    text from the data always stored as text (formula-like text with Excel's quote prefix)."""
+    labels = {str(name): str(name) for name in frame.columns}
+    with _streaming_workbook() as wb:
+        _write_table(wb.create_sheet(sheet), list(titles), frame, labels=labels)
+        wb.save(path)
+
+
+@contextlib.contextmanager
+def _streaming_workbook() -> Iterator[Workbook]:
+    """A write-only workbook whose sheets are closed when writing it fails or is interrupted:
+    otherwise their row writers complain on the terminal when Python collects them."""
+    wb = Workbook(write_only=True)
+    try:
+        yield wb
+    except BaseException:
+        for ws in wb.worksheets:
+            with contextlib.suppress(Exception):
+                ws.close()
+        raise
+
+
 def write_workbook(
     path: str | PathLike[str],
     parcels: pd.DataFrame,
@@ -662,7 +712,19 @@ def write_workbook(
     day = pd.Timestamp(as_of).strftime("%Y-%m-%d")
     parcels = _without_geometry(parcels)
     rejects = pd.DataFrame(rejects) if rejects is not None else pd.DataFrame()
-    wb = Workbook(write_only=True)
+    with _streaming_workbook() as wb:
+        _write_sheets(wb, parcels, rejects, day, report)
+        wb.save(path)
+
+
+def _write_sheets(
+    wb: Workbook,
+    parcels: pd.DataFrame,
+    rejects: pd.DataFrame,
+    day: str,
+    report: pd.DataFrame | None,
+) -> None:
+    """Every sheet of :func:`write_workbook`, in order."""
 
     summary = summary_table(parcels)
     notes = [
@@ -709,4 +771,3 @@ def write_workbook(
             _report_table(report),
             labels=REPORT_LABELS_ZH,
         )
-    wb.save(path)

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from maps.errors import MapInputError
+
 TIANDITU_URL = (
     "https://t{s}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
     "&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
@@ -47,7 +49,7 @@ class Basemap:
         """Tianditu's vector map and annotation (Web Mercator ``_w`` layers) with ``key``."""
         key = key.strip()
         if not key or not key.isalnum():
-            raise ValueError("A Tianditu key is a string of letters and digits (tk=...).")
+            raise MapInputError("A Tianditu key is a string of letters and digits (tk=...).")
         labels = "cva" if lang == "zh" else "eva"
         return cls(
             tuple(
@@ -65,9 +67,9 @@ class Basemap:
     def xyz(cls, url: str, attribution: str = "") -> Basemap:
         """Any XYZ tile server, e.g. the bureau's own ``http://tiles.local/{z}/{x}/{y}.png``."""
         if not all(part in url for part in ("{z}", "{x}", "{y}")):
-            raise ValueError(f"An XYZ basemap URL needs {{z}}, {{x}} and {{y}}: {url!r}")
+            raise MapInputError(f"An XYZ basemap URL needs {{z}}, {{x}} and {{y}}: {url!r}")
         if not url.startswith(("http://", "https://", "/")):
-            raise ValueError(f"An XYZ basemap URL starts with http://, https:// or /: {url!r}")
+            raise MapInputError(f"An XYZ basemap URL starts with http://, https:// or /: {url!r}")
         return cls((TileSpec(url, attribution),))
 
     @classmethod

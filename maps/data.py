@@ -22,6 +22,7 @@ import pyogrio
 import shapely
 
 from landuse.workbook import NO_PARK, summary_table
+from maps.errors import MapInputError
 from maps.labels import POPUP_COLUMNS
 
 #: CRS of everything handed to Leaflet.
@@ -67,28 +68,89 @@ class Results:
     source: Path
 
 
+_NOT_RESULTS = (
+    "Give the .gpkg or .parquet written by `landuse analyse --out` (or by `landuse demo`)."
+)
+
+
 def _gpkg_layers(path: Path) -> set[str]:
-    return {str(row[0]) for row in pyogrio.list_layers(path)}
+    try:
+        return {str(row[0]) for row in pyogrio.list_layers(path)}
+    except pyogrio.errors.DataSourceError as exc:
+        raise MapInputError(
+            f"{path} is not a GeoPackage that can be read ({exc}). {_NOT_RESULTS}"
+        ) from None
+
+
+def _check_columns(path: Path, names: set[str], has_geometry: bool) -> None:
+    """Refuse a table that is not analysis results, or results without parcel geometries."""
+    if "status" not in names:
+        raise MapInputError(
+            f"{path} is not a results file: its parcels have no `status` column. {_NOT_RESULTS}"
+        )
+    if not has_geometry:
+        raise MapInputError(
+            f"{path} holds no parcel geometries (results of ledgers alone have none), so there "
+            "is nothing to draw. Analyse the parcel layer with the ledger (`landuse analyse "
+            "parcels.gpkg --ledger ...`) and draw that result."
+        )
+
+
+def _parquet_schema(path: Path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        return pq.read_schema(path)
+    except (pa.ArrowException, OSError) as exc:
+        raise MapInputError(
+            f"{path} is not a Parquet file that can be read ({exc}). {_NOT_RESULTS}"
+        ) from None
+
+
+def check_results_file(results_path: str | PathLike[str], *, geometry: bool = True) -> None:
+    """Refuse, reading only the file's description, what is not a results file of ``landuse
+    analyse`` (a :class:`~maps.errors.MapInputError` naming the file and the fix): a missing
+    file, another extension, a file GDAL or Arrow cannot open, a GeoPackage without a
+    ``parcels`` layer, parcels without ``status`` and, with ``geometry``, parcels without
+    geometries."""
+    path = Path(results_path)
+    suffix = path.suffix.lower()
+    if suffix not in (".gpkg", ".parquet"):
+        raise MapInputError(
+            f"{path} is not a results file: results are a .gpkg or .parquet file. {_NOT_RESULTS}"
+        )
+    if not path.is_file():
+        raise MapInputError(f"No results file {path}: write one with `landuse analyse`.")
+    if suffix == ".gpkg":
+        if "parcels" not in _gpkg_layers(path):
+            raise MapInputError(
+                f"{path} has no `parcels` layer, so it is not a results file. {_NOT_RESULTS}"
+            )
+        info = pyogrio.read_info(path, layer="parcels")
+        names, has_geometry = set(info["fields"]), info["geometry_type"] is not None
+    else:
+        schema = _parquet_schema(path)
+        names = set(schema.names)
+        has_geometry = b"geo" in (schema.metadata or {}) and "geometry" in names
+    _check_columns(path, names, has_geometry or not geometry)
 
 
 def read_results(results_path: str | PathLike[str], *, park: str | None = None) -> Results:
     """Read a results GeoPackage (layers ``parcels``, ``parks``, ``summary``) or GeoParquet.
 
     Only the columns the map shows are read. Parcels and parks come back in EPSG:4326. With
-    ``park``, only that park's parcels, boundary and summary are kept (a ValueError names the
-    parks when there is no such park). A file without a summary layer is summarised with
-    :func:`landuse.workbook.summary_table`.
+    ``park``, only that park's parcels, boundary and summary are kept. A file that is not
+    analysis results (see :func:`check_results_file`) and an unknown park raise
+    :class:`~maps.errors.MapInputError` naming the file and the fix. A file without a summary
+    layer is summarised with :func:`landuse.workbook.summary_table`.
     """
     path = Path(results_path)
-    suffix = path.suffix.lower()
-    if not path.exists():
-        raise FileNotFoundError(f"No results file {path}: write one with `landuse analyse`.")
+    check_results_file(path)
     parks: gpd.GeoDataFrame | None = None
     summary: pd.DataFrame | None = None
-    if suffix == ".gpkg":
+    if path.suffix.lower() == ".gpkg":
         layers = _gpkg_layers(path)
-        if "parcels" not in layers:
-            raise ValueError(f"{path} has no `parcels` layer: is it written by `landuse analyse`?")
         fields = set(pyogrio.read_info(path, layer="parcels")["fields"])
         columns = [c for c in POPUP_COLUMNS if c in fields]
         parcels = pyogrio.read_dataframe(path, layer="parcels", columns=columns, use_arrow=True)
@@ -98,19 +160,15 @@ def read_results(results_path: str | PathLike[str], *, park: str | None = None) 
             summary = pyogrio.read_dataframe(
                 path, layer="summary", read_geometry=False, use_arrow=True
             )
-    elif suffix == ".parquet":
-        import pyarrow.parquet as pq
-
-        names = set(pq.read_schema(path).names)
+    else:
+        names = set(_parquet_schema(path).names)
         columns = [c for c in POPUP_COLUMNS if c in names]
         parcels = gpd.read_parquet(path, columns=[*columns, "geometry"])
-    else:
-        raise ValueError(f"{path}: a map is drawn from a .gpkg or .parquet results file.")
     if park is not None:
         park_of = park_names(parcels)
         known = set(park_of.dropna())
         if park not in known:
-            raise ValueError(
+            raise MapInputError(
                 f"No park {park!r} in {path}; the parks are {', '.join(sorted(known))}."
             )
         parcels = parcels[(park_of == park).to_numpy(dtype=bool)]
@@ -130,7 +188,7 @@ def read_results(results_path: str | PathLike[str], *, park: str | None = None) 
 def to_map_crs(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """``frame`` in EPSG:4326 (a frame without a CRS is refused: its position is unknown)."""
     if frame.crs is None:
-        raise ValueError("The layer has no CRS, so it cannot be placed on a map.")
+        raise MapInputError("The layer has no CRS, so it cannot be placed on a map.")
     if frame.crs.to_epsg() == 4326:
         return frame
     return frame.to_crs(MAP_CRS)

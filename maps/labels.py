@@ -11,6 +11,7 @@ from typing import Literal
 
 from landuse.schema import AMOUNT_COLUMNS, OUTPUT_LABELS_ZH, STATUS_ZH, Status
 from landuse.workbook import VALUE_LABELS_ZH
+from maps.errors import MapInputError
 from maps.palette import OTHER_STATUS
 
 Lang = Literal["zh", "en"]
@@ -206,7 +207,7 @@ CODE_COLUMNS: tuple[str, ...] = ("intensity_basis",)
 def check_lang(lang: str) -> Lang:
     """``lang`` when it is a supported language, else a ValueError naming the choices."""
     if lang not in LANGS:
-        raise ValueError(f"lang must be one of {', '.join(LANGS)}, not {lang!r}")
+        raise MapInputError(f"lang must be one of {', '.join(LANGS)}, not {lang!r}")
     return lang  # type: ignore[return-value]
 
 

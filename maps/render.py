@@ -31,6 +31,7 @@ import pyogrio
 import shapely
 from branca.element import Figure
 
+from landuse.atomic import OutputSet, atomic_file
 from landuse.workbook import summary_table
 from maps import assets
 from maps.basemap import Basemap
@@ -54,6 +55,7 @@ from maps.elements import (
     RawHTML,
     TileParcelLayer,
 )
+from maps.errors import MapInputError
 from maps.labels import POPUP_COLUMNS, Lang, check_lang, page_texts, status_label, text
 from maps.palette import PARCEL_STROKE, PARK_STROKE, STATUS_KEYS, colours
 from maps.panel import Summary, esc, legend_html, panel_html
@@ -357,13 +359,17 @@ def write_standalone_html(
     lang: str = "zh",
     basemap: str | Basemap | None = None,
     title: str | None = None,
+    name: str | None = None,
+    outputs: OutputSet | None = None,
 ) -> Path:
     """Write the map of a results file as one self-contained HTML file and return its path.
 
     ``results_path``: a GeoPackage written by ``landuse analyse`` (layers ``parcels``,
-    ``parks``, ``summary``) or its GeoParquet. ``park``: only that park. The page holds its
-    data and every script, style and image: it opens from a USB stick with no server and,
-    without a basemap, requests nothing.
+    ``parks``, ``summary``) or its GeoParquet. ``park``: only that park. ``name``: what the
+    title names (default: the park, else the results file's name). The page holds its data
+    and every script, style and image: it opens from a USB stick with no server and, without a
+    basemap, requests nothing. The file is written under a temporary name and renamed into
+    place when complete; with ``outputs`` it is one file of that set (the caller commits).
     """
     language = check_lang(lang)
     results = read_results(results_path, park=park)
@@ -373,7 +379,7 @@ def write_standalone_html(
             "(`landuse serve`) and open /map, which draws them from vector tiles.",
             len(results.parcels),
         )
-    name = park or Path(results_path).stem
+    name = park or name or Path(results_path).stem
     m = render_map(
         results.parcels,
         results.parks,
@@ -385,7 +391,12 @@ def write_standalone_html(
     )
     out = Path(out_html)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(page_html(m), encoding="utf-8")
+    page = page_html(m)
+    if outputs is not None:
+        outputs.temp(out).write_text(page, encoding="utf-8")
+        return out
+    with atomic_file(out) as temp:
+        temp.write_text(page, encoding="utf-8")
     return out
 
 
@@ -395,16 +406,22 @@ def cli_map(
     park: str | None = None,
     lang: str = "zh",
     basemap: str | None = None,
+    *,
+    name: str | None = None,
+    outputs: OutputSet | None = None,
 ) -> Path:
     """``landuse map RESULTS -o map.html [--park NAME] [--lang en] [--basemap SPEC]``.
 
-    Raises FileNotFoundError / ValueError with a message for the user (unknown park, wrong
-    file kind, bad basemap or language).
+    Raises :class:`~maps.errors.MapInputError` (an InputError and a ValueError) with a message
+    for the user: unknown park, not a results file, bad basemap or language, not ``.html``.
+    ``name`` and ``outputs``: see :func:`write_standalone_html`.
     """
     out_path = Path(out)
     if out_path.suffix.lower() not in (".html", ".htm"):
-        raise ValueError(f"The map is an HTML file: name it .html, not {out_path.name!r}.")
-    return write_standalone_html(results, out_path, park=park, lang=lang, basemap=basemap)
+        raise MapInputError(f"The map is an HTML file: name it .html, not {out_path.name!r}.")
+    return write_standalone_html(
+        results, out_path, park=park, lang=lang, basemap=basemap, name=name, outputs=outputs
+    )
 
 
 # --------------------------------------------------------------------------- served page

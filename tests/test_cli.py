@@ -507,6 +507,11 @@ MISTAKES: dict[str, tuple[list[str], Callable[[Path], None] | None, list[str]]] 
         None,
         ["investment_wan:", "positive"],
     ),
+    "screen_area_below_1_m2": (
+        ["screen", "--investment-wan", "100", "--area-m2", "0.5"],
+        None,
+        ["area_m2:", "0.5", "1 m²"],
+    ),
     "corrupt_xlsx": (
         ["analyse", "corrupt.xlsx", "--out", "r.csv"],
         _write("corrupt.xlsx", "宗地编号,面积\nA,1\n"),

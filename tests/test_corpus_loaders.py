@@ -727,11 +727,13 @@ def assert_amounts_sane(loaded: Loaded) -> None:
 
 
 def assert_cell_reported(table: pd.DataFrame, cell: Cell) -> pd.Series:
+    # CSV outputs quote formula-like text (`-1.0` is written `'-1.0`): compare what Excel shows
+    shown = table["value"].astype(object).fillna("").astype(str).str.removeprefix("'")
     hits = table[
         (table["file"] == cell.file)
         & (table["row"] == cell.row)
         & (table["column"] == cell.column)
-        & (table["value"] == cell.value)
+        & (shown == cell.value)
     ]
     assert len(hits) == 1, table[["file", "row", "column", "value", "problem"]].to_string()
     entry = hits.iloc[0]

@@ -577,10 +577,10 @@ def test_write_gpkg(tmp_path, results):
     out = tmp_path / "out" / "results.gpkg"
     out.parent.mkdir()
 
-    assert write_results(results, out) == [out]
+    assert write_results(results, out) == [out, out.with_suffix(".qml"), out.with_suffix(".sld")]
 
     layers = {str(name) for name, _ in pyogrio.list_layers(out)}
-    assert layers == {"parcels", "rejects", "summary", "parks"}
+    assert layers == {"parcels", "rejects", "summary", "parks", "layer_styles"}
     assert len(pyogrio.read_dataframe(out, layer="parcels")) == 3
     rejects = pyogrio.read_dataframe(out, layer="rejects")
     assert rejects["parcel_id"].tolist() == ["P3"]

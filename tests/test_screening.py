@@ -24,6 +24,7 @@ from landuse.screening import (
     read_projects,
     screen,
     screen_many,
+    screen_records,
     screen_table,
 )
 
@@ -477,3 +478,68 @@ def test_screen_many_gives_each_project_its_own_verdict(rules: RuleSet) -> None:
     assert "0.50" in verdicts[2].reasons[0] and "0.8" in verdicts[2].reasons[0]
     assert verdicts == [screen(p, rules) for p in projects]
     assert screen_many([], rules) == []
+
+
+def test_screen_records_are_the_verdicts_as_json(rules: RuleSet) -> None:
+    projects = [
+        ProposedProject(investment_wan=12000, area_mu=30, industry_code="C3670", plot_ratio=1.2),
+        ProposedProject(investment_wan=3200, area_ha=1, building_coverage=0.25, green_ratio=0.3),
+        ProposedProject(investment_wan=6000, area_m2=10_000, plot_ratio=0.5),  # no code
+        ProposedProject(investment_wan=6000, area_ha=1, industry_code="99", plot_ratio=0.5),
+    ]
+    records = screen_records(projects, rules)
+    assert records == [v.model_dump(mode="json") for v in screen_many(projects, rules)]
+    assert records == [screen(p, rules).model_dump(mode="json") for p in projects]
+    notes = {c["name"]: c["note"] for c in records[2]["checks"]}
+    assert notes["building_coverage"] == "未填写，未评审"
+    assert notes["plot_ratio"] == "未填写行业代码，无法确定容积率下限，未评审"
+    assert screen_records([], rules) == []
+
+
+@pytest.mark.parametrize(
+    ("fields", "wrong"),
+    [
+        ({"investment_wan": 100, "area_ha": True}, "area_ha"),  # not 1.0
+        ({"investment_wan": True, "area_ha": 1}, "investment_wan"),
+        ({"investment_wan": 100, "area_ha": 0}, "area_ha"),
+        ({"investment_wan": 100, "area_ha": 5e-324}, "area_ha"),  # would pass any threshold
+        ({"investment_wan": 100, "area_m2": 0.999}, "area_m2"),  # below 1 m²
+        ({"investment_wan": 100, "area_mu": 1e-3}, "area_mu"),  # 1e-3 亩 = 0.67 m²
+        ({"investment_wan": 5e-324, "area_ha": 1}, "investment_wan"),
+        ({"investment_wan": 0.009, "area_ha": 1}, "investment_wan"),
+        ({"investment_wan": 1e300, "area_ha": 1}, "investment_wan"),
+        ({"investment_wan": "12000", "area_ha": 1}, "investment_wan"),  # numbers as numbers
+        ({"investment_wan": 100, "area_ha": 1, "plot_ratio": True}, "plot_ratio"),
+        ({"investment_wan": 100, "area_ha": 1, "green_ratio": False}, "green_ratio"),
+    ],
+)
+def test_proposed_project_refuses_implausible_numbers(fields: dict, wrong: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        ProposedProject.model_validate(fields)
+    assert [e["loc"] for e in caught.value.errors()] == [(wrong,)]
+
+
+def test_proposed_project_takes_integers_and_the_limits_themselves(rules: RuleSet) -> None:
+    smallest = ProposedProject.model_validate({"investment_wan": 0.01, "area_m2": 1})
+    assert smallest.requested_area_ha() == pytest.approx(1e-4)
+    # 0.01 万元 / 0.0001 ha = 100 万元/公顷 < 5000: a finite intensity that fails
+    verdict = screen(smallest, rules)
+    assert verdict.intensity_wan_per_ha == pytest.approx(100.0)
+    assert verdict.passed is False
+    largest = ProposedProject.model_validate({"investment_wan": 10**9, "area_ha": 10**6})
+    assert largest.investment_wan == 1e9 and isinstance(largest.investment_wan, float)
+
+
+def test_screen_table_refuses_implausible_areas_and_investments(rules: RuleSet) -> None:
+    frame = pd.DataFrame(
+        {
+            "project_name": ["甲", "乙", "丙"],
+            "investment_wan": [12000, 1e-300, 12000],
+            "area_m2": [20_000, 20_000, 1e-300],
+        }
+    )
+    out = screen_table(frame, rules)
+    assert out["passed"].tolist() == [True, pd.NA, pd.NA]
+    assert "not a plausible investment" in out.loc[1, "error"]
+    assert "not a plausible area" in out.loc[2, "error"]
+    assert "1 m²" in out.loc[2, "error"]

@@ -28,10 +28,9 @@ import pytest
 import maps.palette
 from landuse import outputs, styles
 from landuse.palette import STATUS_COLOURS
-from landuse.pipeline import Results, run_analysis
+from landuse.pipeline import Results, run_analysis, write_results
 from landuse.rules_file import load_rules
 from landuse.styles import (
-    GPKG_DATASET_OPTIONS,
     StatusClass,
     qml,
     sld,
@@ -83,35 +82,11 @@ GPKG_1_2 = (0x47504B47, 10200)  # application_id "GPKG", user_version 1.2.0
 # ------------------------------------------------------------------------------ fixtures
 
 
-class _WiredPyogrio:
-    """``landuse.outputs``' pyogrio with the GeoPackage version passed when a file is created,
-    the wiring README and landuse/styles.py describe."""
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(pyogrio, name)
-
-    @staticmethod
-    def write_arrow(*args: Any, append: bool = False, **kwargs: Any) -> None:
-        if not append:
-            kwargs.setdefault("dataset_options", GPKG_DATASET_OPTIONS)
-        pyogrio.write_arrow(*args, append=append, **kwargs)
-
-
 def write_results_gpkg(path: Path, results: Results) -> Path:
-    """The results as ``landuse analyse --out x.gpkg`` is to write them: layers, then the style
-    in the file, then the style files beside it."""
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(outputs, "pyogrio", _WiredPyogrio())
-        outputs.write_gpkg(
-            path,
-            results.parcels,
-            results.rejects,
-            results.summary,
-            results.loaded.parks,
-            results.crs,
-        )
-    style_geopackage(path)
-    write_style_files(path)
+    """The results as ``landuse analyse --out x.gpkg`` writes them: layers with the style in
+    the file, and the style files beside it."""
+    written = write_results(results, path)
+    assert written == [path, path.with_suffix(".qml"), path.with_suffix(".sld")]
     return path
 
 

@@ -2,10 +2,12 @@
 
 import datetime as dt
 import math
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from starlette.responses import Response
 
 from api.deps import (
@@ -100,19 +102,21 @@ def _timestamp() -> str:
     return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def build_router(settings: Settings) -> APIRouter:
-    """Items routes; ``limit`` defaults and bounds come from ``settings``."""
-    router = APIRouter(route_class=StrictQueryRoute, tags=["Features"])
+@dataclass(frozen=True)
+class Paging:
+    """The query parameters every items route takes: ``bbox`` (parsed), ``limit``, ``offset``
+    and ``f``."""
 
-    @router.get(
-        "/collections/{collectionId}/items",
-        summary="Features of a collection",
-        response_class=Response,
-        responses={200: {"content": {GEOJSON: {}, HTML: {}}}},
-    )
-    def items(
-        request: Request,
-        collectionId: CollectionId,
+    bbox: BBox | None
+    limit: int
+    offset: int
+    f: Format | None
+
+
+def paging_parameters(settings: Settings) -> Callable[..., Awaitable[Paging]]:
+    """The dependency reading :class:`Paging` (bounds of ``limit`` from ``settings``)."""
+
+    async def paging(
         bbox: Annotated[
             str | None,
             Query(
@@ -135,41 +139,132 @@ def build_router(settings: Settings) -> APIRouter:
             int, Query(ge=0, le=MAX_OFFSET, description="Features to skip (paging).")
         ] = 0,
         f: Format | None = None,
-        parcel_id: Annotated[str | None, Query(description="Parcel id equals (parcels).")] = None,
+    ) -> Paging:
+        return Paging(parse_bbox(bbox), limit, offset, f)
+
+    return paging
+
+
+def items_page(
+    request: Request, collection_id: str, paging: Paging, given: dict[str, Any]
+) -> Response:
+    """A page of ``collection_id``'s features passing ``paging.bbox`` and the equality
+    filters ``given`` (None values ignored), as GeoJSON or HTML."""
+    store = store_of(request)
+    coll = store.collection(collection_id)
+    filters = _filters(coll, given)
+    box, limit, offset, f = paging.bbox, paging.limit, paging.offset, paging.f
+    matched = coll.match(filters, box)
+    total = len(matched)
+    page = matched[min(offset, total) : min(offset + limit, total)]
+    ids = coll.ids[page].tolist()
+    html = wants_html(request, f)
+    fmt = "html" if html else None
+    links = [
+        link(self_url(request, f=fmt), "self", HTML if html else GEOJSON, "This page"),
+        link(
+            self_url(request, f="json" if html else "html"),
+            "alternate",
+            GEOJSON if html else HTML,
+            "This page in another format",
+        ),
+        link(url(request, f"/collections/{coll.id}"), "collection", JSON, coll.title),
+    ]
+    pages: list[dict[str, str]] = []
+    if offset + limit < total:
+        nxt = self_url(request, offset=offset + limit, limit=limit, f=fmt)
+        links.append(link(nxt, "next", HTML if html else GEOJSON, "Next page"))
+        pages.append({"href": nxt, "title": "next 下一页"})
+    if offset > 0:
+        prv = self_url(request, offset=max(offset - limit, 0), limit=limit, f=fmt)
+        links.append(link(prv, "prev", HTML if html else GEOJSON, "Previous page"))
+        pages.append({"href": prv, "title": "prev 上一页"})
+    if html:
+        return render(
+            "items.html",
+            title=f"{coll.title}",
+            number_matched=total,
+            number_returned=len(ids),
+            pages=pages,
+            columns=[c for c in HTML_COLUMNS[coll.id] if c in coll.properties.kinds],
+            features=[
+                {
+                    "id": fid,
+                    "href": url(request, f"/collections/{coll.id}/items/{fid}", f="html"),
+                    "properties": props,
+                }
+                for fid, props in zip(ids, coll.properties.rows(page), strict=True)
+            ],
+            nav=[
+                {"href": url(request, "/", f="html"), "title": "首页 Home"},
+                {
+                    "href": url(request, f"/collections/{coll.id}", f="html"),
+                    "title": coll.title,
+                },
+            ],
+            json_href=self_url(request, f="json"),
+        )
+    document = {
+        "type": "FeatureCollection",
+        "numberMatched": total,
+        "numberReturned": len(ids),
+        "timeStamp": _timestamp(),
+        "links": links,
+        "features": features(ids, coll.lonlat[page], coll.properties.rows(page)),
+    }
+    return json_response(document, media_type=GEOJSON, headers=CONTENT_CRS)
+
+
+ITEMS_DESCRIPTION = """A page of {what} as GeoJSON (CRS84 longitude/latitude), typed properties.
+
+Filters: ``bbox`` and equality on the collection's queryable properties (see
+``/collections/{collection}/queryables``); booleans as ``true``/``false``. Paging: ``limit`` and
+``offset``, or follow the ``next``/``prev`` links. ``numberMatched`` is exact and computed once
+per filter (cached)."""
+
+
+def build_router(settings: Settings) -> APIRouter:
+    """Items routes; ``limit`` defaults and bounds come from ``settings``.
+
+    Each collection has its own items route so that the OpenAPI document lists only the
+    filters that collection takes."""
+    router = APIRouter(route_class=StrictQueryRoute, tags=["Features"])
+    PagingQuery = Annotated[Paging, Depends(paging_parameters(settings))]
+
+    @router.get(
+        "/collections/parcels/items",
+        summary="Parcels (features of the parcels collection)",
+        description=ITEMS_DESCRIPTION.format(what="parcels", collection="parcels"),
+        response_class=Response,
+        responses={200: {"content": {GEOJSON: {}, HTML: {}}}},
+    )
+    def parcel_items(
+        request: Request,
+        paging: PagingQuery,
+        parcel_id: Annotated[str | None, Query(description="Parcel id equals.")] = None,
         park: Annotated[str | None, Query(description="Park name equals.")] = None,
-        status: Annotated[Status | None, Query(description="Status equals (parcels).")] = None,
+        status: Annotated[Status | None, Query(description="Status equals.")] = None,
         below_threshold: Annotated[
-            bool | None, Query(description="Intensity below threshold (parcels).")
+            bool | None, Query(description="Intensity below threshold.")
         ] = None,
-        recovery_candidate: Annotated[
-            bool | None, Query(description="Recovery candidate (parcels).")
-        ] = None,
+        recovery_candidate: Annotated[bool | None, Query(description="Recovery candidate.")] = None,
         termination_risk: Annotated[
-            bool | None, Query(description="Contract may be terminated (parcels).")
+            bool | None, Query(description="Contract may be terminated.")
         ] = None,
         idle_stage: Annotated[
-            str | None, Query(description="none | late_start | idle_fee | recovery (parcels).")
+            str | None, Query(description="none | late_start | idle_fee | recovery.")
         ] = None,
-        started: Annotated[bool | None, Query(description="Started (parcels).")] = None,
-        completed: Annotated[bool | None, Query(description="Completed (parcels).")] = None,
-        amounts_confirmed: Annotated[
-            bool | None, Query(description="Amounts confirmed (parcels).")
-        ] = None,
+        started: Annotated[bool | None, Query(description="Started.")] = None,
+        completed: Annotated[bool | None, Query(description="Completed.")] = None,
+        amounts_confirmed: Annotated[bool | None, Query(description="Amounts confirmed.")] = None,
         industry_code: Annotated[
-            str | None, Query(description="Two-digit GB/T 4754 code equals (parcels).")
+            str | None, Query(description="Two-digit GB/T 4754 code equals.")
         ] = None,
     ) -> Response:
-        """A page of features as GeoJSON (CRS84 longitude/latitude), typed properties.
-
-        Filters: ``bbox`` and equality on the queryable properties (see
-        ``/collections/{collectionId}/queryables``); booleans as ``true``/``false``. Paging:
-        ``limit`` and ``offset``, or follow the ``next``/``prev`` links. ``numberMatched`` is
-        exact and computed once per filter (cached).
-        """
-        store = store_of(request)
-        coll = store.collection(collectionId.value)
-        filters = _filters(
-            coll,
+        return items_page(
+            request,
+            "parcels",
+            paging,
             {
                 "parcel_id": parcel_id,
                 "park": park,
@@ -184,66 +279,20 @@ def build_router(settings: Settings) -> APIRouter:
                 "industry_code": industry_code,
             },
         )
-        box = parse_bbox(bbox)
-        matched = coll.match(filters, box)
-        total = len(matched)
-        page = matched[min(offset, total) : min(offset + limit, total)]
-        ids = coll.ids[page].tolist()
-        html = wants_html(request, f)
-        fmt = "html" if html else None
-        links = [
-            link(self_url(request, f=fmt), "self", HTML if html else GEOJSON, "This page"),
-            link(
-                self_url(request, f="json" if html else "html"),
-                "alternate",
-                GEOJSON if html else HTML,
-                "This page in another format",
-            ),
-            link(url(request, f"/collections/{coll.id}"), "collection", JSON, coll.title),
-        ]
-        pages: list[dict[str, str]] = []
-        if offset + limit < total:
-            nxt = self_url(request, offset=offset + limit, limit=limit, f=fmt)
-            links.append(link(nxt, "next", HTML if html else GEOJSON, "Next page"))
-            pages.append({"href": nxt, "title": "next 下一页"})
-        if offset > 0:
-            prv = self_url(request, offset=max(offset - limit, 0), limit=limit, f=fmt)
-            links.append(link(prv, "prev", HTML if html else GEOJSON, "Previous page"))
-            pages.append({"href": prv, "title": "prev 上一页"})
-        if html:
-            return render(
-                "items.html",
-                title=f"{coll.title}",
-                number_matched=total,
-                number_returned=len(ids),
-                pages=pages,
-                columns=[c for c in HTML_COLUMNS[coll.id] if c in coll.properties.kinds],
-                features=[
-                    {
-                        "id": fid,
-                        "href": url(request, f"/collections/{coll.id}/items/{fid}", f="html"),
-                        "properties": props,
-                    }
-                    for fid, props in zip(ids, coll.properties.rows(page), strict=True)
-                ],
-                nav=[
-                    {"href": url(request, "/", f="html"), "title": "首页 Home"},
-                    {
-                        "href": url(request, f"/collections/{coll.id}", f="html"),
-                        "title": coll.title,
-                    },
-                ],
-                json_href=self_url(request, f="json"),
-            )
-        document = {
-            "type": "FeatureCollection",
-            "numberMatched": total,
-            "numberReturned": len(ids),
-            "timeStamp": _timestamp(),
-            "links": links,
-            "features": features(ids, coll.lonlat[page], coll.properties.rows(page)),
-        }
-        return json_response(document, media_type=GEOJSON, headers=CONTENT_CRS)
+
+    @router.get(
+        "/collections/parks/items",
+        summary="Parks (features of the parks collection)",
+        description=ITEMS_DESCRIPTION.format(what="parks", collection="parks"),
+        response_class=Response,
+        responses={200: {"content": {GEOJSON: {}, HTML: {}}}},
+    )
+    def park_items(
+        request: Request,
+        paging: PagingQuery,
+        park: Annotated[str | None, Query(description="Park name equals.")] = None,
+    ) -> Response:
+        return items_page(request, "parks", paging, {"park": park})
 
     @router.get(
         "/collections/{collectionId}/items/{featureId}",

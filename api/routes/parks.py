@@ -21,8 +21,14 @@ from api.html import render
 from api.summaries import summary_document
 
 
+def summary_path(park: str) -> str:
+    """The path of a park's summary, the name percent-encoded whole (``/``, ``?``, ``#``,
+    ``%``, spaces and Chinese included), as the route below reads it back."""
+    return f"/parks/{quote(park, safe='')}/summary"
+
+
 def _with_links(request: Request, doc: dict[str, Any]) -> dict[str, Any]:
-    path = f"/parks/{quote(doc['park'], safe='')}/summary"
+    path = summary_path(doc["park"])
     doc["links"] = [
         link(url(request, path), "self", JSON, "This summary"),
         link(url(request, path, f="html"), "alternate", HTML, "As HTML"),
@@ -57,10 +63,17 @@ def build_router() -> APIRouter:
             }
         )
 
-    @router.get("/parks/{park}/summary", summary="Summary of one park")
+    # {park:path}: a name holding "/" (sent as %2F, which the server decodes) still reaches here
+    @router.get("/parks/{park:path}/summary", summary="Summary of one park")
     def park_summary(
         request: Request,
-        park: Annotated[str, Path(description="Park name as in the results, e.g. 经开区北区.")],
+        park: Annotated[
+            str,
+            Path(
+                description="Park name as in the results, e.g. 经开区北区, percent-encoded "
+                "(`/` as %2F, `?` as %3F, `#` as %23, `%` as %25)."
+            ),
+        ],
         f: Format | None = None,
     ) -> Response:
         """One park's summary (404 when no parcel of the results is in that park)."""
@@ -78,7 +91,7 @@ def build_router() -> APIRouter:
                         "title": "园区 Parks",
                     },
                 ],
-                json_href=doc["links"][0]["href"] + "?f=json",
+                json_href=url(request, summary_path(doc["park"]), f="json"),
             )
         return json_response(doc)
 

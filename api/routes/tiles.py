@@ -24,7 +24,6 @@ from api.store import Collection
 from api.tiles import MVT_MEDIA_TYPE, TILE_MATRIX_SET, TILE_MATRIX_SET_URI
 
 TILEJSON = "tilejson.json"
-INLINE_MIN_ZOOM = 13  # tiles this deep hold few features: rendered on the event loop (~1-3 ms)
 
 
 def _template(request: Request, coll: Collection) -> str:
@@ -132,9 +131,7 @@ def build_router(settings: Settings) -> APIRouter:
         store = request.app.state.provider.fresh() or await run_in_threadpool(store_of, request)
         coll = store.collection(collectionId.value)
         data = coll.cached_tile(z, x, y)
-        if data is None and z >= INLINE_MIN_ZOOM:
-            data = coll.tile(z, x, y)
-        elif data is None:
+        if data is None:  # rendering is CPU work: off the event loop, whatever the zoom
             data = await run_in_threadpool(coll.tile, z, x, y)
         headers = {
             "Cache-Control": f"public, max-age={settings_of(request).tile_cache_max_age}",
