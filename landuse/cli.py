@@ -307,7 +307,7 @@ def analyse(
     inputs: Annotated[
         list[Path],
         typer.Argument(
-            help="Parcel layers (.gpkg .shp .zip .geojson .fgb .parquet) and/or ledgers (.csv .xlsx)."
+            help="Parcel layers (.gpkg .shp .zip .geojson .fgb .parquet) and/or ledgers (.csv .xlsx .xls .xlsb .ods)."
         ),
     ],
     out: Annotated[

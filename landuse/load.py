@@ -551,7 +551,7 @@ def load_inputs(
     if unknown:
         raise InputError(
             f"Cannot tell what {unknown[0]} is from its extension. Give parcel layers as "
-            ".gpkg, .shp, .zip, .geojson, .fgb or .parquet and ledgers as .csv or .xlsx."
+            ".gpkg, .shp, .zip, .geojson, .fgb or .parquet and ledgers as .csv, .xlsx, .xls, .xlsb or .ods."
         )
     if not layer_paths and not table_paths:
         raise InputError("No input given: name a parcel layer and/or a ledger table.")
