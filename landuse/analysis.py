@@ -116,6 +116,7 @@ def analyse(
     """
     as_of = pd.Timestamp(as_of).normalize()
     col = {name: _column(parcels, name) for name in (*INPUT_NAMES, "geometry_area_ha")}
+    col["inspection_date"] = _column(parcels, "inspection_date")  # set by landuse.inspections
     out = pd.DataFrame(index=parcels.index)
     for name in INPUT_NAMES:
         out[name] = col[name]
@@ -217,12 +218,18 @@ def _start(col: dict[str, pd.Series], as_of: pd.Timestamp, out: pd.DataFrame) ->
     evidence, started, completed = R.start_evidence(
         col["actual_start_date"], col["actual_completion_date"], col["start_status"], as_of
     )
+    # an inspection fed back (--inspections) is the newest evidence, also where it gave dates
+    inspected = col["inspection_date"].notna() & col["start_status"].isin(
+        ["started", "not_started"]
+    )
+    evidence = np.where(inspected.to_numpy(dtype=bool), "inspection", evidence).astype(object)
     out["start_evidence"] = _labels(evidence)
     out["started"] = started
     out["completed"] = completed
     no_evidence = evidence == StartEvidence.NONE
+    has_start_date = (col["actual_start_date"] <= as_of).to_numpy(dtype=bool)
     out["late_start_days"] = R.late_start_days(
-        start_due, col["actual_start_date"], started, evidence == StartEvidence.ACTUAL_START, as_of
+        start_due, col["actual_start_date"], started, has_start_date, as_of
     )
     return _Start(
         started=started,

@@ -355,7 +355,7 @@ def analyse(
     inputs: Annotated[
         list[Path],
         typer.Argument(
-            help="Parcel layers (.gpkg .shp .zip .geojson .fgb .parquet) and/or ledgers (.csv .xlsx)."
+            help="Parcel layers (.gpkg .shp .zip .geojson .fgb .parquet) and/or ledgers (.csv .xlsx .xls .xlsb .ods)."
         ),
     ],
     out: Annotated[
@@ -388,6 +388,20 @@ def analyse(
         ),
     ] = None,
     overwrite: Overwrite = False,
+    inspections: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--inspections",
+            help="Inspection file(s) (核查结论): CSV/XLSX/XLS/XLSB/ODS, one option per file.",
+        ),
+    ] = None,
+    sheet: Annotated[
+        str | None,
+        typer.Option(
+            "--sheet",
+            help="Sheet of every workbook input to read (default: the first with known headers).",
+        ),
+    ] = None,
 ) -> None:
     """Analyse parcels and ledgers as of a date and write the results.
 
@@ -397,7 +411,10 @@ def analyse(
     out = check_out_path(out)
     check_outputs(
         output_paths(out),
-        inputs=_analyse_inputs(inputs, ledger or (), parks, rules),
+        inputs=[
+            *_analyse_inputs(inputs, ledger or (), parks, rules),
+            *(("--inspections", p) for p in inspections or ()),
+        ],
         overwrite=overwrite,
     )
     rule_set = load_rules(rules)
@@ -414,6 +431,8 @@ def analyse(
             layer=layer,
             encoding=encoding,
             progress=lambda msg: status.update(msg),
+            inspections=inspections or (),
+            sheet=sheet,
         )
         status.update(f"writing {out}")
         with OutputSet(overwrite=overwrite) as files:

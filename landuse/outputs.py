@@ -18,6 +18,7 @@ import pyogrio
 import shapely
 
 from landuse.errors import InputError
+from landuse.inspections import INSPECTION_COLUMNS
 from landuse.schema import (
     DERIVED_COLUMNS,
     INPUT_NAMES,
@@ -37,7 +38,7 @@ OUTPUT_SUFFIXES = (".gpkg", ".parquet", ".csv", ".xlsx")
 
 def output_columns(frame: pd.DataFrame) -> list[str]:
     """Result columns in their public order: inputs, derived, provenance (geometry last)."""
-    order = [*INPUT_NAMES, *DERIVED_COLUMNS, SOURCE_FILE, SOURCE_ROW]
+    order = [*INPUT_NAMES, *DERIVED_COLUMNS, *INSPECTION_COLUMNS, SOURCE_FILE, SOURCE_ROW]
     cols = [c for c in order if c in frame.columns]
     if "geometry" in frame.columns:
         cols.append("geometry")

@@ -179,4 +179,5 @@ def report_issues(
             problem=f"{labels[code]} ({code.value}): {count} 行 (rows)",
             action=ISSUE_ACTIONS[code],
             severity="warning",
+            code=f"data_issue_{code.value}",
         )
