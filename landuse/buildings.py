@@ -889,8 +889,7 @@ class _Core:
     footprint_m2: np.ndarray
     floor_area_m2: np.ndarray
     latest_date: np.ndarray  # int64 ns, _INT64_NAT where none
-    matched: np.ndarray  # bool per building
-    split: int  # buildings in two or more parcels
+    parcels_per_building: np.ndarray  # int64 per building: parcels it has area (or lies) in
     overlapping_pairs: int
 
 
@@ -947,9 +946,7 @@ def _core(
 
     count = np.bincount(pj, minlength=n).astype(np.int64)
     points = np.bincount(pj[~is_poly], minlength=n).astype(np.int64)
-    matched = np.zeros(m, dtype=bool)
-    matched[bi] = True
-    split = int((np.bincount(bi[is_poly], minlength=m) > 1).sum())
+    per_building = np.bincount(bi, minlength=m).astype(np.int64)
 
     poly = np.flatnonzero(is_poly)
     ov = _overlapping_pairs(pj[poly], piece_box[poly], pieces[poly], threads)
@@ -976,8 +973,7 @@ def _core(
         footprint_m2=footprint,
         floor_area_m2=floor_area,
         latest_date=latest,
-        matched=matched,
-        split=split,
+        parcels_per_building=per_building,
         overlapping_pairs=ov.shape[1],
     )
 
@@ -1054,8 +1050,9 @@ def parcel_building_metrics(
     - ``buildings_survey_date``: the latest survey date of the parcel's buildings, or for a
       parcel without any, ``survey_start`` (default: the earliest survey date of the layer:
       the earliest the parcel can have been seen empty);
-    - ``buildings_surveyed``: the parcel lies within ``extent`` (a polygon, or by default the
-      bounding box of all buildings): outside it, "no building" means "not surveyed";
+    - ``buildings_surveyed``: the parcel lies within ``extent`` (a polygon, or bounds
+      ``(xmin, ymin, xmax, ymax)``; by default the bounding box of all buildings): outside it,
+      "no building" means "not surveyed";
     - ``new_footprint_m2`` (only with ``previous``, another survey's buildings): the part of
       ``footprint_m2`` not covered by the previous survey's footprints.
 
@@ -1070,6 +1067,50 @@ def parcel_building_metrics(
     overlap. ``order`` (a global position per building; default the row order) fixes the order
     of every per-parcel sum, so a partitioned run gives bit-identical results.
     """
+    out, core, geoms = _metrics(
+        parcels_geom,
+        buildings,
+        storey_height_m=storey_height_m,
+        tall_floor_m=tall_floor_m,
+        count_tall_twice=count_tall_twice,
+        extent=extent,
+        survey_start=survey_start,
+        previous=previous,
+        order=order,
+        threads=threads,
+    )
+    out.attrs["summary"] = _summary(geoms, core.parcels_per_building, out, core.overlapping_pairs)
+    return out
+
+
+def _summary(
+    geoms: np.ndarray, parcels_per_building: np.ndarray, out: pd.DataFrame, overlapping: int
+) -> dict[str, int]:
+    return {
+        "buildings": len(geoms),
+        "points": int((shapely.get_type_id(geoms) == 0).sum()),
+        "outside": int((parcels_per_building == 0).sum()),
+        "split": int((parcels_per_building > 1).sum()),
+        "overlapping_pairs": int(overlapping),
+        "parcels_with_buildings": int((out["building_count"] > 0).sum()),
+        "parcels_not_surveyed": int((~out["buildings_surveyed"]).sum()),
+    }
+
+
+def _metrics(
+    parcels_geom: Any,
+    buildings: gpd.GeoDataFrame,
+    *,
+    storey_height_m: float,
+    tall_floor_m: float,
+    count_tall_twice: bool,
+    extent: Any,
+    survey_start: Any,
+    previous: gpd.GeoDataFrame | None,
+    order: np.ndarray | None,
+    threads: int | None,
+) -> tuple[pd.DataFrame, _Core, np.ndarray]:
+    """:func:`parcel_building_metrics` without the summary: ``(frame, core sums, geoms)``."""
     parcels, index = _geometry_array(parcels_geom)
     geoms = np.asarray(buildings.geometry.values, dtype=object)
     floors_col = buildings["floors"] if "floors" in buildings else np.full(len(geoms), np.nan)
@@ -1096,8 +1137,8 @@ def parcel_building_metrics(
         else np.datetime64(pd.Timestamp(survey_start), "ns")
     )
     pbox = _split_call(shapely.bounds, parcels, threads=threads)
-    if extent is None:
-        ebox = shapely.total_bounds(geoms)
+    if extent is None or not isinstance(extent, shapely.Geometry):
+        ebox = shapely.total_bounds(geoms) if extent is None else np.asarray(extent, float)
         surveyed = (pbox[:, 0] >= ebox[0]) & (pbox[:, 1] >= ebox[1])
         surveyed &= (pbox[:, 2] <= ebox[2]) & (pbox[:, 3] <= ebox[3])
     else:
@@ -1127,16 +1168,7 @@ def parcel_building_metrics(
         new = _new_pieces(geoms, np.asarray(previous.geometry.values, dtype=object))
         new_core = _core(parcels, new, floors, dates_ns, order, threads)
         out["new_footprint_m2"] = np.where(has_points, np.nan, new_core.footprint_m2)
-    out.attrs["summary"] = {
-        "buildings": len(geoms),
-        "points": int((shapely.get_type_id(geoms) == 0).sum()),
-        "outside": int((~core.matched).sum()),
-        "split": core.split,
-        "overlapping_pairs": core.overlapping_pairs,
-        "parcels_with_buildings": int((core.count > 0).sum()),
-        "parcels_not_surveyed": int((~surveyed).sum()),
-    }
-    return out
+    return out, core, geoms
 
 
 # --------------------------------------------------------------------------------------------
