@@ -1134,6 +1134,8 @@ def _metrics(
     start = (
         _survey_start(pd.Series(dates))
         if survey_start is None
+        else np.datetime64("NaT", "ns")
+        if pd.isna(survey_start)
         else np.datetime64(pd.Timestamp(survey_start), "ns")
     )
     pbox = _split_call(shapely.bounds, parcels, threads=threads)

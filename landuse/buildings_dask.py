@@ -9,8 +9,8 @@ bit, to the single-process path.
 
 ``workers`` is a number of local worker processes (a ``distributed.LocalCluster`` is started
 and closed), the address of a running scheduler (``"tcp://10.0.0.5:8786"``), or a
-``distributed.Client``. Inputs may be in-memory GeoDataFrames or dask-geopandas frames (for
-example read by the workers themselves with ``dask_geopandas.read_parquet``).
+``distributed.Client``. The inputs are in memory on the client (a province's footprints take a
+few GB); the partitions are sent to the workers with the tasks that measure them.
 """
 
 from __future__ import annotations
@@ -38,23 +38,21 @@ def _require() -> tuple[Any, Any, Any]:
         import distributed
     except ImportError as exc:  # pragma: no cover - the test extra installs them
         raise ImportError(
-            "the partitioned path needs dask-geopandas and distributed: "
-            "pip install 'landuse[dask]'"
+            "the partitioned path needs dask-geopandas and distributed: pip install 'landuse[dask]'"
         ) from exc
     return dask, dask_geopandas, distributed
 
 
 def _hilbert_partitions(frame: gpd.GeoDataFrame, npartitions: int) -> Any:
-    """A dask-geopandas frame of ``frame`` sorted by Hilbert distance, in ``npartitions``
-    spatially contiguous partitions with their convex hulls computed."""
-    _, dask_geopandas, _ = _require()
-    if isinstance(frame, dask_geopandas.GeoDataFrame):
-        ddf = frame.spatial_shuffle(by="hilbert", npartitions=npartitions)
-    else:
-        distance = frame.geometry.hilbert_distance().to_numpy()
-        ordered = frame.iloc[np.argsort(distance, kind="stable")]
-        ddf = dask_geopandas.from_geopandas(ordered, npartitions=npartitions, sort=False)
-    ddf.calculate_spatial_partitions()
+    """A dask-geopandas frame of ``frame`` sorted by Hilbert distance (geopandas' level-16
+    curve over the frame's bounds), in ``npartitions`` spatially contiguous partitions whose
+    convex hulls (``spatial_partitions``) are computed here, before any data is sent out."""
+    dask, dask_geopandas, _ = _require()
+    distance = frame.geometry.hilbert_distance().to_numpy()
+    ordered = frame.iloc[np.argsort(distance, kind="stable")]
+    ddf = dask_geopandas.from_geopandas(ordered, npartitions=npartitions, sort=False)
+    with dask.config.set(scheduler="sync"):
+        ddf.calculate_spatial_partitions()
     return ddf
 
 
@@ -101,9 +99,9 @@ def parcel_building_metrics_dask(
 ) -> pd.DataFrame:
     """:func:`landuse.buildings.parcel_building_metrics` partitioned on a Dask cluster.
 
-    ``parcels_geom``: parcel polygons (array, GeoSeries, GeoDataFrame, or a dask-geopandas
-    frame); ``buildings``: a frame of :func:`landuse.buildings.read_buildings` (or a
-    dask-geopandas frame with the same columns). ``workers``: local worker processes
+    ``parcels_geom``: parcel polygons (array, GeoSeries or GeoDataFrame; a dask-geopandas
+    frame is gathered first); ``buildings``: a frame of
+    :func:`landuse.buildings.read_buildings` (or a dask-geopandas frame of one). ``workers``: local worker processes
     (``processes=False``: threads of this process), a scheduler address, or a
     ``distributed.Client``. ``npartitions``: parcel partitions (default: one per 50,000
     parcels, at least two per worker); buildings get as many.
@@ -133,7 +131,11 @@ def parcel_building_metrics_dask(
     if extent is None:
         extent = tuple(shapely.total_bounds(bgeoms))
     if survey_start is None:
-        dates = buildings["survey_date"] if "survey_date" in buildings else pd.Series([], "M8[ns]")
+        dates = (
+            buildings["survey_date"]
+            if "survey_date" in buildings
+            else pd.Series([], dtype="M8[ns]")
+        )
         survey_start = _survey_start(dates)
     if pd.isna(survey_start):
         survey_start = pd.NaT
@@ -163,9 +165,8 @@ def parcel_building_metrics_dask(
         k = npartitions or max(2 * n_workers, math.ceil(n / PARCELS_PER_PARTITION))
         k = max(1, min(k, n)) if n else 1
         kb = max(1, min(k, m)) if m else 1
-        with dask.config.set(scheduler=client):
-            dparcels = _hilbert_partitions(pframe, k)
-            dbuildings = _hilbert_partitions(bframe, kb)
+        dparcels = _hilbert_partitions(pframe, k)
+        dbuildings = _hilbert_partitions(bframe, kb)
         hull_p = np.asarray(dparcels.spatial_partitions.values, dtype=object)
         hull_b = np.asarray(dbuildings.spatial_partitions.values, dtype=object)
         # a partition of collinear points has a line or point hull: widen it by 1 mm
