@@ -954,8 +954,9 @@ def _core(
     involved[poly[ov.ravel()]] = True
     f = floors[bi]
     alone = is_poly & ~involved
-    footprint = np.bincount(pj[alone], weights=area[alone], minlength=n)
-    floor_area = np.bincount(pj[alone], weights=(area * f)[alone], minlength=n)
+    # (bincount of nothing is int64: cast)
+    footprint = np.bincount(pj[alone], weights=area[alone], minlength=n).astype(np.float64)
+    floor_area = np.bincount(pj[alone], weights=(area * f)[alone], minlength=n).astype(np.float64)
     if involved.any():
         inv = np.flatnonzero(involved)
         groups, unions = _grouped_union(pieces[inv], pj[inv], threads)
