@@ -81,7 +81,12 @@ def _partition_metrics(
         threads=1,
         **options,
     )
-    return out, buildings["_order"].to_numpy(), core.parcels_per_building, core.overlapping_pairs
+    return (
+        out,
+        buildings["_order"].to_numpy(),
+        core.parcels_per_building,
+        core.parcels_with_overlaps,
+    )
 
 
 def parcel_building_metrics_dask(

@@ -86,7 +86,7 @@ def test_overlapping_footprints_are_counted_once_with_area_weighted_floors():
     assert row.building_coverage == pytest.approx(0.15)
     assert row.floor_area_m2 == pytest.approx(4500.0)
     assert row.plot_ratio_est == pytest.approx(0.45)
-    assert m.attrs["summary"]["overlapping_pairs"] == 1
+    assert m.attrs["summary"]["parcels_with_overlaps"] == 1
 
 
 def test_touching_footprints_are_not_overlapping():
@@ -96,7 +96,7 @@ def test_touching_footprints_are_not_overlapping():
     m = parcel_building_metrics(parcels, b)
     assert m.footprint_m2.iloc[0] == pytest.approx(400.0)
     assert m.floor_area_m2.iloc[0] == pytest.approx(400.0)
-    assert m.attrs["summary"]["overlapping_pairs"] == 0
+    assert m.attrs["summary"]["parcels_with_overlaps"] == 0
 
 
 def test_a_building_straddling_two_parcels_is_split_by_the_boundary():
