@@ -384,7 +384,7 @@ def read_buildings(
     default_date = _as_datetime(date)
     frames: list[gpd.GeoDataFrame] = []
     target = CRS.from_user_input(target_crs) if target_crs is not None else None
-    for path in paths:
+    for k, path in enumerate(paths):
         gdf, found, label = _read_one(
             path, fields=fields, encoding=encoding, layer=layer, report=report
         )
@@ -401,7 +401,7 @@ def read_buildings(
                     f"{label}: reprojected from {gdf.crs.to_string()} to {target.to_string()}"
                 )
                 gdf = gdf.to_crs(target)
-        frames.append(_standardise(gdf, found, label, default_date, report))
+        frames.append(_standardise(gdf, found, label, default_date, report).assign(_file=k))
     merged = pd.concat(frames, ignore_index=True)
     merged = gpd.GeoDataFrame(merged, geometry="geometry", crs=target)
     merged = _drop_parts(merged, report)
@@ -625,8 +625,8 @@ def _merge_pieces(frame: gpd.GeoDataFrame, report: LoadReport) -> gpd.GeoDataFra
     )
     rest = frame.loc[~dup.to_numpy()]
     out = pd.concat([rest, first.reset_index(drop=True)], ignore_index=True)
-    # keep the file order of the first piece
-    out = out.sort_values([SOURCE_FILE, SOURCE_ROW], kind="stable", ignore_index=True)
+    # keep the order of the files as given, and of the first piece within its file
+    out = out.sort_values(["_file", SOURCE_ROW], kind="stable", ignore_index=True)
     return gpd.GeoDataFrame(out, geometry="geometry", crs=frame.crs)
 
 
