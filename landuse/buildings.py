@@ -651,6 +651,9 @@ _CHUNK_ELEMENTS = 131_072  # 1 MB per float64 temporary: stays in the CPU cache
 # A footprint's box is widened by this much (metres) before it is tested against parcel edges:
 # a footprint within 1 mm of an edge takes the exact path, so rounding never misplaces one.
 _EDGE_TOLERANCE_M = 1e-3
+# Pieces of a footprint cut by a parcel edge smaller than this (m²) are a footprint touching
+# the edge (rounding in the clipping leaves such slivers).
+_MIN_PIECE_M2 = 1e-6
 # Candidate pairs of footprints per chunk in the overlap search.
 _CHUNK_PAIRS = 4_000_000
 
@@ -833,6 +836,104 @@ def _classify(
     return status
 
 
+def _convex_orientation(edges: _Edges, parcels: np.ndarray) -> np.ndarray:
+    """Per parcel: +1 for a convex simple polygon with counter-clockwise exterior, -1 for a
+    convex clockwise one, 0 otherwise (holes, several parts, a reflex corner). Collinear
+    corners are allowed."""
+    n = len(parcels)
+    simple = (shapely.get_type_id(parcels) == 3) & (shapely.get_num_interior_rings(parcels) == 0)
+    if not len(edges.x0):
+        return np.zeros(n, dtype=np.int8)
+    owner = np.repeat(np.arange(n), edges.count)
+    dx, dy = edges.x1 - edges.x0, edges.y1 - edges.y0
+    nxt = np.arange(len(dx)) + 1
+    last = edges.start + edges.count - 1
+    has = edges.count > 0
+    nxt[last[has]] = edges.start[has]
+    cross = dx * dy[nxt] - dy * dx[nxt]
+    tol = 1e-12 * np.hypot(dx, dy) * np.hypot(dx[nxt], dy[nxt])
+    any_left = np.bincount(owner, weights=cross > tol, minlength=n) > 0
+    any_right = np.bincount(owner, weights=cross < -tol, minlength=n) > 0
+    convex = simple & has & (any_left != any_right)
+    return np.where(convex, np.where(any_left, 1, -1), 0).astype(np.int8)
+
+
+def _clip_convex(
+    subject: np.ndarray, pj: np.ndarray, edges: _Edges, orient: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Area (m²) and bounds (k, 4) of each ``subject`` polygon (simple, no holes) clipped to
+    its convex parcel ``pj`` (Sutherland-Hodgman, vectorised over ragged coordinate arrays:
+    one round per parcel edge, pairs grouped by their parcel's edge count).
+
+    The clipped rings may hold zero-width spikes where a concave subject leaves and re-enters
+    the parcel; they add no area. Coordinates are taken relative to the parcel's first vertex.
+    Bounds of an empty result are NaN.
+    """
+    k = len(subject)
+    area = np.zeros(k)
+    bounds = np.full((k, 4), np.nan)
+    coords, owner = shapely.get_coordinates(shapely.get_exterior_ring(subject), return_index=True)
+    counts = np.bincount(owner, minlength=k) - 1  # without the closing vertex
+    starts = np.cumsum(counts + 1) - counts - 1
+    m_edges = edges.count[pj]
+    for m in np.unique(m_edges):  # one pass per edge count (4 for rectangles ...)
+        sel = np.flatnonzero(m_edges == m)
+        cnt = counts[sel]
+        grp = np.repeat(np.arange(len(sel)), cnt)
+        idx = np.repeat(starts[sel] - (np.cumsum(cnt) - cnt), cnt) + np.arange(int(cnt.sum()))
+        first = edges.start[pj[sel]]
+        ox, oy = edges.x0[first], edges.y0[first]
+        x, y = coords[idx, 0] - ox[grp], coords[idx, 1] - oy[grp]
+        sign = orient[pj[sel]].astype(np.float64)
+        for r in range(int(m)):
+            if not len(x):
+                break
+            e = first + r
+            ex0, ey0 = edges.x0[e] - ox, edges.y0[e] - oy
+            edx, edy = edges.x1[e] - edges.x0[e], edges.y1[e] - edges.y0[e]
+            side = sign[grp] * (edx[grp] * (y - ey0[grp]) - edy[grp] * (x - ex0[grp]))
+            n_v = len(x)
+            gstart = np.r_[0, np.flatnonzero(grp[1:] != grp[:-1]) + 1]
+            gend = np.r_[gstart[1:], n_v]
+            nxt = np.arange(1, n_v + 1)
+            nxt[gend - 1] = gstart
+            inside = side >= 0
+            nxt_in = inside[nxt]
+            with np.errstate(invalid="ignore", divide="ignore"):  # t is used at crossings only
+                t = side / (side - side[nxt])
+                ix = x + t * (x[nxt] - x)
+                iy = y + t * (y[nxt] - y)
+            crossing = inside != nxt_in
+            emit = np.where(crossing, 1, 0) + nxt_in  # crossing point, then the next vertex
+            pos = np.cumsum(emit) - emit
+            total = int(emit.sum())
+            nx, ny = np.empty(total), np.empty(total)
+            ci = np.flatnonzero(crossing)
+            nx[pos[ci]], ny[pos[ci]] = ix[ci], iy[ci]
+            ni = np.flatnonzero(nxt_in)
+            at = pos[ni] + crossing[ni]
+            nx[at], ny[at] = x[nxt[ni]], y[nxt[ni]]
+            grp = np.repeat(grp, emit)
+            x, y = nx, ny
+        if len(x):
+            gstart = np.r_[0, np.flatnonzero(grp[1:] != grp[:-1]) + 1]
+            gend = np.r_[gstart[1:], len(x)]
+            nxt = np.arange(1, len(x) + 1)
+            nxt[gend - 1] = gstart
+            twice = np.add.reduceat(x * y[nxt] - x[nxt] * y, gstart)
+            g = grp[gstart]
+            area[sel[g]] = np.abs(twice) / 2
+            bounds[sel[g]] = np.column_stack(
+                [
+                    np.minimum.reduceat(x, gstart) + ox[g],
+                    np.minimum.reduceat(y, gstart) + oy[g],
+                    np.maximum.reduceat(x, gstart) + ox[g],
+                    np.maximum.reduceat(y, gstart) + oy[g],
+                ]
+            )
+    return area, bounds
+
+
 def _box_overlaps(pj: np.ndarray, box: np.ndarray) -> np.ndarray:
     """Pairs ``(a, b)`` of positions of pieces in the same parcel whose bounding boxes overlap
     with area (``pj``: the pieces' parcels, sorted; ``box``: their bounds).
@@ -911,35 +1012,50 @@ def _core(
     tree = shapely.STRtree(np.where(polygonal | point, geoms, None))
     pj, bi = tree.query(parcels)
     box = _split_call(shapely.bounds, geoms, threads=threads)
-    status = _classify(parcels, _edges(parcels), pj, bi, geoms, box[bi], threads)
+    edges = _edges(parcels)
+    status = _classify(parcels, edges, pj, bi, geoms, box[bi], threads)
 
     area_b = np.where(polygonal, _split_call(shapely.area, geoms, threads=threads), 0.0)
     exact_poly = np.flatnonzero((status == 2) & polygonal[bi])
-    clipped = _split_call(
-        shapely.intersection, geoms[bi[exact_poly]], parcels[pj[exact_poly]], threads=threads
-    )
+    # footprints crossing a parcel edge: clipped in numpy where the parcel is convex and the
+    # footprint a simple polygon; GEOS's overlay for the rest
+    orient = _convex_orientation(edges, parcels)
+    sub = geoms[bi[exact_poly]]
+    fast = (orient[pj[exact_poly]] != 0) & (types[bi[exact_poly]] == 3)
+    fast &= shapely.get_num_interior_rings(sub) == 0
     area = area_b[bi]
-    area[exact_poly] = shapely.area(clipped)
+    piece_box = box[bi]
+    cut_area = np.empty(len(exact_poly))
+    cut_box = np.empty((len(exact_poly), 4))
+    if fast.any():
+        f_idx = np.flatnonzero(fast)
+        cut_area[f_idx], cut_box[f_idx] = _clip_convex(
+            sub[f_idx], pj[exact_poly[f_idx]], edges, orient
+        )
+    slow = np.flatnonzero(~fast)
+    clipped_slow = _split_call(
+        shapely.intersection, sub[slow], parcels[pj[exact_poly[slow]]], threads=threads
+    )
+    cut_area[slow] = shapely.area(clipped_slow)
+    cut_box[slow] = shapely.bounds(clipped_slow)
+    area[exact_poly] = cut_area
+    piece_box[exact_poly] = cut_box
     keep = status == 1
-    keep[exact_poly] = area[exact_poly] > 0
+    # a piece under a square millimetre is a footprint touching the parcel's edge
+    keep[exact_poly] = cut_area > _MIN_PIECE_M2
     was_cut = np.zeros(len(status), dtype=bool)
     was_cut[exact_poly] = True
     exact_point = np.flatnonzero((status == 2) & point[bi])
     if len(exact_point):
         keep[exact_point] = shapely.intersects(parcels[pj[exact_point]], geoms[bi[exact_point]])
-    pieces = geoms[bi]
-    pieces[exact_poly] = clipped
 
     sel = np.flatnonzero(keep)
     # by parcel, then the buildings' global order (pairs come grouped by parcel already)
     key = pj[sel].astype(np.int64) * (int(order.max(initial=0)) + 1) + order[bi[sel]]
     sel = sel[np.argsort(key, kind="stable")]
-    bi, pj, area, pieces = bi[sel], pj[sel], area[sel], pieces[sel]
+    bi, pj, area, piece_box = bi[sel], pj[sel], area[sel], piece_box[sel]
     is_poly = polygonal[bi]
-    piece_box = box[bi]
     cut = was_cut[sel]
-    if cut.any():
-        piece_box[cut] = shapely.bounds(pieces[cut])
 
     count = np.bincount(pj, minlength=n).astype(np.int64)
     points = np.bincount(pj[~is_poly], minlength=n).astype(np.int64)
@@ -956,14 +1072,19 @@ def _core(
     floor_area = np.bincount(pj[alone], weights=(area * f)[alone], minlength=n).astype(np.float64)
     if involved.any():
         inv = np.flatnonzero(involved)
-        groups, unions = _grouped_union(pieces[inv], pj[inv], threads)
+        pieces = geoms[bi[inv]]
+        recut = np.flatnonzero(cut[inv])  # footprints cut by the parcel edge: the exact piece
+        pieces[recut] = _split_call(
+            shapely.intersection, pieces[recut], parcels[pj[inv[recut]]], threads=threads
+        )
+        groups, unions = _grouped_union(pieces, pj[inv], threads)
         union_m2 = shapely.area(unions)
         summed = np.bincount(pj[inv], weights=area[inv], minlength=n)[groups]
         weighted = np.bincount(pj[inv], weights=(area * f)[inv], minlength=n)[groups]
         footprint[groups] += union_m2
         # overlapping footprints: their floor area scaled to the union (area-weighted floors)
         floor_area[groups] += weighted * union_m2 / summed
-        overlapping = int((summed - union_m2 > 1e-9 * summed).sum())
+        overlapping = int((summed - union_m2 > 1e-6 * summed).sum())
     else:
         overlapping = 0
     latest = np.full(n, _INT64_NAT, dtype=np.int64)

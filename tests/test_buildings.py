@@ -162,6 +162,45 @@ def test_parcels_with_many_vertices_take_the_geos_path():
     assert m.footprint_m2.iloc[0] == pytest.approx(expected)
 
 
+def test_footprints_cut_by_convex_parcels_match_geos():
+    # convex parcels in both ring orientations (rotated squares, hexagons, a triangle) and
+    # concave L-shaped footprints across their edges: the numpy clipping against GEOS
+    rng = np.random.default_rng(5)
+    parcels, footprints = [], []
+    for i in range(60):
+        c = point(i * 300.0, 0.0)
+        sides = (3, 4, 6)[i % 3]
+        ring = [
+            (c.x + 100 * np.cos(a), c.y + 100 * np.sin(a))
+            for a in np.linspace(0, 2 * np.pi, sides, endpoint=False) + rng.uniform(0, 1)
+        ]
+        parcels.append(shapely.Polygon(ring[:: 1 if i % 2 else -1]))
+        # an L across the parcel's first vertex, and a rectangle across its first edge
+        x, y = ring[0]
+        footprints.append(
+            shapely.Polygon(
+                [
+                    (x - 20, y - 20),
+                    (x + 30, y - 20),
+                    (x + 30, y),
+                    (x, y),
+                    (x, y + 30),
+                    (x - 20, y + 30),
+                ]
+            )
+        )
+        mx, my = (ring[0][0] + ring[1][0]) / 2, (ring[0][1] + ring[1][1]) / 2
+        footprints.append(shapely.box(mx - 12, my - 7, mx + 12, my + 7))
+    parcels = np.array(parcels)
+    m = parcel_building_metrics(parcels, frame(footprints))
+    expected = [
+        sum(shapely.intersection(f, p).area for f in footprints[2 * i : 2 * i + 2])
+        for i, p in enumerate(parcels)
+    ]
+    np.testing.assert_allclose(m.footprint_m2.to_numpy(), expected, rtol=1e-9)
+    assert (m.building_count == 2).all()
+
+
 def test_survey_dates_of_parcels_with_and_without_buildings():
     parcels = np.array([box(0, 0, 100, 100), box(200, 0, 300, 100)])
     b = frame(
