@@ -872,7 +872,8 @@ def _clip_convex(
     k = len(subject)
     area = np.zeros(k)
     bounds = np.full((k, 4), np.nan)
-    coords, owner = shapely.get_coordinates(shapely.get_exterior_ring(subject), return_index=True)
+    # polygons without holes: their coordinates are the exterior ring's
+    coords, owner = shapely.get_coordinates(subject, return_index=True)
     counts = np.bincount(owner, minlength=k) - 1  # without the closing vertex
     starts = np.cumsum(counts + 1) - counts - 1
     m_edges = edges.count[pj]
