@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -24,15 +24,16 @@ from landuse.rules_file import load_rules
 log = logging.getLogger("landuse.api")
 
 
-def create_app(settings: Settings) -> FastAPI:
+def create_app(settings: Settings, *, provider: StoreProvider | None = None) -> FastAPI:
     """A FastAPI app serving the results file of ``settings``.
 
     The rules file is read now (a bad one fails here, with the CLI's message); the results file
     is loaded when the app starts (its lifespan), then reloaded whenever it changes on disk.
-    Until a readable results file is there, the routes that need it answer 503.
+    Until a readable results file is there, the routes that need it answer 503. ``provider``:
+    a store provider of ``settings`` that already loaded the results (:func:`serve`).
     """
     rules = load_rules(settings.rules_path)
-    provider = StoreProvider(settings)
+    provider = provider if provider is not None else StoreProvider(settings)
     screening_workers = ScreeningWorkers(rules, settings.screening_processes)
 
     @asynccontextmanager
@@ -104,14 +105,16 @@ def serve(
     rules_path: str | Path | None = None,
     workers: int | None = None,
     log_level: str = "info",
+    on_ready: Callable[[], None] | None = None,
 ) -> None:
     """Serve ``results_path`` with uvicorn until interrupted (blocking).
 
-    Other settings come from the environment (``LANDUSE_*``). The results file is checked (one
-    worker: loaded) before uvicorn starts, so a file that is not a results file ends at once
-    with :class:`~landuse.errors.InputError` (what ``landuse serve`` prints, exit 2), never
-    with a traceback from the server's start-up. With more than one worker each process loads
-    the results itself.
+    Other settings come from the environment (``LANDUSE_*``). The rules file is read and the
+    results file checked (one worker: loaded) before uvicorn starts, so a file that is not a
+    results file ends at once with :class:`~landuse.errors.InputError` (what ``landuse serve``
+    prints, exit 2), never with a traceback from the server's start-up. With more than one
+    worker each process loads the results itself. ``on_ready`` is called once all of that
+    succeeded, just before the server starts (``landuse serve`` then says where it serves).
     """
     import os
 
@@ -124,6 +127,7 @@ def serve(
         overrides["workers"] = workers
     settings = Settings(**overrides)  # type: ignore[arg-type]
     check_results_file(settings.results_path)
+    load_rules(settings.rules_path)  # a bad rules file fails here, before anything starts
     server_options: dict[str, Any] = {
         "host": settings.host,
         "port": settings.port,
@@ -136,6 +140,8 @@ def serve(
         os.environ["LANDUSE_RESULTS_PATH"] = str(settings.results_path)
         if settings.rules_path is not None:
             os.environ["LANDUSE_RULES_PATH"] = str(settings.rules_path)
+        if on_ready is not None:
+            on_ready()
         uvicorn.run(
             "api.app:create_app_from_env",
             factory=True,
@@ -143,6 +149,10 @@ def serve(
             **server_options,
         )
         return
-    app = create_app(settings)
-    app.state.provider.get()  # load now: a bad file fails here, before the server starts
+    # Load now: a bad file fails here, before the app (and its background work) starts.
+    provider = StoreProvider(settings)
+    provider.get()
+    app = create_app(settings, provider=provider)
+    if on_ready is not None:
+        on_ready()
     uvicorn.run(app, **server_options)

@@ -159,9 +159,13 @@ class PropertyTable:
         return {name: {"title": name, **JSON_TYPES[self.kinds[name]]} for name in self.names}
 
 
-def geometry_json(geoms: np.ndarray) -> list[orjson.Fragment]:
-    """GeoJSON geometry text of each geometry, ready to embed (no re-parsing)."""
-    return [orjson.Fragment(text) for text in shapely.to_geojson(geoms).tolist()]
+def geometry_json(geoms: np.ndarray) -> list[orjson.Fragment | None]:
+    """GeoJSON geometry text of each geometry, ready to embed (no re-parsing); None (JSON
+    ``null``, as OGC API Features allows) for a feature without a geometry."""
+    return [
+        None if text is None else orjson.Fragment(text)
+        for text in shapely.to_geojson(geoms).tolist()
+    ]
 
 
 def features(

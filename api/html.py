@@ -69,14 +69,21 @@ _ITEM = """{% extends "base.html" %}{% block content %}
 {% endblock %}"""
 
 _SUMMARY = """{% extends "base.html" %}{% block content %}
-<p>{{ s.park }} · as of {{ s.as_of_date | show }} · {{ s.parcels }} parcels,
-{{ "%.2f" | format(s.area_ha) }} ha</p>
+<p>{{ s.park }} ({{ s.group_kind }}) · as of {{ s.as_of_date | show }} · {{ s.parcels }}
+parcels, {{ "%.2f" | format(s.area_ha) }} ha{% if s.parcels_without_geometry %} ·
+{{ s.parcels_without_geometry }} without geometry{% endif %}</p>
 <table><tr><th>status</th><th>状态</th><th>parcels</th><th>ha</th></tr>
 {% for row in s.by_status %}<tr><td>{{ row.status }}</td><td>{{ row.status_zh }}</td>
 <td>{{ row.parcels }}</td><td>{{ "%.2f" | format(row.area_ha) }}</td></tr>{% endfor %}</table>
 <h2>金额 amounts (万元)</h2>
-<table>{% for name, value in s.amounts_wan.items() %}<tr><th>{{ name }}</th>
-<td>{{ value | show }}</td></tr>{% endfor %}</table>
+<table><tr><th></th><th>已确认 confirmed</th><th>待核查 (核实未开工时适用) would apply to
+unverified parcels</th></tr>
+<tr><th>合计 total</th><td>{{ s.confirmed_penalty_wan | show }}</td>
+<td>{{ s.potential_penalty_wan | show }}</td></tr>
+{% for name, value in s.amounts_wan.items() %}<tr><th>{{ name }}</th>
+<td>{{ value | show }}</td><td>{{ s.potential_amounts_wan[name] | show }}</td></tr>
+{% endfor %}</table>
+<p><small>{{ s.amounts_note }}</small></p>
 <p>mean intensity {{ s.mean_intensity_wan_per_ha | show }} 万元/公顷 · area-weighted
 {{ s.area_weighted_intensity_wan_per_ha | show }} 万元/公顷</p>
 {% endblock %}"""

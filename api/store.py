@@ -37,6 +37,7 @@ from api.features import PropertyTable, normalise_table
 from api.settings import Settings
 from api.summaries import park_table
 from api.tiles import EARTH_RADIUS_M, TileSource
+from landuse.grouping import group_names
 
 log = logging.getLogger("landuse.api")
 
@@ -47,6 +48,7 @@ COORD_DECIMALS = 7  # ~1 cm in longitude/latitude: the GeoJSON output's precisio
 PARCEL_QUERYABLES: tuple[str, ...] = (
     "parcel_id",
     "park",
+    "region_label",
     "status",
     "below_threshold",
     "recovery_candidate",
@@ -57,7 +59,7 @@ PARCEL_QUERYABLES: tuple[str, ...] = (
     "amounts_confirmed",
     "industry_code",
 )
-PARK_QUERYABLES: tuple[str, ...] = ("park",)
+PARK_QUERYABLES: tuple[str, ...] = ("park", "group_kind")
 
 #: Properties written into each vector tile feature.
 PARCEL_TILE_PROPERTIES: tuple[str, ...] = (
@@ -70,9 +72,11 @@ PARCEL_TILE_PROPERTIES: tuple[str, ...] = (
 )
 PARK_TILE_PROPERTIES: tuple[str, ...] = (
     "park",
+    "group_kind",
     "parcels",
     "area_ha",
-    "total_penalty_wan",
+    "confirmed_penalty_wan",
+    "potential_penalty_wan",
     "mean_intensity_wan_per_ha",
 )
 ENUM_MAX = 50  # queryables with at most this many distinct values list them in the schema
@@ -128,9 +132,10 @@ RESULT_COLUMNS: tuple[str, ...] = ("parcel_id", "park", "status")
 
 WHAT_RESULTS_ARE = (
     "A results file is what `landuse analyse ... --out FILE` writes: a GeoPackage (.gpkg) with "
-    "a `parcels` layer (parcel polygons with a coordinate reference system and the columns "
-    f"{', '.join(RESULT_COLUMNS)} among others; optionally a `parks` layer of park "
-    "boundaries), or a GeoParquet file (.parquet) of those parcels."
+    "a `parcels` layer (parcels with the columns "
+    f"{', '.join(RESULT_COLUMNS)} among others, and their polygons where the inputs had them; "
+    "optionally a `parks` layer of park boundaries), or a (Geo)Parquet file (.parquet) of "
+    "those parcels."
 )
 
 
@@ -148,13 +153,22 @@ def _check_columns(path: Path, names: list[str], where: str) -> None:
 
 
 def _layer_from_arrow(
-    path: Path, table: pa.Table, geom_col: str, fids: np.ndarray, crs: Any
+    path: Path, table: pa.Table, geom_col: str | None, fids: np.ndarray, crs: Any
 ) -> Layer:
+    """A layer from an Arrow table whose ``geom_col`` holds WKB (None: a table without
+    geometries, e.g. the results of ledgers alone: every geometry is None). Empty geometries
+    become None too."""
+    if geom_col is None or geom_col not in table.column_names:
+        geometry = np.full(table.num_rows, None, dtype=object)
+        props = table.drop_columns([geom_col]) if geom_col in table.column_names else table
+    else:
+        geometry = shapely.from_wkb(table.column(geom_col).to_numpy(zero_copy_only=False))
+        geometry[shapely.is_empty(geometry)] = None
+        props = table.drop_columns([geom_col])
     if crs is None:
-        raise _not_results(path, "its parcels have no coordinate reference system")
-    wkb = table.column(geom_col).to_numpy(zero_copy_only=False)
-    geometry = shapely.from_wkb(wkb)
-    props = table.drop_columns([geom_col])
+        if not shapely.is_missing(geometry).all():
+            raise _not_results(path, "its parcels have no coordinate reference system")
+        crs = "OGC:CRS84"  # nothing to place: any CRS will do
     return Layer(np.asarray(fids, dtype=np.int64), props, geometry, pyproj.CRS.from_user_input(crs))
 
 
@@ -163,7 +177,7 @@ def _read_gpkg_layer(path: Path, layer: str) -> Layer:
     fid_col = meta.get("fid_column") or "OGC_FID"
     geom_col = meta.get("geometry_name") or "wkb_geometry"
     if geom_col not in table.column_names:
-        raise _not_results(path, f"its `{layer}` layer has no geometries")
+        geom_col = None  # an attribute table (results of ledgers alone)
     fids = table.column(fid_col).to_numpy() if fid_col in table.column_names else None
     if fids is None:
         fids = np.arange(1, table.num_rows + 1)
@@ -172,15 +186,17 @@ def _read_gpkg_layer(path: Path, layer: str) -> Layer:
     return _layer_from_arrow(path, table, geom_col, fids, meta.get("crs"))
 
 
-def _geo_metadata(path: Path, schema: pa.Schema) -> tuple[str, Any]:
-    """The geometry column and CRS of a GeoParquet schema (``_not_results`` when it is not
-    GeoParquet)."""
+def _geo_metadata(path: Path, schema: pa.Schema) -> tuple[str | None, Any]:
+    """The geometry column and CRS of a GeoParquet schema; ``(None, None)`` for a plain
+    Parquet file of results (what ``landuse analyse`` writes when no parcel has a geometry).
+    ``_not_results`` when it is neither."""
     try:
         meta = json.loads((schema.metadata or {}).get(b"geo", b"{}") or b"{}")
     except ValueError:
         meta = {}
     if not isinstance(meta, dict) or not meta:
-        raise _not_results(path, "it is a Parquet file without GeoParquet metadata")
+        _check_columns(path, list(schema.names), "the file")
+        return None, None
     geom_col = meta.get("primary_column", "geometry")
     if geom_col not in schema.names:
         raise _not_results(path, f"its geometry column {geom_col!r} is missing")
@@ -205,8 +221,6 @@ def _gpkg_layers(path: Path) -> set[str]:
         listed = ", ".join(sorted(names)) or "none"
         raise _not_results(path, f"it has no `parcels` layer (its layers: {listed})")
     info = pyogrio.read_info(path, layer="parcels")
-    if info.get("geometry_type") in (None, "Unknown") and not info.get("geometry_name"):
-        raise _not_results(path, "its `parcels` layer has no geometries")
     _check_columns(path, [str(f) for f in info["fields"]], "its `parcels` layer")
     return names
 
@@ -310,7 +324,7 @@ def park_hulls(geometry: np.ndarray, park: pd.Series, names: list[str]) -> np.nd
     one."""
     bounds = shapely.bounds(geometry)
     out = np.empty(len(names), dtype=object)
-    codes = pd.Categorical(park, categories=names).codes
+    codes = pd.Index(names).get_indexer(park)  # -1: another park, or none
     for i in range(len(names)):  # one iteration per park, not per parcel
         b = bounds[(codes == i) & ~np.isnan(bounds[:, 0])]
         if len(b) == 0:
@@ -430,6 +444,7 @@ class Collection:
         self.bounds = shapely.bounds(lonlat)
         self.tree = shapely.STRtree(lonlat)
         self.size = len(self.ids)
+        self.without_geometry = int(shapely.is_missing(lonlat).sum())
         self.all_positions = np.arange(self.size, dtype=np.int64)
         finite = self.bounds[~np.isnan(self.bounds[:, 0])]
         self.bbox: list[float] | None = (
@@ -534,37 +549,42 @@ class ResultsStore:
         t0 = time.perf_counter()
         self.identity = identity
         parcels, parks_layer = read_results(identity.path)
-        has_geom = ~(shapely.is_missing(parcels.geometry) | shapely.is_empty(parcels.geometry))
+        has_geom = ~shapely.is_missing(parcels.geometry)  # empty ones were made None
         self.parcels_without_geometry = int((~has_geom).sum())
-        keep = np.flatnonzero(has_geom)
-        table = parcels.table if len(keep) == len(has_geom) else parcels.table.take(keep)
-        lonlat = to_lonlat(parcels.geometry[keep], parcels.crs)
-        self.as_of = _first_date(table, "as_of_date")
-        self.source_crs = parcels.crs.to_string()
+        lonlat = to_lonlat(parcels.geometry, parcels.crs)
+        self.as_of = _first_date(parcels.table, "as_of_date")
+        self.source_crs = parcels.crs.to_string() if has_geom.any() else None
+        without = (
+            f" {self.parcels_without_geometry:,} of {len(has_geom):,} parcels have no geometry "
+            '(`"geometry": null`): they are read as a table, match no `bbox` and are in no '
+            "tile."
+            if self.parcels_without_geometry
+            else ""
+        )
         self.parcels = Collection(
             "parcels",
             "宗地 Parcels",
-            "Every analysed parcel with a geometry: all result columns (statuses, flags, "
-            "day counts, amounts in 万元, intensity in 万元/公顷, legal basis), in CRS84 "
-            f"longitude/latitude. Results as of {self.as_of or 'unknown'}.",
-            parcels.ids[keep],
-            table,
+            "Every analysed parcel: all result columns (statuses, flags, day counts, amounts "
+            "in 万元, intensity in 万元/公顷, legal basis), geometry in CRS84 longitude/latitude "
+            f"where the results have one.{without} Results as of {self.as_of or 'unknown'}.",
+            parcels.ids,
+            parcels.table,
             lonlat,
             PARCEL_QUERYABLES,
             PARCEL_TILE_PROPERTIES,
             settings,
         )
-        # Summaries count every analysed parcel, with or without a geometry.
-        summary = park_table(parcels.table, self.as_of)
+        summary = park_table(parcels.table, self.as_of, has_geom)
         self.park_summaries = summary.set_index("park", drop=False)
         self.parks = self._parks_collection(summary, parcels, parks_layer, has_geom, settings)
         self.collections: dict[str, Collection] = {"parcels": self.parcels, "parks": self.parks}
         # Arrow keeps freed buffers for reuse; the file as read is gone now (GBs at 1M rows).
         pa.default_memory_pool().release_unused()
         log.info(
-            "loaded %s: %d parcels with geometry, %d parks in %.1f s",
+            "loaded %s: %d parcels (%d without geometry), %d summary groups in %.1f s",
             identity.path,
             self.parcels.size,
+            self.parcels_without_geometry,
             self.parks.size,
             time.perf_counter() - t0,
         )
@@ -577,36 +597,49 @@ class ResultsStore:
         has_geom: np.ndarray,
         settings: Settings,
     ) -> Collection:
+        """One feature per summary group. A park's boundary comes from the results' parks
+        layer, else it is the hull of its parcels; a region (or no group) has no boundary
+        (``geometry: null``), nor has a park none of whose parcels has a geometry."""
         names = [str(n) for n in summary["park"].tolist()]
+        is_park = (summary["group_kind"] == "park").to_numpy(dtype=bool)
         boundary = np.full(len(names), None, dtype=object)
-        source = np.full(len(names), "hull of parcels", dtype=object)
+        source = np.full(len(names), "none", dtype=object)
         if parks_layer is not None and "park" in parks_layer.table.column_names:
             layer_names = parks_layer.table.column("park").to_pylist()
             lonlat_layer = to_lonlat(parks_layer.geometry, parks_layer.crs)
             position = {str(n): i for i, n in enumerate(layer_names) if n is not None}
-            for i, name in enumerate(names):  # one per park
-                j = position.get(name)
+            for i in np.flatnonzero(is_park):  # one per park
+                j = position.get(names[i])
                 if j is not None and lonlat_layer[j] is not None:
                     boundary[i] = lonlat_layer[j]
                     source[i] = "parks layer"
-        missing = np.flatnonzero(pd.isna(pd.Series(boundary)).to_numpy())
-        if len(missing):
-            park_col = parcels.table.column("park").to_pandas()[has_geom]
+        missing = np.flatnonzero(is_park & pd.isna(pd.Series(boundary)).to_numpy())
+        if len(missing) and has_geom.any():
+            park_col = group_names(  # the park (or no group): regions get no hull
+                parcels.table.select(
+                    [c for c in ("park",) if c in parcels.table.column_names]
+                ).to_pandas()
+            )[has_geom]
             hulls = park_hulls(
                 parcels.geometry[has_geom],
                 park_col.reset_index(drop=True),
                 [names[i] for i in missing],
             )
             boundary[missing] = to_lonlat(hulls, parcels.crs)
+            source[missing[~shapely.is_missing(hulls)]] = "hull of parcels"
         table = pa.Table.from_pandas(summary.reset_index(drop=True), preserve_index=False)
         table = table.append_column("boundary_source", pa.array(source.tolist(), pa.string()))
         lonlat = np.asarray(boundary, dtype=object)
         return Collection(
             "parks",
             "园区 Parks",
-            "One feature per park: its boundary (from the results' parks layer, else the hull "
-            "of its parcels) with the park's summary: parcels and hectares per status, amounts "
-            "per kind (万元), mean intensity (万元/公顷) and the as-of date.",
+            "One feature per summary group: a park where the parcels name one, else the region "
+            "of their supervision numbers (`group_kind`), else （未指定园区）. A park's boundary "
+            "comes from the results' parks layer, else it is the hull of its parcels; a region "
+            "has none (`geometry: null`). Each carries its summary: parcels and hectares per "
+            "status, amounts per kind (万元) with confirmed amounts and the amounts that would "
+            "apply to unverified (待核查) parcels kept apart, mean intensity (万元/公顷) and the "
+            "as-of date.",
             np.arange(1, len(names) + 1, dtype=np.int64),
             table,
             lonlat,
@@ -626,10 +659,11 @@ class ResultsStore:
             ) from None
 
     def park_summary(self, park: str) -> pd.Series:
-        """The summary row of ``park`` (404 when no parcel is in that park)."""
+        """The summary row of ``park`` (a park, region or （未指定园区）; 404 when no parcel
+        is in that group)."""
         if park not in self.park_summaries.index:
             raise NotFound(
-                f"No park {park!r} in the results; the parks are "
+                f"No park or region {park!r} in the results; the summary groups are "
                 f"{', '.join(map(str, self.park_summaries.index))}."
             )
         return self.park_summaries.loc[park]

@@ -1,7 +1,11 @@
-"""Per-park summaries of the analysed parcels, computed once per results file (vectorised).
+"""Summaries per park (or region) of the analysed parcels, computed once per results file.
 
-Money in 万元, areas in hectares, intensity in 万元/公顷. Amounts are sums of the written
-(0.01-rounded) values, rounded again to 0.01 for output.
+Parcels are grouped by :func:`landuse.grouping.group_names`: the park where the parcel names
+one, else the region of its supervision number (``region_label``), else （未指定园区）. Money in
+万元, areas in hectares, intensity in 万元/公顷. Amounts that apply (``amounts_confirmed =
+true``) and the amounts that would apply to unverified (待核查) parcels if an inspection finds
+them not started are kept apart (:func:`landuse.grouping.penalty_split`), never added
+together. Amounts are sums of the written (0.01-rounded) values, rounded again to 0.01.
 """
 
 from __future__ import annotations
@@ -12,100 +16,150 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from landuse.grouping import (
+    CONFIRMED,
+    GROUPING_COLUMNS,
+    MONEY_COLUMNS,
+    POTENTIAL,
+    amounts_confirmed,
+    group_frame,
+    group_order,
+    penalty_split,
+)
 from landuse.schema import AMOUNT_COLUMNS, STATUS_ORDER, STATUS_ZH
 
-AMOUNT_FIELDS: tuple[str, ...] = (*AMOUNT_COLUMNS, "total_penalty_wan")
+#: Amounts per kind that apply, then the same kinds as they would apply to unverified parcels.
+POTENTIAL_AMOUNT_FIELDS: tuple[str, ...] = tuple(f"potential_{name}" for name in AMOUNT_COLUMNS)
 
 #: Flat, typed columns of the ``parks`` collection (after ``park``), in order.
 PARK_FIELDS: tuple[tuple[str, str], ...] = (
+    ("group_kind", "string"),
     ("as_of_date", "date"),
     ("parcels", "integer"),
+    ("parcels_without_geometry", "integer"),
     ("area_ha", "number"),
     *((f"parcels_{s}", "integer") for s in STATUS_ORDER),
     *((f"area_ha_{s}", "number") for s in STATUS_ORDER),
-    *((name, "number") for name in AMOUNT_FIELDS),
+    (CONFIRMED, "number"),
+    (POTENTIAL, "number"),
+    *((name, "number") for name in AMOUNT_COLUMNS),
+    *((name, "number") for name in POTENTIAL_AMOUNT_FIELDS),
     ("mean_intensity_wan_per_ha", "number"),
     ("area_weighted_intensity_wan_per_ha", "number"),
     ("below_threshold_parcels", "integer"),
     ("recovery_candidate_parcels", "integer"),
 )
 
+#: Columns of the parcels :func:`park_table` reads (those present).
+SUMMARY_INPUTS: tuple[str, ...] = tuple(
+    dict.fromkeys(
+        [
+            *GROUPING_COLUMNS,
+            *MONEY_COLUMNS,
+            "area_ha",
+            *AMOUNT_COLUMNS,
+            "intensity_wan_per_ha",
+            "investment_wan",
+            "below_threshold",
+            "recovery_candidate",
+        ]
+    )
+)
 
-def _numbers(table: pa.Table, name: str) -> np.ndarray:
-    if name not in table.column_names:
-        return np.full(table.num_rows, np.nan)
-    col = table.column(name).cast(pa.float64())
-    return col.to_numpy().astype(float)
+
+def _numbers(frame: pd.DataFrame, name: str) -> np.ndarray:
+    if name not in frame.columns:
+        return np.full(len(frame), np.nan)
+    return pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
 
-def _flags(table: pa.Table, name: str) -> np.ndarray:
-    if name not in table.column_names:
-        return np.zeros(table.num_rows, dtype=bool)
-    return np.asarray(table.column(name).fill_null(False).to_numpy(), dtype=bool)
+def _flags(frame: pd.DataFrame, name: str) -> np.ndarray:
+    if name not in frame.columns:
+        return np.zeros(len(frame), dtype=bool)
+    return frame[name].astype("boolean").fillna(False).to_numpy(dtype=bool)
 
 
-def park_table(table: pa.Table, as_of: str | None) -> pd.DataFrame:
-    """One row per named park (sorted by name) with the columns of :data:`PARK_FIELDS`.
+def park_table(
+    table: pa.Table, as_of: str | None, has_geometry: np.ndarray | None = None
+) -> pd.DataFrame:
+    """One row per summary group (parks by name, then regions by name, then （未指定园区）)
+    with the column ``park`` (the group's name) and those of :data:`PARK_FIELDS`.
 
-    ``table`` holds the parcels' properties (``park``, ``status``, ``area_ha``, the amount
-    columns, ``intensity_wan_per_ha``, ``investment_wan``, ``below_threshold``,
-    ``recovery_candidate``). Parcels without a park are left out. ``mean_intensity_wan_per_ha``
-    is the plain mean over parcels with an intensity; ``area_weighted_intensity_wan_per_ha`` is
-    total investment ÷ total area over parcels that have both.
+    ``table`` holds the parcels' properties (the columns of :data:`SUMMARY_INPUTS` that are
+    present); ``has_geometry`` says which parcels have a geometry (default: all).
+    ``mean_intensity_wan_per_ha`` is the plain mean over parcels with an intensity;
+    ``area_weighted_intensity_wan_per_ha`` is total investment ÷ total area over parcels that
+    have both. Amounts per kind (``idle_fee_wan`` ...) and ``confirmed_penalty_wan`` count
+    confirmed amounts only; ``potential_*`` the amounts of unverified parcels. Sums skip
+    missing values. Every sum is one ``bincount`` over the group codes.
     """
-    park = table.column("park").to_pandas() if "park" in table.column_names else None
-    if park is None:
+    columns = [c for c in SUMMARY_INPUTS if c in table.column_names]
+    parcels = table.select(columns).to_pandas()
+    if "park" not in parcels.columns or len(parcels) == 0:
         return pd.DataFrame(columns=["park", *(name for name, _ in PARK_FIELDS)])
+    groups = group_frame(parcels)
+    codes, names = pd.factorize(groups["group"])
+    k = len(names)
+    kind_of = np.empty(k, dtype=object)
+    kind_of[codes[::-1]] = groups["group_kind"].to_numpy(dtype=object)[::-1]  # first per group
+
+    def total(values: np.ndarray, where: np.ndarray | None = None) -> np.ndarray:
+        weights = np.nan_to_num(values, nan=0.0, posinf=0.0, neginf=0.0)
+        if where is not None:
+            weights = np.where(where, weights, 0.0)
+        return np.bincount(codes, weights=weights, minlength=k)
+
+    def count(where: np.ndarray) -> np.ndarray:
+        return np.bincount(codes[where], minlength=k).astype(np.int64)
+
+    out = pd.DataFrame({"park": names.astype(str), "group_kind": kind_of})
+    out["parcels"] = np.bincount(codes, minlength=k).astype(np.int64)
+    drawn = np.ones(len(parcels), bool) if has_geometry is None else np.asarray(has_geometry)
+    out["parcels_without_geometry"] = count(~drawn)
+    area = _numbers(parcels, "area_ha")
+    out["area_ha"] = total(area)
     status = (
-        table.column("status").to_pandas()
-        if "status" in table.column_names
-        else pd.Series(pd.NA, index=park.index)
+        pd.Index(list(STATUS_ORDER)).get_indexer(parcels["status"])  # -1: unknown
+        if "status" in parcels.columns
+        else np.full(len(parcels), -1)
     )
-    area = _numbers(table, "area_ha")
-    investment = _numbers(table, "investment_wan")
-    both = ~np.isnan(area) & ~np.isnan(investment)
-    frame = pd.DataFrame(
-        {
-            "park": park.astype("string"),
-            "status": status.astype("string"),
-            "area_ha": area,
-            **{name: _numbers(table, name) for name in AMOUNT_FIELDS},
-            "intensity": _numbers(table, "intensity_wan_per_ha"),
-            "inv_both": np.where(both, investment, 0.0),
-            "area_both": np.where(both, area, 0.0),
-            "below": _flags(table, "below_threshold"),
-            "recovery": _flags(table, "recovery_candidate"),
-        }
-    )
-    frame = frame[frame["park"].notna()]
-    frame = frame.replace({"intensity": {np.inf: np.nan, -np.inf: np.nan}})
-    grouped = frame.groupby("park", sort=True)
-    out = pd.DataFrame({"parcels": grouped.size()})
-    out["area_ha"] = grouped["area_ha"].sum()
-    by_status = frame.groupby(["park", "status"]).agg(
-        n=("area_ha", "size"), area=("area_ha", "sum")
-    )
-    counts = by_status["n"].unstack(fill_value=0)
-    areas = by_status["area"].unstack(fill_value=0.0)
-    for s in STATUS_ORDER:
-        out[f"parcels_{s}"] = counts[s] if s in counts.columns else 0
-        out[f"area_ha_{s}"] = areas[s] if s in areas.columns else 0.0
-    for name in AMOUNT_FIELDS:
-        out[name] = grouped[name].sum().round(2)
-    out["mean_intensity_wan_per_ha"] = grouped["intensity"].mean()
-    area_both = grouped["area_both"].sum()
-    out["area_weighted_intensity_wan_per_ha"] = (
-        grouped["inv_both"].sum() / area_both.where(area_both > 0)
-    ).astype(float)
-    out["below_threshold_parcels"] = grouped["below"].sum()
-    out["recovery_candidate_parcels"] = grouped["recovery"].sum()
-    out = out.fillna({f"parcels_{s}": 0 for s in STATUS_ORDER})
-    for name, kind in PARK_FIELDS:
-        if kind == "integer" and name in out.columns:
-            out[name] = out[name].astype("int64")
+    known = status >= 0
+    cells = codes[known] * len(STATUS_ORDER) + status[known]
+    size = k * len(STATUS_ORDER)
+    n_by = np.bincount(cells, minlength=size).reshape(k, -1)
+    weights = np.nan_to_num(area[known], nan=0.0)
+    ha_by = np.bincount(cells, weights=weights, minlength=size).reshape(k, -1)
+    for i, s in enumerate(STATUS_ORDER):
+        out[f"parcels_{s}"] = n_by[:, i].astype(np.int64)
+        out[f"area_ha_{s}"] = ha_by[:, i]
+    money = penalty_split(parcels)
+    out[CONFIRMED] = total(money[CONFIRMED].to_numpy()).round(2)
+    out[POTENTIAL] = total(money[POTENTIAL].to_numpy()).round(2)
+    confirmed = amounts_confirmed(parcels).to_numpy(dtype=bool)
+    for name in AMOUNT_COLUMNS:
+        values = _numbers(parcels, name)
+        out[name] = total(values, confirmed).round(2)
+    for name in AMOUNT_COLUMNS:
+        out[f"potential_{name}"] = total(_numbers(parcels, name), ~confirmed).round(2)
+    intensity = _numbers(parcels, "intensity_wan_per_ha")
+    finite = np.isfinite(intensity)
+    n_intensity = count(finite)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["mean_intensity_wan_per_ha"] = np.where(
+            n_intensity > 0, total(intensity, finite) / n_intensity, np.nan
+        )
+        investment = _numbers(parcels, "investment_wan")
+        both = ~np.isnan(area) & ~np.isnan(investment)
+        area_both = total(area, both)
+        out["area_weighted_intensity_wan_per_ha"] = np.where(
+            area_both > 0, total(investment, both) / area_both, np.nan
+        )
+    out["below_threshold_parcels"] = count(_flags(parcels, "below_threshold"))
+    out["recovery_candidate_parcels"] = count(_flags(parcels, "recovery_candidate"))
     out["as_of_date"] = as_of
-    out = out.reset_index()
-    return out[["park", *(name for name, _ in PARK_FIELDS)]]
+    ordered = group_order(out.rename(columns={"park": "group"})).rename(columns={"group": "park"})
+    ordered = ordered.astype({"park": "string", "group_kind": "string"})
+    return ordered[["park", *(name for name, _ in PARK_FIELDS)]].reset_index(drop=True)
 
 
 def _opt(value: Any) -> Any:
@@ -117,7 +171,7 @@ def _opt(value: Any) -> Any:
 
 
 def summary_document(row: pd.Series) -> dict[str, Any]:
-    """The JSON summary of one park (a row of :func:`park_table`)."""
+    """The JSON summary of one group (a row of :func:`park_table`)."""
     by_status = [
         {
             "status": s,
@@ -129,11 +183,25 @@ def summary_document(row: pd.Series) -> dict[str, Any]:
     ]
     return {
         "park": str(row["park"]),
+        "group_kind": str(row["group_kind"]),
         "as_of_date": _opt(row["as_of_date"]),
         "parcels": int(row["parcels"]),
+        "parcels_without_geometry": int(row["parcels_without_geometry"]),
         "area_ha": round(float(row["area_ha"]), 4),
         "by_status": by_status,
-        "amounts_wan": {name: _opt(float(row[name])) for name in AMOUNT_FIELDS},
+        CONFIRMED: _opt(float(row[CONFIRMED])),
+        POTENTIAL: _opt(float(row[POTENTIAL])),
+        "amounts_wan": {name: _opt(float(row[name])) for name in AMOUNT_COLUMNS},
+        "potential_amounts_wan": {
+            name: _opt(float(row[f"potential_{name}"])) for name in AMOUNT_COLUMNS
+        },
+        "amounts_note": (
+            "amounts_wan 与 confirmed_penalty_wan 为已确认金额；potential_amounts_wan 与 "
+            "potential_penalty_wan 为待核查宗地经核实未开工时适用的金额，两者不相加。 "
+            "amounts_wan and confirmed_penalty_wan are confirmed amounts; "
+            "potential_amounts_wan and potential_penalty_wan would apply to unverified parcels "
+            "if an inspection finds them not started; the two are never added together."
+        ),
         "mean_intensity_wan_per_ha": _opt(float(row["mean_intensity_wan_per_ha"])),
         "area_weighted_intensity_wan_per_ha": _opt(
             float(row["area_weighted_intensity_wan_per_ha"])

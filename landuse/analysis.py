@@ -14,13 +14,23 @@ import numpy as np
 import pandas as pd
 
 from landuse import rules as R
+from landuse.grouping import group_names
+from landuse.quality import issue_codes, issue_masks
+from landuse.regions import regions_for
 from landuse.rules_file import RuleSet, intensity_thresholds
 from landuse.schema import (
     AMOUNT_COLUMNS,
     DATE_COLUMNS,
     INPUT_NAMES,
     NUMBER_COLUMNS,
+    REGION_COLUMNS,
+)
+from landuse.vocab import (
+    STATUS_ORDER,
     STATUS_ZH,
+    IdleBasis,
+    IdleStage,
+    StartEvidence,
     Status,
 )
 
@@ -38,6 +48,8 @@ BASIS = {
     "investment_shortfall": "《国有建设用地使用权出让合同》（GF-2008-2601）投资强度违约条款",
     "plot_ratio_shortfall": "《国有建设用地使用权出让合同》（GF-2008-2601）容积率违约条款",
     "below_threshold": "《工业项目建设用地控制指标》（国土资发〔2008〕24号）；入园投资强度标准",
+    "insufficient_data": "资料不全：无法确定应开工日期，闲置与逾期开工无法认定（《闲置土地处置办法》第二条）",
+    "late_fee_cap": "逾期违约金计至拟收回日或按规则文件封顶（出让合同逾期违约条款；《民法典》第五百八十五条）",
 }
 
 ACTION = {
@@ -48,6 +60,7 @@ ACTION = {
     Status.UNVERIFIED: "现场核查是否已动工开发，按核查结论认定",
     Status.LATE_COMPLETION: "催告竣工，按出让合同计收逾期竣工违约金",
     Status.BELOW_THRESHOLD: "督促追加投资；按出让合同追究投资强度违约责任",
+    Status.INSUFFICIENT_DATA: "补充出让合同约定的开工、交地日期（或延期开工协议）后重新认定",
     Status.ON_TRACK: "按期跟踪",
     Status.COMPLIANT: "无需处置",
 }
@@ -93,23 +106,28 @@ def analyse(
     ``parcels`` holds canonical columns: dates as ``datetime64``, numbers as float (万元, ha,
     ‰), ``start_status`` as started/not_started/unknown, ``gov_cause`` as bool, and optionally
     ``geometry_area_ha`` (area from the geometry in a projected CRS). ``area_ha`` is the declared
-    area. Returns a new frame with the input columns and every column of
-    :data:`landuse.schema.DERIVED_COLUMNS`, on the same index.
+    area. The region columns (:data:`landuse.schema.REGION_COLUMNS`) and the load-time codes of
+    ``data_issues`` are taken from ``parcels`` when the loader added them; the regions are
+    otherwise looked up from ``supervision_no``. Returns a new frame with the input columns and
+    every column of :data:`landuse.schema.DERIVED_COLUMNS`, on the same index.
 
     The work is split in stages that write their columns into the result and hand on only the
     flags later stages need, so the intermediate arrays of one stage are freed before the next.
     """
     as_of = pd.Timestamp(as_of).normalize()
     col = {name: _column(parcels, name) for name in (*INPUT_NAMES, "geometry_area_ha")}
+    col["inspection_date"] = _column(parcels, "inspection_date")  # set by landuse.inspections
     out = pd.DataFrame(index=parcels.index)
     for name in INPUT_NAMES:
         out[name] = col[name]
     out["as_of_date"] = pd.Series(as_of, index=parcels.index, dtype="datetime64[ns]")
+    _where(parcels, col, out)
     _size_and_intensity(col, rules, out)
     start = _start(col, as_of, out)
     idle = _idle(col, as_of, rules, out, start)
     amounts = _amounts(col, as_of, rules, out, start, idle)
     _status(out, start, idle, amounts)
+    _data_issues(parcels, col, out, start)
     return out
 
 
@@ -122,6 +140,7 @@ class _Start:
     no_evidence: np.ndarray
     confirmed_not_started: np.ndarray
     gov: np.ndarray
+    due: R.DueDates
 
 
 @dataclass
@@ -142,6 +161,21 @@ class _Amounts:
     positive: dict[str, np.ndarray]
     late_completion_now: np.ndarray
     termination: np.ndarray
+    capped: np.ndarray
+
+
+def _where(parcels: pd.DataFrame, col: dict[str, pd.Series], out: pd.DataFrame) -> None:
+    """Region columns (carried from loading, else looked up from ``supervision_no``) and
+    ``area_group``: the park where known, else the region, else （未指定园区）
+    (:func:`landuse.grouping.group_names`, the rule of every summary)."""
+    if all(name in parcels.columns for name in REGION_COLUMNS):
+        regions = parcels[list(REGION_COLUMNS)]
+    else:
+        regions = regions_for(col["supervision_no"])
+    for name in REGION_COLUMNS:
+        out[name] = regions[name].astype("string")
+    where = pd.DataFrame({"park": col["park"], "region_label": out["region_label"]})
+    out["area_group"] = group_names(where).astype("string")
 
 
 def _size_and_intensity(col: dict[str, pd.Series], rules: RuleSet, out: pd.DataFrame) -> None:
@@ -169,23 +203,33 @@ def _size_and_intensity(col: dict[str, pd.Series], rules: RuleSet, out: pd.DataF
 
 def _start(col: dict[str, pd.Series], as_of: pd.Timestamp, out: pd.DataFrame) -> _Start:
     """Section 3 due dates and section 4: what is known about the start."""
-    start_due, completion_due = R.due_dates(
+    due = R.due_dates(
         col["extended_start_date"],
         col["agreed_start_date"],
         col["actual_delivery_date"],
+        col["agreed_delivery_date"],
         col["agreed_completion_date"],
+        col["contract_date"],
     )
+    start_due = due.start_due
     out["start_due_date"] = start_due
-    out["completion_due_date"] = completion_due
+    out["start_due_basis"] = _labels(due.basis)
+    out["completion_due_date"] = due.completion_due
     evidence, started, completed = R.start_evidence(
         col["actual_start_date"], col["actual_completion_date"], col["start_status"], as_of
     )
+    # an inspection fed back (--inspections) is the newest evidence, also where it gave dates
+    inspected = col["inspection_date"].notna() & col["start_status"].isin(
+        ["started", "not_started"]
+    )
+    evidence = np.where(inspected.to_numpy(dtype=bool), "inspection", evidence).astype(object)
     out["start_evidence"] = _labels(evidence)
     out["started"] = started
     out["completed"] = completed
-    no_evidence = evidence == "none"
+    no_evidence = evidence == StartEvidence.NONE
+    has_start_date = (col["actual_start_date"] <= as_of).to_numpy(dtype=bool)
     out["late_start_days"] = R.late_start_days(
-        start_due, col["actual_start_date"], started, evidence == "actual_start", as_of
+        start_due, col["actual_start_date"], started, has_start_date, as_of
     )
     return _Start(
         started=started,
@@ -193,6 +237,7 @@ def _start(col: dict[str, pd.Series], as_of: pd.Timestamp, out: pd.DataFrame) ->
         no_evidence=no_evidence,
         confirmed_not_started=~started & ~no_evidence,
         gov=col["gov_cause"].fillna(False).to_numpy(dtype=bool),
+        due=due,
     )
 
 
@@ -218,20 +263,26 @@ def _idle(
         rules.partial_development.developed_share_below,
         rules.partial_development.invested_share_below,
     )
-    is_partial = partial != "none"
+    is_partial = partial != IdleStage.NONE
     # started: only the partial basis can make it idle; not started (inspected): by time;
     # no evidence: never idle ("none"), unknown (None) when even the due date is missing
     stage = np.select(
         [started, start.confirmed_not_started],
         [partial, by_time],
-        np.where(pd.isna(by_time), None, "none"),
+        np.where(pd.isna(by_time), None, IdleStage.NONE.value),
     ).astype(object)
     out["idle_stage"] = _labels(stage)
-    idle_met = (stage == "idle_fee") | (stage == "recovery")
+    idle_met = (stage == IdleStage.IDLE_FEE) | (stage == IdleStage.RECOVERY)
     out["idle_basis"] = _labels(
-        np.where(idle_met, np.where(is_partial, "partial", "not_started"), None)
+        np.where(
+            idle_met,
+            np.where(is_partial, IdleBasis.PARTIAL.value, IdleBasis.NOT_STARTED.value),
+            None,
+        )
     )
-    past_due = np.isin(by_time, ["late_start", "idle_fee", "recovery"])
+    past_due = np.isin(
+        by_time, [IdleStage.LATE_START.value, IdleStage.IDLE_FEE.value, IdleStage.RECOVERY.value]
+    )
     unverified = start.no_evidence & ~started & past_due
     out["idle_stage_if_not_started"] = _labels(np.where(unverified, by_time, None))
     idle_days_not_started = np.where(
@@ -239,12 +290,14 @@ def _idle(
     )
     idle_days_partial = np.where(is_partial, R.days_between(as_of, col["suspended_since"]), np.nan)
     out["idle_days"] = np.where(is_partial, idle_days_partial, idle_days_not_started)
-    recovery = (stage == "recovery") & ~start.gov
+    recovery = (stage == IdleStage.RECOVERY) & ~start.gov
     out["recovery_candidate"] = recovery
 
     # the fee: confirmed idle, or what would apply to an unverified parcel
     price = col["land_price_wan"].to_numpy(dtype=float, na_value=np.nan)
-    fee_stage = idle_met | (unverified & ((by_time == "idle_fee") | (by_time == "recovery")))
+    fee_stage = idle_met | (
+        unverified & ((by_time == IdleStage.IDLE_FEE) | (by_time == IdleStage.RECOVERY))
+    )
     idle_fee = np.where(fee_stage, rules.rates.idle_fee_share * price, 0.0)
     idle_fee = np.where(pd.isna(stage) & ~started, np.nan, idle_fee)
     out["idle_fee_wan"] = np.where(start.gov, 0.0, idle_fee)
@@ -253,7 +306,7 @@ def _idle(
         is_partial=is_partial,
         unverified=unverified,
         recovery=recovery,
-        late_start_stage=start.confirmed_not_started & (stage == "late_start"),
+        late_start_stage=start.confirmed_not_started & (stage == IdleStage.LATE_START),
     )
 
 
@@ -270,7 +323,14 @@ def _amounts(
     price = col["land_price_wan"].to_numpy(dtype=float, na_value=np.nan)
     start_rate = col["late_start_rate_permille"].to_numpy(dtype=float, na_value=np.nan)
     start_rate = np.where(np.isnan(start_rate), rates.late_start_permille, start_rate)
-    late_start = R.per_mille_amount(price, start_rate, out["late_start_days"].to_numpy())
+    late_start, start_capped = R.late_fee(
+        price,
+        start_rate,
+        out["late_start_days"].to_numpy(),
+        out["start_due_date"],
+        rates.late_fee_cap,
+        rates.late_fee_cap_share,
+    )
     out["late_start_wan"] = np.where(start.gov, 0.0, late_start)
 
     # late completion: only for parcels that started
@@ -284,7 +344,12 @@ def _amounts(
     done_days = np.where(started, np.maximum(done_days, 0.0), 0.0)
     done_days = np.where(started & np.isnan(to_as_of), np.nan, done_days)
     out["late_completion_days"] = done_days
-    out["late_completion_wan"] = R.per_mille_amount(price, done_rate, done_days)
+    late_completion, completion_capped = R.late_fee(
+        price, done_rate, done_days, completion_due, rates.late_fee_cap, rates.late_fee_cap_share
+    )
+    out["late_completion_wan"] = late_completion
+    capped = (start_capped & ~start.gov) | completion_capped
+    out["late_fee_capped"] = capped
 
     pay_days, late_pay, termination = R.late_payment(
         price,
@@ -310,32 +375,44 @@ def _amounts(
         completed,
     )
     stacked = out[list(AMOUNT_COLUMNS)].to_numpy(dtype=float)
-    out["total_penalty_wan"] = np.nansum(stacked, axis=1)
+    total = np.nansum(stacked, axis=1)
+    out["total_penalty_wan"] = total
     positive = {name: np.nan_to_num(stacked[:, i]) > 0 for i, name in enumerate(AMOUNT_COLUMNS)}
-    out["amounts_confirmed"] = ~idle.unverified
+    confirmed = ~idle.unverified
+    out["amounts_confirmed"] = confirmed
+    out["confirmed_penalty_wan"] = np.where(confirmed, total, 0.0)
+    out["potential_penalty_wan"] = np.where(confirmed, 0.0, total)
     return _Amounts(
         positive=positive,
         late_completion_now=started & ~completed & (to_as_of > 0),
         termination=termination,
+        capped=capped,
     )
 
 
 def _status(out: pd.DataFrame, start: _Start, idle: _Idle, amounts: _Amounts) -> None:
-    """One status per parcel (first match wins), its legal basis and the proposed action."""
+    """One status per parcel (first match wins), its legal basis and the proposed action.
+
+    One condition per status of :data:`landuse.vocab.STATUS_PRECEDENCE`, evaluated in that
+    table's order; the last status is the default."""
     gov, idle_met, recovery = start.gov, idle.idle_met, idle.recovery
     below_true = out["below_threshold"].fillna(False).to_numpy(dtype=bool)
-    conditions = [
-        recovery,
-        idle_met & ~gov,
-        idle_met & gov,
-        idle.late_start_stage,
-        idle.unverified,
-        amounts.late_completion_now,
-        below_true,
-        ~start.completed,
-    ]
-    statuses = [s.value for s in Status]
-    codes = np.select(conditions, np.arange(len(statuses) - 1), len(statuses) - 1)
+    due_unknown = out["start_due_date"].isna().to_numpy(dtype=bool)
+    conditions: dict[str, np.ndarray] = {
+        Status.RECOVERY: recovery,
+        Status.IDLE_FEE: idle_met & ~gov,
+        Status.GOV_DELAY: idle_met & gov,
+        Status.LATE_START: idle.late_start_stage,
+        Status.UNVERIFIED: idle.unverified,
+        Status.LATE_COMPLETION: amounts.late_completion_now,
+        Status.BELOW_THRESHOLD: below_true,
+        Status.INSUFFICIENT_DATA: ~start.started & due_unknown,
+        Status.ON_TRACK: ~start.completed,
+    }
+    statuses = list(STATUS_ORDER)
+    if list(conditions) != statuses[:-1]:
+        raise AssertionError("status conditions must follow landuse.vocab.STATUS_PRECEDENCE")
+    codes = np.select(list(conditions.values()), np.arange(len(conditions)), len(conditions))
     out["status"] = pd.Categorical.from_codes(codes, categories=statuses)
     out["status_zh"] = pd.Categorical.from_codes(codes, [STATUS_ZH[s] for s in statuses])
     positive = amounts.positive
@@ -356,7 +433,21 @@ def _status(out: pd.DataFrame, start: _Start, idle: _Idle, amounts: _Amounts) ->
             (positive["investment_shortfall_wan"], BASIS["investment_shortfall"]),
             (positive["plot_ratio_shortfall_wan"], BASIS["plot_ratio_shortfall"]),
             (below_true, BASIS["below_threshold"]),
+            (~start.started & due_unknown, BASIS["insufficient_data"]),
+            (amounts.capped, BASIS["late_fee_cap"]),
         ],
         len(out),
     )
     out["proposed_action"] = pd.Categorical.from_codes(codes, [ACTION[s] for s in statuses])
+
+
+def _data_issues(
+    parcels: pd.DataFrame, col: dict[str, pd.Series], out: pd.DataFrame, start: _Start
+) -> None:
+    """``data_issues``: the codes of :class:`landuse.vocab.DataIssue` found in the row (the
+    load-time ones carried in the input's ``data_issues`` column), joined by ``;``."""
+    frame: dict[str, pd.Series] = {**col, "region_label": out["region_label"]}
+    if "data_issues" in parcels.columns:
+        frame["data_issues"] = parcels["data_issues"]
+    masks = issue_masks(frame, out.index, due=start.due, area_ha=out["area_ha"].to_numpy())
+    out["data_issues"] = issue_codes(masks, len(out))

@@ -11,12 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import json
+import logging
 import sys
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
+import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -30,15 +32,20 @@ except ImportError:  # pragma: no cover - older Typer on click
 
 from landuse.atomic import TEMP_NAME, OutputSet, atomic_file, check_outputs, os_error_fix
 from landuse.errors import InputError
-from landuse.outputs import check_out_path, output_paths, write_table_csv
+from landuse.grouping import CONFIRMED, POTENTIAL, penalty_split
+from landuse.outputs import check_out_path, output_paths
 from landuse.pipeline import Results, run_analysis, write_load_report, write_results
 from landuse.rules_file import load_rules
-from landuse.schema import STATUS_ORDER, STATUS_ZH
+from landuse.schema import SOURCE_ROW, STATUS_ORDER, STATUS_ZH
 
 console = Console()
 err_console = Console(stderr=True)
 
+#: The sample park in a checkout (a source tree, or an editable install of one).
 SAMPLE_DIR = Path(__file__).resolve().parents[1] / "sample_data"
+#: Where a wheel installs the sample park, below the environment's data folder (sys.prefix).
+SAMPLE_INSTALLED = Path("share") / "landuse" / "sample_data"
+SAMPLE_FILES = ("ledger.xlsx", "parcels.gpkg", "parks.gpkg", "rules.toml")
 DEMO_AS_OF = "2025-12-31"
 #: The plausible range of ``--as-of`` when the rules file sets none.
 EARLIEST_AS_OF = dt.date(1949, 1, 1)
@@ -141,6 +148,40 @@ app = typer.Typer(
 )
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"landuse {version()}")
+        raise typer.Exit()
+
+
+def version() -> str:
+    """The installed version of landuse (the package's own when it is run from a checkout)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    from landuse import __version__
+
+    try:
+        return installed("landuse")
+    except PackageNotFoundError:  # pragma: no cover - run from a source tree, not installed
+        return __version__
+
+
+@app.callback(
+    epilog="示例：分析示例园区并在浏览器中查看结果\n\nlanduse demo\n\n"
+    "示例：查看入园评审的用法\n\nlanduse screen --help"
+)
+def _main(
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Land-use efficiency analyser for industrial parks (工业用地利用效率分析)."""
+
+
 def _parse_as_of(text: str | None) -> dt.date | None:
     """``--as-of`` as a date between 1949-01-01 and 2100-12-31 (None: today)."""
     if text is None:
@@ -214,36 +255,43 @@ def print_accounting(results: Results) -> None:
         ("状态 status", "left"),
         ("宗数 parcels", "right"),
         ("面积 ha", "right"),
-        ("金额 万元", "right"),
+        ("已确认金额 万元 confirmed", "right"),
+        ("待核查金额 万元 if not started*", "right"),
     ]:
         table.add_column(name, justify=justify)
-    parcels = results.parcels
-    grouped = parcels.groupby("status").agg(
-        n=("status", "size"), area=("area_ha", "sum"), money=("total_penalty_wan", "sum")
+    parcels = pd.DataFrame(results.parcels[["status", "area_ha"]])
+    split = penalty_split(results.parcels)
+    parcels["confirmed"] = split[CONFIRMED].to_numpy()
+    parcels["potential"] = split[POTENTIAL].to_numpy()
+    grouped = parcels.groupby("status", observed=True).agg(
+        n=("status", "size"),
+        area=("area_ha", "sum"),
+        confirmed=("confirmed", "sum"),
+        potential=("potential", "sum"),
     )
     for status in STATUS_ORDER:
-        if status in grouped.index:
+        if status in grouped.index and grouped.loc[status].n:
             row = grouped.loc[status]
-            mark = "*" if status == "unverified" else ""
             table.add_row(
                 f"{STATUS_ZH[status]} {status}",
                 f"{int(row.n):,}",
                 f"{row.area:,.2f}",
-                f"{row.money:,.2f}{mark}",
+                f"{row.confirmed:,.2f}",
+                f"{row.potential:,.2f}" if row.potential else "",
             )
-    confirmed = parcels["amounts_confirmed"].to_numpy(dtype=bool)
     table.add_row(
         "合计 total",
         f"{len(parcels):,}",
         f"{parcels['area_ha'].sum():,.2f}",
-        f"{parcels['total_penalty_wan'].sum():,.2f}",
+        f"{parcels['confirmed'].sum():,.2f}",
+        f"{parcels['potential'].sum():,.2f}",
         style="bold",
     )
     console.print(table)
-    if not confirmed.all():
+    if parcels["potential"].any():
         console.print(
-            "* 待核查 unverified: amounts that would apply if an inspection finds the parcel "
-            "not started (amounts_confirmed = false); the total includes them",
+            "* 待核查金额: what would apply if an inspection finds a 待核查 (unverified) parcel "
+            "not started (amounts_confirmed = false); never added to the confirmed amounts",
             highlight=False,
         )
 
@@ -307,7 +355,7 @@ def analyse(
     inputs: Annotated[
         list[Path],
         typer.Argument(
-            help="Parcel layers (.gpkg .shp .zip .geojson .fgb .parquet) and/or ledgers (.csv .xlsx)."
+            help="Parcel layers (.gpkg .shp .zip .geojson .fgb .parquet) and/or ledgers (.csv .xlsx .xls .xlsb .ods)."
         ),
     ],
     out: Annotated[
@@ -340,6 +388,20 @@ def analyse(
         ),
     ] = None,
     overwrite: Overwrite = False,
+    inspections: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--inspections",
+            help="Inspection file(s) (核查结论): CSV/XLSX/XLS/XLSB/ODS, one option per file.",
+        ),
+    ] = None,
+    sheet: Annotated[
+        str | None,
+        typer.Option(
+            "--sheet",
+            help="Sheet of every workbook input to read (default: the first with known headers).",
+        ),
+    ] = None,
 ) -> None:
     """Analyse parcels and ledgers as of a date and write the results.
 
@@ -349,7 +411,10 @@ def analyse(
     out = check_out_path(out)
     check_outputs(
         output_paths(out),
-        inputs=_analyse_inputs(inputs, ledger or (), parks, rules),
+        inputs=[
+            *_analyse_inputs(inputs, ledger or (), parks, rules),
+            *(("--inspections", p) for p in inspections or ()),
+        ],
         overwrite=overwrite,
     )
     rule_set = load_rules(rules)
@@ -366,6 +431,8 @@ def analyse(
             layer=layer,
             encoding=encoding,
             progress=lambda msg: status.update(msg),
+            inspections=inspections or (),
+            sheet=sheet,
         )
         status.update(f"writing {out}")
         with OutputSet(overwrite=overwrite) as files:
@@ -378,6 +445,33 @@ def analyse(
     _stop_if_nothing_analysed(results, [*written, report])
 
 
+def _say(text: str | Text, style: str | None = None) -> None:
+    """One line of a command's report: no highlighting, never broken at the terminal's width
+    (a row's message stays one line when piped or copied)."""
+    console.print(text, style=style, highlight=False, soft_wrap=True)
+
+
+def _say_err(text: str) -> None:
+    err_console.print(text, style="yellow", highlight=False, soft_wrap=True)
+
+
+_SHARE_HELP = "0.35, 35% or 35 (a bare number above 1 is read as a percentage)"
+# Options of one project, which --batch reads from its table instead.
+_SINGLE_OPTIONS = (
+    ("--investment-wan", "investment_wan"),
+    ("--area-ha", "area_ha"),
+    ("--area-mu", "area_mu"),
+    ("--area-m2", "area_m2"),
+    ("--park", "park"),
+    ("--industry-code", "industry_code"),
+    ("--plot-ratio", "plot_ratio"),
+    ("--building-coverage", "building_coverage"),
+    ("--green-ratio", "green_ratio"),
+    ("--admin-living-share", "admin_living_share"),
+    ("--json", "as_json"),
+)
+
+
 @app.command()
 def screen(
     investment_wan: Annotated[
@@ -387,53 +481,116 @@ def screen(
     area_ha: Annotated[float | None, typer.Option("--area-ha", help="Requested area, ha.")] = None,
     area_mu: Annotated[float | None, typer.Option("--area-mu", help="Requested area, 亩.")] = None,
     area_m2: Annotated[float | None, typer.Option("--area-m2", help="Requested area, m².")] = None,
-    park: Annotated[str | None, typer.Option("--park")] = None,
+    park: Annotated[
+        str | None, typer.Option("--park", help="Park (园区) as named in the rules file.")
+    ] = None,
     industry_code: Annotated[
         str | None, typer.Option("--industry-code", help="GB/T 4754 code, e.g. 26 or C2611.")
     ] = None,
-    plot_ratio: Annotated[float | None, typer.Option("--plot-ratio")] = None,
-    building_coverage: Annotated[float | None, typer.Option("--building-coverage")] = None,
-    green_ratio: Annotated[float | None, typer.Option("--green-ratio")] = None,
-    admin_living_share: Annotated[float | None, typer.Option("--admin-living-share")] = None,
+    plot_ratio: Annotated[
+        float | None, typer.Option("--plot-ratio", help="Planned plot ratio (容积率).")
+    ] = None,
+    building_coverage: Annotated[
+        str | None,
+        typer.Option("--building-coverage", help=f"Building coverage (建筑系数): {_SHARE_HELP}."),
+    ] = None,
+    green_ratio: Annotated[
+        str | None, typer.Option("--green-ratio", help=f"Green ratio (绿地率): {_SHARE_HELP}.")
+    ] = None,
+    admin_living_share: Annotated[
+        str | None,
+        typer.Option(
+            "--admin-living-share",
+            help=f"Administrative and living land (行政办公及生活服务设施用地): {_SHARE_HELP}.",
+        ),
+    ] = None,
     rules: Annotated[Path | None, typer.Option("--rules", help="Rules file (TOML).")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the verdict as JSON.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the verdict as JSON (as POST /screening).")
+    ] = False,
     batch: Annotated[
-        Path | None, typer.Option("--batch", help="CSV/XLSX of proposed projects, one per row.")
+        Path | None,
+        typer.Option("--batch", help="Table of proposed projects (.xlsx, .csv), one per row."),
+    ] = None,
+    sheet: Annotated[
+        str | None, typer.Option("--sheet", help="With --batch: the sheet of a workbook to read.")
     ] = None,
     out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="With --batch: verdicts as .csv or .xlsx.")
+        Path | None, typer.Option("--out", "-o", help="With --batch: verdicts as .xlsx or .csv.")
     ] = None,
     overwrite: Overwrite = False,
 ) -> None:
-    """Screen a proposed project (入园评审) against the intensity threshold and control
-    indicators."""
+    """Screen a proposed project (入园评审), or a committee's table of them (--batch).
+
+    The investment intensity against the threshold of the rules file (per park and industry,
+    else the default), the control indicators (building coverage, administrative and living
+    land, green ratio, plot ratio); indicators not given are 未评审.
+
+    Exit codes: 0 done, 2 a mistake in the command or the inputs, 3 no project of the table
+    could be screened (the verdicts are still written), 1 a bug."""
+    if batch is not None:
+        given = locals()
+        extra = [name for name, var in _SINGLE_OPTIONS if given[var] not in (None, False)]
+        if extra:
+            raise InputError(
+                f"--batch reads every project from its table; leave out {', '.join(extra)} "
+                "(or screen one project without --batch)."
+            )
+        _screen_batch(batch, out, rules, sheet, overwrite)
+        return
+    for name, value in (("--out", out), ("--sheet", sheet)):
+        if value is not None:
+            raise InputError(
+                f"{name} goes with --batch (a table of projects): add --batch FILE.xlsx, or "
+                f"leave out {name} to screen one project."
+            )
+    _screen_one(
+        investment_wan=investment_wan,
+        areas=(area_ha, area_mu, area_m2),
+        park=park,
+        industry_code=industry_code,
+        plot_ratio=plot_ratio,
+        shares={
+            "building_coverage": ("--building-coverage", building_coverage),
+            "green_ratio": ("--green-ratio", green_ratio),
+            "admin_living_share": ("--admin-living-share", admin_living_share),
+        },
+        rules=rules,
+        as_json=as_json,
+    )
+
+
+def _no_rules_hint(rules: Path | None) -> str:
+    return "" if rules is not None else "；未指定 --rules，仅有全国默认标准"
+
+
+def _screen_one(
+    *,
+    investment_wan: float | None,
+    areas: tuple[float | None, float | None, float | None],
+    park: str | None,
+    industry_code: str | None,
+    plot_ratio: float | None,
+    shares: dict[str, tuple[str, str | None]],
+    rules: Path | None,
+    as_json: bool,
+) -> None:
+    """One project: the verdict in Chinese on the console, or as JSON."""
     from pydantic import ValidationError
 
-    from landuse.screening import ProposedProject, read_projects, screen_table
-    from landuse.screening import screen as screen_one
+    from landuse.screening import ProposedProject, parse_share
+    from landuse.screening import screen as screen_project
 
-    if batch is not None:
-        if out is None or out.suffix.lower() not in (".csv", ".xlsx"):
-            raise InputError("--batch needs --out FILE.csv or FILE.xlsx for the verdicts.")
-        check_outputs([out], inputs=[("--batch", batch), ("--rules", rules)], overwrite=overwrite)
-        rule_set = load_rules(rules)
-        verdicts = screen_table(read_projects(batch), rule_set)
-        with atomic_file(out, overwrite=overwrite) as temp:
-            if out.suffix.lower() == ".csv":
-                write_table_csv(temp, verdicts)
-            else:
-                from landuse.workbook import write_table_workbook
-
-                write_table_workbook(temp, verdicts, sheet="评审结果")
-        passed = verdicts["passed"]
-        console.print(
-            f"{len(verdicts):,} projects: {int((passed == True).sum()):,} passed, "  # noqa: E712
-            f"{int((passed == False).sum()):,} failed, "  # noqa: E712
-            f"{int(passed.isna().sum()):,} with errors → {out}",
-            highlight=False,
-        )
-        return
     rule_set = load_rules(rules)
+    values: dict[str, float | None] = {}
+    notes = []
+    for name, (option, text) in shares.items():
+        values[name] = None
+        if text is not None:
+            values[name], note = parse_share(text, option)
+            if note:
+                notes.append(note)
+    area_ha, area_mu, area_m2 = areas
     try:
         project = ProposedProject(
             investment_wan=investment_wan,
@@ -443,9 +600,7 @@ def screen(
             park=park,
             industry_code=industry_code,
             plot_ratio=plot_ratio,
-            building_coverage=building_coverage,
-            green_ratio=green_ratio,
-            admin_living_share=admin_living_share,
+            **values,
         )
     except ValidationError as exc:
         msgs = "; ".join(
@@ -455,20 +610,154 @@ def screen(
             f"The project cannot be screened: {msgs}. Give --investment-wan and exactly one "
             "of --area-ha, --area-mu or --area-m2, all positive."
         ) from None
-    verdict = screen_one(project, rule_set)
+    verdict = screen_project(project, rule_set)
     if as_json:
+        for line in [*notes, *verdict.warnings]:
+            _say_err(f"注意：{line}")
         typer.echo(json.dumps(verdict.model_dump(mode="json"), ensure_ascii=False, indent=2))
         return
-    mark = "[bold green]通过 PASS[/]" if verdict.passed else "[bold red]不通过 FAIL[/]"
-    console.print(mark)
-    console.print(
-        f"投资强度 {verdict.intensity_wan_per_ha:,.2f} 万元/公顷 (标准 "
-        f"{verdict.threshold_wan_per_ha:,.0f}, {verdict.threshold_source}); 可支持最大面积 "
-        f"{verdict.max_area_ha:,.4f} 公顷; 所需最低投资 {verdict.min_investment_wan:,.2f} 万元",
-        highlight=False,
+    _print_verdict(verdict, notes, rules)
+
+
+def _figure(value: float | None, unit: str) -> str:
+    """An indicator's value or limit as the committee reads it."""
+    if value is None:
+        return "未填写"
+    if unit == "share":
+        return f"{value * 100:g}%"
+    if unit == "ratio":
+        return f"{value:.2f}"
+    return f"{value:,.2f} {unit}"
+
+
+def _print_verdict(verdict: Any, notes: list[str], rules: Path | None) -> None:
+    from landuse.screening import CONCLUSION_FAIL_ZH, CONCLUSION_PASS_ZH, MU_PER_HA
+
+    style = {CONCLUSION_PASS_ZH: "bold green", CONCLUSION_FAIL_ZH: "bold red"}.get(
+        verdict.conclusion_zh, "bold yellow"
     )
-    for reason in verdict.reasons:
-        console.print(f"  ✗ {reason}", highlight=False)
+    line = Text("评审结论：")
+    line.append(verdict.conclusion_zh, style=style)
+    _say(line)
+    for warning in verdict.warnings:
+        hint = _no_rules_hint(rules)
+        _say(f"警告：{warning}{f'（{hint[1:]}）' if hint else ''}", style="yellow")
+    for note in notes:
+        _say(f"说明：{note}")
+    _say(
+        f"用地面积 {verdict.area_ha:,.4f} 公顷（{verdict.area_ha * MU_PER_HA:,.2f} 亩）；"
+        f"固定资产总投资 {verdict.investment_wan:,.2f} 万元",
+    )
+    _say(
+        f"投资强度 {verdict.intensity_wan_per_ha:,.2f} 万元/公顷；适用标准 "
+        f"{verdict.threshold_wan_per_ha:,.2f} 万元/公顷；标准来源：{verdict.threshold_source_zh}",
+    )
+    _say(
+        f"可支持最大面积 {verdict.max_area_ha:,.4f} 公顷（{verdict.max_area_ha * MU_PER_HA:,.2f} "
+        f"亩）；所需最低投资 {verdict.min_investment_wan:,.2f} 万元",
+    )
+    _say("各项指标：")
+    for check in verdict.checks:
+        symbol = {">=": "≥", "<=": "≤"}[check.comparison]
+        limit = "无" if check.limit is None else f"{symbol} {_figure(check.limit, check.unit)}"
+        note = (check.note or "").removesuffix(f"，{check.result_zh}")
+        _say(
+            f"  {check.label_zh}：{_figure(check.value, check.unit)}（标准 {limit}）"
+            f"  {check.result_zh}{f'（{note}）' if note else ''}"
+        )
+    if verdict.unchecked:
+        labels = [c.label_zh for c in verdict.checks if c.name in verdict.unchecked]
+        _say(f"未评审指标：{'、'.join(labels)}")
+    if verdict.reasons:
+        _say("未通过原因：")
+        for reason in verdict.reasons:
+            _say(f"  ✗ {reason}")
+
+
+def _screen_batch(
+    batch: Path, out: Path | None, rules: Path | None, sheet: str | None, overwrite: bool
+) -> None:
+    """A committee's table: verdicts in Chinese to --out, a summary on the console."""
+    from landuse.screening import (
+        CONCLUSION_ERROR_ZH,
+        CONCLUSION_FAIL_ZH,
+        CONCLUSION_PARTIAL_ZH,
+        CONCLUSION_PASS_ZH,
+        read_projects_table,
+        screen_table,
+        split_totals,
+    )
+    from landuse.screening_output import committee_table, write_verdicts
+
+    if out is None or out.suffix.lower() not in (".csv", ".xlsx"):
+        raise InputError("--batch needs --out FILE.csv or FILE.xlsx for the verdicts.")
+    if out.is_dir():
+        raise InputError(
+            f"--out {out} is an existing folder. Name a file inside it, e.g. {out / '评审结果.xlsx'}"
+        )
+    check_outputs([out], inputs=[("--batch", batch), ("--rules", rules)], overwrite=overwrite)
+    rule_set = load_rules(rules)
+    table = read_projects_table(batch, sheet=sheet)
+    projects, totals = split_totals(table.frame)
+    verdicts = screen_table(projects, rule_set)
+    if projects.empty:
+        skipped = (
+            f" and {len(totals)} total row(s) (合计/小计), which are not projects"
+            if len(totals)
+            else ""
+        )
+        raise InputError(
+            f"--batch {batch} holds no project to screen: no rows below its header (row "
+            f"{table.header_row}){skipped}. Fill in one project per row below the header, or "
+            "pass the file (--sheet: the sheet) that holds them."
+        )
+    rules_note = (
+        f"评审规则：{rules}" if rules is not None else "评审规则：全国默认标准（未指定 --rules）"
+    )
+    warnings = verdicts["warning_zh"].dropna()
+    by_warning = warnings.value_counts(sort=False)
+    foot = [rules_note, *(f"警告：{w}（{c} 个项目）" for w, c in by_warning.items())]
+    laid_out = committee_table(projects, verdicts, rule_set, totals=totals, notes=foot)
+    with atomic_file(out, overwrite=overwrite) as temp:
+        write_verdicts(Path(temp), laid_out)
+
+    for note in table.notes:
+        _say(f"  · {note}", style="dim")
+    conclusions = verdicts["conclusion_zh"]
+    count = {k: int((conclusions == k).sum()) for k in conclusions.dropna().unique()}
+    passed = count.get(CONCLUSION_PASS_ZH, 0) + count.get(CONCLUSION_PARTIAL_ZH, 0)
+    _say(
+        f"评审 {len(verdicts):,} 个项目：通过 {passed:,}（其中部分指标未评审 "
+        f"{count.get(CONCLUSION_PARTIAL_ZH, 0):,}），不通过 {count.get(CONCLUSION_FAIL_ZH, 0):,}，"
+        f"无法评审 {count.get(CONCLUSION_ERROR_ZH, 0):,} → {out}",
+    )
+    if len(totals):
+        rows = "、".join(
+            f"第 {r} 行“{t}”"
+            for r, t in zip(
+                totals[SOURCE_ROW].tolist(), totals["total_label"].tolist(), strict=True
+            )
+        )
+        _say(f"跳过 {len(totals):,} 行合计/小计行，未作为项目评审：{rows}")
+    for warning, n in by_warning.items():
+        _say(f"警告：{warning}（{n} 个项目{_no_rules_hint(rules)}）", style="yellow")
+    row_label = "第 " + verdicts[SOURCE_ROW].astype("string") + " 行"
+    name = verdicts["project_name"].astype("string")
+    row_label = (row_label + "（" + name + "）").fillna(row_label)
+    errors = (row_label + "：" + verdicts["error_zh"]).dropna()
+    if len(errors):
+        _say("无法评审的行：")
+        for line in errors:
+            _say(f"  ✗ {line}")
+    for line in (row_label + "：" + verdicts["notes_zh"]).dropna():
+        _say(f"说明：{line}")
+    if count.get(CONCLUSION_ERROR_ZH, 0) == len(verdicts):
+        raise _fail(
+            f"没有可评审的项目 (nothing screened): none of the {len(verdicts):,} rows of --batch "
+            f"{batch} could be screened; the problems are listed above and in the 数据问题 "
+            f"column of {out}. Correct the table and run again.",
+            code=EXIT_NOTHING_ANALYSED,
+        )
 
 
 @app.command("map")
@@ -549,12 +838,24 @@ def _serve(results: Path, host: str, port: int, rules: Path | None = None) -> No
     from api.app import serve as serve_api
 
     base = f"http://{host}:{port}"
-    console.print(
-        f"serving {results} at {base}/  (map: {base}/map · OGC API: {base}/collections · "
-        "Ctrl+C to stop)",
-        highlight=False,
-    )
-    serve_api(results, host=host, port=port, rules_path=rules)
+    # Until the results are loaded, a failure to load them is the command's one error message,
+    # not also a log line of the service.
+    api_log = logging.getLogger("landuse.api")
+    quiet = logging.NullHandler()
+
+    def ready() -> None:  # the rules and the results file were found usable
+        api_log.removeHandler(quiet)
+        console.print(
+            f"serving {results} at {base}/  (map: {base}/map · OGC API: {base}/collections · "
+            "Ctrl+C to stop)",
+            highlight=False,
+        )
+
+    api_log.addHandler(quiet)
+    try:
+        serve_api(results, host=host, port=port, rules_path=rules, on_ready=ready)
+    finally:
+        api_log.removeHandler(quiet)
 
 
 Port = Annotated[int, typer.Option("--port", help="TCP port, 1-65535.")]
@@ -572,12 +873,40 @@ def serve(
     ] = None,
 ) -> None:
     """Serve results as OGC API - Features, vector tiles, screening, summaries and the map."""
-    from maps.data import check_results_file
-
     _check_port(host, port)
-    # the API serves GeoParquet parcels only with their geometries
-    check_results_file(results, geometry=results.suffix.lower() == ".parquet")
+    if not results.is_file():
+        raise InputError(
+            f"{results}: no such results file. Give the .gpkg or .parquet written by "
+            "`landuse analyse --out` (or by `landuse demo`)."
+        )
+    # the service reads and checks the file itself before it starts listening
     _serve(results, host, port, rules)
+
+
+def sample_dir() -> Path:
+    """The folder of the sample park: ``sample_data/`` of a checkout when landuse runs from
+    one, else the copy an installed wheel put below the environment's data folder (found
+    through the installed files' record, then the install schemes). The checkout's folder when
+    none holds the sample (the demo then names the missing file)."""
+    import sysconfig
+    from importlib.metadata import PackageNotFoundError, distribution
+
+    candidates = [SAMPLE_DIR]
+    try:
+        dist = distribution("landuse")
+        marker = f"{SAMPLE_INSTALLED.as_posix()}/{SAMPLE_FILES[0]}"
+        for entry in dist.files or ():
+            if entry.as_posix().endswith(marker):
+                candidates.append(Path(str(dist.locate_file(entry))).resolve().parent)
+    except PackageNotFoundError:  # pragma: no cover - run from a source tree, not installed
+        pass
+    schemes = [sysconfig.get_default_scheme(), sysconfig.get_preferred_scheme("user")]
+    candidates += [Path(sysconfig.get_path("data", s)) / SAMPLE_INSTALLED for s in schemes]
+    candidates.append(Path(sys.prefix) / SAMPLE_INSTALLED)
+    for folder in candidates:
+        if all((folder / name).is_file() for name in SAMPLE_FILES):
+            return folder
+    return SAMPLE_DIR
 
 
 #: Every file ``landuse demo`` writes into its folder.
@@ -607,16 +936,14 @@ def demo(
 ) -> None:
     """Analyse the sample park (as of 2025-12-31), write every output format and the map, then
     serve the results (API and map) until Ctrl+C."""
-    ledger = SAMPLE_DIR / "ledger.xlsx"
-    layer = SAMPLE_DIR / "parcels.gpkg"
-    park_layer = SAMPLE_DIR / "parks.gpkg"
-    rules_path = SAMPLE_DIR / "rules.toml"
+    sample = sample_dir()
+    ledger, layer, park_layer, rules_path = (sample / name for name in SAMPLE_FILES)
     missing = [p for p in (ledger, layer, park_layer, rules_path) if not p.exists()]
     if missing:
         raise InputError(
-            f"The sample park is not there ({missing[0]} is missing). Run the demo from a "
-            "checkout installed with `pip install -e .`, or regenerate the sample with "
-            "`python sample_data/generate.py`."
+            f"The sample park is not there ({missing[0]} is missing). Install landuse again "
+            f"(`pip install .` or the wheel puts it in <environment>/{SAMPLE_INSTALLED.as_posix()}), "
+            "or regenerate it in a checkout with `python sample_data/generate.py`."
         )
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError(
@@ -657,6 +984,29 @@ def demo(
         console.print(f"  {path.name}", highlight=False)
     if serve_results:
         _serve(gpkg, host, port, rules_path)
+
+
+#: The example closing each command's --help: what it does, in Chinese, then the command line.
+EXAMPLES: dict[str, str] = {
+    "analyse": "示例：分析宗地图层与供地台账（按园区边界补全园区），以 2025-12-31 为评价基准日，"
+    "输出会议用 Excel 工作簿\n\n"
+    "landuse analyse parcels.gpkg --ledger 供地台账.xlsx --parks parks.shp --rules rules.toml "
+    "--as-of 2025-12-31 --out 结果.xlsx",
+    "screen": "示例：评审一个项目（投资 12000 万元，用地 30 亩，建筑系数 35%）\n\n"
+    "landuse screen --investment-wan 12000 --area-mu 30 --park 经开区北区 --industry-code C3670 "
+    "--building-coverage 35%\n\n"
+    "示例：评审委员会的项目表，结论写入 Excel\n\n"
+    "landuse screen --batch 入园项目.xlsx --out 评审结果.xlsx --rules rules.toml",
+    "map": "示例：把分析结果画成一个离线网页地图（只含经开区北区）\n\n"
+    "landuse map 结果.gpkg -o 地图.html --park 经开区北区",
+    "serve": "示例：在本机 8000 端口发布分析结果（接口、地图与入园评审）\n\n"
+    "landuse serve 结果.gpkg --port 8000 --rules rules.toml",
+    "demo": "示例：分析示例园区，把全部输出写入 landuse-demo 文件夹，不启动服务\n\n"
+    "landuse demo --out-dir landuse-demo --no-serve",
+}
+for _command in app.registered_commands:
+    _name = _command.name or getattr(_command.callback, "__name__", "").replace("_", "-")
+    _command.epilog = _command.epilog or EXAMPLES.get(_name)
 
 
 def main() -> None:  # pragma: no cover - console entry point

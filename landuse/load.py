@@ -7,6 +7,7 @@ their ledger rows and assigns parks. Every input row ends up in ``parcels`` or `
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,8 +18,11 @@ import pandas as pd
 import shapely
 
 from landuse import crs as crs_mod
+from landuse import inspections as inspections_mod
+from landuse.enrich import add_where_and_what
 from landuse.errors import InputError
 from landuse.normalise import canonical_frame, fix_column_types
+from landuse.quality import issue_masks, merge_issue_codes, report_issues
 from landuse.readers import (
     check_encoding,
     is_layer_path,
@@ -31,7 +35,8 @@ from landuse.report import LoadReport
 from landuse.rules_file import DateRules
 from landuse.schema import INDUSTRIAL_LAND_USES, INPUT_NAMES, SOURCE_FILE, SOURCE_ROW
 
-SUPERVISION_NO_PATTERN = r"^\d{6}(?:19|20)\d{2}[A-Za-z]\d{5,6}$"
+# region code + year + letter + serial; a split parcel adds -N (3714812013B00179-1)
+SUPERVISION_NO_PATTERN = r"^\d{6}(?:19|20)\d{2}[A-Za-z]\d{5,6}(?:-\d{1,3})?$"
 PARK_NAME_FIELDS = (
     "name",
     "park",
@@ -66,6 +71,8 @@ class Loaded:
     accounting: dict[str, tuple[int, int, int]] = field(default_factory=dict)
     empty_rows: int = 0  # ledger rows with no value in any cell, skipped by the reader
     per_source: dict[str, tuple[int, int, int]] = field(default_factory=dict)
+    # what became of the rows of the inspection files (--inspections), when given
+    inspections: inspections_mod.InspectionSummary | None = None
 
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -115,6 +122,7 @@ def read_ledgers(
     encoding: str | None = None,
     dates: DateRules | None = None,
     rows_read: dict[str, int] | None = None,
+    sheet: str | None = None,
 ) -> tuple[pd.DataFrame, int]:
     """Read and normalise ledger tables, read as one when several are given.
 
@@ -126,7 +134,11 @@ def read_ledgers(
     groups: dict[tuple[str, ...], list[tuple[Path, pd.DataFrame]]] = {}
     empty_rows = 0
     for path in paths:
-        raw = read_table(path, encoding=encoding, require_txt_header=True)
+        raw = read_table(path, encoding=encoding, sheet=sheet, require_txt_header=True)
+        if inspections_mod.looks_like_inspections(raw.frame.columns):
+            raise InputError(
+                inspections_mod.inspection_file_message(names[path], raw.frame.columns)
+            )
         _file_notes(report, names[path], raw.notes)
         if raw.cell_problems is not None:
             report.add_cells(names[path], raw.cell_problems)
@@ -412,6 +424,13 @@ def join_layer_and_ledger(
             if name != "gov_cause"
             else (joined[name] | fill.fillna(False).astype(bool))
         )
+    if "data_issues" in lookup.columns:
+        layer_issues = lookup["data_issues"].reindex(ledger[key].to_numpy())
+        layer_issues.index = joined.index
+        joined["data_issues"] = merge_issue_codes(
+            joined.get("data_issues", pd.Series(pd.NA, index=joined.index)).astype("string"),
+            layer_issues.astype("string"),
+        )
     report.add_rows(
         ledger,
         ~matched,
@@ -516,6 +535,9 @@ def load_inputs(
     layer: str | None = None,
     encoding: str | None = None,
     dates: DateRules | None = None,
+    sheet: str | None = None,
+    inspections: Sequence[str | Path] = (),
+    as_of: dt.date | pd.Timestamp | str | None = None,
 ) -> Loaded:
     """Read parcel layers and ledger tables (by extension), join, clean and account for every
     row. Raises :class:`InputError` for a mistake that stops the run.
@@ -524,7 +546,9 @@ def load_inputs(
     is the text encoding of every CSV/TXT ledger, shapefile, GeoJSON and park layer (formats
     that are UTF-8 by definition ignore it); ``dates`` are the plausible-date limits of the
     rules file. Inputs with a header and no data rows give an empty, well-formed result (0
-    rows read, said in the notes), not an error.
+    rows read, said in the notes), not an error. ``sheet`` names the sheet of every workbook
+    input. ``inspections`` are inspection files: per parcel, the latest inspection on or before
+    ``as_of`` (default today) is applied to the parcels (see :mod:`landuse.inspections`).
     """
     if encoding is not None:
         encoding = check_encoding(encoding)
@@ -536,7 +560,7 @@ def load_inputs(
     if unknown:
         raise InputError(
             f"Cannot tell what {unknown[0]} is from its extension. Give parcel layers as "
-            ".gpkg, .shp, .zip, .geojson, .fgb or .parquet and ledgers as .csv or .xlsx."
+            ".gpkg, .shp, .zip, .geojson, .fgb or .parquet and ledgers as .csv, .xlsx, .xls, .xlsb or .ods."
         )
     if not layer_paths and not table_paths:
         raise InputError("No input given: name a parcel layer and/or a ledger table.")
@@ -544,7 +568,8 @@ def load_inputs(
     rejects: list[pd.DataFrame] = []
     rows_read: dict[str, int] = {}
     per_source_read: dict[str, int] = {}
-    names = display_names([*layer_paths, *table_paths])
+    inspection_paths = [Path(p) for p in inspections]
+    names = display_names([*layer_paths, *table_paths, *inspection_paths])
     parcel_layer = None
     empty_rows = 0
     if layer_paths:
@@ -565,7 +590,13 @@ def load_inputs(
     table = None
     if table_paths:
         table, empty_rows = read_ledgers(
-            table_paths, report, names, encoding=encoding, dates=dates, rows_read=per_source_read
+            table_paths,
+            report,
+            names,
+            encoding=encoding,
+            dates=dates,
+            rows_read=per_source_read,
+            sheet=sheet,
         )
         rows_read["ledger"] = len(table)
     if not any(rows_read.values()):
@@ -609,6 +640,8 @@ def load_inputs(
         )
         if parcels.crs is not None:
             assign_parks(parcels, park_layer, report)
+    add_where_and_what(parcels, report)
+    report_issues(parcels, issue_masks(parcels, parcels.index), report)
     kept = [r for r in rejects if len(r)]
     if kept:
         rejected = pd.DataFrame(_concat(kept))
@@ -621,6 +654,19 @@ def load_inputs(
         accounting[kind] = (read, read - n_rejected, n_rejected)
     if "ledger" in accounting and len(parcels) != accounting["ledger"][1]:
         raise AssertionError("ledger accounting does not add up")
+    inspected = None
+    if inspection_paths:
+        parcels, inspected = inspections_mod.feed_back(
+            inspection_paths,
+            parcels,
+            rejected,
+            report,
+            as_of=as_of,
+            names=names,
+            encoding=encoding,
+            sheet=sheet,
+            dates=dates,
+        )
     rejected_by_source = rejected[SOURCE_FILE].value_counts()
     per_source = {}
     for source, read in per_source_read.items():
@@ -634,4 +680,5 @@ def load_inputs(
         accounting=accounting,
         empty_rows=empty_rows,
         per_source=per_source,
+        inspections=inspected,
     )

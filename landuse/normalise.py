@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from landuse import parsing
+from landuse.quality import load_issue_codes
 from landuse.report import LoadReport
 from landuse.rules_file import DateRules
 from landuse.schema import (
@@ -24,6 +25,7 @@ from landuse.schema import (
     header_lookup,
     normalise_header,
 )
+from landuse.vocab import DataIssue
 
 _UNITS_BY_FAMILY = {
     Unit.AREA_HA: parsing.AREA_UNITS_TO_HA,
@@ -165,13 +167,14 @@ def canonical_frame(
     out[SOURCE_FILE] = raw[SOURCE_FILE].astype("string")
     out[SOURCE_ROW] = raw[SOURCE_ROW].astype("int64")
     by_name = {name: (header, unit) for header, (name, unit) in mapping.items()}
+    implausible_dates = np.zeros(len(raw), dtype=bool)
     for name in INPUT_NAMES:
         spec = COLUMNS_BY_NAME[name]
         if name not in by_name:
             out[name] = _empty(spec.kind)
             continue
         header, header_unit = by_name[name]
-        values = raw[header]
+        values = _without_null_markers(raw[header], file, header, spec.kind, report)
         if spec.kind is Kind.TEXT:
             out[name] = parsing.parse_text(values)
         elif spec.kind is Kind.NUMBER:
@@ -253,6 +256,7 @@ def canonical_frame(
                 ),
                 action="treated as missing",
             )
+            implausible_dates |= implausible
             out[name] = parsed
         elif spec.kind is Kind.BOOL:
             out[name] = parsing.parse_gov_cause(values)
@@ -267,7 +271,34 @@ def canonical_frame(
                 action="treated as unknown",
             )
             out[name] = parsed
+    out["data_issues"] = load_issue_codes(
+        {DataIssue.DATE_IMPLAUSIBLE: implausible_dates}, out.index
+    )
     return fix_column_types(out)
+
+
+def _without_null_markers(
+    values: pd.Series, file: str, header: str, kind: Kind, report: LoadReport
+) -> pd.Series:
+    """``values`` with null-marker cells (``/``, ``—``, ``无``, ``N/A`` ...: see
+    :func:`landuse.parsing.null_markers`) emptied; reported once for the column with a count
+    and the markers seen."""
+    markers = parsing.null_markers(values)
+    if not markers.any():
+        return values
+    seen = values[markers].astype("string").str.strip().value_counts()
+    listed = "，".join(f"{marker} ×{count}" for marker, count in seen.head(8).items())
+    meaning = (
+        "read as no government cause (政府原因：无)" if kind is Kind.BOOL else "treated as missing"
+    )
+    report.add(
+        file=file,
+        column=header,
+        value=listed + ("，…" if len(seen) > 8 else ""),
+        problem=f"空值标记 (null marker, one of {parsing.NULL_MARKER_EXAMPLES}): {int(markers.sum())} 个单元格",
+        action=meaning,
+    )
+    return values.mask(markers)
 
 
 def _empty(kind: Kind) -> object:

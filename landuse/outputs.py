@@ -18,7 +18,14 @@ import pyogrio
 import shapely
 
 from landuse.errors import InputError
-from landuse.schema import AMOUNT_COLUMNS, DERIVED_COLUMNS, INPUT_NAMES, SOURCE_FILE, SOURCE_ROW
+from landuse.inspections import INSPECTION_COLUMNS
+from landuse.schema import (
+    DERIVED_COLUMNS,
+    INPUT_NAMES,
+    MONEY_COLUMNS,
+    SOURCE_FILE,
+    SOURCE_ROW,
+)
 from landuse.styles import (
     GPKG_DATASET_OPTIONS,
     style_file_paths,
@@ -27,12 +34,11 @@ from landuse.styles import (
 from landuse.workbook import formula_like
 
 OUTPUT_SUFFIXES = (".gpkg", ".parquet", ".csv", ".xlsx")
-MONEY_COLUMNS = (*AMOUNT_COLUMNS, "total_penalty_wan")
 
 
 def output_columns(frame: pd.DataFrame) -> list[str]:
     """Result columns in their public order: inputs, derived, provenance (geometry last)."""
-    order = [*INPUT_NAMES, *DERIVED_COLUMNS, SOURCE_FILE, SOURCE_ROW]
+    order = [*INPUT_NAMES, *DERIVED_COLUMNS, *INSPECTION_COLUMNS, SOURCE_FILE, SOURCE_ROW]
     cols = [c for c in order if c in frame.columns]
     if "geometry" in frame.columns:
         cols.append("geometry")

@@ -1,7 +1,7 @@
 """One fixed, colour-blind-safe colour per parcel status, shared by every output that draws
 parcels (the offline map, the QGIS style of the GeoPackage, the ``.qml`` and ``.sld`` files).
 
-The nine statuses take the nine colours of Paul Tol's *muted* qualitative scheme (designed to
+The ten statuses take the ten colours of Paul Tol's *muted* qualitative scheme (designed to
 stay distinguishable with every common colour-vision deficiency and in greyscale print), with
 ``unverified`` (待核查, nothing known yet) in Tol's pale grey for missing data. The warm, dark
 colours go to the statuses that cost money or land (recovery, idle fee), the greens and blues
@@ -22,6 +22,7 @@ STATUS_COLOURS: dict[str, str] = {
     Status.UNVERIFIED.value: "#DDDDDD",  # pale grey (Tol: "bad data")
     Status.LATE_COMPLETION.value: "#999933",  # olive
     Status.BELOW_THRESHOLD.value: "#332288",  # indigo
+    Status.INSUFFICIENT_DATA.value: "#44AA99",  # teal
     Status.ON_TRACK.value: "#88CCEE",  # cyan
     Status.COMPLIANT.value: "#117733",  # green
 }

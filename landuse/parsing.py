@@ -16,6 +16,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from landuse.vocab import StartStatus
+
 # Dates on or before this day are placeholders of the land-market system (1900-01-01,
 # 1901-01-02 ...), not real dates.
 PLACEHOLDER_LAST_DAY = pd.Timestamp("1901-12-31")
@@ -63,6 +65,39 @@ MONEY_UNITS_TO_WAN: dict[str, float] = {
 }
 # Header unit symbols (schema.Column.unit_headers) -> factor to the canonical unit.
 HEADER_UNIT_FACTORS: dict[str, float] = {"m2": 1e-4, "mu": 1 / 15, "ha": 1.0, "yuan": 1e-4}
+
+
+# How Chinese tables write "nothing here", as one whole-cell pattern (Arrow's RE2 engine, or
+# Python's for mixed Excel columns): runs of dashes or slashes (- -- — —— / //), 无 否 暂无 N/A
+# NA 不适用 空 NULL, in half- or full-width forms (／ － ＮＡ), with spaces around or inside
+# (暂 无, N / A). A dash followed by digits (-3) is a number, not a marker.
+_SP = "[\\s\u3000]*"
+NULL_MARKER_PATTERN = (
+    f"^{_SP}(?:[-\u2010-\u2015\u2212\u2500\uff0d]+|[/\\\\\uff0f\uff3c]+|无|否|暂{_SP}无"
+    f"|[Nn\uff2e\uff4e]{_SP}[/\uff0f]?{_SP}[Aa\uff21\uff41]|不适用|空|[Nn][Uu][Ll][Ll]){_SP}$"
+)
+NULL_MARKER_EXAMPLES = "/ ／ — － - -- —— 无 否 暂无 N/A NA 不适用 空"
+
+
+def null_markers(raw: pd.Series) -> np.ndarray:
+    """Cells that hold a null marker (``/``, ``—``, ``-``, ``无``, ``否``, ``暂无``, ``N/A``, ``NA``,
+    ``不适用``, ``空`` and their full-width and spaced variants, runs such as ``--``): one bool
+    per cell. Numbers, dates and empty cells are never markers."""
+    dtype = raw.dtype
+    if isinstance(dtype, pd.StringDtype) or (
+        isinstance(dtype, pd.ArrowDtype) and pa.types.is_string(dtype.pyarrow_dtype)
+    ):
+        text = pa.array(raw, type=pa.string(), from_pandas=True)
+        found = pc.match_substring_regex(text, NULL_MARKER_PATTERN)
+        return found.fill_null(False).to_numpy(zero_copy_only=False)
+    if not pd.api.types.is_object_dtype(dtype):
+        return np.zeros(len(raw), dtype=bool)
+    if pd.api.types.infer_dtype(raw, skipna=True) == "string":
+        return null_markers(raw.astype("string"))
+    # a mixed Excel column: numbers and dates are values, not markers
+    is_text = raw.map(type).isin([str]).to_numpy(dtype=bool)
+    found = raw.where(is_text).astype("string").str.fullmatch(NULL_MARKER_PATTERN)
+    return found.fillna(False).to_numpy(dtype=bool)
 
 
 def _is_blank(raw: pd.Series) -> np.ndarray:
@@ -270,14 +305,18 @@ _FALSE_TEXT = {"否", "无", "没有", "false", "no", "n", "0", "f", "×", "-"}
 
 
 def parse_gov_cause(raw: pd.Series) -> pd.Series:
-    """``gov_cause``: any non-empty text or a true value means a government cause.
+    """``gov_cause``: a true value (``是``, ``有``, ``true``, ``1`` ...) or a written cause
+    (``规划调整``) means a government cause.
 
-    Explicit negatives (``否``, ``无``, ``false``, ``0`` ...) and empty cells mean none.
-    Returns a bool Series.
+    Explicit negatives (``否``, ``无``, ``false``, ``0`` ...), null markers (``/``, ``—``,
+    ``暂无``, ``N/A``: see :func:`null_markers`) and empty cells mean none. Returns a bool
+    Series.
     """
+    if pd.api.types.is_bool_dtype(raw.dtype):
+        return raw.fillna(False).astype(bool)
     blank = _is_blank(raw)
     text = raw.astype("string").str.strip().str.lower()
-    negative = text.isin(_FALSE_TEXT).to_numpy(dtype=bool)
+    negative = text.isin(_FALSE_TEXT).to_numpy(dtype=bool) | null_markers(raw)
     return pd.Series(~blank & ~negative, index=raw.index)
 
 
@@ -307,7 +346,11 @@ def parse_start_status(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
     started = text.isin(_STARTED).to_numpy(dtype=bool)
     not_started = text.isin(_NOT_STARTED).to_numpy(dtype=bool)
     unknown = text.isin(_UNKNOWN).to_numpy(dtype=bool)
-    values = np.where(started, "started", np.where(not_started, "not_started", "unknown"))
+    values = np.where(
+        started,
+        StartStatus.STARTED.value,
+        np.where(not_started, StartStatus.NOT_STARTED.value, StartStatus.UNKNOWN.value),
+    )
     bad = ~blank & ~started & ~not_started & ~unknown
     return pd.Series(values, index=raw.index, dtype="string"), bad
 

@@ -13,6 +13,7 @@ import pandas as pd
 from landuse.analysis import analyse
 from landuse.atomic import OutputSet
 from landuse.errors import InputError
+from landuse.inspections import INSPECTION_COLUMNS
 from landuse.load import Loaded, load_inputs
 from landuse.outputs import (
     check_out_path,
@@ -27,7 +28,8 @@ from landuse.outputs import (
 from landuse.rules_file import RuleSet
 from landuse.schema import SOURCE_FILE, SOURCE_ROW
 from landuse.styles import style_file_paths, write_style_files
-from landuse.workbook import summary_table, write_workbook
+from landuse.summary import summary_table
+from landuse.workbook import write_workbook
 
 
 @dataclass
@@ -68,12 +70,16 @@ def run_analysis(
     layer: str | None = None,
     encoding: str | None = None,
     progress: Callable[[str], None] = lambda _msg: None,
+    sheet: str | None = None,
+    inspections: Sequence[str | Path] = (),
 ) -> Results:
     """Load every input and apply every rule as of ``as_of`` (default: today).
 
     ``layer`` and ``encoding`` apply to every input file (see
     :func:`landuse.load.load_inputs`); the plausible dates come from ``rules.dates``, and
-    ``as_of`` must be one of them (:class:`InputError` otherwise).
+    ``as_of`` must be one of them (:class:`InputError` otherwise). ``sheet`` names the sheet
+    of every workbook input; ``inspections`` are inspection files, whose latest finding per
+    parcel on or before ``as_of`` updates the parcels before the rules run.
     """
     as_of_day = _day(as_of)
     if not rules.dates.earliest <= as_of_day <= rules.dates.latest:
@@ -93,12 +99,18 @@ def run_analysis(
         layer=layer,
         encoding=encoding,
         dates=rules.dates,
+        sheet=sheet,
+        inspections=inspections,
+        as_of=as_of_ts,
     )
     progress(f"analysing {len(loaded.parcels):,} parcels as of {as_of_ts.date()}")
     parcels = loaded.parcels
     result = analyse(parcels, as_of_ts, rules)
     result[SOURCE_FILE] = parcels[SOURCE_FILE].to_numpy()
     result[SOURCE_ROW] = parcels[SOURCE_ROW].to_numpy()
+    for name in INSPECTION_COLUMNS:  # what the inspections fed back (--inspections)
+        if name in parcels.columns:
+            result[name] = parcels[name].array
     # assigned as a column: building the frame around it would consolidate (copy) every column
     result["geometry"] = parcels.geometry.values
     analysed = gpd.GeoDataFrame(result, geometry="geometry", crs=parcels.crs, copy=False)

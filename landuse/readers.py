@@ -15,7 +15,7 @@ import glob
 import html
 import io
 import re
-import warnings
+import xml.etree.ElementTree as ET
 import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
@@ -25,9 +25,12 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyogrio
 
 from landuse.errors import InputError
+from landuse.report import Note
 from landuse.schema import SOURCE_FILE, SOURCE_ROW, header_lookup, normalise_header
 
 __all__ = [
@@ -48,12 +51,15 @@ __all__ = [
 
 CSV_SUFFIXES = frozenset({".csv", ".txt", ".tsv"})
 XLSX_SUFFIXES = frozenset({".xlsx", ".xlsm"})
-TABLE_SUFFIXES = CSV_SUFFIXES | XLSX_SUFFIXES
+# Workbooks read with python-calamine: Office Open XML, the old binary .xls (Excel 97-2003, what
+# many offices still save), Excel's binary .xlsb and OpenDocument (.ods, LibreOffice/WPS).
+WORKBOOK_SUFFIXES = XLSX_SUFFIXES | frozenset({".xls", ".xlsb", ".ods"})
+TABLE_SUFFIXES = CSV_SUFFIXES | WORKBOOK_SUFFIXES
 LAYER_SUFFIXES = frozenset(
     {".gpkg", ".shp", ".zip", ".geojson", ".json", ".fgb", ".parquet", ".geoparquet"}
 )
 # Spreadsheet formats we cannot read, with the fix.
-_OLD_SPREADSHEETS = frozenset({".xls", ".xlsb", ".et", ".ods", ".numbers"})
+_OLD_SPREADSHEETS = frozenset({".et", ".numbers"})
 
 HEADER_SCAN_ROWS = 30
 HEADER_MIN_MATCHES = 2
@@ -326,18 +332,33 @@ def _decode(data: bytes, path: Path, encoding: str | None, notes: list[str]) -> 
             f"the ledger itself, saved from Excel or WPS as CSV UTF-8, or name its encoding "
             f"with --encoding."
         )
-    notes.append(f"{path.name}: read as {guess.encoding} ({guess.reason}).")
+    utf8 = guess.encoding.startswith("utf-8")
+    notes.append(
+        Note(
+            f"{path.name}: read as {guess.encoding} ({guess.reason}).",
+            "encoding_utf8" if utf8 else "encoding_detected",
+            guess.encoding,
+        )
+    )
     if not guess.confident:
         notes.append(
-            f"{path.name}: the encoding is uncertain; if the text looks garbled, run again with "
-            f"--encoding gb18030, --encoding cp950 or --encoding utf-8, or save the file as CSV "
-            f"UTF-8."
+            Note(
+                f"{path.name}: the encoding is uncertain; if the text looks garbled, run again "
+                f"with --encoding gb18030, --encoding cp950 or --encoding utf-8, or save the "
+                f"file as CSV UTF-8.",
+                "encoding_uncertain",
+                guess.encoding,
+            )
         )
     if bad:
         line = text[: text.index("\ufffd")].count("\n") + 1
         notes.append(
-            f"{path.name}: {bad} undecodable byte sequence(s) replaced with \ufffd (first on "
-            f"line {line})."
+            Note(
+                f"{path.name}: {bad} undecodable byte sequence(s) replaced with \ufffd (first on "
+                f"line {line}).",
+                "encoding_bad_bytes",
+                f"{bad} (line {line})",
+            )
         )
     return text, guess.encoding
 
@@ -360,7 +381,7 @@ _MAGIC: tuple[tuple[bytes, str, str], ...] = (
     (
         b"\xd0\xcf\x11\xe0",
         "an old Excel .xls (or Word .doc) file",
-        "Open it in Excel or WPS and save it as .xlsx or as CSV UTF-8.",
+        "If it is an Excel workbook, give it the .xls extension.",
     ),
     (
         b"SQLite format 3\x00",
@@ -412,16 +433,23 @@ def read_table(
     encoding: str | None = None,
     sheet: str | None = None,
     require_txt_header: bool = False,
+    extra_headers: frozenset[str] = frozenset(),
 ) -> RawTable:
-    """Read a CSV/TXT (delimiter sniffed among , tab | ;) or XLSX/XLSM file.
+    """Read a CSV/TXT (delimiter sniffed among , tab | ;) or a workbook (XLSX/XLSM, XLS, XLSB,
+    ODS).
 
     The header row is the first of the first 30 rows with at least two known headers (see
-    :func:`landuse.schema.header_lookup`); title and note rows above it are skipped (without
-    one, the first row is taken, with a note; with ``require_txt_header`` a ``.txt`` file is
-    then refused as not a table). For a workbook, the first sheet with such a header is read
-    unless ``sheet`` is given; formula cells without a computed value are listed in
-    ``cell_problems``. A file with a header and no data rows gives an empty frame.
-    Raises :class:`InputError` for a missing, unreadable, binary or unsupported file.
+    :func:`landuse.schema.header_lookup`, plus ``extra_headers``, given as
+    :func:`landuse.schema.normalise_header` text); title and note rows above it are skipped
+    (without one, the first row is taken, with a note; with ``require_txt_header`` a ``.txt``
+    file is then refused as not a table). For a workbook, the sheet named ``sheet`` is read
+    (:class:`InputError` listing the sheets when there is none of that name), else the first
+    sheet with such a header; with ``extra_headers``, the first of the sheets whose header row
+    holds the most of them. A ``sheet`` does not apply to a text file. For XLSX/XLSM, formula
+    cells without a computed value, Excel error values and date serials past 9999-12-31 are
+    listed in ``cell_problems`` (read as empty). A file with a header and no data rows gives an
+    empty frame. Raises :class:`InputError` for a missing, unreadable, binary or unsupported
+    file.
     """
     path = Path(path)
     _check_file(path, "table")
@@ -431,8 +459,8 @@ def read_table(
     if suffix in CSV_SUFFIXES:
         grid, rows, used = _read_csv_grid(path, encoding, notes)
         sheet_name = None
-    elif suffix in XLSX_SUFFIXES:
-        grid, rows, sheet_name, formulas = _read_xlsx_grid(path, sheet, notes)
+    elif suffix in WORKBOOK_SUFFIXES:
+        grid, rows, sheet_name, formulas = _read_workbook_grid(path, sheet, notes, extra_headers)
         used = None
     elif suffix in _OLD_SPREADSHEETS:
         raise InputError(
@@ -442,10 +470,16 @@ def read_table(
     else:
         raise InputError(
             f"{path.name}: unsupported table type {suffix or '(no extension)'!r}. Pass a .csv, "
-            f".txt or .xlsx file (in Excel or WPS: File > Save As > Excel workbook or CSV UTF-8)."
+            f".txt, .xlsx, .xls, .xlsb or .ods file (in Excel or WPS: File > Save As > Excel "
+            f"workbook or CSV UTF-8)."
         )
     frame, header_row, empty_rows, header = _frame_from_grid(
-        grid, rows, path, notes, require_header=suffix == ".txt" and require_txt_header
+        grid,
+        rows,
+        path,
+        notes,
+        require_header=suffix == ".txt" and require_txt_header,
+        extra_headers=extra_headers,
     )
     problems = _cell_problems(formulas, header, header_row) if formulas is not None else None
     return RawTable(frame, path, used, sheet_name, header_row, notes, empty_rows, problems)
@@ -493,7 +527,7 @@ def _read_csv_grid(
     head = [ln for ln in text[:1_000_000].split("\n")[: HEADER_SCAN_ROWS * 2] if ln.strip()]
     sep = _sniff_delimiter(head[:HEADER_SCAN_ROWS])
     if sep != ",":
-        notes.append(f"{path.name}: fields separated by {sep!r}.")
+        notes.append(Note(f"{path.name}: fields separated by {sep!r}.", "delimiter", repr(sep)))
     raw = text.encode("utf-8")
     ncols, n_lines = _count_fields(raw, sep)
 
@@ -531,8 +565,12 @@ def _read_csv_grid(
         if quoting == csv.QUOTE_MINIMAL and len(runaway):
             # A stray quote swallowed many lines into one cell: read quotes as text instead.
             notes.append(
-                f"{path.name}: an unbalanced quote on line {lines[runaway[0]]}; quotes were "
-                f"read as ordinary characters."
+                Note(
+                    f"{path.name}: an unbalanced quote on line {lines[runaway[0]]}; quotes were "
+                    f"read as ordinary characters.",
+                    "csv_unbalanced_quote",
+                    f"line {lines[runaway[0]]}",
+                )
             )
             quoting = csv.QUOTE_NONE
             continue
@@ -565,95 +603,130 @@ def _embedded_newlines(grid: pd.DataFrame) -> np.ndarray:
     return total
 
 
-def _read_xlsx_grid(
-    path: Path, sheet: str | None, notes: list[str]
+def _read_workbook_grid(
+    path: Path, sheet: str | None, notes: list[str], extra_headers: frozenset[str]
 ) -> tuple[pd.DataFrame, np.ndarray, str, pd.DataFrame]:
-    """All rows of the chosen sheet as openpyxl values, with their Excel row numbers, and the
-    cells read as empty that held something: formulas without a computed value and date
-    serials past what Excel holds (columns of ``_CELL_PROBLEM_COLUMNS``)."""
-    import openpyxl
-
-    def corrupt(exc: Exception) -> InputError:
-        return InputError(
-            f"{path.name} could not be read as an Excel workbook ({type(exc).__name__}: {exc}). "
-            f"It may be damaged, password-protected, or another format renamed to .xlsx: open "
-            f"it in Excel or WPS and save it again as .xlsx (without a password), or as CSV."
-        )
+    """All rows of the chosen sheet as python-calamine gives them (text, float, bool, date,
+    datetime; empty cells as ""), with their row numbers as seen in Excel (the grid starts at
+    cell A1), and for XLSX/XLSM the cells read as empty that held something (columns of
+    ``_CELL_PROBLEM_COLUMNS``): formulas without a computed value, Excel error values and
+    date serials past what Excel holds."""
+    from python_calamine import CalamineWorkbook, SheetTypeEnum
 
     try:
-        with warnings.catch_warnings():
-            # openpyxl warns about features it drops (data validation, default styles).
-            warnings.simplefilter("ignore")
-            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:
-        raise corrupt(exc) from exc
+        wb = CalamineWorkbook.from_path(str(path))
+    except BaseException as exc:
+        raise _workbook_error(path, exc) from exc
     try:
-        names = list(wb.sheetnames)
+        names = list(wb.sheet_names)
         if sheet is not None:
             if sheet not in names:
                 raise InputError(
                     f"{path.name} has no sheet named {sheet!r}. Its sheets are: "
-                    f"{', '.join(names)}. Pass one of these names."
+                    f"{', '.join(names)}. Pass one of these names with --sheet."
                 )
-            chosen = sheet
+            chosen, data = sheet, None
         else:
-            chosen = None
-            for name in names:
-                ws = wb[name]
-                ws.reset_dimensions()
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")  # cell warnings are collected below
-                    head = list(ws.iter_rows(max_row=HEADER_SCAN_ROWS, values_only=True))
-                if _find_header_row(_pad(head)) is not None:
-                    chosen = name
-                    break
-            if chosen is None:
-                chosen = names[0]
-                if len(names) > 1:
-                    notes.append(
-                        f"{path.name}: no sheet has known headers in its first "
-                        f"{HEADER_SCAN_ROWS} rows; read the first sheet {chosen!r}."
-                    )
+            worksheets = [
+                m.name for m in wb.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet
+            ] or names
+            chosen, data = _pick_sheet(wb, worksheets, path, notes, extra_headers)
             if len(names) > 1:
                 notes.append(
-                    f"{path.name}: read sheet {chosen!r} of {len(names)} ({', '.join(names)}); "
-                    f"to read another, move it to the front of the workbook or save it as its "
-                    f"own file."
+                    Note(
+                        f"{path.name}: read sheet {chosen!r} of {len(names)} "
+                        f"({', '.join(names)}); to read another, pass --sheet NAME.",
+                        "sheet_chosen",
+                        chosen,
+                    )
                 )
-        ws = wb[chosen]
-        # Some writers store a wrong sheet size, which would cut columns off in read-only mode.
-        ws.reset_dimensions()
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            rows = list(ws.iter_rows(values_only=True))
-        cells = pd.concat(
-            [
-                _formulas_without_value(path, getattr(ws, "_worksheet_path", None)),
-                _serials_out_of_range(caught),
-            ],
-            ignore_index=True,
-        )
+        if data is None:
+            data = wb.get_sheet_by_name(chosen).to_python(skip_empty_area=False)
     except InputError:
         raise
-    except Exception as exc:
-        raise corrupt(exc) from exc
+    except BaseException as exc:
+        raise _workbook_error(path, exc) from exc
     finally:
         wb.close()
-    grid = _pad(rows)
-    if len(grid) == 0:
+    grid = _pad(data)
+    if not grid.shape[0] or not grid.shape[1]:
         raise InputError(
-            f"{path.name}: sheet {chosen!r} is empty. Pass the sheet that holds the table."
+            f"{path.name}: sheet {chosen!r} is empty. Pass the sheet that holds the table"
+            f"{' with --sheet NAME' if len(names) > 1 else ''}."
         )
+    if path.suffix.lower() in XLSX_SUFFIXES:
+        cells = _xlsx_cell_problems(path, chosen)
+    else:
+        cells = _cell_frame([], [], [], "", "")
     for row, col in zip(cells["row"].astype(int), cells["col"].astype(int), strict=True):
         if row <= len(grid) and col < grid.shape[1]:
-            grid.iat[int(row) - 1, int(col)] = None  # read as "#VALUE!": said in cells instead
+            grid.iat[int(row) - 1, int(col)] = None  # said in cells instead
     return grid, np.arange(1, len(grid) + 1, dtype=np.int64), chosen, cells
 
 
+def _workbook_error(path: Path, exc: BaseException) -> InputError:
+    """The message for a workbook python-calamine cannot open; anything else is re-raised.
+    (A Rust panic reaches Python as ``PanicException``, a BaseException.)"""
+    if not isinstance(exc, Exception) and type(exc).__name__ != "PanicException":
+        raise exc
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(4096)
+    except OSError:
+        head = b""
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if text.startswith((b"<html", b"<!doctype", b"<table", b"<?xml", b"<meta")):
+        what = (
+            "it is a web page (HTML) named like a workbook, as some systems export tables; "
+            "open it in Excel or WPS and save it as .xlsx, or as CSV UTF-8"
+        )
+    elif head and _not_text(head, path) is None and b"," in head:
+        what = "it is text (CSV) named like a workbook; give it the .csv extension"
+    else:
+        what = (
+            f"{type(exc).__name__}: {exc}. It may be damaged, password-protected, or another "
+            f"format renamed to {path.suffix}: open it in Excel or WPS and save it again as "
+            f".xlsx (without a password), or as CSV"
+        )
+    return InputError(f"{path.name} could not be read as an Excel workbook ({what}).")
+
+
+def _pick_sheet(
+    wb, names: list[str], path: Path, notes: list[str], extra_headers: frozenset[str]
+) -> tuple[str, list[list]]:
+    """The first sheet with known headers in its first 30 rows (with ``extra_headers``, the
+    first of those whose header row holds the most of them), and its rows. python-calamine
+    reads a whole sheet to give any of its rows, so each sheet is read once."""
+    best, best_score, best_rows = None, -1, None
+    first_rows = None
+    for name in names:
+        rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        if first_rows is None:
+            first_rows = rows
+        grid = _pad(rows[:HEADER_SCAN_ROWS])
+        h = _find_header_row(grid, extra_headers)
+        if h is None:
+            continue
+        if not extra_headers:
+            return name, rows
+        score = sum(1 for v in grid.iloc[h] if _present(v) and normalise_header(v) in extra_headers)
+        if score > best_score:
+            best, best_score, best_rows = name, score, rows
+    if best is not None:
+        return best, best_rows
+    if len(names) > 1:
+        notes.append(
+            Note(
+                f"{path.name}: no sheet has known headers in its first {HEADER_SCAN_ROWS} "
+                f"rows; read the first sheet {names[0]!r}.",
+                "sheet_no_headers",
+                names[0],
+            )
+        )
+    return names[0], first_rows
+
+
 _CELL_PROBLEM_COLUMNS = ("row", "col", "value", "problem", "action")
-_SERIAL_WARNING = re.compile(
-    r"Cell ([A-Z]{1,3})(\d+) is marked as a date but the serial value (\S+) is outside"
-)
 
 
 def _cell_frame(rows: list[int], cols: list[int], values: list[str], problem: str, action: str):
@@ -671,24 +744,50 @@ def _column_index(letters: str) -> int:
     return col - 1
 
 
-def _serials_out_of_range(caught: list[warnings.WarningMessage]) -> pd.DataFrame:
-    """Date cells whose serial number Excel cannot show as a date (after 9999-12-31), from
-    openpyxl's warnings: it reads them as the error value ``#VALUE!``."""
-    rows, cols, values = [], [], []
-    for w in caught:
-        m = _SERIAL_WARNING.search(str(w.message))
-        if m is not None:
-            rows.append(int(m.group(2)))
-            cols.append(_column_index(m.group(1)))
-            values.append(m.group(3))
-    return _cell_frame(
-        rows,
-        cols,
-        values,
-        "日期序号超出范围 (a date cell whose serial number is past 9999-12-31, the last date "
-        "Excel holds)",
-        "treated as missing",
+def _xlsx_cell_problems(path: Path, sheet: str) -> pd.DataFrame:
+    """Cells of one XLSX worksheet that python-calamine reads as empty or as a plain number but
+    that held something: formulas without a computed value, Excel error values (``#DIV/0!``)
+    and date cells whose serial number is past 9999-12-31 (columns of
+    ``_CELL_PROBLEM_COLUMNS``). Found in the sheet's XML: by substring tests first, then one
+    regular expression per kind that is present."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            member = _sheet_member(zf, sheet)
+            xml = zf.read(member) if member is not None else b""
+            try:
+                styles = zf.read("xl/styles.xml")
+            except KeyError:
+                styles = b""
+    except (OSError, zipfile.BadZipFile, KeyError, ET.ParseError):
+        return _cell_frame([], [], [], "", "")
+    return pd.concat(
+        [_formulas_without_value(xml), _error_cells(xml), _serials_past_9999(xml, styles)],
+        ignore_index=True,
     )
+
+
+def _local(tag: str) -> str:
+    """An XML tag without its namespace (``{...}sheet`` -> ``sheet``)."""
+    return tag.rsplit("}", 1)[-1]
+
+
+def _sheet_member(zf: zipfile.ZipFile, sheet: str) -> str | None:
+    """The zip member holding the XML of the worksheet called ``sheet``."""
+    workbook = "xl/workbook.xml"
+    root = ET.fromstring(zf.read(workbook))
+    rel_id = None
+    for el in root.iter():
+        if _local(el.tag) == "sheet" and el.get("name") == sheet:
+            rel_id = next((v for k, v in el.attrib.items() if _local(k) == "id"), None)
+            break
+    if rel_id is None:
+        return None
+    rels = ET.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+    for el in rels.iter():
+        if _local(el.tag) == "Relationship" and el.get("Id") == rel_id:
+            target = el.get("Target", "")
+            return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    return None
 
 
 # A worksheet cell (``<c r="B2" ...>``) holding a formula (``<f>...</f>`` or a shared formula's
@@ -702,25 +801,17 @@ _CELL_REF = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
 _STRING_RESULT = re.compile(rb'\bt="str"')
 
 
-def _formulas_without_value(path: Path, member: str | None) -> pd.DataFrame:
-    """Formula cells of one worksheet that hold no computed value (columns of
-    ``_CELL_PROBLEM_COLUMNS``; ``value`` is the formula, ``=B2*2``). openpyxl reads them as
-    empty cells.
+def _formulas_without_value(xml: bytes) -> pd.DataFrame:
+    """Formula cells of a worksheet's XML that hold no computed value (columns of
+    ``_CELL_PROBLEM_COLUMNS``; ``value`` is the formula, ``=B2*2``).
 
-    The sheet's XML is scanned with one regular expression, and only when it holds a formula.
-    A formula with a text result (``t="str"``) and an explicit empty value is a computed empty
-    text, not a missing value.
+    Scanned with one regular expression, and only when the sheet holds a formula. A formula
+    with a text result (``t="str"``) and an explicit empty value is a computed empty text, not
+    a missing value.
     """
     rows: list[int] = []
     cols: list[int] = []
     formulas: list[str] = []
-    xml = b""
-    if member:
-        try:
-            with zipfile.ZipFile(path) as zf:
-                xml = zf.read(member.lstrip("/"))
-        except (KeyError, OSError, zipfile.BadZipFile):
-            xml = b""
     if b"<f" in xml:
         for m in _FORMULA_CELL.finditer(xml):
             attrs, f_attrs, text, value = m.groups()
@@ -743,6 +834,97 @@ def _formulas_without_value(path: Path, member: str | None) -> pd.DataFrame:
         "公式没有计算结果 (formula without a computed value: the file was written by a program "
         "that does not compute formulas)",
         "treated as missing; open the file in Excel or WPS and save it to compute the formulas",
+    )
+
+
+_ERROR_CELL = re.compile(rb'<c\b([^>]*\bt="e"[^>]*)>(.*?)</c>', re.DOTALL)
+_VALUE = re.compile(rb"<v>([^<]*)</v>")
+
+
+def _error_cells(xml: bytes) -> pd.DataFrame:
+    """Cells holding an Excel error value (``t="e"``: ``#DIV/0!``, ``#N/A``, ``#REF!`` ...)."""
+    rows: list[int] = []
+    cols: list[int] = []
+    values: list[str] = []
+    if b't="e"' in xml:
+        for m in _ERROR_CELL.finditer(xml):
+            ref = _CELL_REF.search(m.group(1))
+            value = _VALUE.search(m.group(2))
+            if ref is None:
+                continue
+            rows.append(int(ref.group(2)))
+            cols.append(_column_index(ref.group(1).decode("ascii")))
+            values.append(html.unescape(value.group(1).decode("utf-8", "replace")) if value else "")
+    return _cell_frame(
+        rows,
+        cols,
+        values,
+        "单元格为错误值 (an Excel error value such as #DIV/0! or #N/A)",
+        "treated as missing",
+    )
+
+
+# Number formats Excel shows as dates: built-in ids (as python-calamine counts them) and
+# custom codes that openpyxl's ``is_date_format`` recognises.
+_BUILTIN_DATE_FORMATS = frozenset([*range(14, 23), *range(27, 37), 45, 46, 47, *range(50, 59)])
+# A cell value of seven digits or more: every serial past 9999-12-31 (2958465) has them.
+_BIG_VALUE = re.compile(rb"<v>(\d{7,}(?:\.\d+)?)</v>")
+_STYLE = re.compile(rb'\bs="(\d+)"')
+_TYPE = re.compile(rb'\bt="(\w+)"')
+_LAST_EXCEL_SERIAL = 2_958_465  # 9999-12-31
+
+
+def _date_styles(styles: bytes) -> frozenset[int]:
+    """Indexes of the cell formats (``cellXfs``) whose number format is a date."""
+    if not styles:
+        return frozenset()
+    from openpyxl.styles.numbers import is_date_format
+
+    root = ET.fromstring(styles)
+    codes = {
+        int(el.get("numFmtId", -1)): el.get("formatCode", "")
+        for el in root.iter()
+        if _local(el.tag) == "numFmt"
+    }
+    xfs = next((el for el in root.iter() if _local(el.tag) == "cellXfs"), None)
+    if xfs is None:
+        return frozenset()
+    out = set()
+    for i, xf in enumerate(el for el in xfs if _local(el.tag) == "xf"):
+        fmt = int(xf.get("numFmtId", 0))
+        if fmt in _BUILTIN_DATE_FORMATS or (fmt in codes and is_date_format(codes[fmt])):
+            out.add(i)
+    return frozenset(out)
+
+
+def _serials_past_9999(xml: bytes, styles: bytes) -> pd.DataFrame:
+    """Date cells whose serial number Excel cannot show as a date (after 9999-12-31):
+    python-calamine reads them as plain numbers."""
+    rows: list[int] = []
+    cols: list[int] = []
+    values: list[str] = []
+    dates = _date_styles(styles) if _BIG_VALUE.search(xml) else frozenset()
+    if dates:
+        for m in _BIG_VALUE.finditer(xml):
+            if float(m.group(1)) <= _LAST_EXCEL_SERIAL:
+                continue
+            start = xml.rfind(b"<c ", 0, m.start())
+            attrs = xml[start : xml.find(b">", start)]
+            style, kind, ref = _STYLE.search(attrs), _TYPE.search(attrs), _CELL_REF.search(attrs)
+            if ref is None or style is None or int(style.group(1)) not in dates:
+                continue
+            if kind is not None and kind.group(1) != b"n":
+                continue
+            rows.append(int(ref.group(2)))
+            cols.append(_column_index(ref.group(1).decode("ascii")))
+            values.append(m.group(1).decode("ascii"))
+    return _cell_frame(
+        rows,
+        cols,
+        values,
+        "日期序号超出范围 (a date cell whose serial number is past 9999-12-31, the last date "
+        "Excel holds)",
+        "treated as missing",
     )
 
 
@@ -796,7 +978,15 @@ def _present(value: object) -> bool:
 
 def _present_mask(col: pd.Series) -> np.ndarray:
     """Vectorised :func:`_present` for one column."""
-    mask = col.notna().to_numpy(dtype=bool)
+    mask = col.notna().to_numpy(dtype=bool, copy=True)
+    if col.dtype == object:
+        # cells of a workbook: text among numbers and dates; the text is judged by Arrow
+        is_text = col.map(type, na_action="ignore").to_numpy() == str  # noqa: E721
+        if is_text.any():
+            texts = pa.array(col.to_numpy()[is_text], type=pa.string())
+            blank = pc.equal(pc.utf8_trim_whitespace(texts), "")
+            mask[np.flatnonzero(is_text)[blank.to_numpy(zero_copy_only=False)]] = False
+        return mask
     try:
         blank = col.str.strip().eq("").to_numpy(dtype=bool, na_value=False)
     except AttributeError:  # no strings in the column
@@ -804,11 +994,14 @@ def _present_mask(col: pd.Series) -> np.ndarray:
     return mask & ~blank
 
 
-def _find_header_row(grid: pd.DataFrame) -> int | None:
-    """Index of the first of the first 30 rows with at least two known headers."""
+def _find_header_row(grid: pd.DataFrame, extra: frozenset[str] = frozenset()) -> int | None:
+    """Index of the first of the first 30 rows with at least two known headers (those of the
+    data model, and ``extra``, in :func:`landuse.schema.normalise_header` form)."""
     known = header_lookup()
     for i, row in enumerate(grid.head(HEADER_SCAN_ROWS).itertuples(index=False)):
-        hits = sum(1 for v in row if _present(v) and normalise_header(v) in known)
+        hits = sum(
+            1 for v in row if _present(v) and ((h := normalise_header(v)) in known or h in extra)
+        )
         if hits >= HEADER_MIN_MATCHES:
             return i
     return None
@@ -821,6 +1014,7 @@ def _frame_from_grid(
     notes: list[str],
     *,
     require_header: bool = False,
+    extra_headers: frozenset[str] = frozenset(),
 ) -> tuple[pd.DataFrame, int, int, list[str]]:
     """Cut the title and header rows off a raw grid, name the columns, drop empty rows.
 
@@ -833,7 +1027,7 @@ def _frame_from_grid(
     if not filled.any():
         raise InputError(f"{path.name} holds no data. Pass the file (or sheet) with the table.")
 
-    h = _find_header_row(grid)
+    h = _find_header_row(grid, extra_headers)
     if h is None and require_header:
         raise InputError(
             f"{path.name} does not look like a table: none of its first {HEADER_SCAN_ROWS} "
@@ -844,9 +1038,13 @@ def _frame_from_grid(
     if h is None:
         h = int(np.argmax(filled))
         notes.append(
-            f"{path.name}: no known column headers in the first {HEADER_SCAN_ROWS} rows; row "
-            f"{rows[h]} was taken as the header. Check that the table has a header row with "
-            f"names such as 电子监管号, 项目名称, 面积(公顷)."
+            Note(
+                f"{path.name}: no known column headers in the first {HEADER_SCAN_ROWS} rows; row "
+                f"{rows[h]} was taken as the header. Check that the table has a header row with "
+                f"names such as 电子监管号, 项目名称, 面积(公顷).",
+                "header_not_found",
+                f"row {rows[h]}",
+            )
         )
     header = [str(v).strip() if _present(v) else "" for v in grid.iloc[h].tolist()]
 
@@ -858,23 +1056,46 @@ def _frame_from_grid(
     cols = [c for c in grid.columns if header[c] or has_data[c]]
     unnamed = [c for c in cols if not header[c]]
     if unnamed:
+        named = ", ".join(f"Unnamed: {c + 1}" for c in unnamed)
         notes.append(
-            f"{path.name}: {len(unnamed)} column(s) with data but no header were named "
-            f"{', '.join(f'Unnamed: {c + 1}' for c in unnamed)}."
+            Note(
+                f"{path.name}: {len(unnamed)} column(s) with data but no header were named "
+                f"{named}.",
+                "column_unnamed",
+                named,
+            )
         )
     frame = body[cols].reset_index(drop=True)
     frame.columns = _unique_names([header[c] or f"Unnamed: {c + 1}" for c in cols], path, notes)
 
     for name in (SOURCE_FILE, SOURCE_ROW):
         if name in frame.columns:
-            notes.append(f"{path.name}: its own {name!r} column was replaced by ours.")
+            notes.append(
+                Note(
+                    f"{path.name}: its own {name!r} column was replaced by ours.",
+                    "column_replaced",
+                    name,
+                )
+            )
     frame[SOURCE_FILE] = path.name
     frame[SOURCE_ROW] = rows[keep]
     if frame.empty:
-        notes.append(f"{path.name}: no data rows below the header (row {rows[h]}): 0 rows read.")
+        notes.append(
+            Note(
+                f"{path.name}: no data rows below the header (row {rows[h]}): 0 rows read.",
+                "no_data_rows",
+                f"row {rows[h]}",
+            )
+        )
     empty_rows = int((~filled[h + 1 :]).sum())
     if empty_rows:
-        notes.append(f"{path.name}: {empty_rows} empty row(s) below the header skipped.")
+        notes.append(
+            Note(
+                f"{path.name}: {empty_rows} empty row(s) below the header skipped.",
+                "empty_rows_skipped",
+                empty_rows,
+            )
+        )
     return frame, int(rows[h]), empty_rows, header
 
 
@@ -892,8 +1113,12 @@ def _unique_names(names: list[str], path: Path, notes: list[str]) -> list[str]:
     repeated = sorted(n for n, k in Counter(names).items() if k > 1)
     if repeated:
         notes.append(
-            f"{path.name}: repeated column header(s) {', '.join(repeated)}; later copies were "
-            f"renamed with .1, .2, ..."
+            Note(
+                f"{path.name}: repeated column header(s) {', '.join(repeated)}; later copies were "
+                f"renamed with .1, .2, ...",
+                "header_repeated",
+                ", ".join(repeated),
+            )
         )
     return out
 
@@ -956,9 +1181,13 @@ def read_layer(
         chosen = (with_geometry or candidates)[0]
         if len(candidates) > 1:
             notes.append(
-                f"{path.name}: {len(candidates)} layers ({', '.join(c.name for c in candidates)}"
-                f"); read {chosen.name!r}. To use another, save it as its own file (QGIS: "
-                f"Export > Save Features As)."
+                Note(
+                    f"{path.name}: {len(candidates)} layers "
+                    f"({', '.join(c.name for c in candidates)}); read {chosen.name!r}. To use "
+                    f"another, save it as its own file (QGIS: Export > Save Features As).",
+                    "layer_chosen",
+                    chosen.name,
+                )
             )
     gdf, used = _read_candidate(chosen, encoding, notes)
     return _finish_layer(path, gdf, chosen.name, used, notes, path.name)
@@ -999,8 +1228,12 @@ def read_layers(
     if len(out) > 1:
         counts = ", ".join(f"{raw.layer} {len(raw.frame):,}" for raw in out)
         notes.append(
-            f"{path.name}: {len(out)} parcel layers with the same columns read together "
-            f"(features: {counts}); source_file names each as {path.name}:LAYER."
+            Note(
+                f"{path.name}: {len(out)} parcel layers with the same columns read together "
+                f"(features: {counts}); source_file names each as {path.name}:LAYER.",
+                "layers_read_together",
+                counts,
+            )
         )
     return out
 
@@ -1016,10 +1249,22 @@ def _finish_layer(
     """Add ``source_file`` (``label``) and ``source_row`` (1-based feature number)."""
     missing = int((gdf.geometry.isna() | gdf.geometry.is_empty).sum())
     if missing:
-        notes.append(f"{label}: {missing} of {len(gdf)} features have no geometry.")
+        notes.append(
+            Note(
+                f"{label}: {missing} of {len(gdf)} features have no geometry.",
+                "features_without_geometry",
+                missing,
+            )
+        )
     for name in (SOURCE_FILE, SOURCE_ROW):
         if name in gdf.columns:
-            notes.append(f"{label}: its own {name!r} column was replaced by ours.")
+            notes.append(
+                Note(
+                    f"{label}: its own {name!r} column was replaced by ours.",
+                    "column_replaced",
+                    name,
+                )
+            )
     gdf[SOURCE_FILE] = label
     gdf[SOURCE_ROW] = np.arange(1, len(gdf) + 1, dtype=np.int64)
     return RawLayer(gdf, path, layer, used, notes)
@@ -1028,9 +1273,21 @@ def _finish_layer(
 def _ignored_options(path: Path, layer: str | None, encoding: str | None, notes: list[str]) -> None:
     """Notes for options that do not apply to a single-layer, UTF-8 file (GeoParquet)."""
     if layer is not None:
-        notes.append(f"{path.name}: holds one layer; --layer {layer!r} does not apply to it.")
+        notes.append(
+            Note(
+                f"{path.name}: holds one layer; --layer {layer!r} does not apply to it.",
+                "option_ignored",
+                f"--layer {layer}",
+            )
+        )
     if encoding is not None:
-        notes.append(f"{path.name}: text is UTF-8 by definition; --encoding {encoding} ignored.")
+        notes.append(
+            Note(
+                f"{path.name}: text is UTF-8 by definition; --encoding {encoding} ignored.",
+                "option_ignored",
+                f"--encoding {encoding}",
+            )
+        )
 
 
 def _candidates(path: Path) -> list[_Candidate]:
@@ -1102,8 +1359,12 @@ def _named_layer(
             return c
     if len(candidates) == 1:
         notes.append(
-            f"{path.name}: holds one layer ({candidates[0].name!r}); --layer {layer!r} does "
-            f"not apply to it and was ignored."
+            Note(
+                f"{path.name}: holds one layer ({candidates[0].name!r}); --layer {layer!r} does "
+                f"not apply to it and was ignored.",
+                "option_ignored",
+                f"--layer {layer}",
+            )
         )
         return candidates[0]
     raise InputError(
@@ -1177,8 +1438,12 @@ def _parcel_layers(
             else "no parcel key column (宗地编号 / 电子监管号)"
         )
         notes.append(
-            f"{path.name}: layer {c.name!r} not read ({why}); pick it with --layer {c.name} if "
-            f"it holds the parcels."
+            Note(
+                f"{path.name}: layer {c.name!r} not read ({why}); pick it with --layer {c.name} "
+                f"if it holds the parcels.",
+                "layer_skipped",
+                c.name,
+            )
         )
     return keyed
 
@@ -1311,24 +1576,42 @@ def _shapefile_encoding(
 ) -> tuple[str | None, str | None]:
     """(encoding to pass to pyogrio, encoding to report) for a shapefile."""
     if given is not None:
-        notes.append(f"{src.label}: text read as {given} (as given).")
+        notes.append(
+            Note(f"{src.label}: text read as {given} (as given).", "encoding_given", given)
+        )
         return given, given
     if src.cpg is not None:
-        notes.append(f"{src.label}: text encoding {src.cpg or '(empty)'} from the .cpg file.")
+        notes.append(
+            Note(
+                f"{src.label}: text encoding {src.cpg or '(empty)'} from the .cpg file.",
+                "encoding_from_cpg",
+                src.cpg or "(empty)",
+            )
+        )
         return None, src.cpg or None
     sample = _dbf_text_sample(src.dbf) if src.dbf is not None else b""
     if sample.isascii():
-        notes.append(f"{src.label}: no .cpg file; the text fields are plain ASCII.")
+        notes.append(
+            Note(f"{src.label}: no .cpg file; the text fields are plain ASCII.", "encoding_ascii")
+        )
         return None, "ascii"
     guess = detect_text_encoding(sample)
     notes.append(
-        f"{src.label}: no .cpg file; text encoding detected from the .dbf as {guess.encoding} "
-        f"({guess.reason})."
+        Note(
+            f"{src.label}: no .cpg file; text encoding detected from the .dbf as "
+            f"{guess.encoding} ({guess.reason}).",
+            "encoding_detected",
+            guess.encoding,
+        )
     )
     if not guess.confident:
         notes.append(
-            f"{src.label}: the encoding is uncertain; if names look garbled, run again with "
-            f"--encoding NAME (e.g. gbk or utf-8) or add a .cpg file holding the encoding."
+            Note(
+                f"{src.label}: the encoding is uncertain; if names look garbled, run again with "
+                f"--encoding NAME (e.g. gbk or utf-8) or add a .cpg file holding the encoding.",
+                "encoding_uncertain",
+                guess.encoding,
+            )
         )
     return guess.encoding, guess.encoding
 
@@ -1344,7 +1627,12 @@ def _read_candidate(
     src, chosen = cand.src, cand.gdal_layer
     if encoding is not None and src.kind in _UTF8_KINDS:
         notes.append(
-            f"{src.label}: {src.kind} text is UTF-8 by definition; --encoding {encoding} ignored."
+            Note(
+                f"{src.label}: {src.kind} text is UTF-8 by definition; --encoding {encoding} "
+                f"ignored.",
+                "option_ignored",
+                f"--encoding {encoding}",
+            )
         )
         encoding = None
     if src.kind == ".shp":
@@ -1366,7 +1654,13 @@ def _read_candidate(
         guess = detect_text_encoding(sample)
         if guess.encoding == enc or (enc is None and guess.encoding == "utf-8"):
             raise _layer_error(src, enc, exc) from exc
-        notes.append(f"{src.label}: {where}; read as {guess.encoding} ({guess.reason}).")
+        notes.append(
+            Note(
+                f"{src.label}: {where}; read as {guess.encoding} ({guess.reason}).",
+                "encoding_redetected",
+                guess.encoding,
+            )
+        )
         try:
             gdf = _pyogrio_read(src, chosen, guess.encoding)
         except Exception as exc2:

@@ -7,8 +7,20 @@ hectares, day counts as float64 (NaN = unknown). Missing inputs give NaN amounts
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
+
+from landuse.vocab import (
+    AreaSource,
+    IdleStage,
+    IntensityBasis,
+    LateFeeCap,
+    StartDueBasis,
+    StartEvidence,
+    StartStatus,
+)
 
 NaT = np.datetime64("NaT", "ns")
 _NS_FIRST_DAY = np.datetime64("1677-09-22", "D")
@@ -48,7 +60,11 @@ def area_columns(
     decl = declared_ha.to_numpy(dtype=float, na_value=np.nan)
     has_geom = ~np.isnan(geom)
     area = np.where(has_geom, geom, decl)
-    source = np.where(has_geom, "geometry", np.where(np.isnan(decl), "none", "declared"))
+    source = np.where(
+        has_geom,
+        AreaSource.GEOMETRY.value,
+        np.where(np.isnan(decl), AreaSource.NONE.value, AreaSource.DECLARED.value),
+    )
     with np.errstate(divide="ignore", invalid="ignore"):
         rel = np.abs(geom - decl) / decl
     # a small epsilon keeps "exactly 5 %" (1.05 vs 1.00, inexact in binary) from counting
@@ -68,35 +84,87 @@ def intensity(
     agreed = agreed_wan.to_numpy(dtype=float, na_value=np.nan)
     has_actual = ~np.isnan(actual)
     investment = np.where(has_actual, actual, agreed)
-    basis = np.where(has_actual, "actual", np.where(np.isnan(agreed), "none", "agreed"))
+    basis = np.where(
+        has_actual,
+        IntensityBasis.ACTUAL.value,
+        np.where(np.isnan(agreed), IntensityBasis.NONE.value, IntensityBasis.AGREED.value),
+    )
     with np.errstate(divide="ignore", invalid="ignore"):
         value = np.where(area_ha > 0, investment / area_ha, np.nan)
     return investment, value, basis.astype(object)
+
+
+@dataclass
+class DueDates:
+    """The outcome of :func:`due_dates` (every array one value per row).
+
+    ``start_due`` and ``completion_due``: ``datetime64[ns]`` Series (NaT = unknown);
+    ``basis``: the :class:`landuse.vocab.StartDueBasis` value of ``start_due`` (object array);
+    ``before_contract``: per candidate basis, the rows where that candidate was given but lies
+    before the contract date, so it was not used.
+    """
+
+    start_due: pd.Series
+    completion_due: pd.Series
+    basis: np.ndarray
+    before_contract: dict[str, np.ndarray]
 
 
 def due_dates(
     extended_start: pd.Series,
     agreed_start: pd.Series,
     actual_delivery: pd.Series,
+    agreed_delivery: pd.Series,
     agreed_completion: pd.Series,
-) -> tuple[pd.Series, pd.Series]:
-    """``start_due_date`` and ``completion_due_date`` ([IDLE] art. 22, [CONTRACT]).
+    contract_date: pd.Series | None = None,
+) -> DueDates:
+    """``start_due_date``, its basis and ``completion_due_date`` ([IDLE] art. 22, [CONTRACT]).
 
-    Start due: the extension's new start date, else the agreed start, else actual delivery + 1
-    calendar year. Completion due: the agreed completion shifted by the extension's length in
-    days, measured from the start due date the extension replaced.
+    Start due, first usable of: the extension's new start date (``extended``), the agreed start
+    (``agreed_start``), actual delivery + 1 calendar year (``actual_delivery``), agreed delivery
+    + 1 calendar year (``agreed_delivery``); else unknown (``none``). A candidate that lies
+    before ``contract_date`` is not usable: a contract cannot have agreed a start before it was
+    signed, so the date is a slip, and the next candidate is used (``before_contract`` says
+    which were passed over). Completion due: the agreed completion shifted by the extension's
+    length in days, measured from the start due date the extension replaced.
     """
-    original_due = agreed_start.fillna(add_years(actual_delivery, 1))
-    start_due = extended_start.fillna(original_due)
+    index = agreed_completion.index
+    contract = (
+        contract_date
+        if contract_date is not None
+        else pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")
+    )
+    candidates = (
+        (StartDueBasis.EXTENDED, extended_start),
+        (StartDueBasis.AGREED_START, agreed_start),
+        (StartDueBasis.ACTUAL_DELIVERY, add_years(actual_delivery, 1)),
+        (StartDueBasis.AGREED_DELIVERY, add_years(agreed_delivery, 1)),
+    )
+    usable: dict[str, pd.Series] = {}
+    before_contract: dict[str, np.ndarray] = {}
+    for basis, dates in candidates:
+        early = (dates < contract).to_numpy(dtype=bool)  # NaT compares false
+        before_contract[basis.value] = early
+        usable[basis.value] = dates.mask(early)
+    original_due = (
+        usable[StartDueBasis.AGREED_START]
+        .fillna(usable[StartDueBasis.ACTUAL_DELIVERY])
+        .fillna(usable[StartDueBasis.AGREED_DELIVERY])
+    )
+    extended = usable[StartDueBasis.EXTENDED]
+    start_due = extended.fillna(original_due)
+    basis = np.full(len(index), StartDueBasis.NONE.value, dtype=object)
+    for candidate, _ in reversed(candidates):
+        basis = np.where(usable[candidate.value].notna().to_numpy(), candidate.value, basis)
     # in whole days, which cannot overflow; a completion due date that nanoseconds cannot hold
     # (only possible with extensions of centuries) is unknown
-    shift = _days(extended_start) - _days(original_due)
+    shift = _days(extended) - _days(original_due)
     shift = np.where(np.isnat(shift), np.timedelta64(0, "D"), shift)
     completion = _days(agreed_completion) + shift
     representable = (completion >= _NS_FIRST_DAY) & (completion <= _NS_LAST_DAY)
     completion = np.where(representable, completion, np.datetime64("NaT", "D"))
-    completion_due = pd.Series(completion.astype("datetime64[ns]"), index=agreed_completion.index)
-    return start_due, completion_due
+    completion_due = pd.Series(completion.astype("datetime64[ns]"), index=index)
+    return DueDates(start_due, completion_due, basis.astype(object), before_contract)
 
 
 def start_evidence(
@@ -114,13 +182,17 @@ def start_evidence(
     has_start = (actual_start.notna() & (actual_start <= as_of)).to_numpy(dtype=bool)
     completed = (actual_completion.notna() & (actual_completion <= as_of)).to_numpy(dtype=bool)
     status = start_status.fillna("unknown").to_numpy(dtype=object)
-    inspected = (status == "started") | (status == "not_started")
+    inspected = (status == StartStatus.STARTED) | (status == StartStatus.NOT_STARTED)
     evidence = np.select(
         [has_start, completed, inspected],
-        ["actual_start", "completion", "inspection"],
-        "none",
+        [
+            StartEvidence.ACTUAL_START.value,
+            StartEvidence.COMPLETION.value,
+            StartEvidence.INSPECTION.value,
+        ],
+        StartEvidence.NONE.value,
     ).astype(object)
-    started = has_start | completed | (status == "started")
+    started = has_start | completed | (status == StartStatus.STARTED)
     return evidence, started, completed
 
 
@@ -151,7 +223,11 @@ def stage_by_time(start_due: pd.Series, as_of: pd.Timestamp) -> np.ndarray:
     one = (as_of >= add_years(start_due, 1)).to_numpy(dtype=bool)
     two = (as_of >= add_years(start_due, 2)).to_numpy(dtype=bool)
     past = (as_of > start_due).to_numpy(dtype=bool)
-    stage = np.select([two, one, past], ["recovery", "idle_fee", "late_start"], "none")
+    stage = np.select(
+        [two, one, past],
+        [IdleStage.RECOVERY.value, IdleStage.IDLE_FEE.value, IdleStage.LATE_START.value],
+        IdleStage.NONE.value,
+    )
     return np.where(start_due.isna().to_numpy(), None, stage).astype(object)
 
 
@@ -179,9 +255,11 @@ def partial_idle_stage(
     one = (as_of >= add_years(suspended_since, 1)).to_numpy(dtype=bool)
     two = (as_of >= add_years(suspended_since, 2)).to_numpy(dtype=bool)
     eligible = started & small
-    return np.select([eligible & two, eligible & one], ["recovery", "idle_fee"], "none").astype(
-        object
-    )
+    return np.select(
+        [eligible & two, eligible & one],
+        [IdleStage.RECOVERY.value, IdleStage.IDLE_FEE.value],
+        IdleStage.NONE.value,
+    ).astype(object)
 
 
 def per_mille_amount(
@@ -191,6 +269,35 @@ def per_mille_amount(
     the days are unknown or the base is missing for a positive day count."""
     amount = base_wan * rate_permille / 1000.0 * days
     return np.where(days == 0, 0.0, amount)
+
+
+def late_fee(
+    price_wan: np.ndarray,
+    rate_permille: np.ndarray,
+    days: np.ndarray,
+    due: pd.Series,
+    cap: str,
+    cap_share: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """A late-start or late-completion fee, ``P × rate‰ × days``, with the rules file's cap.
+
+    ``cap`` (:class:`landuse.vocab.LateFeeCap`): ``none`` lets the fee accrue for every late
+    day; ``recovery`` counts the days only up to ``due`` + 2 calendar years (for a late start,
+    the day the parcel is liable to recovery); ``price_share`` limits the fee to ``cap_share``
+    × P. Returns ``(amount 万元, capped)``: ``capped`` is true where the cap lowered the fee.
+    Missing inputs give NaN as in :func:`per_mille_amount`.
+    """
+    uncapped = per_mille_amount(price_wan, rate_permille, days)
+    if cap == LateFeeCap.RECOVERY:
+        limit_days = days_between(add_years(due, 2), due)
+        capped = days > limit_days  # NaN compares false
+        charged = np.where(capped, limit_days, days)
+        return per_mille_amount(price_wan, rate_permille, charged), capped
+    if cap == LateFeeCap.PRICE_SHARE:
+        limit = cap_share * price_wan
+        capped = uncapped > limit
+        return np.where(capped, limit, uncapped), capped
+    return uncapped, np.zeros(len(uncapped), dtype=bool)
 
 
 def late_payment(

@@ -27,6 +27,7 @@ from pydantic import (
 
 from landuse.errors import InputError
 from landuse.parsing import DEFAULT_EARLIEST, DEFAULT_LATEST, LIMITS_FIRST_DAY, LIMITS_LAST_DAY
+from landuse.vocab import LateFeeCap, ThresholdSource
 
 DEFAULT_RULES_PATH = Path(__file__).with_name("default_rules.toml")
 
@@ -59,7 +60,13 @@ class IntensityRules(_Strict):
 
 
 class RateRules(_Strict):
-    """Per-mille daily rates, the idle-fee share and tolerances."""
+    """Per-mille daily rates, the idle-fee share, the late-fee cap and tolerances.
+
+    ``late_fee_cap`` says how far late-start and late-completion fees accrue: ``"recovery"``
+    (default) until two calendar years after the due date (for a late start, the day the parcel
+    is liable to recovery without compensation), ``"price_share"`` up to ``late_fee_cap_share``
+    × the land price for each fee, ``"none"`` without limit.
+    """
 
     late_start_permille: float = Field(1.0, ge=0)
     late_completion_permille: float = Field(1.0, ge=0)
@@ -67,6 +74,8 @@ class RateRules(_Strict):
     idle_fee_share: float = Field(0.20, ge=0, le=1)
     termination_after_days: int = Field(60, ge=0)
     area_mismatch_tolerance: float = Field(0.05, ge=0)
+    late_fee_cap: LateFeeCap = LateFeeCap.RECOVERY
+    late_fee_cap_share: float = Field(1.0, gt=0)
 
 
 class PartialDevelopmentRules(_Strict):
@@ -177,8 +186,12 @@ def intensity_thresholds(
     )
     sources = np.select(
         [~np.isnan(by_pair), ~np.isnan(by_park), ~np.isnan(by_code)],
-        ["park_industry", "park", "industry"],
-        "default",
+        [
+            ThresholdSource.PARK_INDUSTRY.value,
+            ThresholdSource.PARK.value,
+            ThresholdSource.INDUSTRY.value,
+        ],
+        ThresholdSource.DEFAULT.value,
     ).astype(object)
     return values, sources
 

@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from landuse import vocab
+
 
 class Kind(StrEnum):
     """How a column's raw text is parsed."""
@@ -201,32 +203,11 @@ def header_lookup() -> dict[str, tuple[str, str | None]]:
     return out
 
 
-class Status(StrEnum):
-    """One status per parcel, in order of precedence (first match wins)."""
-
-    RECOVERY = "recovery"
-    IDLE_FEE = "idle_fee"
-    GOV_DELAY = "gov_delay"
-    LATE_START = "late_start"
-    UNVERIFIED = "unverified"
-    LATE_COMPLETION = "late_completion"
-    BELOW_THRESHOLD = "below_threshold"
-    ON_TRACK = "on_track"
-    COMPLIANT = "compliant"
-
-
-STATUS_ZH: dict[str, str] = {
-    Status.RECOVERY: "拟收回",
-    Status.IDLE_FEE: "闲置满一年",
-    Status.GOV_DELAY: "政府原因闲置",
-    Status.LATE_START: "逾期未开工",
-    Status.UNVERIFIED: "待核查",
-    Status.LATE_COMPLETION: "逾期未竣工",
-    Status.BELOW_THRESHOLD: "投资强度不达标",
-    Status.ON_TRACK: "按期推进",
-    Status.COMPLIANT: "已竣工达标",
-}
-STATUS_ORDER: tuple[str, ...] = tuple(s.value for s in Status)
+# The status vocabulary and its precedence live in landuse.vocab; these names are re-exported
+# here because the workbook, the map and the API import them from the schema.
+Status = vocab.Status
+STATUS_ZH: dict[str, str] = vocab.STATUS_ZH
+STATUS_ORDER: tuple[str, ...] = vocab.STATUS_ORDER
 
 AMOUNT_COLUMNS: tuple[str, ...] = (
     "idle_fee_wan",
@@ -237,9 +218,19 @@ AMOUNT_COLUMNS: tuple[str, ...] = (
     "plot_ratio_shortfall_wan",
 )
 
+# Where a parcel lies, from the region code of its supervision number (landuse.regions).
+REGION_COLUMNS: tuple[str, ...] = ("region_code", "province", "city", "county", "region_label")
+
+# The parcel's total split by whether its amounts are confirmed (neither adds the other).
+PENALTY_SPLIT_COLUMNS: tuple[str, ...] = ("confirmed_penalty_wan", "potential_penalty_wan")
+# Every money column of the results, rounded to 0.01 万元 only when written.
+MONEY_COLUMNS: tuple[str, ...] = (*AMOUNT_COLUMNS, "total_penalty_wan", *PENALTY_SPLIT_COLUMNS)
+
 # Columns the analysis adds, in output order (after the input columns).
 DERIVED_COLUMNS: tuple[str, ...] = (
     "as_of_date",
+    *REGION_COLUMNS,
+    "area_group",
     "area_ha_declared",
     "area_source",
     "area_mismatch",
@@ -250,6 +241,7 @@ DERIVED_COLUMNS: tuple[str, ...] = (
     "threshold_source",
     "below_threshold",
     "start_due_date",
+    "start_due_basis",
     "completion_due_date",
     "start_evidence",
     "started",
@@ -264,18 +256,27 @@ DERIVED_COLUMNS: tuple[str, ...] = (
     "late_payment_days",
     "termination_risk",
     *AMOUNT_COLUMNS,
+    "late_fee_capped",
     "total_penalty_wan",
     "amounts_confirmed",
+    *PENALTY_SPLIT_COLUMNS,
     "status",
     "status_zh",
     "legal_basis",
     "proposed_action",
+    "data_issues",
 )
 
 OUTPUT_LABELS_ZH: dict[str, str] = {
     **{c.name: c.label_zh for c in INPUT_COLUMNS},
     "area_ha": "面积(公顷)",
     "as_of_date": "评价基准日",
+    "region_code": "行政区划代码",
+    "province": "省",
+    "city": "市",
+    "county": "县（区）",
+    "region_label": "所在行政区",
+    "area_group": "汇总分组（园区或行政区）",
     "area_ha_declared": "申报面积(公顷)",
     "area_source": "面积来源",
     "area_mismatch": "面积不符(>5%)",
@@ -286,6 +287,7 @@ OUTPUT_LABELS_ZH: dict[str, str] = {
     "threshold_source": "标准来源",
     "below_threshold": "投资强度不达标",
     "start_due_date": "应开工日期",
+    "start_due_basis": "应开工日期依据",
     "completion_due_date": "应竣工日期",
     "start_evidence": "开工证据",
     "started": "已开工",
@@ -305,12 +307,16 @@ OUTPUT_LABELS_ZH: dict[str, str] = {
     "late_payment_wan": "价款滞纳违约金(万元)",
     "investment_shortfall_wan": "投资不达标违约金(万元)",
     "plot_ratio_shortfall_wan": "容积率不达标违约金(万元)",
+    "late_fee_capped": "逾期违约金已封顶",
     "total_penalty_wan": "合计金额(万元)",
     "amounts_confirmed": "金额已确认",
+    "confirmed_penalty_wan": "已确认金额(万元)",
+    "potential_penalty_wan": "待核查金额(万元，核实未开工时适用)",
     "status": "状态代码",
     "status_zh": "状态",
     "legal_basis": "法律依据",
     "proposed_action": "处置建议",
+    "data_issues": "数据问题",
     SOURCE_FILE: "来源文件",
     SOURCE_ROW: "来源行号",
     "reason": "原因",

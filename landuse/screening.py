@@ -14,9 +14,14 @@ Indicators:
 - green ratio (绿地率) ≤ ``control.max_green_ratio`` (20 %);
 - plot ratio (容积率) ≥ ``plot_ratio_min[industry code]`` when the code has a minimum.
 
-An indicator whose value is not given is reported as not checked (``passed = None``), never as
-failed. A project passes when every checked indicator passes. Comparisons allow a relative
+An indicator whose value is not given is reported as not checked (``passed = None``, 未评审),
+never as failed; one whose value is given but has no limit (a plot ratio for an industry code
+without a minimum) is 不适用 (not applicable). A project passes when every checked indicator
+passes; a pass with an indicator 未评审 reads 通过（部分指标未评审）. Comparisons allow a relative
 tolerance of 1e-9 so that a value exactly on the limit (after unit conversion) passes.
+
+A park that the rules file does not name gets the industry or default threshold, and the verdict
+says so (``threshold_source_zh``, ``warnings``).
 
 :func:`screen` screens one :class:`ProposedProject`; :func:`screen_table` screens a table of them
 (vectorised over columns) and :func:`read_projects` reads such a table from CSV or XLSX.
@@ -36,19 +41,24 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator,
 from landuse.errors import InputError
 from landuse.parsing import AREA_UNITS_TO_HA, MONEY_UNITS_TO_WAN, parse_number
 from landuse.rules_file import RuleSet, industry_codes, intensity_thresholds
-from landuse.schema import SOURCE_FILE, SOURCE_ROW, normalise_header
+from landuse.schema import SOURCE_FILE, SOURCE_ROW, header_lookup, normalise_header
 
 __all__ = [
     "Check",
+    "ProjectsTable",
     "ProposedProject",
     "ScreeningVerdict",
     "ThresholdSource",
     "VERDICT_COLUMNS",
+    "parse_share",
     "read_projects",
+    "read_projects_table",
     "screen",
     "screen_many",
     "screen_records",
     "screen_table",
+    "screening_inputs",
+    "split_totals",
 ]
 
 ThresholdSource = Literal["default", "park", "industry", "park_industry"]
@@ -277,6 +287,10 @@ class Check(BaseModel):
     unit: str = Field(description="Unit of value and limit: 万元/公顷, share (0-1) or ratio.")
     passed: bool | None = Field(description="None when the indicator was not checked.")
     note: str | None = Field(None, description="Why the indicator was not checked.")
+    result_zh: str = Field(
+        description="通过, 未通过, 未评审 (no value, or no industry code for the plot-ratio "
+        "minimum) or 不适用 (a value, but no limit for the project's industry code)."
+    )
 
 
 class ScreeningVerdict(BaseModel):
@@ -303,6 +317,25 @@ class ScreeningVerdict(BaseModel):
         default_factory=list, description="One reason (Chinese, with figures) per failed check."
     )
     checks: list[Check] = Field(default_factory=list, description="Every indicator, in order.")
+    conclusion_zh: str = Field(
+        description="评审结论: 通过, 通过（部分指标未评审） when an indicator was not checked, "
+        "or 不通过."
+    )
+    threshold_source_zh: str = Field(
+        description="标准来源 in Chinese with the threshold, e.g. 园区标准 6000（园区“高新区”） or "
+        "默认标准 5000（规则文件无园区“XX园”）."
+    )
+    park_in_rules: bool | None = Field(
+        description="Whether the rules file names the park (None when no park was given)."
+    )
+    unchecked: list[str] = Field(
+        default_factory=list,
+        description="Names of the indicators not checked (未评审) for want of a value.",
+    )
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="Warnings in Chinese, e.g. a park the rules file does not know.",
+    )
 
 
 _VERDICT_LIST = TypeAdapter(list[ScreeningVerdict])
@@ -351,6 +384,22 @@ _INDICATORS: tuple[_Indicator, ...] = (
     _Indicator("plot_ratio", "容积率", "plot_ratio", "plot_ratio_min", ">=", "ratio"),
 )
 
+#: The result of one indicator and the conclusion of a project, in Chinese.
+PASS_ZH, FAIL_ZH, NOT_REVIEWED_ZH, NOT_APPLICABLE_ZH = "通过", "未通过", "未评审", "不适用"
+CONCLUSION_PASS_ZH = "通过"
+CONCLUSION_PARTIAL_ZH = "通过（部分指标未评审）"
+CONCLUSION_FAIL_ZH = "不通过"
+CONCLUSION_ERROR_ZH = "无法评审"
+#: Where the intensity threshold comes from, in Chinese.
+THRESHOLD_SOURCE_ZH: dict[str, str] = {
+    "park_industry": "园区+行业标准",
+    "park": "园区标准",
+    "industry": "行业标准",
+    "default": "默认标准",
+}
+INDICATOR_LABELS_ZH: dict[str, str] = {ind.name: ind.label_zh for ind in _INDICATORS}
+INDICATOR_NAMES: tuple[str, ...] = tuple(ind.name for ind in _INDICATORS)
+
 #: Columns of the table returned by :func:`screen_table` (``source_file`` / ``source_row``
 #: come first when the input has them).
 VERDICT_COLUMNS: tuple[str, ...] = (
@@ -380,6 +429,14 @@ VERDICT_COLUMNS: tuple[str, ...] = (
     "passed",
     "reasons",
     "error",
+    "conclusion_zh",
+    "threshold_source_zh",
+    "park_in_rules",
+    *(f"{name}_result_zh" for name in INDICATOR_NAMES),
+    "unchecked_zh",
+    "warning_zh",
+    "notes_zh",
+    "error_zh",
 )
 
 
@@ -477,7 +534,10 @@ def _evaluate(values: pd.DataFrame, rules: RuleSet) -> tuple[pd.DataFrame, dict[
     out["plot_ratio_min"] = out["industry_code"].map(rules.plot_ratio_min).astype("float64")
 
     failed_any = np.zeros(len(index), dtype=bool)
+    unreviewed_any = np.zeros(len(index), dtype=bool)
+    no_code = out["industry_code"].isna().to_numpy()
     reasons: dict[str, pd.Series] = {}
+    unreviewed: list[pd.Series] = []
     for ind in _INDICATORS:
         value = out[ind.value_col].to_numpy(dtype=float)
         limit = out[ind.limit_col].to_numpy(dtype=float)
@@ -489,11 +549,97 @@ def _evaluate(values: pd.DataFrame, rules: RuleSet) -> tuple[pd.DataFrame, dict[
                 ok = value <= limit * (1 + _REL_TOL)
         failed = checked & ~ok
         failed_any |= failed
+        # not checked: no value, or (plot ratio) no industry code to find the minimum by
+        not_reviewed = ~checked & (
+            np.isnan(value) | (no_code if ind.name == "plot_ratio" else False)
+        )
+        unreviewed_any |= not_reviewed
         out[f"{ind.name}_passed"] = pd.arrays.BooleanArray(ok & checked, ~checked)
+        result = np.where(
+            checked,
+            np.where(ok, PASS_ZH, FAIL_ZH),
+            np.where(not_reviewed, NOT_REVIEWED_ZH, NOT_APPLICABLE_ZH),
+        )
+        out[f"{ind.name}_result_zh"] = pd.Series(result, index=index, dtype="string")
         reasons[ind.name] = _reason(ind, out).where(failed)
+        unreviewed.append(pd.Series(ind.label_zh, index=index, dtype="string").where(not_reviewed))
     out["passed"] = pd.arrays.BooleanArray(~failed_any, np.zeros(len(index), dtype=bool))
     out["reasons"] = _join(list(reasons.values()), "；", index).fillna("")
+    out["conclusion_zh"] = pd.Series(
+        np.where(
+            failed_any,
+            CONCLUSION_FAIL_ZH,
+            np.where(unreviewed_any, CONCLUSION_PARTIAL_ZH, CONCLUSION_PASS_ZH),
+        ),
+        index=index,
+        dtype="string",
+    )
+    out["unchecked_zh"] = _join(unreviewed, "、", index)
+    known = _known_parks(rules)
+    park_given = out["park"].notna().to_numpy()
+    in_rules = out["park"].isin(known).to_numpy(dtype=bool)
+    out["park_in_rules"] = pd.arrays.BooleanArray(in_rules, ~park_given)
+    # the texts depend on a few values only: built once per distinct combination
+    unknown = park_given & ~in_rules
+    keys = pd.DataFrame(
+        {
+            "park": out["park"],
+            "industry_code": out["industry_code"],
+            "threshold_wan_per_ha": out["threshold_wan_per_ha"],
+        },
+        index=index,
+    )
+    key = (
+        keys["park"].fillna("\x00")
+        + "\x1f"
+        + keys["industry_code"].fillna("\x00")
+        + "\x1f"
+        + keys["threshold_wan_per_ha"].astype("string").fillna("")
+        + "\x1f"
+        + pd.Series(source, index=index, dtype="string")
+    )
+    codes, _ = pd.factorize(key)
+    _, first = np.unique(codes, return_index=True)  # the first row of each combination
+    distinct = keys.iloc[first].reset_index(drop=True)
+    text, warning = _source_texts(distinct, source[first], unknown[first])
+    out["threshold_source_zh"] = pd.Series(text.to_numpy()[codes], index=index, dtype="string")
+    out["warning_zh"] = pd.Series(warning.to_numpy()[codes], index=index, dtype="string")
     return out, reasons
+
+
+def _known_parks(rules: RuleSet) -> list[str]:
+    """The parks the rules file names (with a threshold of their own or per industry)."""
+    return sorted({*rules.intensity.parks, *rules.intensity.park_industries})
+
+
+def _source_texts(
+    out: pd.DataFrame, source: np.ndarray, unknown_park: np.ndarray
+) -> tuple[pd.Series, pd.Series]:
+    """标准来源 with the threshold and what it rests on, and the warning of a park the rules
+    file does not know (NA elsewhere), for every row."""
+    index = out.index
+    threshold = _text(out["threshold_wan_per_ha"].to_numpy(dtype=float), index, trim=True)
+    kind = pd.Series(source, index=index).map(THRESHOLD_SOURCE_ZH).astype("string")
+    park = "园区“" + out["park"] + "”"
+    code = "行业 " + out["industry_code"]
+    not_in_rules = "规则文件无" + park
+    park_given = out["park"].notna().to_numpy()
+    is_ = {name: source == name for name in THRESHOLD_SOURCE_ZH}
+    detail = pd.Series(pd.NA, index=index, dtype="string")
+    detail = detail.mask(is_["park_industry"], "（" + park + "，" + code + "）")
+    detail = detail.mask(is_["park"], "（" + park + "）")
+    detail = detail.mask(is_["industry"] & ~unknown_park, "（" + code + "）")
+    detail = detail.mask(is_["industry"] & unknown_park, "（" + code + "；" + not_in_rules + "）")
+    detail = detail.mask(is_["default"] & unknown_park, "（" + not_in_rules + "）")
+    detail = detail.mask(is_["default"] & ~park_given, "（未填写园区）")
+    detail = detail.mask(
+        is_["default"] & park_given & ~unknown_park, "（" + park + "无适用的行业标准）"
+    )
+    text = kind + " " + threshold + detail.fillna("")
+    warning = (not_in_rules + "，按" + kind + " " + threshold + " 万元/公顷评审").where(
+        unknown_park
+    )
+    return text, warning
 
 
 # --------------------------------------------------------------------------------------------
@@ -513,7 +659,7 @@ def _notes(
         elif c is None:
             out.append("未填写行业代码，无法确定容积率下限，未评审")
         else:
-            out.append(f"行业代码 {c} 无容积率下限，未评审")
+            out.append(f"行业代码 {c} 无容积率下限，不适用")
     return out
 
 
@@ -580,6 +726,7 @@ def screen_records(projects: list[ProposedProject], rules: RuleSet) -> list[dict
                 _floats(frame[ind.limit_col]),
                 passed,
                 _notes(passed, value, codes),
+                frame[f"{ind.name}_result_zh"].tolist(),
             )
         )
     reason_columns = [_objects(col) for col in reasons.values()]
@@ -596,6 +743,10 @@ def screen_records(projects: list[ProposedProject], rules: RuleSet) -> list[dict
     }
     sources = frame["threshold_source"].astype(str).tolist()
     passed_all = _objects(frame["passed"])
+    conclusions = frame["conclusion_zh"].tolist()
+    sources_zh = frame["threshold_source_zh"].tolist()
+    park_in_rules = _objects(frame["park_in_rules"])
+    warnings = _objects(frame["warning_zh"])
     rows = []
     for i, project in enumerate(projects):
         checks = [
@@ -608,8 +759,9 @@ def screen_records(projects: list[ProposedProject], rules: RuleSet) -> list[dict
                 "unit": ind.unit,
                 "passed": passed[i],
                 "note": note[i],
+                "result_zh": result[i],
             }
-            for ind, value, limit, passed, note in per_indicator
+            for ind, value, limit, passed, note, result in per_indicator
         ]
         rows.append(
             {
@@ -621,6 +773,11 @@ def screen_records(projects: list[ProposedProject], rules: RuleSet) -> list[dict
                 "threshold_source": sources[i],
                 "reasons": [str(col[i]) for col in reason_columns if col[i] is not None],
                 "checks": checks,
+                "conclusion_zh": conclusions[i],
+                "threshold_source_zh": sources_zh[i],
+                "park_in_rules": park_in_rules[i],
+                "unchecked": [c["name"] for c in checks if c["result_zh"] == NOT_REVIEWED_ZH],
+                "warnings": [] if warnings[i] is None else [warnings[i]],
             }
         )
     return rows
@@ -641,11 +798,28 @@ _BASE_HEADERS: dict[str, str] = {
             "固定资产投资",
             "计划总投资",
             "项目总投资",
+            "投资",
+            "投资额",
+            "固定资产投资额",
+            "计划投资",
+            "计划投资额",
+            "拟投资",
+            "项目投资",
         ),
         "investment",
     ),
     **dict.fromkeys(
-        ("用地面积", "面积", "申请用地面积", "拟用地面积", "宗地面积", "出让面积", "土地面积"),
+        (
+            "用地面积",
+            "面积",
+            "申请用地面积",
+            "拟用地面积",
+            "申请面积",
+            "占地面积",
+            "宗地面积",
+            "出让面积",
+            "土地面积",
+        ),
         "area",
     ),
     "area_ha": "area_ha",
@@ -708,7 +882,7 @@ def _match_header(header: object) -> tuple[str, float] | None:
     base, unit = (m.group(1), m.group(2) or "") if m else (text, "")
     kind = _BASE_HEADERS.get(base)
     if kind is None:
-        return None
+        return _ledger_header(text)
     if kind == "area":
         return _AREA_HEADER_UNITS.get(unit)
     if kind in _AREA_DIVISORS:
@@ -720,6 +894,38 @@ def _match_header(header: object) -> tuple[str, float] | None:
         divisor = _SHARE_HEADER_UNITS.get(unit)
         return None if divisor is None else (kind, divisor)
     return (kind, 1.0) if not unit else None
+
+
+# Ledger columns (landuse.schema) that hold a screening input, and the header units they take.
+_LEDGER_FIELDS: dict[str, str] = {
+    "project_name": "project_name",
+    "park": "park",
+    "industry_code": "industry_code",
+    "agreed_investment_wan": "investment_wan",
+}
+_LEDGER_AREA_UNITS: dict[str | None, tuple[str, float]] = {
+    None: ("area_ha", 1.0),
+    "ha": ("area_ha", 1.0),
+    "mu": ("area_mu", MU_PER_HA),
+    "m2": ("area_m2", M2_PER_HA),
+}
+
+
+def _ledger_header(text: str) -> tuple[str, float] | None:
+    """A header of the ledgers' vocabulary (:func:`landuse.schema.header_lookup`) that names
+    a screening input, e.g. 出让面积(亩) or 约定投资总额(万元)."""
+    hit = header_lookup().get(text)
+    if hit is None:
+        return None
+    name, unit = hit
+    if name == "area_ha":
+        return _LEDGER_AREA_UNITS.get(unit)
+    field = _LEDGER_FIELDS.get(name)
+    if field is None:
+        return None
+    if field == "investment_wan":
+        return (field, 1e4) if unit == "yuan" else (field, 1.0) if unit is None else None
+    return (field, 1.0) if unit is None else None
 
 
 def _map_columns(columns: list[object]) -> dict[str, _Source]:
@@ -749,11 +955,19 @@ def _parse(raw: pd.Series, units: dict[str, float], divisor: float) -> tuple[pd.
     return parsed.astype("float64"), bad
 
 
-def _problem(mask: np.ndarray, source: _Source, raw: pd.Series, text: str) -> pd.Series:
-    """``column “X”: value “v” <text>`` where ``mask``, NA elsewhere."""
-    cell = raw.astype("string").str.replace(r"^([+-]?\d+)\.0$", r"\1", regex=True).fillna("")
+def _problem(
+    mask: np.ndarray, source: _Source, raw: pd.Series, text: str, text_zh: str
+) -> tuple[pd.Series, pd.Series]:
+    """``column “X”: value “v” <text>`` and its Chinese twin where ``mask``, NA elsewhere."""
+    cell = _cell_text(raw).fillna("")
     msg = f"column “{source.header}”: value “" + cell + f"” {text}"
-    return msg.where(mask)
+    msg_zh = f"“{source.header}”的值“" + cell + f"”{text_zh}"
+    return msg.where(mask), msg_zh.where(mask)
+
+
+def _cell_text(raw: pd.Series) -> pd.Series:
+    """Cells as the user typed them (Excel's 2611.0 shown as 2611)."""
+    return raw.astype("string").str.replace(r"^([+-]?\d+)\.0$", r"\1", regex=True)
 
 
 def _row_labels(frame: pd.DataFrame, names: pd.Series) -> pd.Series:
@@ -770,39 +984,51 @@ def _row_labels(frame: pd.DataFrame, names: pd.Series) -> pd.Series:
     return (label + " (项目名称 “" + names + "”)").fillna(label)
 
 
+def screening_inputs(columns: list[object]) -> dict[str, str]:
+    """Field -> the column of a projects table that :func:`screen_table` reads it from
+    (``investment_wan``, ``area_mu`` ...); every other column is the committee's own."""
+    return {name: source.header for name, source in _map_columns(columns).items()}
+
+
 def screen_table(frame: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
     """Screen every row of a table of proposed projects.
 
     Columns may carry the field names of :class:`ProposedProject` or the Chinese headers
-    (项目名称, 固定资产总投资(万元) / 投资总额, 用地面积(公顷) / 面积(亩) / 面积(平方米), 园区,
-    行业代码, 容积率, 建筑系数, 绿地率, 行政办公及生活服务设施用地比例); a unit in the header's
-    brackets (元, 亩, 平方米, %) converts bare numbers, a unit written into a value (``12000万元``,
-    ``30亩``, ``25%``) wins. Shares are fractions 0-1 unless given as percentages.
+    (项目名称, 固定资产总投资(万元) / 投资总额 / 投资(万元), 用地面积(公顷) / 面积(亩) /
+    面积(平方米), 园区, 行业代码, 容积率, 建筑系数, 绿地率, 行政办公及生活服务设施用地比例, and
+    the ledgers' headers of the same fields); a unit in the header's brackets (元, 亩, 平方米, %)
+    converts bare numbers, a unit written into a value (``12000万元``, ``30亩``, ``25%``) wins.
+    Shares are fractions 0-1 (``0.35``), percentages (``35%``), or bare numbers above 1 up to
+    100 (``35``), which are read as percentages and said in ``notes_zh``.
 
     Returns one row per input row with :data:`VERDICT_COLUMNS` (``source_file`` and
     ``source_row`` first when present): money in 万元, areas in ha, intensity in 万元/公顷, check
-    columns as nullable booleans (NA = not checked), ``reasons`` joined by ``；``. A row with
-    unusable values (missing or non-positive investment, no area, two areas that disagree, a
-    share outside 0-1 ...) gets ``passed = NA`` and an ``error`` naming the row, the column, the
-    value and the fix; the other rows are not affected. Raises :class:`InputError` only when the
-    table has no investment column or no area column at all.
+    columns as nullable booleans (NA = not checked), ``reasons`` joined by ``；``, the Chinese
+    conclusion, threshold source and per-indicator results. A row with unusable values
+    (missing or non-positive investment, text in a number cell, no area, two areas that
+    disagree, a share outside 0-1 ...) gets ``passed = NA``, ``conclusion_zh = 无法评审`` and an
+    ``error`` (``error_zh`` in Chinese) naming the row, the column, the value and the fix; the
+    other rows are not affected. Raises :class:`InputError` only when the table has no
+    investment column or no area column at all.
     """
     sources = _map_columns(list(frame.columns))
     missing = []
     if "investment_wan" not in sources:
-        missing.append("the investment (固定资产总投资(万元) or 投资总额)")
+        missing.append("the investment (固定资产总投资(万元), 投资总额 or 投资(万元))")
     if not any(a in sources for a in ("area_ha", "area_mu", "area_m2")):
         missing.append("the area (用地面积(公顷), 面积(亩) or 面积(平方米))")
     if missing:
+        shown = [str(c) for c in frame.columns if c not in (SOURCE_FILE, SOURCE_ROW)]
         raise InputError(
             f"The projects table has no column for {' and '.join(missing)}; its columns are: "
-            f"{', '.join(map(str, frame.columns))}. Add the column with one of these headers "
+            f"{', '.join(shown) or '(none)'}. Add the column with one of these headers "
             "(or the English names investment_wan, area_ha, area_mu, area_m2)."
         )
 
     index = frame.index
     n = len(frame)
-    problems: list[pd.Series] = []
+    problems: list[tuple[pd.Series, pd.Series]] = []
+    notes: list[pd.Series] = []
     values = pd.DataFrame(index=index)
 
     def text_column(name: str) -> pd.Series:
@@ -827,6 +1053,7 @@ def screen_table(frame: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
                 frame[sources["industry_code"].header],
                 "holds no GB/T 4754 code; write the code with its two-digit major group, "
                 "e.g. C2611 or 26, or leave the cell empty",
+                "不含国民经济行业代码；请填写含两位大类的代码，如 C2611 或 26，或留空",
             )
         )
 
@@ -840,14 +1067,33 @@ def screen_table(frame: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
     low, high = INVESTMENT_WAN_RANGE
     implausible = ~np.isnan(inv) & (inv > 0) & ((inv < low) | (inv > high))
     problems += [
-        _problem(empty, src, raw, "is empty; fill in the fixed-asset investment in 万元"),
-        _problem(bad, src, raw, "is not a number; write the investment in 万元, e.g. 12000"),
-        _problem(nonpositive, src, raw, "is not above 0; write the investment in 万元"),
+        _problem(
+            empty,
+            src,
+            raw,
+            "is empty; fill in the fixed-asset investment in 万元",
+            "为空；请填写固定资产总投资（万元）",
+        ),
+        _problem(
+            bad,
+            src,
+            raw,
+            "is not a number; write the investment in 万元, e.g. 12000",
+            "不是数字；请填写投资额（万元），如 12000",
+        ),
+        _problem(
+            nonpositive,
+            src,
+            raw,
+            "is not above 0; write the investment in 万元",
+            "不大于 0；请填写投资额（万元）",
+        ),
         _problem(
             implausible,
             src,
             raw,
             f"is not a plausible investment; write 万元 from {low:g} to {high:g}",
+            f"不是合理的投资额；应在 {low:g} 至 {high:g} 万元之间",
         ),
     ]
     values["investment_wan"] = np.where(nonpositive | implausible, np.nan, inv)
@@ -866,13 +1112,26 @@ def screen_table(frame: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
         low, high = AREA_RANGES["area_ha"]  # a is in hectares here
         implausible = ~np.isnan(a) & (a > 0) & ((a < low) | (a > high))
         problems += [
-            _problem(bad, src, raw, "is not a number; write the area, e.g. 2 or 30亩"),
-            _problem(nonpositive, src, raw, "is not above 0; write the requested area"),
+            _problem(
+                bad,
+                src,
+                raw,
+                "is not a number; write the area, e.g. 2 or 30亩",
+                "不是数字；请填写面积，如 2 或 30亩",
+            ),
+            _problem(
+                nonpositive,
+                src,
+                raw,
+                "is not above 0; write the requested area",
+                "不大于 0；请填写申请用地面积",
+            ),
             _problem(
                 implausible,
                 src,
                 raw,
                 "is not a plausible area; write an area from 1 m² to 10,000 km²",
+                "不是合理的面积；应在 1 平方米至 10,000 平方公里之间",
             ),
         ]
         reported |= bad | nonpositive | implausible
@@ -885,25 +1144,42 @@ def screen_table(frame: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
     high = np.max(area_stack, axis=0, initial=-np.inf, where=given)
     low = np.min(area_stack, axis=0, initial=np.inf, where=given)
     conflict = (count > 1) & (high > low * 1.01)
-    area_headers = "、".join(
-        f"“{sources[a].header}”" for a in ("area_ha", "area_mu", "area_m2") if a in sources
-    )
+    names = [sources[a].header for a in ("area_ha", "area_mu", "area_m2") if a in sources]
+    area_headers = "、".join(f"“{h}”" for h in names)
     no_area = (count == 0) & ~reported
     problems.append(
-        pd.Series(
-            f"no area given: fill one of {area_headers} (1 公顷 = 15 亩 = 10,000 平方米)",
-            index=index,
-            dtype="string",
-        ).where(no_area)
+        (
+            pd.Series(
+                f"no area given: fill one of {area_headers} (1 公顷 = 15 亩 = 10,000 平方米)",
+                index=index,
+                dtype="string",
+            ).where(no_area),
+            pd.Series(
+                f"未填写面积：请填写{area_headers}之一（1 公顷 = 15 亩 = 10,000 平方米）",
+                index=index,
+                dtype="string",
+            ).where(no_area),
+        )
     )
+    low_text = _text(low, index, decimals=4, trim=True)
+    high_text = _text(high, index, decimals=4, trim=True)
     problems.append(
         (
-            f"the areas in {area_headers} disagree ("
-            + _text(low, index, decimals=4, trim=True)
-            + " ha vs "
-            + _text(high, index, decimals=4, trim=True)
-            + " ha); keep one of them"
-        ).where(conflict)
+            (
+                f"the areas in {area_headers} disagree ("
+                + low_text
+                + " ha vs "
+                + high_text
+                + " ha); keep one of them"
+            ).where(conflict),
+            (
+                f"{area_headers}的面积不一致（"
+                + low_text
+                + " 公顷与 "
+                + high_text
+                + " 公顷）；请只保留一个"
+            ).where(conflict),
+        )
     )
     values["area_ha"] = np.where(conflict, np.nan, area_ha)
 
@@ -919,30 +1195,61 @@ def screen_table(frame: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
         v = parsed.to_numpy()
         if name == "plot_ratio":
             out_of_range = ~np.isnan(v) & (v <= 0)
-            fix = "is not above 0; write the planned plot ratio, e.g. 1.2"
-            number_fix = "is not a number; write the planned plot ratio, e.g. 1.2"
+            fix = (
+                "is not above 0; write the planned plot ratio, e.g. 1.2",
+                "不大于 0；请填写规划容积率，如 1.2",
+            )
+            number_fix = (
+                "is not a number; write the planned plot ratio, e.g. 1.2",
+                "不是数字；请填写规划容积率，如 1.2",
+            )
         else:
+            # A bare number above 1 up to 100 in a column of shares is a percentage (35 -> 35 %).
+            percent = ~np.isnan(v) & (v > 1) & (v <= 100) & _bare_numbers(raw)
+            if src.divisor == 1.0 and percent.any():
+                cell = _cell_text(raw).fillna("")
+                notes.append(
+                    (f"“{src.header}”的值“" + cell + "”按 " + cell + "% 计").where(percent)
+                )
+                v = np.where(percent, v / 100, v)
             out_of_range = ~np.isnan(v) & ((v < 0) | (v > 1))
-            fix = "is not a share between 0 and 1; write 0.30 or 30% for 30 %"
-            number_fix = "is not a number; write a share such as 0.30 or 30%"
+            fix = (
+                "is not a share between 0 and 1; write 0.30 or 30% for 30 %",
+                "不是 0 至 1 之间的比例；30% 请写 0.30 或 30%",
+            )
+            number_fix = (
+                "is not a number; write a share such as 0.30 or 30%",
+                "不是数字；请填写比例，如 0.30 或 30%",
+            )
         problems += [
-            _problem(bad, src, raw, number_fix),
-            _problem(out_of_range, src, raw, fix),
+            _problem(bad, src, raw, *number_fix),
+            _problem(out_of_range, src, raw, *fix),
         ]
         values[name] = np.where(out_of_range, np.nan, v)
 
     verdict, _ = _evaluate(values, rules)
-    details = _join(problems, "; ", index)
+    details = _join([en for en, _ in problems], "; ", index)
     has_error = details.notna().to_numpy(dtype=bool)
     label = _row_labels(frame, values["project_name"])
     verdict["error"] = (label + ": " + details).where(has_error)
+    verdict["error_zh"] = _join([zh for _, zh in problems], "；", index)
+    verdict["notes_zh"] = _join(notes, "；", index)
     passed = verdict["passed"].array.copy()
     passed[has_error] = pd.NA
     verdict["passed"] = passed
+    verdict["conclusion_zh"] = verdict["conclusion_zh"].mask(has_error, CONCLUSION_ERROR_ZH)
 
     lead = [c for c in (SOURCE_FILE, SOURCE_ROW) if c in frame.columns]
     result = pd.concat([frame[lead], verdict[list(VERDICT_COLUMNS)]], axis=1)
     return result.reset_index(drop=True)
+
+
+def _bare_numbers(raw: pd.Series) -> np.ndarray:
+    """Cells holding a number without a unit written into them (``35``, not ``35%``)."""
+    if pd.api.types.is_numeric_dtype(raw.dtype):
+        return np.ones(len(raw), dtype=bool)
+    text = raw.astype("string")
+    return (~text.str.contains(r"[%％]", regex=True).fillna(False)).to_numpy(dtype=bool)
 
 
 # --------------------------------------------------------------------------------------------
@@ -953,33 +1260,146 @@ def _known_count(cells: pd.Series) -> int:
     return sum(1 for v in cells.dropna().tolist() if _match_header(v) is not None)
 
 
-def read_projects(path: str | Path) -> pd.DataFrame:
-    """Read a table of proposed projects from a .csv (UTF-8, GBK ...) or .xlsx file.
+@dataclass
+class ProjectsTable:
+    """A projects table as read: the cells (``source_file`` and ``source_row`` added), what
+    the reader said (notes), and the row number of its header."""
 
-    The header row is the first of the first 30 rows with at least two known headers (title
-    rows above it are skipped). Cells are returned as read, with ``source_file`` and
-    ``source_row`` (the row number a user sees in Excel or a text editor); pass the result to
-    :func:`screen_table`. Raises :class:`InputError` for a missing or unreadable file.
+    frame: pd.DataFrame
+    notes: list[str]
+    header_row: int
+
+
+def read_projects_table(path: str | Path, *, sheet: str | None = None) -> ProjectsTable:
+    """Read a table of proposed projects with the ledgers' reader
+    (:func:`landuse.readers.read_table`: CSV in UTF-8, GBK or Big5, Excel workbooks and
+    whatever other spreadsheet formats it reads; ``sheet`` picks a sheet of a workbook).
+
+    The header row is the first of the first 30 rows with at least two known headers, the
+    ledgers' or the screening's (title rows above it are skipped). Cells are returned as read;
+    pass the frame to :func:`split_totals` and :func:`screen_table`. Raises
+    :class:`InputError` for a missing or unreadable file.
     """
     from landuse.readers import read_table  # heavy (geopandas); only needed here
 
-    table = read_table(path)
+    table = read_table(path, sheet=sheet)
     frame = table.frame
     data_cols = [c for c in frame.columns if c not in (SOURCE_FILE, SOURCE_ROW)]
     if len(_map_columns(data_cols)) >= 2:
-        return frame
+        return ProjectsTable(frame, list(table.notes), table.header_row)
     # The reader did not recognise the screening headers (容积率, 投资总额 ...): look for them
     # in the first rows it returned as data.
     head = frame[data_cols].head(30)
     for i in range(len(head)):  # at most 30 header candidates, not the data
         if _known_count(head.iloc[i]) >= 2:
-            names = [
-                str(v).strip() if pd.notna(v) and str(v).strip() else str(c)
-                for c, v in zip(data_cols, head.iloc[i].tolist(), strict=True)
-            ]
+            names = _unique(
+                [
+                    str(v).strip() if pd.notna(v) and str(v).strip() else str(c)
+                    for c, v in zip(data_cols, head.iloc[i].tolist(), strict=True)
+                ]
+            )
             body = frame.iloc[i + 1 :].reset_index(drop=True)
             out = body[data_cols].set_axis(names, axis=1)
             out[SOURCE_FILE] = body[SOURCE_FILE]
             out[SOURCE_ROW] = body[SOURCE_ROW]
-            return out
-    return frame
+            # the reader's note on the header it guessed no longer holds
+            notes = [n for n in table.notes if "was taken as the header" not in n]
+            return ProjectsTable(out, notes, int(frame[SOURCE_ROW].iloc[i]))
+    return ProjectsTable(frame, list(table.notes), table.header_row)
+
+
+def read_projects(path: str | Path, *, sheet: str | None = None) -> pd.DataFrame:
+    """The cells of :func:`read_projects_table` (for :func:`screen_table`)."""
+    return read_projects_table(path, sheet=sheet).frame
+
+
+def _unique(names: list[str]) -> list[str]:
+    """Repeated header names get ``.1``, ``.2`` suffixes (as the reader does)."""
+    used: set[str] = set()
+    out = []
+    for name in names:
+        new, k = name, 0
+        while new in used:
+            k += 1
+            new = f"{name}.{k}"
+        used.add(new)
+        out.append(new)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Total rows
+
+#: Text (all white space removed) that marks a total row rather than a project: 合计, 小计,
+#: 总计, 共计 alone, after a group name (北区小计) or followed by a note (合计（3个）, 合计:).
+_TOTAL_RE = r"^(?:.{0,20}?(?:合计|小计|总计|共计)|(?:合计|小计|总计|共计)[:：(（\d].*)$"
+#: Headers of the cells that name a row (besides its first filled cell).
+_NAME_HEADERS = frozenset(
+    normalise_header(h)
+    for h in (
+        "序号",
+        "编号",
+        "项目名称",
+        "项目",
+        "企业名称",
+        "公司名称",
+        "单位名称",
+        "申请单位",
+        "项目单位",
+        "企业",
+        "project_name",
+    )
+)
+
+
+def split_totals(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(projects, totals)``: the rows of a projects table that are projects, and the total
+    rows (合计, 小计, 总计, 共计 in the row's first filled cell or in a name cell such as 序号,
+    项目名称 or 企业名称), which are not projects and must not be screened. ``totals`` has the
+    table's columns and a ``total_label`` column holding the text that marked it."""
+    data_cols = [c for c in frame.columns if c not in (SOURCE_FILE, SOURCE_ROW)]
+    if frame.empty or not data_cols:
+        empty = frame.iloc[:0].assign(total_label=pd.Series(dtype="string"))
+        return frame, empty
+    cells = pd.DataFrame(
+        {c: frame[c].astype("string").str.replace(r"\s+", "", regex=True) for c in data_cols},
+        index=frame.index,
+    )
+    cells = cells.mask(cells == "")
+    first = cells.bfill(axis=1).iloc[:, 0]
+    candidates = [first] + [cells[c] for c in data_cols if normalise_header(c) in _NAME_HEADERS]
+    label = pd.Series(pd.NA, index=frame.index, dtype="string")
+    for text in candidates:
+        hit = text.str.match(_TOTAL_RE).fillna(False).to_numpy(dtype=bool)
+        label = label.mask(hit & label.isna().to_numpy(), text)
+    is_total = label.notna().to_numpy()
+    totals = frame[is_total].assign(total_label=label[is_total])
+    return frame[~is_total], totals
+
+
+# --------------------------------------------------------------------------------------------
+# Shares typed on the command line
+
+_SHARE_TEXT_RE = re.compile(r"^\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*([%％]?)\s*$")
+
+
+def parse_share(text: str, option: str) -> tuple[float, str | None]:
+    """A share typed as ``0.35``, ``35%`` or ``35`` as a fraction (0.35), and a note (Chinese)
+    when a bare number above 1 was read as a percentage; :class:`InputError` naming ``option``
+    for anything else (text, a negative number, more than 100 %)."""
+    m = _SHARE_TEXT_RE.match(text)
+    fix = f"Write a share as 0.35 or 35% (for 35 %), e.g. {option} 35%."
+    if m is None:
+        raise InputError(f"{option} {text!r} is not a number. {fix}")
+    number, percent = float(m.group(1)), bool(m.group(2))
+    note = None
+    if percent:
+        value = number / 100
+    elif 1 < number <= 100:
+        value = number / 100
+        note = f"{option} {m.group(1)} 按 {m.group(1)}% 计"
+    else:
+        value = number
+    if not 0 <= value <= 1:
+        raise InputError(f"{option} {text!r} is not a share between 0 and 100 %. {fix}")
+    return value, note

@@ -6,6 +6,11 @@
 - :func:`render_served_page` / :func:`mount_map`: ``GET /map`` on the API, drawing big results
   from its vector tiles; :func:`static_files` serves the page's assets.
 
+Results without any geometry (ledgers alone) give the summary panel and a ranked table of the
+parcels to act on (:mod:`maps.actions`) with how to add a parcel layer; parcels not drawn are
+listed the same way. The panel groups parcels by park, else region
+(:func:`landuse.grouping.group_names`), and keeps confirmed and would-apply amounts apart.
+
 Leaflet comes from the ``xstatic-leaflet`` package and the page's own scripts from
 ``maps/static``; nothing is loaded from a CDN. Text from the data is escaped on the server
 (``html.escape``) and set with ``textContent`` in the browser; JSON in ``<script>`` has ``<``,

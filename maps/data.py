@@ -21,7 +21,8 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from landuse.workbook import NO_PARK, summary_table
+from landuse.grouping import GROUPING_COLUMNS, MONEY_COLUMNS, group_names
+from landuse.workbook import NO_PARK
 from maps.errors import MapInputError
 from maps.labels import POPUP_COLUMNS
 
@@ -82,17 +83,11 @@ def _gpkg_layers(path: Path) -> set[str]:
         ) from None
 
 
-def _check_columns(path: Path, names: set[str], has_geometry: bool) -> None:
-    """Refuse a table that is not analysis results, or results without parcel geometries."""
+def _check_columns(path: Path, names: set[str]) -> None:
+    """Refuse a table that is not analysis results."""
     if "status" not in names:
         raise MapInputError(
             f"{path} is not a results file: its parcels have no `status` column. {_NOT_RESULTS}"
-        )
-    if not has_geometry:
-        raise MapInputError(
-            f"{path} holds no parcel geometries (results of ledgers alone have none), so there "
-            "is nothing to draw. Analyse the parcel layer with the ledger (`landuse analyse "
-            "parcels.gpkg --ledger ...`) and draw that result."
         )
 
 
@@ -108,12 +103,20 @@ def _parquet_schema(path: Path):
         ) from None
 
 
-def check_results_file(results_path: str | PathLike[str], *, geometry: bool = True) -> None:
+def _is_geoparquet(schema: Any) -> bool:
+    return b"geo" in (schema.metadata or {}) and "geometry" in schema.names
+
+
+def check_results_file(results_path: str | PathLike[str], *, geometry: bool = False) -> None:
     """Refuse, reading only the file's description, what is not a results file of ``landuse
     analyse`` (a :class:`~maps.errors.MapInputError` naming the file and the fix): a missing
     file, another extension, a file GDAL or Arrow cannot open, a GeoPackage without a
-    ``parcels`` layer, parcels without ``status`` and, with ``geometry``, parcels without
-    geometries."""
+    ``parcels`` layer, parcels without ``status``.
+
+    Results without any parcel geometry (ledgers alone: a GeoPackage layer without geometry, a
+    plain Parquet file) are results too: the map lists their parcels and the API serves them
+    as a table. ``geometry`` is accepted for the callers that pass it and changes nothing."""
+    del geometry
     path = Path(results_path)
     suffix = path.suffix.lower()
     if suffix not in (".gpkg", ".parquet"):
@@ -127,67 +130,97 @@ def check_results_file(results_path: str | PathLike[str], *, geometry: bool = Tr
             raise MapInputError(
                 f"{path} has no `parcels` layer, so it is not a results file. {_NOT_RESULTS}"
             )
-        info = pyogrio.read_info(path, layer="parcels")
-        names, has_geometry = set(info["fields"]), info["geometry_type"] is not None
+        names = set(pyogrio.read_info(path, layer="parcels")["fields"])
     else:
-        schema = _parquet_schema(path)
-        names = set(schema.names)
-        has_geometry = b"geo" in (schema.metadata or {}) and "geometry" in names
-    _check_columns(path, names, has_geometry or not geometry)
+        names = set(_parquet_schema(path).names)
+    _check_columns(path, names)
+
+
+def results_have_geometry(results_path: str | PathLike[str]) -> bool:
+    """Whether the parcels of a results file can have geometries at all (a GeoPackage layer
+    with a geometry column, a GeoParquet file); False for results of ledgers alone."""
+    path = Path(results_path)
+    if path.suffix.lower() == ".parquet":
+        return _is_geoparquet(_parquet_schema(path))
+    return pyogrio.read_info(path, layer="parcels").get("geometry_type") is not None
+
+
+#: Columns read for the map besides the popup's: grouping, money and the parcel list.
+EXTRA_COLUMNS: tuple[str, ...] = tuple(
+    dict.fromkeys([*GROUPING_COLUMNS, *MONEY_COLUMNS, "supervision_no", "amounts_confirmed"])
+)
+
+
+def map_columns() -> list[str]:
+    """Every parcel column the map reads (those present in a file are read)."""
+    return list(dict.fromkeys([*POPUP_COLUMNS, *EXTRA_COLUMNS]))
+
+
+def as_geodataframe(frame: pd.DataFrame) -> gpd.GeoDataFrame:
+    """``frame`` as a GeoDataFrame; a plain table (results of ledgers alone) gets an empty
+    geometry column in EPSG:4326 (nothing to place, so any CRS will do)."""
+    if isinstance(frame, gpd.GeoDataFrame):
+        return frame
+    geometry = gpd.GeoSeries([None] * len(frame), index=frame.index, crs=MAP_CRS)
+    return gpd.GeoDataFrame(frame, geometry=geometry, crs=MAP_CRS)
 
 
 def read_results(results_path: str | PathLike[str], *, park: str | None = None) -> Results:
-    """Read a results GeoPackage (layers ``parcels``, ``parks``, ``summary``) or GeoParquet.
+    """Read a results GeoPackage (layers ``parcels``, ``parks``) or (Geo)Parquet.
 
-    Only the columns the map shows are read. Parcels and parks come back in EPSG:4326. With
-    ``park``, only that park's parcels, boundary and summary are kept. A file that is not
+    Only the columns the map shows are read. Parcels and parks come back in EPSG:4326;
+    parcels without a geometry (all of them for results of ledgers alone) are kept, with a
+    missing geometry. With ``park``, only the parcels, boundary and summary of that group
+    (a park, else a region: :func:`landuse.grouping.group_names`) are kept. A file that is not
     analysis results (see :func:`check_results_file`) and an unknown park raise
-    :class:`~maps.errors.MapInputError` naming the file and the fix. A file without a summary
-    layer is summarised with :func:`landuse.workbook.summary_table`.
+    :class:`~maps.errors.MapInputError` naming the file and the fix. The summary is computed
+    from the parcels (:func:`maps.panel.summary_frame`), grouped by park, else region.
     """
+    from maps.panel import summary_frame
+
     path = Path(results_path)
     check_results_file(path)
     parks: gpd.GeoDataFrame | None = None
-    summary: pd.DataFrame | None = None
     if path.suffix.lower() == ".gpkg":
         layers = _gpkg_layers(path)
         fields = set(pyogrio.read_info(path, layer="parcels")["fields"])
-        columns = [c for c in POPUP_COLUMNS if c in fields]
+        columns = [c for c in map_columns() if c in fields]
         parcels = pyogrio.read_dataframe(path, layer="parcels", columns=columns, use_arrow=True)
         if "parks" in layers:
             parks = pyogrio.read_dataframe(path, layer="parks", use_arrow=True)
-        if "summary" in layers:
-            summary = pyogrio.read_dataframe(
-                path, layer="summary", read_geometry=False, use_arrow=True
-            )
     else:
-        names = set(_parquet_schema(path).names)
-        columns = [c for c in POPUP_COLUMNS if c in names]
-        parcels = gpd.read_parquet(path, columns=[*columns, "geometry"])
+        schema = _parquet_schema(path)
+        columns = [c for c in map_columns() if c in set(schema.names)]
+        if _is_geoparquet(schema):
+            parcels = gpd.read_parquet(path, columns=[*columns, "geometry"])
+        else:
+            parcels = pd.read_parquet(path, columns=columns)
+    parcels = as_geodataframe(parcels)
     if park is not None:
-        park_of = park_names(parcels)
+        park_of = group_names(parcels)
         known = set(park_of.dropna())
         if park not in known:
             raise MapInputError(
-                f"No park {park!r} in {path}; the parks are {', '.join(sorted(known))}."
+                f"No park or region {park!r} in {path}; they are {', '.join(sorted(known))}."
             )
         parcels = parcels[(park_of == park).to_numpy(dtype=bool)]
         if parks is not None and "park" in parks.columns:
             parks = parks[parks["park"] == park]
-        summary = None  # recomputed below for the one park
-    if summary is None:
-        summary = summary_table(parcels)
     return Results(
         to_map_crs(parcels),
         to_map_crs(parks) if parks is not None else None,
-        summary,
+        summary_frame(parcels),
         path,
     )
 
 
 def to_map_crs(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """``frame`` in EPSG:4326 (a frame without a CRS is refused: its position is unknown)."""
+    """``frame`` in EPSG:4326 (a frame without a CRS is refused when it has geometries: their
+    position is unknown; without any geometry it is simply labelled EPSG:4326)."""
+    frame = as_geodataframe(frame)
     if frame.crs is None:
+        if not has_geometry(frame).any():
+            return frame.set_crs(MAP_CRS)
         raise MapInputError("The layer has no CRS, so it cannot be placed on a map.")
     if frame.crs.to_epsg() == 4326:
         return frame

@@ -1,10 +1,14 @@
 """The legend and the summary panel: HTML written on the server, every data text escaped.
 
-The panel shows, per park and in total, parcels, hectares and amounts (万元) by status, the
+The panel shows, per group and in total, parcels, hectares and amounts (万元) by status, the
 amounts by kind, and an inline SVG bar chart of idle (``recovery`` + ``idle_fee``) and overdue
-(``late_start`` + ``late_completion``) hectares per park. It is computed from the results'
-summary table (``landuse.workbook.summary_table``), so it counts every analysed parcel, also
-those without a geometry (the panel says how many of those are not drawn).
+(``late_start`` + ``late_completion``) hectares per group. Groups follow
+:func:`landuse.grouping.group_names`: the park, else the region of the supervision number,
+else （未指定园区）. Confirmed amounts and the amounts that would apply to unverified (待核查)
+parcels are two figures everywhere (:func:`landuse.grouping.penalty_split`), never added
+together. The summary is computed from the parcels (:func:`summary_frame`), so it counts every
+analysed parcel, also those without a geometry (the panel says how many of those are not
+drawn).
 """
 
 from __future__ import annotations
@@ -15,12 +19,28 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from landuse.grouping import (
+    CONFIRMED,
+    POTENTIAL,
+    group_frame,
+    group_order,
+    penalty_split,
+    split_amounts,
+)
 from landuse.schema import AMOUNT_COLUMNS, STATUS_ORDER, Status
 from landuse.workbook import ALL_STATUSES, GRAND_TOTAL
 from maps.labels import Lang, column_label, status_label, text
 from maps.palette import IDLE_BAR, OTHER_STATUS, OVERDUE_BAR, STATUS_KEYS, status_colour
 
-VALUE_COLUMNS: tuple[str, ...] = ("parcels", "area_ha", *AMOUNT_COLUMNS, "total_penalty_wan")
+POTENTIAL_KINDS: tuple[str, ...] = tuple(f"potential_{c}" for c in AMOUNT_COLUMNS)
+VALUE_COLUMNS: tuple[str, ...] = (
+    "parcels",
+    "area_ha",
+    CONFIRMED,
+    POTENTIAL,
+    *AMOUNT_COLUMNS,
+    *POTENTIAL_KINDS,
+)
 IDLE_STATUSES: tuple[str, ...] = (Status.RECOVERY.value, Status.IDLE_FEE.value)
 OVERDUE_STATUSES: tuple[str, ...] = (Status.LATE_START.value, Status.LATE_COMPLETION.value)
 #: ``data-park`` of the grand-total block.
@@ -43,12 +63,60 @@ def fmt_2(value: float) -> str:
     return f"{value:,.2f}" if np.isfinite(value) else "–"
 
 
+def summary_frame(parcels: pd.DataFrame) -> pd.DataFrame:
+    """Parcels, hectares and amounts per group and status, from the parcels (whole columns).
+
+    Columns: ``park`` (the group's name), ``group_kind``, ``status`` and
+    :data:`VALUE_COLUMNS`: the amounts per kind count confirmed amounts, the ``potential_*``
+    ones the amounts of unverified parcels. Rows are ordered as summaries list groups (parks,
+    regions, （未指定园区）), statuses by precedence.
+    """
+    groups = group_frame(parcels)
+    status = (
+        parcels["status"].astype("string")
+        if "status" in parcels.columns
+        else pd.Series(pd.NA, index=parcels.index, dtype="string")
+    )
+    area = (
+        pd.to_numeric(parcels["area_ha"], errors="coerce").astype(float)
+        if "area_ha" in parcels.columns
+        else pd.Series(np.nan, index=parcels.index)
+    )
+    frame = pd.concat(
+        [
+            groups.rename(columns={"group": "park"}),
+            pd.DataFrame({"status": status.fillna("unknown"), "area_ha": area}),
+            penalty_split(parcels),
+            split_amounts(parcels, list(AMOUNT_COLUMNS)),
+        ],
+        axis=1,
+    )
+    sums = [CONFIRMED, POTENTIAL, *AMOUNT_COLUMNS, *POTENTIAL_KINDS]
+    grouped = frame.groupby(["park", "status"], sort=False)
+    out = grouped[["area_ha", *sums]].sum(min_count=1)
+    out.insert(0, "parcels", grouped.size())
+    out.insert(0, "group_kind", grouped["group_kind"].first())
+    out = out.reset_index()
+    if len(out) == 0:
+        return out[["park", "group_kind", "status", *VALUE_COLUMNS]]
+    kinds = out.groupby("park", sort=False)["group_kind"].first().reset_index()
+    rank = {
+        p: i for i, p in enumerate(group_order(kinds.rename(columns={"park": "group"}))["group"])
+    }
+    status_rank = {s: i for i, s in enumerate(STATUS_ORDER)}
+    out["_g"] = out["park"].map(rank)
+    out["_s"] = out["status"].map(status_rank).fillna(len(STATUS_ORDER))
+    out = out.sort_values(["_g", "_s", "status"], kind="stable").drop(columns=["_g", "_s"])
+    return out[["park", "group_kind", "status", *VALUE_COLUMNS]].reset_index(drop=True)
+
+
 @dataclass(frozen=True)
 class Summary:
-    """Per park and status sums (``by_status``), per park (``by_park``) and in all (``total``).
+    """Per group and status sums (``by_status``), per group (``by_park``) and in all
+    (``total``), with the columns of :data:`VALUE_COLUMNS`.
 
-    ``by_status`` is indexed by (park, status key); statuses outside the known list are
-    gathered under :data:`maps.palette.OTHER_STATUS`. Parks keep the summary's order.
+    ``by_status`` is indexed by (group, status key); statuses outside the known list are
+    gathered under :data:`maps.palette.OTHER_STATUS`. Groups keep the table's order.
     """
 
     by_status: pd.DataFrame
@@ -56,12 +124,28 @@ class Summary:
     total: pd.Series
 
     @classmethod
+    def from_parcels(cls, parcels: pd.DataFrame) -> Summary:
+        """Build from the parcels (see :func:`summary_frame`)."""
+        return cls.from_table(summary_frame(parcels))
+
+    @classmethod
     def from_table(cls, summary: pd.DataFrame) -> Summary:
-        """Build from a summary table (per park and status rows; subtotal and total rows, when
-        present, are recomputed rather than trusted)."""
+        """Build from a per group (``park``) and status table: :func:`summary_frame`, or a
+        table of :func:`landuse.workbook.summary_table` (subtotal and total rows, when present,
+        are recomputed rather than trusted; without the confirmed and potential columns, the
+        amounts of ``unverified`` rows count as would-apply, the others as confirmed)."""
         status = summary["status"].astype("string")
         park = summary["park"].astype("string")
         detail = summary[((status != ALL_STATUSES) & (park != GRAND_TOTAL)).fillna(True)]
+        if CONFIRMED not in detail.columns or POTENTIAL not in detail.columns:
+            detail = pd.concat(
+                [
+                    detail.drop(columns=list(AMOUNT_COLUMNS), errors="ignore"),
+                    penalty_split(detail),
+                    split_amounts(detail, list(AMOUNT_COLUMNS)),
+                ],
+                axis=1,
+            )
         key = detail["status"].astype("string")
         key = key.where(key.isin(list(STATUS_ORDER)), OTHER_STATUS).fillna(OTHER_STATUS)
         frame = pd.DataFrame(
@@ -83,7 +167,7 @@ class Summary:
         return cls(by_status, by_park, total)
 
     def status_counts(self) -> pd.Series:
-        """Parcels per status key over every park (known statuses in order, then other)."""
+        """Parcels per status key over every group (known statuses in order, then other)."""
         counts = self.by_status["parcels"].groupby(level="status").sum()
         return counts.reindex([k for k in STATUS_KEYS if k in counts.index])
 
@@ -100,54 +184,81 @@ def _swatch(status: str) -> str:
     return f'<span class="lu-swatch" style="background:{status_colour(status)}"></span>'
 
 
+def _money(value: float) -> str:
+    """An amount, ``–`` when there is none (missing or 0)."""
+    return fmt_2(value) if np.isfinite(value) and value != 0 else "–"
+
+
 def _status_table(lang: Lang, rows: pd.DataFrame, totals: pd.Series, total_label: str) -> str:
     head = (
         f"<thead><tr><th>{esc(text(lang, 'status'))}</th><th>{esc(text(lang, 'parcels'))}</th>"
-        f"<th>{esc(text(lang, 'area_ha'))}</th><th>{esc(text(lang, 'amount_wan'))}</th></tr></thead>"
+        f"<th>{esc(text(lang, 'area_ha'))}</th><th>{esc(text(lang, 'confirmed_wan'))}</th>"
+        f"<th>{esc(text(lang, 'potential_wan'))}</th></tr></thead>"
     )
     statuses = [k for k in STATUS_KEYS if k in rows.index]
-    numbers = rows.loc[statuses, ["parcels", "area_ha", "total_penalty_wan"]].to_numpy(float)
+    columns = ["parcels", "area_ha", CONFIRMED, POTENTIAL]
+    numbers = rows.loc[statuses, columns].to_numpy(float)
     body = [
         f'<tr data-status="{esc(status)}"><td>{_swatch(status)}'
         f"{esc(status_label(lang, status))}</td>"
         f'<td class="lu-num lu-parcels">{fmt_int(n)}</td>'
         f'<td class="lu-num lu-ha">{fmt_2(ha)}</td>'
-        f'<td class="lu-num lu-wan">{fmt_2(wan)}</td></tr>'
-        for status, (n, ha, wan) in zip(statuses, numbers, strict=True)  # at most ten statuses
+        f'<td class="lu-num lu-confirmed">{_money(wan)}</td>'
+        f'<td class="lu-num lu-potential">{_money(pot)}</td></tr>'
+        for status, (n, ha, wan, pot) in zip(statuses, numbers, strict=True)  # ten at most
     ]
-    t = totals.reindex(["parcels", "area_ha", "total_penalty_wan"]).to_numpy(float)
+    t = totals.reindex(columns).to_numpy(float)
     foot = (
         f'<tfoot><tr data-status="all"><td>{esc(total_label)}</td>'
         f'<td class="lu-num lu-parcels">{fmt_int(t[0])}</td>'
         f'<td class="lu-num lu-ha">{fmt_2(t[1])}</td>'
-        f'<td class="lu-num lu-wan">{fmt_2(t[2])}</td></tr></tfoot>'
+        f'<td class="lu-num lu-confirmed">{_money(t[2])}</td>'
+        f'<td class="lu-num lu-potential">{_money(t[3])}</td></tr></tfoot>'
     )
     return f'<table class="lu-table">{head}<tbody>{"".join(body)}</tbody>{foot}</table>'
 
 
-def _kinds(lang: Lang, totals: pd.Series) -> str:
+def _kind_list(lang: Lang, totals: pd.Series, prefix: str, title: str, css: str) -> str:
     items = [
         f'<li data-kind="{esc(c)}"><span>{esc(column_label(lang, c))}</span>'
-        f'<span class="lu-num">{fmt_2(totals[c])}</span></li>'
+        f'<span class="lu-num">{fmt_2(totals[prefix + c])}</span></li>'
         for c in AMOUNT_COLUMNS
-        if np.isfinite(totals[c]) and totals[c] != 0
+        if np.isfinite(totals[prefix + c]) and totals[prefix + c] != 0
     ]
     if not items:
         return ""
     return (
-        f'<div class="lu-kinds"><div class="lu-sub">{esc(text(lang, "amounts_by_kind"))}</div>'
+        f'<div class="lu-kinds {css}"><div class="lu-sub">{esc(title)}</div>'
         f"<ul>{''.join(items)}</ul></div>"
+    )
+
+
+def _kinds(lang: Lang, totals: pd.Series) -> str:
+    return _kind_list(
+        lang, totals, "", text(lang, "confirmed_by_kind"), "lu-kinds-confirmed"
+    ) + _kind_list(
+        lang, totals, "potential_", text(lang, "potential_by_kind"), "lu-kinds-potential"
     )
 
 
 def _block(
     lang: Lang, key: str, name: str, rows: pd.DataFrame, totals: pd.Series, *, is_open: bool
 ) -> str:
+    potential = totals[POTENTIAL]
     headline = (
         f'<span class="lu-park-name">{esc(name)}</span>'
-        f'<span class="lu-headline">{fmt_int(totals["parcels"])} {esc(text(lang, "parcels_unit"))}'
-        f" · {fmt_2(totals['area_ha'])} {esc(text(lang, 'ha_unit'))}"
-        f" · {fmt_2(totals['total_penalty_wan'])} {esc(text(lang, 'wan_unit'))}</span>"
+        f'<span class="lu-headline"><span>{fmt_int(totals["parcels"])} '
+        f"{esc(text(lang, 'parcels_unit'))} · {fmt_2(totals['area_ha'])} "
+        f"{esc(text(lang, 'ha_unit'))}</span>"
+        f' · <span class="lu-head-confirmed">{esc(text(lang, "confirmed"))} '
+        f"{fmt_2(totals[CONFIRMED])} {esc(text(lang, 'wan_unit'))}</span>"
+        + (
+            f' · <span class="lu-head-potential">{esc(text(lang, "potential"))} '
+            f"{fmt_2(potential)} {esc(text(lang, 'wan_unit'))}</span>"
+            if np.isfinite(potential) and potential != 0
+            else ""
+        )
+        + "</span>"
     )
     label = text(lang, "total") if key == TOTAL_KEY else text(lang, "subtotal")
     return (
@@ -221,6 +332,9 @@ def panel_html(
         )
     if note:
         meta.append(esc(note))
+    potential = summary.total[POTENTIAL]
+    if np.isfinite(potential) and potential != 0:
+        meta.append(f'<span class="lu-potential-note">{esc(text(lang, "potential_note"))}</span>')
     blocks = [
         _block(
             lang,
@@ -252,8 +366,11 @@ def panel_html(
     )
 
 
-def legend_html(lang: Lang, summary: Summary, *, element_id: str = "lu-legend") -> str:
-    """The legend: one row per status present (colour, name, parcels), then the park line."""
+def legend_html(
+    lang: Lang, summary: Summary, *, element_id: str = "lu-legend", park_line: bool = True
+) -> str:
+    """The legend: one row per status present (colour, name, parcels), then (``park_line``)
+    the park boundary line."""
     counts = summary.status_counts()
     rows = [
         f'<div class="lu-legend-row" data-status="{esc(status)}">{_swatch(str(status))}'
@@ -261,10 +378,11 @@ def legend_html(lang: Lang, summary: Summary, *, element_id: str = "lu-legend") 
         f'<span class="lu-legend-count">{fmt_int(float(n))}</span></div>'
         for status, n in counts.items()
     ]
-    rows.append(
-        f'<div class="lu-legend-row lu-legend-park"><span class="lu-line"></span>'
-        f'<span class="lu-legend-label">{esc(text(lang, "park_boundary"))}</span></div>'
-    )
+    if park_line:
+        rows.append(
+            f'<div class="lu-legend-row lu-legend-park"><span class="lu-line"></span>'
+            f'<span class="lu-legend-label">{esc(text(lang, "park_boundary"))}</span></div>'
+        )
     return (
         f'<div id="{esc(element_id)}" class="lu-legend" style="display:none">'
         f'<div class="lu-sub">{esc(text(lang, "legend_title"))} '

@@ -32,8 +32,9 @@ import shapely
 from branca.element import Figure
 
 from landuse.atomic import OutputSet, atomic_file
-from landuse.workbook import summary_table
+from landuse.grouping import group_frame
 from maps import assets
+from maps.actions import list_html
 from maps.basemap import Basemap
 from maps.data import (
     MAP_CRS,
@@ -41,8 +42,9 @@ from maps.data import (
     escape_json_text,
     feature_collection_json,
     has_geometry,
-    park_names,
+    map_columns,
     read_results,
+    results_have_geometry,
     script_json,
     to_map_crs,
 )
@@ -95,6 +97,8 @@ class PageContent:
     tiles: dict[str, Any] | None = None  # tile mode: url, itemsUrl, layer, zooms
     not_drawn: int = 0
     statuses: list[str] = field(default_factory=list)
+    no_geometry: bool = False  # no parcel has a geometry (results of ledgers alone)
+    parcel_list: str | None = None  # the ranked table of parcels not drawn (HTML)
 
 
 def _title(lang: Lang, name: str) -> str:
@@ -114,9 +118,11 @@ def _statuses(summary: Summary) -> list[str]:
 
 
 def park_hulls(parcels: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """A boundary per park when the results carry none: the convex hull of its parcels."""
-    keep = has_geometry(parcels)
-    names = park_names(parcels)[keep]
+    """A boundary per park when the results carry none: the convex hull of its parcels
+    (parcels grouped by region or with no group get none)."""
+    groups = group_frame(parcels)
+    keep = has_geometry(parcels) & (groups["group_kind"] == "park").to_numpy()
+    names = groups["group"][keep]
     geoms = parcels.geometry.to_numpy()[keep]
     codes, uniques = pd.factorize(names)
     hulls = [  # one per park
@@ -184,7 +190,7 @@ def build_page(
         tiles=None,
         control_scale=False,  # added by the page script, metric only
         prefer_canvas=False,
-        zoom_control=True,
+        zoom_control=not content.no_geometry,
         zoom_snap=0.25,
         zoom_delta=0.5,
     )
@@ -214,7 +220,10 @@ def build_page(
         ),
         name="lu_panel",
     )
-    figure.html.add_child(RawHTML(legend_html(lang, content.summary), "Legend"), name="lu_legend")
+    legend = legend_html(lang, content.summary, park_line=not content.no_geometry)
+    figure.html.add_child(RawHTML(legend, "Legend"), name="lu_legend")
+    if content.parcel_list is not None:
+        figure.html.add_child(RawHTML(content.parcel_list, "ParcelList"), name="lu_list")
     data: dict[str, Any] = {
         "lang": lang,
         **page_texts(lang),
@@ -225,8 +234,10 @@ def build_page(
         "bounds": content.bounds,
         "controls": [
             {"id": "lu-panel", "position": "topright"},
+            {"id": "lu-list", "position": "topleft"},
             {"id": "lu-legend", "position": "bottomleft"},
         ],
+        "noGeometry": content.no_geometry,
         "tiles": content.tiles,
         "parksUrl": content.parks_url,
     }
@@ -243,17 +254,18 @@ def build_page(
             overlay=False,
             control=False,
         ).add_to(m)
-    layer_cls = TileParcelLayer if content.tiles is not None else ParcelLayer
-    colour = colours()
-    for status in content.statuses:  # one layer per status (at most ten)
-        name = (
-            f'<span class="lu-swatch" style="background:{colour[status]}"></span>'
-            f"{esc(status_label(lang, status))}"
-        )
-        layer_cls(status, name).add_to(m)
-    if content.parks_json is not None or content.parks_url is not None:
-        ParkLayer(esc(text(lang, "park_boundary"))).add_to(m)
-    folium.LayerControl(collapsed=True, position="topright").add_to(m)
+    if not content.no_geometry:  # results of ledgers alone: no layer to draw nor switch
+        layer_cls = TileParcelLayer if content.tiles is not None else ParcelLayer
+        colour = colours()
+        for status in content.statuses:  # one layer per status (at most ten)
+            name = (
+                f'<span class="lu-swatch" style="background:{colour[status]}"></span>'
+                f"{esc(status_label(lang, status))}"
+            )
+            layer_cls(status, name).add_to(m)
+        if content.parks_json is not None or content.parks_url is not None:
+            ParkLayer(esc(text(lang, "park_boundary"))).add_to(m)
+        folium.LayerControl(collapsed=True, position="topright").add_to(m)
     PageSetup(tiles=content.tiles is not None).add_to(m)
     return m
 
@@ -293,13 +305,14 @@ def render_map(
     language = check_lang(lang)
     base = Basemap.parse(basemap, lang=language)
     parcels = to_map_crs(parcels_gdf)
-    if summary_df is None:
-        summary_df = summary_table(parcels)
-    summary = Summary.from_table(summary_df)
+    summary = (
+        Summary.from_parcels(parcels) if summary_df is None else Summary.from_table(summary_df)
+    )
     if parks_gdf is None:
         parks_gdf = park_hulls(parcels)
     parks = to_map_crs(parks_gdf)
-    use_tiles = api_base is not None and len(parcels) > tile_threshold
+    drawn = has_geometry(parcels)
+    use_tiles = api_base is not None and int(drawn.sum()) > tile_threshold
     content = PageContent(
         title=title,
         lang=language,
@@ -309,9 +322,17 @@ def render_map(
         parks_json=escape_json_text(
             feature_collection_json(parks, ["park"] if "park" in parks.columns else [])
         ),
-        not_drawn=int((~has_geometry(parcels)).sum()),
+        not_drawn=int((~drawn).sum()),
         statuses=_statuses(summary),
+        no_geometry=len(parcels) > 0 and not drawn.any(),
     )
+    if content.not_drawn:
+        content.parcel_list = (
+            list_html(
+                language, parcels[~drawn], all_parcels=content.no_geometry, as_of=content.as_of
+            )
+            or None
+        )
     if use_tiles:
         content.tiles = _tile_settings(api_base or "/")
     else:
@@ -373,11 +394,12 @@ def write_standalone_html(
     """
     language = check_lang(lang)
     results = read_results(results_path, park=park)
-    if len(results.parcels) > STANDALONE_WARN_PARCELS:
+    drawn = int(has_geometry(results.parcels).sum())
+    if drawn > STANDALONE_WARN_PARCELS:
         log.warning(
             "%d parcels in one standalone page: it will be slow to open; serve the results "
             "(`landuse serve`) and open /map, which draws them from vector tiles.",
-            len(results.parcels),
+            drawn,
         )
     name = park or name or Path(results_path).stem
     m = render_map(
@@ -454,48 +476,52 @@ def _parcel_count(path: Path) -> int:
     return int(pyogrio.read_info(path, layer="parcels")["features"])
 
 
-def _attributes(path: Path, columns: list[str]) -> pd.DataFrame:
-    """Attribute columns of the parcels (no geometry), those present in the file."""
-    if path.suffix.lower() == ".parquet":
-        import pyarrow.parquet as pq
+NO_GEOMETRY = "lu_no_geometry"  # the column of _attributes saying a parcel has no geometry
 
-        names = set(pq.read_schema(path).names)
-        return pq.read_table(path, columns=[c for c in columns if c in names]).to_pandas()
-    fields = set(pyogrio.read_info(path, layer="parcels")["fields"])
-    return pyogrio.read_dataframe(
+
+def _attributes(path: Path, columns: list[str]) -> pd.DataFrame:
+    """Attribute columns of a GeoPackage's parcels (those present in the file, no geometry)
+    and :data:`NO_GEOMETRY`, true for the parcels without a geometry."""
+    info = pyogrio.read_info(path, layer="parcels")
+    fields = [c for c in columns if c in set(info["fields"])]
+    geom = info.get("geometry_name") or "geom"
+    selected = ", ".join('"' + c.replace('"', '""') + '"' for c in fields)
+    missing = f'"{geom}" IS NULL' if info.get("geometry_type") is not None else "1"
+    frame = pyogrio.read_dataframe(
         path,
-        layer="parcels",
-        columns=[c for c in columns if c in fields],
+        sql=f"SELECT {selected + ', ' if selected else ''}({missing}) AS {NO_GEOMETRY} "
+        "FROM parcels",
+        sql_dialect="SQLITE",
         read_geometry=False,
         use_arrow=True,
     )
+    frame[NO_GEOMETRY] = frame[NO_GEOMETRY].astype(bool)
+    return frame
 
 
 def _tile_page_content(path: Path, lang: Lang, title: str, api_base: str) -> PageContent:
-    """Content of a tile-backed page, read without building the parcels' geometries."""
-    wanted = ["park", "status", "area_ha", "as_of_date", *summary_columns()]
-    summary_df: pd.DataFrame | None = None
+    """Content of a tile-backed page, read without building the parcels' geometries (a
+    GeoPackage) or with them (GeoParquet)."""
+    wanted = list(dict.fromkeys([*map_columns(), "as_of_date"]))
     parks: gpd.GeoDataFrame | None = None
     if path.suffix.lower() == ".gpkg":
         layers = {str(r[0]) for r in pyogrio.list_layers(path)}
-        if "summary" in layers:
-            summary_df = pyogrio.read_dataframe(
-                path, layer="summary", read_geometry=False, use_arrow=True
-            )
         if "parks" in layers:
             parks = to_map_crs(pyogrio.read_dataframe(path, layer="parks", use_arrow=True))
         info = pyogrio.read_info(path, layer="parcels", force_total_bounds=True)
         bounds = _bounds_4326(info["total_bounds"], info["crs"])
-        attrs = _attributes(path, ["as_of_date"] if summary_df is not None else wanted)
-        not_drawn = _gpkg_without_geometry(path, info)
+        attrs = _attributes(path, wanted)
+        missing = attrs.pop(NO_GEOMETRY).to_numpy(dtype=bool)
     else:
-        frame = gpd.read_parquet(path, columns=[*wanted, "geometry"])
+        import pyarrow.parquet as pq
+
+        names = set(pq.read_schema(path).names)
+        frame = gpd.read_parquet(path, columns=[*(c for c in wanted if c in names), "geometry"])
         bounds = data_bounds(to_map_crs(frame))
-        not_drawn = int((~has_geometry(frame)).sum())
+        missing = ~has_geometry(frame)
         attrs = pd.DataFrame(frame.drop(columns=frame.geometry.name))
-    if summary_df is None:
-        summary_df = summary_table(attrs)
-    summary = Summary.from_table(summary_df)
+    summary = Summary.from_parcels(attrs)
+    not_drawn = int(missing.sum())
     return PageContent(
         title=title,
         lang=lang,
@@ -513,14 +539,10 @@ def _tile_page_content(path: Path, lang: Lang, title: str, api_base: str) -> Pag
         tiles=_tile_settings(api_base),
         not_drawn=not_drawn,
         statuses=_statuses(summary),
+        parcel_list=(list_html(lang, attrs[missing], all_parcels=False) or None)
+        if not_drawn
+        else None,
     )
-
-
-def summary_columns() -> list[str]:
-    """Columns :func:`landuse.workbook.summary_table` sums."""
-    from landuse.schema import AMOUNT_COLUMNS
-
-    return [*AMOUNT_COLUMNS, "total_penalty_wan"]
 
 
 def _bounds_4326(total_bounds: Any, crs: str | None) -> list[list[float]] | None:
@@ -532,20 +554,6 @@ def _bounds_4326(total_bounds: Any, crs: str | None) -> list[list[float]] | None
     t = Transformer.from_crs(crs, MAP_CRS, always_xy=True)
     west, south, east, north = t.transform_bounds(b[0], b[1], b[2], b[3], densify_pts=21)
     return [[float(south), float(west)], [float(north), float(east)]]
-
-
-def _gpkg_without_geometry(path: Path, info: dict[str, Any]) -> int:
-    geom = info.get("geometry_name") or "geom"
-    try:
-        frame = pyogrio.read_dataframe(
-            path,
-            sql=f'SELECT COUNT(*) AS n FROM parcels WHERE "{geom}" IS NULL',
-            sql_dialect="SQLITE",
-            read_geometry=False,
-        )
-        return int(frame["n"].iloc[0])
-    except Exception:  # pragma: no cover - an unusual file: the count is only informative
-        return 0
 
 
 _PAGE_CACHE: OrderedDict[tuple[Any, ...], str] = OrderedDict()
@@ -594,7 +602,8 @@ def render_served_page(
             return cached
     page_title = title or _title(language, path.stem)
     count = _parcel_count(path)
-    if count <= tile_threshold:
+    # results of ledgers alone: nothing to tile, the page lists the parcels instead
+    if count <= tile_threshold or not results_have_geometry(path):
         results = read_results(path)
         m = render_map(
             results.parcels,

@@ -16,9 +16,10 @@ import pytest
 from landuse.analysis import analyse
 from landuse.parsing import parse_date
 from landuse.rules_file import load_rules
+from landuse.vocab import data_issues_zh
 
 AS_OF = "2025-06-30"
-TEXT_COLUMNS = {"parcel_id", "park", "industry_code", "start_status"}
+TEXT_COLUMNS = {"parcel_id", "park", "industry_code", "start_status", "supervision_no"}
 
 
 def parcels(*rows: dict) -> pd.DataFrame:
@@ -325,10 +326,12 @@ def test_recovery_candidate_shows_the_idle_fee_too():
     assert row["idle_days"] == 852.0
     # 0.20 × 1000 = 200
     assert row["idle_fee_wan"] == pytest.approx(200.0)
-    # 1000 × 1‰ × 852 = 852
-    assert row["late_start_wan"] == pytest.approx(852.0)
-    # 200 + 852 = 1052
-    assert row["total_penalty_wan"] == pytest.approx(1052.0)
+    # the late-start fee accrues until the recovery date (default cap "recovery"):
+    # 2023-03-01 → 2025-03-01 = 366 + 365 = 731 days; 1000 × 1‰ × 731 = 731
+    assert row["late_start_wan"] == pytest.approx(731.0)
+    assert row["late_fee_capped"]
+    # 200 + 731 = 931
+    assert row["total_penalty_wan"] == pytest.approx(931.0)
     assert "《闲置土地处置办法》第十四条第（二）项" in row["legal_basis"]
 
 
@@ -444,11 +447,14 @@ def test_no_evidence_past_due_is_unverified_with_hypothetical_amounts():
     assert u2["idle_stage_if_not_started"] == "recovery"
     assert not u2["recovery_candidate"]
     assert not u2["amounts_confirmed"]
-    # what would apply if not started: 0.20 × 1000 = 200; 1000 × 1‰ × 852 = 852
+    # what would apply if not started: 0.20 × 1000 = 200; the late start accrues until the
+    # recovery date 2025-03-01 (731 days, default cap): 1000 × 1‰ × 731 = 731
     assert u2["idle_fee_wan"] == pytest.approx(200.0)
-    assert u2["late_start_wan"] == pytest.approx(852.0)
-    # 200 + 852 = 1052
-    assert u2["total_penalty_wan"] == pytest.approx(1052.0)
+    assert u2["late_start_wan"] == pytest.approx(731.0)
+    # 200 + 731 = 931, all of it potential, none confirmed
+    assert u2["total_penalty_wan"] == pytest.approx(931.0)
+    assert u2["potential_penalty_wan"] == pytest.approx(931.0)
+    assert u2["confirmed_penalty_wan"] == 0.0
     assert "待核查" in u2["legal_basis"]
 
     u1 = out.loc["U1Y"]
@@ -821,8 +827,9 @@ def test_total_penalty_sums_the_non_null_amounts():
     )  # fmt: skip
     # late payment: 2025-05-01 → 2025-06-30 = 60 days; (1000 − 600) × 1‰ × 60 = 24
     assert out.at["SUM", "late_payment_wan"] == pytest.approx(24.0)
-    # idle fee 200 + late start 852 + late payment 24 + 0 + 0 + 0 = 1076
-    assert out.at["SUM", "total_penalty_wan"] == pytest.approx(1076.0)
+    # idle fee 200 + late start 731 (capped at the recovery date 2025-03-01) + late payment 24
+    # + 0 + 0 + 0 = 955
+    assert out.at["SUM", "total_penalty_wan"] == pytest.approx(955.0)
     # late start 121 + late payment null (nothing paid recorded) skipped = 121
     assert is_null(out.at["SKIP", "late_payment_wan"])
     assert out.at["SKIP", "total_penalty_wan"] == pytest.approx(121.0)
@@ -856,6 +863,7 @@ def test_every_status_once_in_one_frame():
          "actual_start_date": "2023-02-15", "agreed_completion_date": "2025-05-31", **p},
         {"parcel_id": "BELOW", "agreed_investment_wan": 9000.0,
          "actual_investment_wan": 9000.0, **done, **p},
+        {"parcel_id": "INSUF", "contract_date": "2024-05-01", **p},
         {"parcel_id": "ONT", "agreed_start_date": "2025-12-01", **p},
         {"parcel_id": "COMP", "agreed_investment_wan": 12000.0,
          "actual_investment_wan": 12000.0, **done, **p},
@@ -868,6 +876,7 @@ def test_every_status_once_in_one_frame():
         "unverified",  # 121 days past due, no evidence
         "late_completion",  # started, 2025-05-31 passed, not completed
         "below_threshold",  # completed, 9000 / 2 = 4500 < 5000
+        "insufficient_data",  # no start, delivery or extension date: start due unknown
         "on_track",  # due 2025-12-01
         "compliant",  # completed, 12000 / 2 = 6000 ≥ 5000
     ]
@@ -879,13 +888,14 @@ def test_every_status_once_in_one_frame():
         "待核查",
         "逾期未竣工",
         "投资强度不达标",
+        "资料不全",
         "按期推进",
         "已竣工达标",
     ]
     # recovery parcel is below threshold too; the flag is still carried separately
     assert flag(out.at["REC", "below_threshold"]) is True
-    # 200 + 852 = 1052; 200 + 486 = 686; gov: 0; 121; 121 (hypothetical)
-    assert out.at["REC", "total_penalty_wan"] == pytest.approx(1052.0)
+    # 200 + 731 (capped at 2025-03-01) = 931; 200 + 486 = 686; gov: 0; 121; 121 (hypothetical)
+    assert out.at["REC", "total_penalty_wan"] == pytest.approx(931.0)
     assert out.at["IDLE", "total_penalty_wan"] == pytest.approx(686.0)
     assert out.at["GOV", "total_penalty_wan"] == 0.0
     assert out.at["LATE", "total_penalty_wan"] == pytest.approx(121.0)
@@ -898,7 +908,11 @@ def test_every_status_once_in_one_frame():
     assert out.at["COMP", "total_penalty_wan"] == 0.0
     assert out.at["ONT", "total_penalty_wan"] == 0.0
     # only the unverified parcel has unconfirmed amounts
-    assert out["amounts_confirmed"].tolist() == [True] * 4 + [False] + [True] * 4
+    assert out["amounts_confirmed"].tolist() == [True] * 4 + [False] + [True] * 5
+    # nothing to charge without a start due date: 0, and the row says why
+    assert out.at["INSUF", "total_penalty_wan"] == 0.0
+    assert out.at["INSUF", "data_issues"] == "start_due_unknown;no_area"  # no area given either
+    assert "资料不全" in out.at["INSUF", "legal_basis"]
     # the idle_fee parcel names art. 14(1)
     assert "第十四条第（一）项" in out.at["IDLE", "legal_basis"]
     # as-of date written into every row
@@ -934,3 +948,283 @@ def test_status_precedence_cases():
     # started on time, within its completion date, intensity unknown → on_track
     assert out.at["ONT_STARTED", "status"] == "on_track"
     assert out.at["ONT_STARTED", "total_penalty_wan"] == 0.0
+
+
+# ---------------------------------------------------------------- start due: fallback and basis
+
+
+def test_start_due_falls_back_in_order_and_says_its_basis():
+    delivery = {"actual_delivery_date": "2021-05-01", "agreed_delivery_date": "2021-04-01"}
+    out = run(
+        {"parcel_id": "EXT", "extended_start_date": "2023-07-01",
+         "agreed_start_date": "2023-01-01", **delivery},
+        {"parcel_id": "AGR", "agreed_start_date": "2023-01-01", **delivery},
+        {"parcel_id": "ACT", **delivery},
+        {"parcel_id": "AGRDEL", "agreed_delivery_date": "2022-04-01", "land_price_wan": 1000.0},
+        {"parcel_id": "LEAP", "agreed_delivery_date": "2024-02-29"},
+        {"parcel_id": "SHIFT", "extended_start_date": "2023-07-01",
+         "agreed_delivery_date": "2022-01-01", "agreed_completion_date": "2024-12-31"},
+        {"parcel_id": "NONE", "agreed_completion_date": "2024-12-31", "land_price_wan": 1000.0},
+    )  # fmt: skip
+    due = out["start_due_date"].to_dict()
+    basis = out["start_due_basis"].astype(object).to_dict()
+    # the extension first, then the agreed start, then actual delivery + 1 year, then agreed
+    # delivery + 1 year
+    assert (due["EXT"], basis["EXT"]) == (pd.Timestamp("2023-07-01"), "extended")
+    assert (due["AGR"], basis["AGR"]) == (pd.Timestamp("2023-01-01"), "agreed_start")
+    # actual delivery 2021-05-01 + 1 year wins over agreed delivery 2021-04-01 + 1 year
+    assert (due["ACT"], basis["ACT"]) == (pd.Timestamp("2022-05-01"), "actual_delivery")
+    assert (due["AGRDEL"], basis["AGRDEL"]) == (pd.Timestamp("2023-04-01"), "agreed_delivery")
+    # 2024-02-29 + 1 calendar year = 2025-02-28
+    assert due["LEAP"] == pd.Timestamp("2025-02-28")
+    # the extension replaced agreed delivery 2022-01-01 + 1 year = 2023-01-01: 181 days later;
+    # completion due 2024-12-31 + 181 days = 2025-06-30
+    assert out.at["SHIFT", "completion_due_date"] == pd.Timestamp("2025-06-30")
+    assert pd.isna(due["NONE"]) and basis["NONE"] == "none"
+
+    # an agreed-delivery due date works like any other: no evidence of start, past due
+    # 2023-04-01 + 2 years = 2025-04-01 ≤ as-of → would be recovery; the late start accrues
+    # until then: 2023-04-01 → 2025-04-01 = 366 + 365 = 731 days → 1000 × 1‰ × 731 = 731
+    agrdel = out.loc["AGRDEL"]
+    assert agrdel["status"] == "unverified"
+    assert agrdel["idle_stage_if_not_started"] == "recovery"
+    assert agrdel["late_start_wan"] == pytest.approx(731.0)
+    # 0.20 × 1000 + 731 = 931, all of it potential
+    assert agrdel["potential_penalty_wan"] == pytest.approx(931.0)
+    assert agrdel["confirmed_penalty_wan"] == 0.0
+    # nothing to derive a start due from: 资料不全, never 按期推进, and no amount
+    none = out.loc["NONE"]
+    assert none["status"] == "insufficient_data"
+    assert none["status_zh"] == "资料不全"
+    assert is_null(none["late_start_wan"]) and is_null(none["idle_fee_wan"])
+    assert none["total_penalty_wan"] == 0.0
+    assert "start_due_unknown" in none["data_issues"]
+
+
+def test_start_dates_before_the_contract_are_flagged_and_not_used():
+    contract = {"contract_date": "2013-06-01", "area_ha": 1.0, "land_price_wan": 1000.0}
+    out = run(
+        # 2007 for a 2013 contract: passed over, agreed delivery 2013-09-01 + 1 year is used
+        {"parcel_id": "AGR_EARLY", "agreed_start_date": "2007-06-01",
+         "agreed_delivery_date": "2013-09-01", **contract},
+        {"parcel_id": "AGR_EARLY_ONLY", "agreed_start_date": "2007-06-01", **contract},
+        # an extension before the contract is no extension: the agreed start is used and the
+        # completion due date is not shifted
+        {"parcel_id": "EXT_EARLY", "extended_start_date": "2013-01-01",
+         "agreed_start_date": "2013-12-01", "agreed_completion_date": "2015-12-01",
+         **contract},
+        # on the contract day is not before it
+        {"parcel_id": "ON_DAY", "agreed_start_date": "2013-06-01", **contract},
+        # actual delivery 2012-03-01 + 1 year = 2013-03-01 < contract: agreed delivery used
+        {"parcel_id": "DEL_EARLY", "actual_delivery_date": "2012-03-01",
+         "agreed_delivery_date": "2013-07-01", **contract},
+        # without a contract date nothing can be checked: the agreed start is used as written
+        {"parcel_id": "NO_CONTRACT", "agreed_start_date": "2007-06-01", "area_ha": 1.0,
+         "land_price_wan": 1000.0},
+        as_of="2014-12-31",
+    )  # fmt: skip
+    early = out.loc["AGR_EARLY"]
+    assert early["start_due_date"] == pd.Timestamp("2014-09-01")
+    assert early["start_due_basis"] == "agreed_delivery"
+    assert early["data_issues"] == "agreed_start_before_contract"
+    # fees from 2014-09-01, not from 2007: 2014-09-01 → 2014-12-31 = 121 days → 121
+    assert early["late_start_days"] == 121.0
+    assert early["late_start_wan"] == pytest.approx(121.0)
+    assert early["status"] == "unverified"
+
+    only = out.loc["AGR_EARLY_ONLY"]
+    assert pd.isna(only["start_due_date"])
+    assert only["status"] == "insufficient_data"
+    assert only["data_issues"] == "start_due_unknown;agreed_start_before_contract"
+    assert data_issues_zh(out["data_issues"]).at["AGR_EARLY_ONLY"] == (
+        "无法确定应开工日期（无延期开工、约定开工、交地日期）；约定开工日期早于合同签订日期（未采用）"
+    )
+
+    ext = out.loc["EXT_EARLY"]
+    assert (ext["start_due_date"], ext["start_due_basis"]) == (
+        pd.Timestamp("2013-12-01"),
+        "agreed_start",
+    )
+    assert ext["completion_due_date"] == pd.Timestamp("2015-12-01")
+    assert ext["data_issues"] == "extended_start_before_contract"
+
+    assert out.at["ON_DAY", "start_due_date"] == pd.Timestamp("2013-06-01")
+    assert is_null(out.at["ON_DAY", "data_issues"])
+
+    dele = out.loc["DEL_EARLY"]
+    assert dele["start_due_date"] == pd.Timestamp("2014-07-01")
+    assert dele["start_due_basis"] == "agreed_delivery"
+    assert dele["data_issues"] == "delivery_year_before_contract"
+
+    assert out.at["NO_CONTRACT", "start_due_date"] == pd.Timestamp("2007-06-01")
+    assert is_null(out.at["NO_CONTRACT", "data_issues"])
+
+
+def test_insufficient_data_only_for_parcels_not_known_to_have_started():
+    out = run(
+        {"parcel_id": "NOTHING"},
+        {"parcel_id": "INSP_NS", "start_status": "not_started"},
+        {"parcel_id": "GOV", "start_status": "not_started", "gov_cause": True},
+        {"parcel_id": "STARTED", "actual_start_date": "2024-01-01"},
+        {"parcel_id": "INSP_S", "start_status": "started"},
+        {"parcel_id": "DONE", "actual_completion_date": "2025-01-01"},
+        {"parcel_id": "BELOW", "area_ha": 1.0, "agreed_investment_wan": 4000.0},
+    )
+    assert out["status"].astype(object).to_dict() == {
+        "NOTHING": "insufficient_data",
+        "INSP_NS": "insufficient_data",  # known not started, but since when is unknown
+        "GOV": "insufficient_data",  # idle conditions cannot be judged without a due date
+        "STARTED": "on_track",  # evidence of start keeps the status it had
+        "INSP_S": "on_track",
+        "DONE": "compliant",
+        "BELOW": "below_threshold",  # 4000 / 1 < 5000: a finding, ranked before 资料不全
+    }
+    assert out["start_due_date"].isna().all()
+    assert out["data_issues"].astype(str).str.startswith("start_due_unknown").all()
+    # the status is also the proposed action: complete the dates
+    assert "补充" in out.at["NOTHING", "proposed_action"]
+    # never 按期推进 without a start due date unless started
+    unknown = out["start_due_date"].isna() & ~out["started"]
+    assert not (unknown & (out["status"] == "on_track")).any()
+
+
+# ---------------------------------------------------------------- data issues
+
+
+def test_data_issues_codes_and_labels():
+    out = run(
+        {"parcel_id": "OK", "agreed_start_date": "2025-12-01", "area_ha": 1.0,
+         "land_price_wan": 100.0},
+        {"parcel_id": "NOAREA", "agreed_start_date": "2025-12-01", "land_price_wan": 100.0},
+        {"parcel_id": "ZEROPRICE", "agreed_start_date": "2025-12-01", "area_ha": 1.0,
+         "land_price_wan": 0.0},
+        {"parcel_id": "NOPRICE", "agreed_start_date": "2025-12-01", "area_ha": 1.0},
+        {"parcel_id": "BACKWARDS", "agreed_start_date": "2024-06-01",
+         "agreed_completion_date": "2024-01-01", "area_ha": 1.0, "land_price_wan": 100.0},
+    )  # fmt: skip
+    assert out["data_issues"].astype(object).where(out["data_issues"].notna(), None).to_dict() == {
+        "OK": None,
+        "NOAREA": "no_area",
+        "ZEROPRICE": "no_price",
+        "NOPRICE": "no_price",
+        "BACKWARDS": "completion_before_start",  # completion due 2024-01-01 < start 2024-06-01
+    }
+    zh = data_issues_zh(out["data_issues"])
+    assert zh["NOAREA"] == "面积缺失或为零"
+    assert zh["BACKWARDS"] == "应竣工日期早于应开工日期"
+    assert pd.isna(zh["OK"])
+
+
+# ---------------------------------------------------------------- late-fee cap
+
+
+def _cap_rules(tmp_path, text: str):
+    path = tmp_path / "cap.toml"
+    path.write_text(f"[rates]\n{text}\n", encoding="utf-8")
+    return load_rules(path)
+
+
+CAP_ROWS = (
+    # 2022-01-01 → 2025-06-30 = 365 + 365 + 366 + 180 = 1276 days not started
+    {"parcel_id": "LONG", "agreed_start_date": "2022-01-01", "start_status": "not_started",
+     "land_price_wan": 1000.0},
+    # 2025-03-01 → 2025-06-30 = 121 days: under every cap
+    {"parcel_id": "SHORT", "agreed_start_date": "2025-03-01", "start_status": "not_started",
+     "land_price_wan": 1000.0},
+    # started on time, completion due 2021-01-01, not completed:
+    # 2021-01-01 → 2025-06-30 = 365 + 365 + 365 + 366 + 180 = 1641 days late
+    {"parcel_id": "LC", "agreed_start_date": "2020-01-01", "actual_start_date": "2020-01-01",
+     "agreed_completion_date": "2021-01-01", "land_price_wan": 1000.0},
+    {"parcel_id": "GOV", "agreed_start_date": "2022-01-01", "start_status": "not_started",
+     "gov_cause": True, "land_price_wan": 1000.0},
+)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("setting", "long_start", "lc_completion"),
+    [
+        # no limit: 1000 × 1‰ × 1276 = 1276; 1000 × 1‰ × 1641 = 1641
+        ('late_fee_cap = "none"', 1276.0, 1641.0),
+        # until due + 2 years: 2022-01-01 → 2024-01-01 = 730 days → 730;
+        # 2021-01-01 → 2023-01-01 = 730 days → 730
+        ('late_fee_cap = "recovery"', 730.0, 730.0),
+        # at most 0.5 × 1000 = 500 each
+        ('late_fee_cap = "price_share"\nlate_fee_cap_share = 0.5', 500.0, 500.0),
+        # the default share is the whole price: min(1276, 1000) = 1000; min(1641, 1000) = 1000
+        ('late_fee_cap = "price_share"', 1000.0, 1000.0),
+    ],
+)
+def test_late_fee_cap(tmp_path, setting, long_start, lc_completion):
+    out = run(*CAP_ROWS, rules=_cap_rules(tmp_path, setting))
+    capped_mode = "none" not in setting
+    # the days stay the days elapsed; only the amount is capped
+    assert out.at["LONG", "late_start_days"] == 1276.0
+    assert out.at["LONG", "late_start_wan"] == pytest.approx(long_start)
+    assert bool(out.at["LONG", "late_fee_capped"]) is capped_mode
+    # recovery stage, confirmed: idle fee 0.20 × 1000 = 200 on top
+    assert out.at["LONG", "total_penalty_wan"] == pytest.approx(200.0 + long_start)
+    assert out.at["LONG", "confirmed_penalty_wan"] == pytest.approx(200.0 + long_start)
+    assert out.at["LC", "late_completion_days"] == 1641.0
+    assert out.at["LC", "late_completion_wan"] == pytest.approx(lc_completion)
+    assert bool(out.at["LC", "late_fee_capped"]) is capped_mode
+    # under every cap: 1000 × 1‰ × 121 = 121, not capped
+    assert out.at["SHORT", "late_start_wan"] == pytest.approx(121.0)
+    assert not out.at["SHORT", "late_fee_capped"]
+    # a government cause removes the fee: nothing to cap
+    assert out.at["GOV", "late_start_wan"] == 0.0
+    assert not out.at["GOV", "late_fee_capped"]
+
+
+def test_the_default_cap_is_the_recovery_date():
+    rules = load_rules()
+    assert rules.rates.late_fee_cap == "recovery"
+    assert rules.rates.late_fee_cap_share == 1.0
+
+
+# ---------------------------------------------------------------- confirmed and potential money
+
+
+def test_confirmed_and_potential_totals_never_mix():
+    out = run(
+        # inspected, not started, one year idle: 0.20 × 1000 + 1000 × 1‰ × 486 = 686 confirmed
+        {"parcel_id": "CONF", "agreed_start_date": "2024-03-01", "start_status": "not_started",
+         "land_price_wan": 1000.0},
+        # no evidence: the same 686 would apply if found not started
+        {"parcel_id": "POT", "agreed_start_date": "2024-03-01", "land_price_wan": 1000.0},
+        {"parcel_id": "ZERO", "agreed_start_date": "2025-12-01", "land_price_wan": 1000.0},
+    )  # fmt: skip
+    got = out[["total_penalty_wan", "confirmed_penalty_wan", "potential_penalty_wan"]]
+    assert got.loc["CONF"].tolist() == pytest.approx([686.0, 686.0, 0.0])
+    assert got.loc["POT"].tolist() == pytest.approx([686.0, 0.0, 686.0])
+    assert got.loc["ZERO"].tolist() == [0.0, 0.0, 0.0]
+    assert out["amounts_confirmed"].tolist() == [True, False, True]
+
+
+# ---------------------------------------------------------------- where: regions and groups
+
+
+def test_region_columns_and_area_group_from_the_supervision_number():
+    out = run(
+        {"parcel_id": "A", "supervision_no": "4201152016B00001"},
+        {"parcel_id": "B", "supervision_no": "4201152016B00002", "park": "东湖高新区"},
+        {"parcel_id": "C", "supervision_no": "9912342016B00001"},
+        {"parcel_id": "D", "park": "  "},
+    )
+    a = out.loc["A"]
+    assert (a["region_code"], a["province"], a["city"], a["county"]) == (
+        "420115",
+        "湖北省",
+        "武汉市",
+        "江夏区",
+    )
+    assert a["region_label"] == "湖北省武汉市江夏区"
+    assert a["area_group"] == "湖北省武汉市江夏区"  # no park: the county
+    assert out.at["B", "area_group"] == "东湖高新区"  # the park wins
+    assert out.at["B", "region_label"] == "湖北省武汉市江夏区"  # and the region is still there
+    # 99 is no province: region unknown, flagged; grouped as （未指定园区）
+    assert is_null(out.at["C", "region_label"])
+    assert "region_unknown" in out.at["C", "data_issues"]
+    assert out.at["C", "area_group"] == "（未指定园区）"
+    # no supervision number, a blank park: nothing to flag about the region
+    assert out.at["D", "area_group"] == "（未指定园区）"
+    assert "region_unknown" not in out.at["D", "data_issues"]

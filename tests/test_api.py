@@ -202,9 +202,10 @@ def test_collections_describe_parcels_and_parks(server, written):
     ids = [c["id"] for c in doc["collections"]]
     assert ids == ["parcels", "parks"]
     parcels = server.get("/collections/parcels").json()
-    assert parcels["itemCount"] == int(written.geometry.notna().sum())
+    # Every analysed parcel, also the one without a geometry; the extent is of the others.
+    assert parcels["itemCount"] == len(written) == 294
     ((minx, miny, maxx, maxy),) = parcels["extent"]["spatial"]["bbox"]
-    lonlat = written.to_crs("OGC:CRS84").total_bounds
+    lonlat = written[written.geometry.notna()].to_crs("OGC:CRS84").total_bounds
     assert np.allclose([minx, miny, maxx, maxy], lonlat, atol=1e-6)
     rels = {link["rel"] for link in parcels["links"]}
     assert {"self", "items", "describedby"} <= rels
@@ -218,22 +219,28 @@ def test_queryables_are_a_json_schema_with_the_filters(server):
         assert name in props
     assert props["below_threshold"]["type"] == "boolean"
     assert set(props["status"]["enum"]) <= set(STATUS_ORDER)
-    assert server.get("/collections/parks/queryables").json()["properties"].keys() == {"park"}
+    parks = server.get("/collections/parks/queryables").json()["properties"]
+    assert parks.keys() == {"park", "group_kind"}
+    assert parks["group_kind"]["enum"] == ["park"]  # every parcel of the sample has a park
 
 
 def test_gdal_reads_every_parcel_with_typed_fields(server, written):
     frame = oapif(server, "parcels")
     with_geometry = written[written.geometry.notna()]
-    assert len(frame) == len(with_geometry) == 293
-    assert frame.geometry.notna().all()
+    assert len(with_geometry) == 293
+    assert len(frame) == len(written) == 294
+    # The ledger row without a parcel polygon comes with a null geometry.
+    no_geometry = written.loc[written.geometry.isna(), "parcel_id"].tolist()
+    assert frame.loc[frame.geometry.isna(), "parcel_id"].tolist() == no_geometry
+    assert frame.geometry.notna().sum() == 293
     assert pd.api.types.is_float_dtype(frame["area_ha"])
     assert pd.api.types.is_float_dtype(frame["total_penalty_wan"])
     assert pd.api.types.is_datetime64_any_dtype(frame["contract_date"])
     assert pd.api.types.is_bool_dtype(frame["below_threshold"])
     assert pd.api.types.is_integer_dtype(frame["source_row"])
     # Same values as the file, parcel by parcel.
-    merged = frame.merge(with_geometry, on="parcel_id", suffixes=("_api", "_file"))
-    assert len(merged) == len(with_geometry)
+    merged = frame.merge(written, on="parcel_id", suffixes=("_api", "_file"))
+    assert len(merged) == len(written)
     assert (merged["status_api"] == merged["status_file"]).all()
     assert np.allclose(
         merged["total_penalty_wan_api"], merged["total_penalty_wan_file"], equal_nan=True
@@ -245,7 +252,7 @@ def test_gdal_reads_every_parcel_with_typed_fields(server, written):
 
 def test_gdal_follows_next_links_with_a_small_page_size(server, written):
     frame = oapif(server, "parcels", PAGE_SIZE=40)
-    assert len(frame) == int(written.geometry.notna().sum())
+    assert len(frame) == len(written)
     assert frame["parcel_id"].is_unique
 
 
@@ -259,7 +266,7 @@ def test_gdal_reads_parks_with_their_summaries(server, written):
 
 def test_gdal_pushes_an_attribute_filter(server, written):
     frame = oapif(server, "parcels", where="status = 'recovery'")
-    expected = written[(written["status"] == "recovery") & written.geometry.notna()]
+    expected = written[written["status"] == "recovery"]
     assert sorted(frame["parcel_id"]) == sorted(expected["parcel_id"])
 
 
@@ -270,7 +277,7 @@ def test_paging_links_cover_every_feature_once(server, written):
     while url:
         doc = httpx.get(url, timeout=30).json()
         pages += 1
-        assert doc["numberMatched"] == 293
+        assert doc["numberMatched"] == 294
         assert doc["numberReturned"] == len(doc["features"])
         seen += [f["id"] for f in doc["features"]]
         links = {link["rel"]: link for link in doc["links"]}
@@ -280,7 +287,7 @@ def test_paging_links_cover_every_feature_once(server, written):
         if url:
             assert links["next"]["type"] == "application/geo+json"
     assert pages == 3
-    assert len(seen) == len(set(seen)) == 293
+    assert len(seen) == len(set(seen)) == 294
 
 
 def test_feature_properties_are_typed(server, written):
@@ -292,7 +299,7 @@ def test_feature_properties_are_typed(server, written):
     assert isinstance(first["source_row"], int)
     assert first["as_of_date"] == "2025-12-31"
     # Missing numbers are null, never NaN text or 0.
-    missing = written["late_start_days"].isna() & written.geometry.notna()
+    missing = written["late_start_days"].isna()
     assert missing.any()
     api_missing = props.set_index("parcel_id")["late_start_days"].isna()
     assert api_missing.loc[written.loc[missing, "parcel_id"]].all()
@@ -326,8 +333,7 @@ def test_single_feature_and_its_links(server):
 )
 def test_equality_filters(server, written, query, expect):
     doc = server.get("/collections/parcels/items", params={**query, "limit": 1000}).json()
-    with_geometry = written[written.geometry.notna()]
-    expected = with_geometry[expect(with_geometry)]
+    expected = written[expect(written)]
     assert doc["numberMatched"] == len(expected) > 0
     got = sorted(f["properties"]["parcel_id"] for f in doc["features"])
     assert got == sorted(expected["parcel_id"])
@@ -606,9 +612,24 @@ def test_park_summary_counts_parcels_hectares_and_amounts(server, written):
         assert by_status[status]["parcels"] == len(part)
         assert by_status[status]["area_ha"] == pytest.approx(part["area_ha"].sum(), abs=1e-3)
         assert by_status[status]["status_zh"] == STATUS_ZH[status]
-    amounts = doc["amounts_wan"]
-    assert amounts["total_penalty_wan"] == pytest.approx(rows["total_penalty_wan"].sum(), abs=0.01)
-    assert amounts["idle_fee_wan"] == pytest.approx(rows["idle_fee_wan"].sum(), abs=0.01)
+    # Confirmed amounts and those that would apply to unverified parcels, never added.
+    confirmed = rows["amounts_confirmed"].astype(bool)
+    assert (~confirmed).sum() > 0 and (rows.loc[~confirmed, "status"] == "unverified").all()
+    assert doc["confirmed_penalty_wan"] == pytest.approx(
+        rows.loc[confirmed, "total_penalty_wan"].sum(), abs=0.01
+    )
+    assert doc["potential_penalty_wan"] == pytest.approx(
+        rows.loc[~confirmed, "total_penalty_wan"].sum(), abs=0.01
+    )
+    assert doc["potential_penalty_wan"] > 0
+    assert "total_penalty_wan" not in doc["amounts_wan"]
+    assert doc["amounts_wan"]["idle_fee_wan"] == pytest.approx(
+        rows.loc[confirmed, "idle_fee_wan"].sum(), abs=0.01
+    )
+    assert doc["potential_amounts_wan"]["late_start_wan"] == pytest.approx(
+        rows.loc[~confirmed, "late_start_wan"].sum(), abs=0.01
+    )
+    assert doc["group_kind"] == "park" and doc["parcels_without_geometry"] == 0
     assert doc["mean_intensity_wan_per_ha"] == pytest.approx(rows["intensity_wan_per_ha"].mean())
     listing = server.get("/parks").json()
     assert [p["park"] for p in listing["parks"]] == sorted(written["park"].dropna().unique())
@@ -654,7 +675,7 @@ def test_html_never_shows_data_text_unescaped(start_server, results_dir):
 def test_geoparquet_results_are_served_alike(start_server, results_dir, written):
     server = start_server(results_dir / "sample_park.parquet", via_serve=True)
     doc = server.get("/collections/parcels/items", params={"limit": 1000}).json()
-    assert doc["numberMatched"] == int(written.geometry.notna().sum())
+    assert doc["numberMatched"] == len(written)
     schema = server.get("/collections/parcels/schema").json()
     props = schema["properties"]["properties"]["properties"]
     assert props["contract_date"] == {"title": "contract_date", "type": "string", "format": "date"}
@@ -679,7 +700,7 @@ def test_a_new_results_file_replaces_the_cached_one(start_server, results_dir, r
     fresh = results_dir / "fresh.gpkg"
     write_results(dataclasses.replace(results, parcels=parcels), fresh)
     os.replace(fresh, served)
-    expected = int(((parcels["status"] == "recovery") & parcels.geometry.notna()).sum())
+    expected = int((parcels["status"] == "recovery").sum())
     assert expected != before
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -688,9 +709,7 @@ def test_a_new_results_file_replaces_the_cached_one(start_server, results_dir, r
             break
         time.sleep(0.5)
     assert doc["numberMatched"] == expected
-    assert server.get("/collections/parcels").json()["itemCount"] == int(
-        parcels.geometry.notna().sum()
-    )
+    assert server.get("/collections/parcels").json()["itemCount"] == len(parcels)
     assert [p["park"] for p in server.get("/parks").json()["parks"]] == ["化工产业园"]
 
 

@@ -45,6 +45,14 @@ NOT_INDUSTRIAL_CSV = (
     "P2,商业用地,1,100,2025-01-01\n"
 )
 PROJECTS_CSV = "项目名称,固定资产总投资(万元),用地面积(公顷)\n甲,12000,2\n"
+# screening tables a committee may send
+PROJECTS_NO_INVESTMENT = "序号,项目名称,用地面积(亩),备注\n1,甲,30,\n"
+PROJECTS_NO_AREA = "序号,项目名称,投资(万元)\n1,甲,12000\n"
+PROJECTS_HEADER_ONLY = "入园项目评审表\n序号,项目名称,投资(万元),面积(亩)\n"
+PROJECTS_ONLY_TOTAL = "序号,项目名称,投资(万元),面积(亩)\n合计,,36000,90\n"
+# row 3: text in the investment cell; row 2 screens (12000 / 2 = 6000)
+PROJECTS_TEXT_IN_NUMBER = "序号,项目名称,投资(万元),面积(亩)\n1,甲,12000,30\n2,乙,一万二,30\n"
+PROJECTS_ALL_UNUSABLE = "项目名称,投资(万元),面积(亩)\n甲,待定,30\n乙,12000,\n"
 
 
 # ------------------------------------------------------------------------------ set-ups
@@ -93,12 +101,6 @@ def _parquet_plain(folder: Path) -> None:
     pd.DataFrame({"a": [1], "b": ["x"]}).to_parquet(folder / "table.parquet")
 
 
-def _parquet_status_no_geometry(folder: Path) -> None:
-    pd.DataFrame({"parcel_id": ["P1"], "status": ["compliant"]}).to_parquet(
-        folder / "ledger_only.parquet"
-    )
-
-
 # ------------------------------------------------------------------------------ the corpus
 
 
@@ -111,7 +113,7 @@ class Case:
     args: list[str]
     fragments: list[str]
     setup: Callable[[Path], None] | None = None
-    exit_code: int = 2
+    exit_code: int = 2  # 0: the run goes on; the fragments are then in its report (stdout)
     writes: list[str] = field(default_factory=list)  # files the run must leave behind
 
 
@@ -258,11 +260,6 @@ CASES: dict[str, Case] = {
         ["notes.parquet is not a Parquet file"],
         _file("notes.parquet", "just some notes\n"),
     ),
-    "map_results_without_geometry": Case(
-        ["map", "ledger_only.parquet", "-o", "m.html"],
-        ["ledger_only.parquet holds no parcel geometries"],
-        _parquet_status_no_geometry,
-    ),
     "map_of_a_csv": Case(
         ["map", "r.csv", "-o", "m.html"],
         ["r.csv is not a results file", ".gpkg or .parquet"],
@@ -301,11 +298,16 @@ CASES: dict[str, Case] = {
     ),
     "serve_text_file_named_gpkg": Case(
         ["serve", "notes.gpkg", "--port", "{free}"],
-        ["notes.gpkg is not a GeoPackage"],
+        ["notes.gpkg is not a results file", "cannot open it as a GeoPackage"],
         _file("notes.gpkg", "just some notes\n"),
     ),
     "serve_a_csv": Case(
         ["serve", "r.csv", "--port", "{free}"], ["r.csv is not a results file"], _file("r.csv")
+    ),
+    "serve_bad_rules_file": Case(
+        ["serve", "{results}", "--port", "{free}", "--rules", "bad.toml"],
+        ["bad.toml is not valid TOML"],
+        _file("bad.toml", "[intensity\n"),
     ),
     # --- screen --batch
     "batch_out_exists": Case(
@@ -330,6 +332,79 @@ CASES: dict[str, Case] = {
     ),
     "batch_missing": Case(
         ["screen", "--batch", "missing.csv", "--out", "v.csv"], ["missing.csv", "not found"]
+    ),
+    # --- screen --batch: the table itself
+    "batch_without_investment_column": Case(
+        ["screen", "--batch", "p.csv", "--out", "v.xlsx"],
+        ["no column for the investment", "its columns are: 序号, 项目名称, 用地面积(亩), 备注"],
+        _file("p.csv", PROJECTS_NO_INVESTMENT),
+    ),
+    "batch_without_area_column": Case(
+        ["screen", "--batch", "p.csv", "--out", "v.xlsx"],
+        ["no column for the area", "面积(亩)"],
+        _file("p.csv", PROJECTS_NO_AREA),
+    ),
+    "batch_header_without_rows": Case(
+        ["screen", "--batch", "p.csv", "--out", "v.xlsx"],
+        ["--batch p.csv holds no project to screen", "(row 2)"],
+        _file("p.csv", PROJECTS_HEADER_ONLY),
+    ),
+    "batch_only_a_total_row": Case(
+        ["screen", "--batch", "p.csv", "--out", "v.xlsx"],
+        ["holds no project to screen", "1 total row(s) (合计/小计)"],
+        _file("p.csv", PROJECTS_ONLY_TOTAL),
+    ),
+    "batch_empty_file": Case(
+        ["screen", "--batch", "p.csv", "--out", "v.xlsx"],
+        ["p.csv is empty"],
+        _file("p.csv", ""),
+    ),
+    "batch_not_a_table": Case(
+        ["screen", "--batch", "p.docx", "--out", "v.xlsx"],
+        ["p.docx"],
+        _file("p.docx", b"PK\x03\x04 a document"),
+    ),
+    "batch_text_in_a_number_cell": Case(
+        ["screen", "--batch", "p.csv", "--out", "v.csv"],
+        [
+            "评审 2 个项目：通过 1（其中部分指标未评审 1），不通过 0，无法评审 1",
+            "第 3 行（乙）：“投资(万元)”的值“一万二”不是数字",
+        ],
+        _file("p.csv", PROJECTS_TEXT_IN_NUMBER),
+        exit_code=0,
+        writes=["v.csv"],
+    ),
+    "batch_no_row_usable": Case(
+        ["screen", "--batch", "p.csv", "--out", "v.csv"],
+        ["nothing screened", "none of the 2 rows of --batch p.csv", "数据问题", "v.csv"],
+        _file("p.csv", PROJECTS_ALL_UNUSABLE),
+        exit_code=3,
+        writes=["v.csv"],
+    ),
+    "batch_with_options_of_one_project": Case(
+        ["screen", "--batch", "p.csv", "--out", "v.csv", "--investment-wan", "5", "--json"],
+        ["--batch reads every project from its table", "--investment-wan, --json"],
+        _file("p.csv", PROJECTS_CSV),
+    ),
+    "batch_sheet_missing": Case(
+        ["screen", "--batch", "p.xlsx", "--sheet", "第二批", "--out", "v.csv"],
+        ["p.xlsx", "第二批"],
+        lambda folder: pd.DataFrame(
+            {"项目名称": ["甲"], "投资(万元)": [1], "面积(亩)": [1]}
+        ).to_excel(folder / "p.xlsx", index=False, sheet_name="第一批"),
+    ),
+    # --- screen: one project
+    "screen_out_without_batch": Case(
+        ["screen", "--investment-wan", "12000", "--area-ha", "2", "--out", "v.xlsx"],
+        ["--out goes with --batch"],
+    ),
+    "screen_share_not_a_number": Case(
+        ["screen", "--investment-wan", "12000", "--area-ha", "2", "--building-coverage", "三成"],
+        ["--building-coverage '三成' is not a number", "35%"],
+    ),
+    "screen_share_above_100": Case(
+        ["screen", "--investment-wan", "12000", "--area-ha", "2", "--green-ratio", "150"],
+        ["--green-ratio '150' is not a share between 0 and 100 %"],
     ),
     # --- demo
     "demo_folder_holds_demo_outputs": Case(
@@ -455,7 +530,13 @@ def test_mistake(
     result = runner.invoke(cli.app, [_fill(a, places) for a in case.args])
     assert result.exit_code == case.exit_code, result.output
     assert "Traceback" not in result.output
-    message = _one_paragraph(result.stderr)
+    if case.args[0] == "serve":  # where it serves is said only once it does
+        assert "serving" not in result.stdout
+    if case.exit_code == 0:  # reported in the run's report, not an error
+        assert result.stderr == ""
+        message = " ".join(result.stdout.split())
+    else:
+        message = _one_paragraph(result.stderr)
     for fragment in case.fragments:
         fragment = " ".join(_fill(fragment, places).split())
         assert fragment in message, f"{fragment!r} not in: {message}"

@@ -16,6 +16,7 @@ feature is row 1. Dates are judged against the default [dates] limits, 1949-01-0
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -221,7 +222,7 @@ CASES: list[Case] = [
             )
         ],
         accounting={"ledger": (1, 1, 0)},
-        cell=Cell("ledger.xlsx", 2, "约定开工时间", "2500-06-20 00:00:00", IMPLAUSIBLE_DATE),
+        cell=Cell("ledger.xlsx", 2, "约定开工时间", "2500-06-20", IMPLAUSIBLE_DATE),
         missing="agreed_start_date",
     ),
     Case(
@@ -232,7 +233,7 @@ CASES: list[Case] = [
             )
         ],
         accounting={"ledger": (1, 1, 0)},
-        cell=Cell("ledger.xlsx", 2, "约定开工时间", "4013-06-20 00:00:00", IMPLAUSIBLE_DATE),
+        cell=Cell("ledger.xlsx", 2, "约定开工时间", "4013-06-20", IMPLAUSIBLE_DATE),
         missing="agreed_start_date",
     ),
     Case(
@@ -602,7 +603,7 @@ CASES: list[Case] = [
         ],
         via="cli",
         accounting={"layer": (1, 1, 0)},
-        cell=Cell("two.zip", 1, "面积", "-1.0", "zero or negative"),
+        cell=Cell("two.zip", 1, "面积", "-1", "zero or negative"),
     ),
     Case(
         "cli-unknown-layer",
@@ -623,7 +624,7 @@ CASES: list[Case] = [
         ],
         via="cli",
         accounting={"ledger": (1, 1, 0)},
-        cell=Cell("ledger.xlsx", 2, "约定开工时间", "2500-06-20 00:00:00", IMPLAUSIBLE_DATE),
+        cell=Cell("ledger.xlsx", 2, "约定开工时间", "2500-06-20", IMPLAUSIBLE_DATE),
     ),
 ]
 
@@ -764,7 +765,7 @@ def test_load_inputs(case: Case, tmp_path: Path) -> None:
     if case.note is not None:
         assert any(case.note in n for n in loaded.report.notes), loaded.report.notes
     if case.cell is not None:
-        assert_cell_reported(loaded.report.table(), case.cell)
+        assert_cell_reported(loaded.report.entries(), case.cell)
         row = loaded.parcels[loaded.parcels["source_row"] == case.cell.row]
         assert len(row) == 1
         assert pd.isna(row[case.missing].iloc[0])
@@ -826,3 +827,206 @@ def test_an_empty_side_of_a_join_leaves_the_other_unmatched(tmp_path: Path, empt
     else:
         assert loaded.accounting == {"layer": (2, 0, 2), "ledger": (0, 0, 0)}
         assert loaded.rejects["reason"].str.contains("no ledger row").all()
+
+
+# ------------------------------------------------------------------------- inspection files
+
+INSPECTED_LEDGER = (
+    "电子监管号,宗地编号,土地用途,面积(公顷),成交价格(万元),约定开工时间",
+    "3714812013B00001,Z1,工业用地,2,1000,2015-06-20",
+    "3714812013B00002-1,Z2,工业用地,2,1000,2015-06-20",
+    "3714812013B00003,Z3,商业用地,2,1000,2015-06-20",
+)
+
+
+@dataclass(frozen=True)
+class InspectionCase:
+    """A ledger of two industrial parcels (and one skipped commercial row) with a bad
+    inspection file, written by ``build`` into a folder (returning its path). A case that must
+    fail names the substrings of its message in ``error``; one that must complete names the
+    load-report entry (``code``, inspection file row, column, value) it must produce, and
+    ``applied``, the inspections used."""
+
+    id: str
+    build: Callable[[Path], Path]
+    error: tuple[str, ...] = ()
+    code: str = ""
+    row: int | None = None
+    column: str = ""
+    value: str | None = None
+    applied: int = 0
+
+
+def _inspections(folder: Path, *lines: str, name: str = "核查.csv") -> Path:
+    return write_csv(folder, *lines, name=name)
+
+
+INSPECTION_CASES = [
+    InspectionCase(
+        "no-key-column",
+        lambda d: _inspections(d, "项目名称,核查日期,核查结论", "某项目,2017-05-01,未开工"),
+        error=("Inspection file 核查.csv has no 电子监管号 or 宗地编号 column", "项目名称"),
+    ),
+    InspectionCase(
+        "no-date-column",
+        lambda d: _inspections(d, "电子监管号,核查结论", "3714812013B00001,未开工"),
+        error=("Inspection file 核查.csv has no 核查日期 column", "电子监管号, 核查结论"),
+    ),
+    InspectionCase(
+        "no-finding-column",
+        lambda d: _inspections(d, "电子监管号,核查日期,核查人", "3714812013B00001,2017-05-01,张三"),
+        error=("Inspection file 核查.csv has no 核查结论 column", "已开工 / 未开工 / 已竣工"),
+    ),
+    InspectionCase(
+        "unknown-parcel",
+        lambda d: _inspections(
+            d, "电子监管号,核查日期,核查结论", "3714812013B09999,2017-05-01,未开工"
+        ),
+        code="inspection_unknown_parcel",
+        row=2,
+        column="电子监管号",
+        value="3714812013B09999",
+    ),
+    InspectionCase(
+        "parcel-whose-ledger-row-was-skipped",
+        lambda d: _inspections(d, "宗地编号,核查日期,核查结论", "Z3,2017-05-01,未开工"),
+        code="inspection_rejected_parcel",
+        row=2,
+        column="宗地编号",
+        value="Z3",
+    ),
+    InspectionCase(
+        "finding-not-understood",
+        lambda d: _inspections(
+            d,
+            "电子监管号,核查日期,核查结论",
+            "3714812013B00001,2017-05-01,说不清",
+            "3714812013B00002-1,2017-05-01,已开工",
+        ),
+        code="inspection_finding_invalid",
+        row=2,
+        column="核查结论",
+        applied=1,
+    ),
+    InspectionCase(
+        "date-not-a-date",
+        lambda d: _inspections(
+            d, "电子监管号,核查日期,核查结论", "3714812013B00001,2017年13月45日,未开工"
+        ),
+        code="date_invalid",
+        row=2,
+        column="核查日期",
+        value="2017年13月45日",
+    ),
+    InspectionCase(
+        "dated-after-the-as-of-date",
+        lambda d: _inspections(
+            d, "电子监管号,核查日期,核查结论", "3714812013B00001,2017-07-01,未开工"
+        ),
+        code="inspection_after_as_of",
+        row=2,
+        column="核查日期",
+        value="2017-07-01",
+    ),
+    InspectionCase(
+        "not-started-with-a-start-date",
+        lambda d: _inspections(
+            d,
+            "电子监管号,核查日期,核查结论,实际开工时间",
+            "3714812013B00001,2017-05-01,未开工,2016-03-01",
+        ),
+        code="inspection_contradiction",
+        row=2,
+        column="实际开工时间",
+        value="2016-03-01",
+        applied=1,
+    ),
+    InspectionCase(
+        "both-keys-name-different-parcels",
+        lambda d: _inspections(
+            d, "电子监管号,宗地编号,核查日期,核查结论", "3714812013B00001,Z2,2017-05-01,未开工"
+        ),
+        code="inspection_key_mismatch",
+        row=2,
+        column="电子监管号",
+        value="3714812013B00001 / Z2",
+    ),
+    InspectionCase(
+        "xlsx-date-formula-without-a-value",
+        lambda d: write_xlsx(
+            d,
+            [
+                ["核查记录表"],
+                ["电子监管号", "核查日期", "核查结论"],
+                ["3714812013B00001", "=TODAY()", "未开工"],
+            ],
+            name="核查.xlsx",
+        ),
+        code="formula_without_value",
+        row=3,
+        column="核查日期",
+        value="=TODAY()",
+    ),
+    InspectionCase(
+        "binary-file-named-csv",
+        lambda d: _bytes(d, "核查.csv", bytes(range(256)) * 64),
+        error=("核查.csv is not a table",),
+    ),
+]
+
+
+@pytest.mark.parametrize("case", INSPECTION_CASES, ids=lambda c: c.id)
+def test_inspection_files(case: InspectionCase, tmp_path: Path) -> None:
+    ledger = write_csv(tmp_path, *INSPECTED_LEDGER)
+    inspections = case.build(tmp_path)
+    if case.error:
+        with pytest.raises(InputError) as err:
+            load_inputs([ledger], inspections=[inspections], as_of=AS_OF)
+        message = one_paragraph(str(err.value))
+        for part in case.error:
+            assert part in message
+        return
+    loaded = load_inputs([ledger], inspections=[inspections], as_of=AS_OF)
+    # the parcels and their accounting do not change for a bad inspection file
+    assert loaded.accounting == {"ledger": (3, 2, 1)}
+    assert_nothing_lost(loaded)
+    assert_amounts_sane(loaded)
+    entries = loaded.report.entries()
+    hits = entries[(entries["code"] == case.code) & (entries["row"] == case.row)]
+    assert len(hits) == 1, entries[["file", "row", "column", "value", "code"]].to_string()
+    hit = hits.iloc[0]
+    assert hit["file"] == inspections.name
+    assert hit["column"] == case.column
+    if case.value is not None:
+        assert hit["value"] == case.value
+    assert CJK_TEXT.search(hit["message"])
+    assert loaded.inspections.applied == case.applied
+    assert int(loaded.parcels["inspection_date"].notna().sum()) == case.applied
+
+
+CJK_TEXT = re.compile(r"[\u4e00-\u9fff]")
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        (["--inspections", "missing.csv"], ("missing.csv: file not found",)),
+        (["--sheet", "汇总"], ("ledger.xlsx has no sheet named '汇总'", "台账", "--sheet")),
+    ],
+    ids=["missing-inspection-file", "unknown-sheet"],
+)
+def test_command_line_inspection_and_sheet_mistakes(tmp_path: Path, extra, expected) -> None:
+    ledger = write_xlsx(tmp_path, [HEADER.split(","), GOOD_ROW.split(",")])
+    args = [str(ledger), *[str(tmp_path / a) if a.endswith(".csv") else a for a in extra]]
+    result = CliRunner().invoke(
+        app, ["analyse", *args, "--as-of", AS_OF, "--out", str(tmp_path / "out.csv")]
+    )
+    folded = " ".join(result.output.split())
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    for part in expected:
+        assert part in folded, folded
+
+
+def test_the_inspection_corpus_is_large_enough() -> None:
+    assert len(INSPECTION_CASES) >= 6

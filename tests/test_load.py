@@ -58,8 +58,9 @@ def assert_nothing_lost(loaded: Loaded) -> None:
 
 
 def report_rows(loaded: Loaded, **where: object) -> pd.DataFrame:
-    """Rows of the load report whose columns equal the given values."""
-    table = loaded.report.table()
+    """Entries of the load report (one per problem cell) whose columns equal the given
+    values."""
+    table = loaded.report.entries()
     mask = pd.Series(True, index=table.index)
     for column, value in where.items():
         mask &= table[column] == value
@@ -576,10 +577,10 @@ def test_write_gpkg(tmp_path, results):
     out = tmp_path / "out" / "results.gpkg"
     out.parent.mkdir()
 
-    assert write_results(results, out) == [out]
+    assert write_results(results, out) == [out, out.with_suffix(".qml"), out.with_suffix(".sld")]
 
     layers = {str(name) for name, _ in pyogrio.list_layers(out)}
-    assert layers == {"parcels", "rejects", "summary", "parks"}
+    assert layers == {"parcels", "rejects", "summary", "parks", "layer_styles"}
     assert len(pyogrio.read_dataframe(out, layer="parcels")) == 3
     rejects = pyogrio.read_dataframe(out, layer="rejects")
     assert rejects["parcel_id"].tolist() == ["P3"]
@@ -658,7 +659,7 @@ def test_excel_date_2500_is_reported_missing_and_earns_nothing(tmp_path):
     assert loaded.accounting == {"ledger": (2, 2, 0)}
     assert_nothing_lost(loaded)
     said = report_rows(loaded, file="ledger.xlsx", row=2, column="约定开工时间")
-    assert said["value"].tolist() == ["2500-06-20 00:00:00"]
+    assert said["value"].tolist() == ["2500-06-20"]  # a date cell, as Excel shows it
     assert "implausible date" in said["problem"].iloc[0]
     assert said["action"].iloc[0] == "treated as missing"
 
@@ -671,14 +672,22 @@ def test_excel_date_2500_is_reported_missing_and_earns_nothing(tmp_path):
     assert pd.isna(e1["idle_fee_wan"])  # a rule whose inputs are missing yields null
     assert pd.isna(e1["idle_stage"])
     assert e1["total_penalty_wan"] == 0.0  # nulls skipped (RULES.md section 5)
+    # no start due at all: 资料不全, never 按期推进; the row says why
+    assert e1["status"] == "insufficient_data"
+    assert e1["start_due_basis"] == "none"
+    assert e1["data_issues"] == "start_due_unknown;date_implausible"
     # E2, the same parcel with a real date, as a check that amounts are computed at all:
-    # 2015-06-20 -> 2017-06-30 is 366 + 365 + 10 = 741 days; 1000 万元 × 1‰ × 741 = 741 万元;
-    # two years passed (2017-06-20 <= 2017-06-30): idle fee 20 % × 1000 = 200 万元
+    # 2015-06-20 -> 2017-06-30 is 366 + 365 + 10 = 741 days late; the fee accrues until the
+    # recovery date 2017-06-20 (default cap): 366 + 365 = 731 days; 1000 万元 × 1‰ × 731 = 731
+    # 万元; two years passed (2017-06-20 <= 2017-06-30): idle fee 20 % × 1000 = 200 万元
     e2 = got.loc["E2"]
     assert e2["late_start_days"] == 741
-    assert e2["late_start_wan"] == pytest.approx(741.0)
+    assert e2["late_start_wan"] == pytest.approx(731.0)
     assert e2["idle_fee_wan"] == pytest.approx(200.0)
-    assert e2["total_penalty_wan"] == pytest.approx(941.0)
+    assert e2["total_penalty_wan"] == pytest.approx(931.0)
+    # unverified (no start evidence): 931 would apply, none of it is confirmed
+    assert e2["potential_penalty_wan"] == pytest.approx(931.0)
+    assert e2["confirmed_penalty_wan"] == 0.0
 
 
 def test_date_limits_come_from_the_rules_file(tmp_path):
@@ -720,7 +729,7 @@ def test_impossible_numbers_are_missing_reported_and_never_give_negative_amounts
     loaded = results.loaded
     assert loaded.accounting == {"ledger": (3, 3, 0)}  # no row rejected for a number
     assert_nothing_lost(loaded)
-    table = loaded.report.table()
+    table = loaded.report.entries()
     flagged = table[table["action"] == "treated as missing"]
     assert sorted(zip(flagged["row"], flagged["column"], flagged["value"], strict=True)) == [
         (2, "成交价格(万元)", "-3"),
@@ -907,3 +916,158 @@ def test_date_arithmetic_at_the_widest_limits_does_not_overflow(tmp_path):
     assert out.loc["W2", "completion_due_date"] == pd.Timestamp("2003-01-02")
     # as of 1902-01-01, W2's start due date lies 98 years ahead: nothing is late
     assert out.loc["W2", "late_start_days"] == 0
+
+
+# --------------------------------------------------------------------------------------------
+# Null markers, regions and industries, data issues
+
+
+def test_null_markers_are_missing_in_every_column_kind_and_reported_once_per_column(tmp_path):
+    path = tmp_path / "markers.csv"
+    path.write_text(
+        "宗地编号,土地用途,项目名称,面积(公顷),成交价格(万元),约定开工时间,政府原因\n"
+        "M1,工业用地,无,/,—,／,/\n"  # line 2
+        "M2,工业用地,厂房,-,N/A,--,否\n"  # line 3
+        "M3,工业用地,N／A,-3,1000,——,是\n"  # line 4
+        "M4,工业用地,暂 无,2,不适用,2016-06-30,规划调整\n"  # line 5
+        "M5,工业用地,空,2,1000,2016-06-30,—\n"  # line 6
+        "M6,工业用地,仓库,2,1000,2016-06-30,无\n",  # line 7
+        encoding="utf-8",
+    )
+
+    loaded = load_inputs([path])
+
+    assert_nothing_lost(loaded)
+    got = loaded.parcels.set_index("parcel_id")
+    # text: 无, N／A, 暂 无 and 空 are missing; real names stay
+    assert got["project_name"].isna().tolist() == [True, False, True, True, True, False]
+    # numbers: / and - are missing; -3 is a number (negative, so implausible: reported apart)
+    assert got["area_ha"].isna().tolist() == [True, True, True, False, False, False]
+    assert got["land_price_wan"].isna().tolist() == [True, True, False, True, False, False]
+    # dates: ／ -- —— are missing
+    assert got["agreed_start_date"].isna().tolist() == [True, True, True, False, False, False]
+    # 政府原因: / 否 — 无 mean no government cause; 是 and a written cause mean one
+    assert got["gov_cause"].tolist() == [False, False, True, True, False, False]
+
+    table = loaded.report.table()
+    markers = table[table["problem"].str.startswith("空值标记")]
+    # one line per column, with the count of cells
+    assert sorted(markers["column"]) == sorted(
+        ["项目名称", "面积(公顷)", "成交价格(万元)", "约定开工时间", "政府原因"]
+    )
+    count = dict(
+        zip(markers["column"], markers["problem"].str.extract(r": (\d+) ")[0], strict=True)
+    )
+    assert count == {
+        "项目名称": "4",
+        "面积(公顷)": "2",
+        "成交价格(万元)": "3",
+        "约定开工时间": "3",
+        "政府原因": "4",
+    }
+    assert markers["row"].isna().all()  # said once for the column, not per cell
+    gov = markers[markers["column"] == "政府原因"]
+    assert gov["action"].iloc[0] == "read as no government cause (政府原因：无)"
+    # no marker is reported as an unreadable value; -3 is reported as a negative number
+    assert not table["problem"].str.contains("无法识别").any()
+    negative = report_rows(loaded, column="面积(公顷)", row=4)
+    assert negative["value"].tolist() == ["-3"]
+    assert "negative" in negative["problem"].iloc[0]
+
+
+def test_regions_and_industry_codes_are_filled_when_loading(tmp_path):
+    path = tmp_path / "supply.csv"
+    path.write_text(
+        "电子监管号,土地用途,行业分类,行业代码,面积(公顷),成交价格(万元)\n"
+        "4201152016B00001,工业用地,通用设备制造业,,1,100\n"
+        "4201152016B00002,工业用地,汽车制造业,,1,100\n"
+        "4201152016B00003,工业用地,其它,,1,100\n"
+        "4201152016B00004,工业用地,制造业,,1,100\n"
+        "3714812013B00179,工业用地,制造业,,1,100\n"
+        "3714812013B00180,工业用地,通用设备制造业,C2611,1,100\n"
+        "9912342016B00001,工业用地,,,1,100\n",
+        encoding="utf-8",
+    )
+
+    results = run_analysis([path], rules=load_rules(), as_of="2017-06-30")
+
+    got = results.parcels.set_index("supervision_no")
+    codes = got["industry_code"].astype(object).where(got["industry_code"].notna(), None)
+    assert codes.tolist() == [
+        "35",  # 通用设备制造业 (GB/T 4754-2002 35)
+        "37",  # 汽车制造业 (2011/2017 36) → 2002 37 交通运输设备制造业
+        None,  # 其它 names no industry
+        None,  # 制造业 is a section
+        None,
+        "C2611",  # a given code is kept as written
+        None,  # no 行业分类
+    ]
+    assert (
+        got["region_label"].tolist()[:6] == ["湖北省武汉市江夏区"] * 4 + ["山东省德州市乐陵市"] * 2
+    )
+    assert got["county"].iloc[4] == "乐陵市"
+    assert got["area_group"].tolist()[4] == "山东省德州市乐陵市"  # no park: the county
+    assert pd.isna(got["region_label"].iloc[6])
+    issues = got["data_issues"].astype(object).where(got["data_issues"].notna(), "")
+    assert ["industry_unmatched" in text for text in issues] == [
+        False, False, False, True, True, False, False,
+    ]  # fmt: skip
+    assert "region_unknown" in issues.iloc[6]
+
+    table = results.loaded.report.table()
+    unmatched = table[table["column"] == "industry (行业分类)"]
+    # one line per name, with its row count; 其它 is not reported
+    assert unmatched["value"].tolist() == ["制造业"]
+    assert ": 2 行" in unmatched["problem"].iloc[0]
+    # and one line for the issue kind, with the rows
+    kind = table[table["problem"].str.contains("(industry_unmatched)", regex=False)]
+    assert kind["value"].tolist() == ["supply.csv:5, supply.csv:6"]
+    regions = table[table["problem"].str.startswith("电子监管号无法确定行政区")]
+    assert len(regions) == 1
+    assert regions["value"].iloc[0] == "supply.csv:8"
+
+
+def test_data_issues_are_reported_once_per_kind_with_the_first_rows(tmp_path):
+    path = tmp_path / "ledger.csv"
+    path.write_text(
+        "宗地编号,土地用途,合同签订日期,约定开工时间,约定交地时间,面积(公顷),成交价格(万元)\n"
+        "Q1,工业用地,2013-06-01,2007-06-01,2013-09-01,1,1000\n"  # line 2
+        "Q2,工业用地,2013-06-01,2007-06-01,,1,1000\n"  # line 3
+        "Q3,工业用地,2013-06-01,2014-06-01,,1,1000\n",  # line 4
+        encoding="utf-8",
+    )
+
+    loaded = load_inputs([path])
+
+    table = loaded.report.table()
+    early = table[table["problem"].str.contains("(agreed_start_before_contract)", regex=False)]
+    assert len(early) == 1
+    assert ": 2 行" in early["problem"].iloc[0]
+    assert early["value"].iloc[0] == "ledger.csv:2, ledger.csv:3"
+    unknown = table[table["problem"].str.contains("(start_due_unknown)", regex=False)]
+    assert unknown["value"].tolist() == ["ledger.csv:3"]
+    assert "insufficient_data" in unknown["action"].iloc[0]
+
+
+def test_date_issues_of_a_layer_reach_the_ledger_rows_it_is_joined_to(tmp_path):
+    parcels = tmp_path / "parcels.gpkg"
+    layer(
+        {"宗地编号": ["J1", "J2"], "约定交地时间": ["2500-01-01", "2019-01-01"]},
+        [box(0, 0, 100, 100), box(500, 0, 100, 100)],
+    ).to_file(parcels, engine="pyogrio")
+    ledger = tmp_path / "ledger.csv"
+    ledger.write_text(
+        "宗地编号,土地用途,约定开工时间,成交价格(万元)\nJ1,工业用地,2020-01-01,100\n"
+        "J2,工业用地,3020-01-01,100\n",
+        encoding="utf-8",
+    )
+
+    loaded = load_inputs([parcels], ledger=[ledger])
+
+    got = loaded.parcels.set_index("parcel_id")
+    # J1: the layer's delivery date 2500-01-01 is implausible; J2: the ledger's start 3020
+    assert got["data_issues"].to_dict() == {"J1": "date_implausible", "J2": "date_implausible"}
+    assert pd.isna(got.loc["J1", "agreed_delivery_date"])
+    assert pd.isna(got.loc["J2", "agreed_start_date"])
+    # the layer fills what the ledger leaves empty: J2's agreed delivery, its start due basis
+    assert got.loc["J2", "agreed_delivery_date"] == pd.Timestamp("2019-01-01")

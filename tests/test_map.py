@@ -123,7 +123,12 @@ def test_legend_counts_every_parcel_by_status(
     assert_clean(rec, page_url)
 
 
-def _table_values(block: Any) -> dict[str, tuple[float, float, float]]:
+def money(text: str) -> float:
+    """An amount as the panel prints it: ``–`` for none."""
+    return 0.0 if text.strip() == "–" else number(text)
+
+
+def _table_values(block: Any) -> dict[str, tuple[float, float, float, float]]:
     out = {}
     rows = block.locator("tr[data-status]")
     for i in range(rows.count()):
@@ -131,9 +136,17 @@ def _table_values(block: Any) -> dict[str, tuple[float, float, float]]:
         out[row.get_attribute("data-status")] = (
             number(row.locator(".lu-parcels").inner_text()),
             number(row.locator(".lu-ha").inner_text()),
-            number(row.locator(".lu-wan").inner_text()),
+            money(row.locator(".lu-confirmed").inner_text()),
+            money(row.locator(".lu-potential").inner_text()),
         )
     return out
+
+
+def _money_of(frame: pd.DataFrame) -> tuple[float, float]:
+    """Confirmed amounts and those that would apply to unverified parcels, apart."""
+    confirmed = frame["amounts_confirmed"].astype(bool)
+    total = frame["total_penalty_wan"]
+    return float(total[confirmed].sum()), float(total[~confirmed].sum())
 
 
 def test_summary_panel_totals_per_park_and_overall(
@@ -144,6 +157,7 @@ def test_summary_panel_totals_per_park_and_overall(
     assert panel.is_visible()
     assert "评价基准日 2025-12-31" in panel.inner_text()
     assert "1 宗无图形" in panel.inner_text()
+    assert "待核查金额：待核查宗地经核实未开工时适用的金额" in panel.inner_text()
     blocks = {"__total__": parcels, **dict(iter(parcels.groupby("park")))}
     assert page.locator("details.lu-park").count() == len(blocks)
     for key, frame in blocks.items():
@@ -153,15 +167,25 @@ def test_summary_panel_totals_per_park_and_overall(
         values = _table_values(block)
         by_status = frame.groupby("status")
         for status, group in by_status:
-            n, ha, wan = values[status]
+            n, ha, confirmed, potential = values[status]
             assert n == len(group)
             assert ha == pytest.approx(group["area_ha"].sum(), abs=0.006)
-            assert wan == pytest.approx(group["total_penalty_wan"].sum(), abs=cents(group))
-        n, ha, wan = values["all"]
+            want_confirmed, want_potential = _money_of(group)
+            assert confirmed == pytest.approx(want_confirmed, abs=cents(group))
+            assert potential == pytest.approx(want_potential, abs=cents(group))
+            # only unverified parcels carry would-apply amounts
+            assert (potential > 0) == (status == "unverified" and want_potential > 0)
+        n, ha, confirmed, potential = values["all"]
         assert n == len(frame)
         assert ha == pytest.approx(frame["area_ha"].sum(), abs=0.006)
-        assert wan == pytest.approx(frame["total_penalty_wan"].sum(), abs=cents(frame))
+        want_confirmed, want_potential = _money_of(frame)
+        assert confirmed == pytest.approx(want_confirmed, abs=cents(frame))
+        assert potential == pytest.approx(want_potential, abs=cents(frame))
         assert set(values) == {*frame["status"].unique(), "all"}
+    total = page.locator('details.lu-park[data-park="__total__"]')
+    potential_total = _money_of(parcels)[1]
+    assert potential_total > 0
+    assert f"待核查 {potential_total:,.2f} 万元" in total.locator("summary").inner_text()
     assert_clean(rec, page_url)
 
 

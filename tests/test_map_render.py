@@ -98,10 +98,13 @@ def test_data_text_is_never_parsed_as_a_template(results_gpkg: Path, tmp_path: P
 def test_empty_or_parkless_results_still_make_a_page(parcels: gpd.GeoDataFrame) -> None:
     empty = maps.page_html(maps.render_map(parcels.iloc[:0], None, None, title="空"))
     assert embedded(empty, "parcels") == {"type": "FeatureCollection", "features": []}
-    no_park = maps.page_html(maps.render_map(parcels.assign(park=None), None, None, title="t"))
-    assert [f["properties"]["park"] for f in embedded(no_park, "parks")["features"]] == [
-        "（未指定园区）"
-    ]
+    nowhere = parcels.assign(park=None, region_label=None)
+    no_park = maps.page_html(maps.render_map(nowhere, None, None, title="t"))
+    # Parcels with neither a park nor a region get no made-up boundary; the panel groups them
+    # as （未指定园区）.
+    assert embedded(no_park, "parks")["features"] == []
+    assert len(embedded(no_park, "parcels")["features"]) == int(parcels.geometry.notna().sum())
+    assert 'data-park="（未指定园区）"' in no_park
 
 
 def test_one_park_only(results_gpkg: Path, parcels: gpd.GeoDataFrame, tmp_path: Path) -> None:

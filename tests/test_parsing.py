@@ -12,6 +12,7 @@ import pytest
 from landuse.parsing import (
     AREA_UNITS_TO_HA,
     MONEY_UNITS_TO_WAN,
+    null_markers,
     parse_date,
     parse_gov_cause,
     parse_number,
@@ -221,6 +222,38 @@ def test_gov_cause_text_and_booleans():
         False,
     ]
     assert values.dtype == bool
+
+
+def test_gov_cause_null_markers_mean_no_cause():
+    values = parse_gov_cause(cells("/", "／", "—", "-", "--", "暂无", "N/A", "不适用", "有", "1"))
+    # how Chinese tables write "none" is no government cause; 有 and 1 mean one
+    assert values.tolist() == [False] * 8 + [True, True]
+
+
+# ---------------------------------------------------------------- null markers
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["/", "／", "//", "—", "－", "-", "--", "——", " — ", "\u3000/\u3000", "无", "否", "暂无",
+     "暂 无", "N/A", "n/a", "N / A", "Ｎ／Ａ", "NA", "ＮＡ", "不适用", "空"],
+)  # fmt: skip
+def test_null_markers(raw):
+    assert null_markers(cells(raw)).tolist() == [True]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["-3", "-0.5", "3", "无锡", "否决", "空港", "NAN1", "2016-06-30", "", None, np.nan,
+     dt.date(2016, 6, 30), 0, -1.0],
+)  # fmt: skip
+def test_values_and_blanks_are_not_null_markers(raw):
+    assert null_markers(cells(raw)).tolist() == [False]
+
+
+def test_null_markers_of_typed_columns_are_none():
+    assert not null_markers(pd.Series([-1.0, np.nan])).any()
+    assert null_markers(pd.Series(["/", "x"], dtype="string")).tolist() == [True, False]
 
 
 # ---------------------------------------------------------------- dates out of range

@@ -205,9 +205,9 @@ def test_xlsx_title_and_blank_rows(tmp_path):
     ]
     assert frame["source_row"].tolist() == [4, 5, 7]
     assert frame["电子监管号"].tolist()[0] == "3205062013B00001"
-    # Values as openpyxl gives them; a blank text cell is NA.
+    # Values as python-calamine gives them (a date cell as a date); a blank text cell is NA.
     assert frame["面积(公顷)"].tolist() == [12.5, 3, 7.75]
-    assert frame["合同签订日期"].iloc[0] == dt.datetime(2013, 6, 20)
+    assert frame["合同签订日期"].iloc[0] == dt.date(2013, 6, 20)
     assert frame["合同签订日期"].iloc[2] == "2015年03月01日"
     assert pd.isna(frame["项目名称"].iloc[2])
     assert frame["面积(公顷)"].dtype == object
@@ -255,11 +255,19 @@ def test_unsupported_extension(tmp_path):
         read_table(path)
 
 
-def test_old_xls_format(tmp_path):
+def test_damaged_xls_and_unsupported_spreadsheets(tmp_path):
     path = tmp_path / "old.xls"
-    path.write_bytes(b"\xd0\xcf\x11\xe0")
-    with pytest.raises(InputError, match=r"old\.xls.*save it as \.xlsx"):
+    path.write_bytes(b"\xd0\xcf\x11\xe0")  # the start of an .xls, cut off
+    with pytest.raises(InputError, match=r"old\.xls could not be read.*save it again as \.xlsx"):
         read_table(path)
+    html_export = tmp_path / "export.xls"  # what some web systems save as "Excel"
+    html_export.write_text("<html><table><tr><td>电子监管号</td></tr></table></html>", "utf-8")
+    with pytest.raises(InputError, match=r"export\.xls could not be read.*web page \(HTML\)"):
+        read_table(html_export)
+    wps = tmp_path / "ledger.et"
+    wps.write_bytes(b"\xd0\xcf\x11\xe0")
+    with pytest.raises(InputError, match=r"ledger\.et: the \.et format is not supported"):
+        read_table(wps)
 
 
 def test_corrupt_xlsx(tmp_path):
@@ -278,7 +286,8 @@ def test_empty_csv(tmp_path):
 
 def test_path_kinds(tmp_path):
     assert is_table_path("a.CSV") and is_table_path("b.xlsx") and is_table_path("c.txt")
-    assert not is_table_path("d.shp") and not is_table_path("e.xls")
+    assert is_table_path("e.xls") and is_table_path("f.XLSB") and is_table_path("g.ods")
+    assert not is_table_path("d.shp") and not is_table_path("h.et")
     for name in ("a.gpkg", "b.shp", "c.zip", "d.geojson", "e.fgb", "f.parquet"):
         assert is_layer_path(name)
     assert not is_layer_path("a.csv")

@@ -155,6 +155,60 @@ def test_source_files_tell_the_months_apart(months):
         assert (months.parcels["source_file"].str.startswith(month)).any()
 
 
+def _dates(text: pd.Series) -> pd.Series:
+    """The system's dates (2016年06月01日); placeholders (1900, 1901) and blanks missing."""
+    dates = pd.to_datetime(text, format="%Y年%m月%d日", errors="coerce")
+    return dates.where(dates.dt.year > 1901)
+
+
+def test_where_and_what_are_filled(months):
+    parcels = months.parcels
+    # every supervision number of the three months names a county (first six digits)
+    assert parcels["region_label"].notna().mean() >= 0.99
+    named = parcels["industry"].notna() & ~parcels["industry"].isin(["其它", "其他"])
+    assert named.sum() > 7_000
+    assert (parcels.loc[named, "industry_code"].notna()).mean() >= 0.95
+    assert parcels.loc[~named, "industry_code"].isna().all()  # 其它 names no industry
+    assert (parcels["area_group"] == parcels["region_label"]).all()  # no park in this source
+
+
+def test_start_due_is_known_or_the_parcel_is_insufficient_data(months, industrial):
+    parcels = months.parcels
+    # the file's own cells of each analysed row, read with the csv module
+    cells = industrial.set_index(["file", "line"]).loc[
+        list(zip(parcels["source_file"], parcels["source_row"], strict=True))
+    ]
+    start = _dates(cells["约定开工时间"]).to_numpy()
+    delivery = _dates(cells["约定交地时间"])
+    contract = _dates(cells["合同签订日期"]).to_numpy()
+    usable_start = ~pd.isna(start) & ~(start < contract)
+    next_year = (delivery + pd.DateOffset(years=1)).to_numpy()
+    usable_delivery = ~pd.isna(next_year) & ~(next_year < contract)
+    unknown = ~usable_start & ~usable_delivery
+    assert unknown.sum() > 0
+    assert (parcels.loc[unknown, "status"] == "insufficient_data").all()
+    assert (parcels.loc[~unknown, "status"] != "insufficient_data").all()
+    assert not ((parcels["status"] == "on_track") & parcels["start_due_date"].isna()).any()
+    # an agreed start before the contract (2007 for a 2013 contract) is flagged, not used
+    early = start < contract
+    assert early.sum() > 0
+    issues = parcels["data_issues"].astype("string")
+    flagged = issues.str.contains("agreed_start_before_contract").fillna(False).to_numpy()
+    assert (flagged == early).all()
+    assert (parcels.loc[early, "start_due_basis"] != "agreed_start").all()
+
+
+def test_money_is_potential_and_late_fees_stop_at_the_recovery_date(months):
+    parcels = months.parcels
+    assert parcels["confirmed_penalty_wan"].sum() == 0.0  # no evidence of start anywhere
+    assert parcels["potential_penalty_wan"].sum() == pytest.approx(
+        parcels["total_penalty_wan"].sum()
+    )
+    # at the default 1‰ a late start accrues for at most two calendar years (≤ 731 days)
+    price = parcels["land_price_wan"]
+    assert (parcels["late_start_wan"].fillna(0) <= price.fillna(0) * 0.731 + 1e-9).all()
+
+
 # --------------------------------------------------------------------------------------------
 # Taiwan industrial parks: a Big5 shapefile without .cpg, EPSG:3826
 

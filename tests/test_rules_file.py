@@ -231,3 +231,25 @@ def test_a_rules_file_with_a_byte_order_mark_is_read(tmp_path):
 def test_a_folder_given_as_rules_file(tmp_path):
     with pytest.raises(InputError, match="is a folder, not a file"):
         load_rules(tmp_path)
+
+
+def test_late_fee_cap_keys(tmp_path):
+    rules = load_rules(
+        write(tmp_path, '[rates]\nlate_fee_cap = "price_share"\nlate_fee_cap_share = 0.3\n')
+    )
+    assert (rules.rates.late_fee_cap, rules.rates.late_fee_cap_share) == ("price_share", 0.3)
+    with pytest.raises(InputError) as caught:
+        load_rules(write(tmp_path, '[rates]\nlate_fee_cap = "forever"\n'))
+    message = str(caught.value)
+    assert "rates.late_fee_cap" in message
+    assert "'recovery'" in message  # the allowed values are named
+    with pytest.raises(InputError, match="rates.late_fee_cap_share"):
+        load_rules(write(tmp_path, "[rates]\nlate_fee_cap_share = 0\n"))
+
+
+def test_the_sample_rules_file_shows_the_late_fee_cap():
+    from pathlib import Path
+
+    sample = Path(__file__).parents[1] / "sample_data" / "rules.toml"
+    assert "late_fee_cap" in sample.read_text(encoding="utf-8")
+    assert load_rules(sample).rates.late_fee_cap == "recovery"

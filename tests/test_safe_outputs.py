@@ -288,17 +288,17 @@ def test_screening_verdicts_are_safe_in_csv_and_xlsx(
     for out in ("v.csv", "v.xlsx"):
         result = runner.invoke(cli.app, ["screen", "--batch", "projects.csv", "--out", out])
         assert result.exit_code == 0, result.output
-    names = [r["project_name"] for r in _csv_rows(tmp_path / "v.csv")]
+    names = [r["项目名称"] for r in _csv_rows(tmp_path / "v.csv")]
     assert names == ["'" + PAYLOADS[0], "'@SUM(1)"]
     wb = load_workbook(tmp_path / "v.xlsx")
     ws = wb["评审结果"]
     header = [c.value for c in ws[1]]
-    col = header.index("project_name") + 1
+    col = header.index("项目名称") + 1
     cells = [ws.cell(row=r, column=col) for r in (2, 3)]
     assert [c.value for c in cells] == [PAYLOADS[0], "@SUM(1)"]
     assert all(c.data_type == "s" and c.quotePrefix for c in cells)
-    passed = ws.cell(row=2, column=header.index("passed") + 1).value
-    assert passed == "是"  # 12000 / 2 = 6000 >= 5000
+    conclusion = ws.cell(row=2, column=header.index("评审结论") + 1).value
+    assert conclusion == "通过（部分指标未评审）"  # 12000 / 2 = 6000 >= 5000
 
 
 def test_table_workbook_keeps_column_names(tmp_path: Path) -> None:

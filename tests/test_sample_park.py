@@ -172,8 +172,20 @@ def test_every_parcel_gets_its_intended_status(
 
 def test_status_counts_equal_the_readme(parcels: pd.DataFrame) -> None:
     counts = _readme_counts()
-    assert parcels["status"].value_counts().to_dict() == {s: counts[s] for s in STATUSES}
+    found = parcels["status"].value_counts()
+    assert found[found > 0].to_dict() == {s: counts[s] for s in STATUSES}
     assert len(parcels) == sum(counts[s] for s in STATUSES) == 294
+
+
+def test_no_parcel_without_a_start_due_date_is_on_track(parcels: pd.DataFrame) -> None:
+    """Every sample parcel has a start due date (agreed start, extension or delivery), so none
+    is 资料不全, and none is 按期推进 without one unless it has started."""
+    unknown = parcels["start_due_date"].isna() & ~parcels["started"].astype(bool)
+    assert not (unknown & (parcels["status"] == "on_track")).any()
+    assert (parcels["status"] != "insufficient_data").all()
+    assert set(parcels["start_due_basis"]) == {"agreed_start", "extended", "actual_delivery"}
+    assert parcels["region_label"].eq("辽宁省沈阳市铁西区").all()  # 210106 of 电子监管号
+    assert parcels["area_group"].eq(parcels["park"]).all()
 
 
 def test_below_threshold_flag_follows_the_tags(
@@ -343,7 +355,11 @@ def _leap_day(row: dict[str, Any]) -> dict[str, Any]:
     shift = _days(due, _date(row["约定开工时间"]))
     completion_due = _date(row["约定竣工时间"]) + dt.timedelta(days=shift)
     fee = 0.20 * price
-    late = price * 1 / 1000 * days
+    # the late-start fee accrues until the recovery date (rules.toml: late_fee_cap = "recovery"),
+    # 2020-02-29 + 2 years = 2022-02-28: 365 + 365 = 730 days
+    charged = _days(_plus_years(due, 2), due)
+    assert charged == 730
+    late = price * 1 / 1000 * charged
     return {
         "status": "recovery",
         "recovery_candidate": True,
@@ -354,6 +370,7 @@ def _leap_day(row: dict[str, Any]) -> dict[str, Any]:
         "late_start_days": days,
         "idle_fee_wan": fee,
         "late_start_wan": late,
+        "late_fee_capped": True,
         "late_completion_wan": 0.0,  # never started: not charged twice
         "late_payment_wan": 0.0,
         "investment_shortfall_wan": 0.0,
@@ -458,7 +475,10 @@ def _partial_suspended(row: dict[str, Any]) -> dict[str, Any]:
     assert row["实际竣工时间"] is None
     fee = 0.20 * price
     late_start = price * 1 / 1000 * _days(started, start_due)
-    late_completion = price * 1 / 1000 * _days(AS_OF, completion_due)
+    # more than two years past its completion due date: the late-completion fee accrues for two
+    # years only (late_fee_cap = "recovery")
+    assert _plus_years(completion_due, 2) < AS_OF
+    late_completion = price * 1 / 1000 * _days(_plus_years(completion_due, 2), completion_due)
     return {
         "status": "idle_fee",
         "idle_stage": "idle_fee",
@@ -470,6 +490,7 @@ def _partial_suspended(row: dict[str, Any]) -> dict[str, Any]:
         "idle_fee_wan": fee,
         "late_start_wan": late_start,
         "late_completion_wan": late_completion,
+        "late_fee_capped": True,
         "late_payment_wan": 0.0,
         "total_penalty_wan": fee + late_start + late_completion,
     }

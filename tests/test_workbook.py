@@ -424,6 +424,7 @@ def test_summary_sheet_has_a_bar_chart_of_the_parks(book):
     ws = wb["汇总"]
     (chart,) = ws._charts
     assert chart.tagname == "barChart" and chart.barDir == "bar"
+    assert chart.anchor._from.col == 5  # column F, beside the status table, inside the print area
     refs = [(s.tx.v, s.cat.strRef.f, s.val.numRef.f) for s in chart.series]
     assert [r[0] for r in refs] == ["闲置", "逾期", "待核查（尚未核实）"]
     first = _row_of(ws, "园区/地区") + 1

@@ -47,6 +47,10 @@ def collection_document(request: Request, coll: Collection) -> dict[str, Any]:
             link(url(request, f"{base}/queryables"), QUERYABLES_REL, SCHEMA_JSON, "Queryables"),
             link(url(request, f"{base}/schema"), "describedby", SCHEMA_JSON, "Feature schema"),
             link(url(request, f"{base}/schema"), SCHEMA_REL, SCHEMA_JSON, "Feature schema"),
+        ],
+    }
+    if coll.bbox is not None:  # tiles and an extent only where some feature has a geometry
+        doc["links"] += [
             link(url(request, f"{base}/tiles"), TILESETS_REL, JSON, "Vector tilesets"),
             link(
                 url(request, f"{base}/tiles/{TILE_MATRIX_SET}/tilejson.json"),
@@ -54,9 +58,7 @@ def collection_document(request: Request, coll: Collection) -> dict[str, Any]:
                 JSON,
                 "TileJSON (vector tiles)",
             ),
-        ],
-    }
-    if coll.bbox is not None:
+        ]
         doc["extent"] = {"spatial": {"bbox": [coll.bbox], "crs": CRS84}}
     return doc
 
@@ -172,7 +174,11 @@ def build_router() -> APIRouter:
                 "properties": {
                     "type": {"type": "string", "enum": ["Feature"]},
                     "id": {"type": "integer"},
-                    "geometry": {"type": "object", "format": "geometry-any"},
+                    "geometry": {
+                        # null for the features without a geometry (ledger rows)
+                        "type": ["object", "null"] if coll.without_geometry else "object",
+                        "format": "geometry-any",
+                    },
                     "properties": {"type": "object", "properties": coll.json_schema()},
                 },
             },

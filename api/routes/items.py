@@ -57,7 +57,15 @@ HTML_COLUMNS: dict[str, tuple[str, ...]] = {
         "total_penalty_wan",
         "proposed_action",
     ),
-    "parks": ("park", "parcels", "area_ha", "total_penalty_wan", "mean_intensity_wan_per_ha"),
+    "parks": (
+        "park",
+        "group_kind",
+        "parcels",
+        "area_ha",
+        "confirmed_penalty_wan",
+        "potential_penalty_wan",
+        "mean_intensity_wan_per_ha",
+    ),
 }
 
 
@@ -215,7 +223,8 @@ def items_page(
     return json_response(document, media_type=GEOJSON, headers=CONTENT_CRS)
 
 
-ITEMS_DESCRIPTION = """A page of {what} as GeoJSON (CRS84 longitude/latitude), typed properties.
+ITEMS_DESCRIPTION = """A page of {what} as GeoJSON (CRS84 longitude/latitude), typed properties;
+a feature without a geometry has ``"geometry": null`` and matches no ``bbox``.
 
 Filters: ``bbox`` and equality on the collection's queryable properties (see
 ``/collections/{collection}/queryables``); booleans as ``true``/``false``. Paging: ``limit`` and
@@ -243,6 +252,12 @@ def build_router(settings: Settings) -> APIRouter:
         paging: PagingQuery,
         parcel_id: Annotated[str | None, Query(description="Parcel id equals.")] = None,
         park: Annotated[str | None, Query(description="Park name equals.")] = None,
+        region_label: Annotated[
+            str | None,
+            Query(
+                description="Region (of the supervision number) equals, e.g. 湖北省武汉市江夏区."
+            ),
+        ] = None,
         status: Annotated[Status | None, Query(description="Status equals.")] = None,
         below_threshold: Annotated[
             bool | None, Query(description="Intensity below threshold.")
@@ -268,6 +283,7 @@ def build_router(settings: Settings) -> APIRouter:
             {
                 "parcel_id": parcel_id,
                 "park": park,
+                "region_label": region_label,
                 "status": status,
                 "below_threshold": below_threshold,
                 "recovery_candidate": recovery_candidate,
@@ -290,9 +306,12 @@ def build_router(settings: Settings) -> APIRouter:
     def park_items(
         request: Request,
         paging: PagingQuery,
-        park: Annotated[str | None, Query(description="Park name equals.")] = None,
+        park: Annotated[str | None, Query(description="Park (or region) name equals.")] = None,
+        group_kind: Annotated[
+            str | None, Query(description="park | region | none: what the group names.")
+        ] = None,
     ) -> Response:
-        return items_page(request, "parks", paging, {"park": park})
+        return items_page(request, "parks", paging, {"park": park, "group_kind": group_kind})
 
     @router.get(
         "/collections/{collectionId}/items/{featureId}",

@@ -27,18 +27,26 @@ def summary_path(park: str) -> str:
     return f"/parks/{quote(park, safe='')}/summary"
 
 
+#: The parcel filter that selects a group's parcels, by what the group names.
+_ITEMS_FILTER = {"park": "park", "region": "region_label"}
+
+
 def _with_links(request: Request, doc: dict[str, Any]) -> dict[str, Any]:
     path = summary_path(doc["park"])
     doc["links"] = [
         link(url(request, path), "self", JSON, "This summary"),
         link(url(request, path, f="html"), "alternate", HTML, "As HTML"),
-        link(
-            url(request, "/collections/parcels/items", park=doc["park"]),
-            "items",
-            "application/geo+json",
-            "The park's parcels",
-        ),
     ]
+    name = _ITEMS_FILTER.get(doc.get("group_kind", "park"))
+    if name is not None:  # （未指定园区） has no filter of its own
+        doc["links"].append(
+            link(
+                url(request, "/collections/parcels/items", **{name: doc["park"]}),
+                "items",
+                "application/geo+json",
+                "The group's parcels",
+            )
+        )
     return doc
 
 
@@ -46,10 +54,12 @@ def build_router() -> APIRouter:
     """Park summary routes."""
     router = APIRouter(route_class=StrictQueryRoute, tags=["Parks"])
 
-    @router.get("/parks", summary="Summaries of every park")
+    @router.get("/parks", summary="Summaries of every park (or region)")
     def parks(request: Request) -> Response:
-        """Every park with parcels in the results: parcels and hectares per status, amounts
-        per kind (万元), mean and area-weighted intensity (万元/公顷), the as-of date."""
+        """Every summary group of the results — a park where the parcels name one, else the
+        region of their supervision numbers, else （未指定园区） — with parcels and hectares
+        per status, confirmed amounts and the amounts that would apply to unverified (待核查)
+        parcels (万元, apart), mean and area-weighted intensity (万元/公顷), the as-of date."""
         store = store_of(request)
         docs = [
             _with_links(request, summary_document(row))
@@ -64,19 +74,20 @@ def build_router() -> APIRouter:
         )
 
     # {park:path}: a name holding "/" (sent as %2F, which the server decodes) still reaches here
-    @router.get("/parks/{park:path}/summary", summary="Summary of one park")
+    @router.get("/parks/{park:path}/summary", summary="Summary of one park (or region)")
     def park_summary(
         request: Request,
         park: Annotated[
             str,
             Path(
-                description="Park name as in the results, e.g. 经开区北区, percent-encoded "
+                description="Park name as in the results, e.g. 经开区北区 (or a region such as "
+                "湖北省武汉市江夏区 for parcels without a park), percent-encoded "
                 "(`/` as %2F, `?` as %3F, `#` as %23, `%` as %25)."
             ),
         ],
         f: Format | None = None,
     ) -> Response:
-        """One park's summary (404 when no parcel of the results is in that park)."""
+        """One park's (or region's) summary (404 when no parcel of the results is in it)."""
         store = store_of(request)
         doc = _with_links(request, summary_document(store.park_summary(park)))
         if wants_html(request, f):

@@ -34,6 +34,17 @@ def _template(request: Request, coll: Collection) -> str:
     )
 
 
+def _drawable(coll: Collection) -> None:
+    """404 naming the reason when no feature of ``coll`` has a geometry (nothing to tile)."""
+    if coll.bbox is None:
+        raise NotFound(
+            f"Collection {coll.id!r} has no vector tiles: none of its {coll.size:,} features has "
+            "a geometry (results of ledgers alone). Its features are served as a table at "
+            f"/collections/{coll.id}/items; to draw parcels, analyse a parcel layer with the "
+            "ledger (`landuse analyse parcels.gpkg --ledger 台账.csv ...`) and serve that result."
+        )
+
+
 def _fields(coll: Collection) -> dict[str, str]:
     kinds = coll.properties.kinds
     return {key: kinds.get(key, "string") for key in coll.tiles.properties.keys}
@@ -46,8 +57,10 @@ def build_router(settings: Settings) -> APIRouter:
 
     @router.get("/collections/{collectionId}/tiles", summary="Vector tilesets of a collection")
     def tilesets(request: Request, collectionId: CollectionId) -> Response:
-        """The collection's vector tileset (WebMercatorQuad, Mapbox Vector Tiles)."""
+        """The collection's vector tileset (WebMercatorQuad, Mapbox Vector Tiles); 404 when
+        none of its features has a geometry."""
         coll = store_of(request).collection(collectionId.value)
+        _drawable(coll)
         template = _template(request, coll)
         tilejson = url(request, f"/collections/{coll.id}/tiles/{TILE_MATRIX_SET}/{TILEJSON}")
         return json_response(
@@ -79,8 +92,10 @@ def build_router(settings: Settings) -> APIRouter:
     )
     def tilejson(request: Request, collectionId: CollectionId) -> Response:
         """TileJSON 3.0.0 for web maps (MapLibre, OpenLayers, Leaflet plugins): the tile URL
-        template (``{z}/{y}/{x}``), zoom range, bounds and the layer's fields."""
+        template (``{z}/{y}/{x}``), zoom range, bounds (of the features that have a
+        geometry) and the layer's fields; 404 when none of its features has a geometry."""
         coll = store_of(request).collection(collectionId.value)
+        _drawable(coll)
         template = url(request, f"/collections/{coll.id}/tiles/{TILE_MATRIX_SET}") + "/{z}/{y}/{x}"
         bounds = coll.bbox or [-180.0, -85.0511, 180.0, 85.0511]
         center_zoom = min(max(min_zoom, 12), max_zoom)
@@ -124,7 +139,8 @@ def build_router(settings: Settings) -> APIRouter:
         tileCol: Annotated[int, Path(ge=0, description="Column x, from the left.")],
     ) -> Response:
         """One Mapbox Vector Tile (layer named after the collection; each feature carries its
-        id and the properties a map needs to colour and label it). 204 when empty."""
+        id and the properties a map needs to colour and label it). 204 when empty, also for
+        every tile of a collection without geometries."""
         z, y, x = tileMatrix, tileRow, tileCol
         if x >= 1 << z or y >= 1 << z:
             raise NotFound(f"Tile {z}/{y}/{x} is outside tile matrix {z} (0..{(1 << z) - 1}).")

@@ -211,7 +211,8 @@
     (data.controls || []).forEach(function (c) {
       if (document.getElementById(c.id)) htmlControl(c.id, c.position).addTo(map);
     });
-    L.control.scale({ imperial: false, maxWidth: 160 }).addTo(map);
+    // Without any parcel geometry there is nothing to measure: no scale bar.
+    if (!data.noGeometry) L.control.scale({ imperial: false, maxWidth: 160 }).addTo(map);
     if (data.bounds) {
       // Keep the data clear of the summary panel on the right when the window is wide.
       var panel = document.getElementById('lu-panel');
