@@ -49,11 +49,16 @@ import xlsxwriter.worksheet
 from xlsxwriter.exceptions import FileCreateError
 from xlsxwriter.utility import xl_col_to_name
 
+from landuse import vocab
+from landuse.grouping import GROUP_KINDS, group_kinds, group_names, penalty_split, split_amounts
+from landuse.inspections import INSPECTION_LABELS_ZH
 from landuse.palette import STATUS_COLOURS
+from landuse.report import REPORT_LABELS_ZH
 from landuse.schema import (
     AMOUNT_COLUMNS,
     INPUT_NAMES,
     OUTPUT_LABELS_ZH,
+    PENALTY_SPLIT_COLUMNS,
     SOURCE_FILE,
     SOURCE_ROW,
     STATUS_ORDER,
@@ -61,7 +66,7 @@ from landuse.schema import (
     Status,
 )
 
-NO_PARK = "（未指定园区）"
+NO_PARK = vocab.NO_AREA_GROUP  # （未指定园区）
 GRAND_TOTAL = "合计"
 ALL_STATUSES = "all"
 SUBTOTAL_ZH = "小计"
@@ -97,17 +102,15 @@ _FORM_MAX_WIDTH = 28.0
 _FORM_ROW_HEIGHT = 22.0  # points: room to write by hand
 
 #: Status code of parcels whose records lack what a rule needs (its list is 资料不全).
-INSUFFICIENT_DATA = "insufficient_data"
+INSUFFICIENT_DATA = vocab.Status.INSUFFICIENT_DATA.value
 
 # Columns computed here for the sheets (not part of the analysed table).
 GROUP = "group_name"
-CONFIRMED = "confirmed_penalty_wan"
-POTENTIAL = "potential_penalty_wan"
+CONFIRMED, POTENTIAL = PENALTY_SPLIT_COLUMNS  # confirmed and would-apply amounts (万元)
 INVESTMENT_GAP = "investment_gap_wan"
 UNPAID_PRICE = "unpaid_price_wan"
 
-# Chinese labels missing from schema.OUTPUT_LABELS_ZH, for columns only the workbook shows or
-# that other branches add (regions, data issues, the money split).
+# Chinese labels missing from schema.OUTPUT_LABELS_ZH, for columns only the workbook shows.
 EXTRA_LABELS_ZH: dict[str, str] = {
     "parcels": "宗数",
     "geometry_area_ha": "图形面积(公顷)",
@@ -115,104 +118,27 @@ EXTRA_LABELS_ZH: dict[str, str] = {
     INVESTMENT_GAP: "达标尚需投资(万元)",
     UNPAID_PRICE: "欠缴价款(万元)",
     GROUP: "园区/地区",
-    CONFIRMED: "已确认金额(万元)",
-    POTENTIAL: "待核查金额(万元)",
-    "data_issues": "数据问题",
-    "start_due_basis": "应开工日期依据",
-    "region_code": "行政区划代码",
-    "province": "省",
-    "city": "市",
-    "county": "县(区)",
-    "region_label": "地区",
-    "region_match": "地区代码匹配",
-}
-
-# Load report columns (landuse.report.REPORT_COLUMNS) and their labels.
-REPORT_LABELS_ZH: dict[str, str] = {
-    "file": "文件",
-    "row": "行号",
-    "column": "列",
-    "value": "值",
-    "problem": "问题",
-    "action": "处理",
-    "severity": "级别",
+    "region_match": "行政区代码匹配",
 }
 
 # --------------------------------------------------------------------------- vocabulary
-# Every code the results carry, with its Chinese label, in this one place.
-# To be replaced by landuse.vocab when that module is available.
+# Every code is shown by its Chinese label: landuse.vocab's labels, with the codes of columns
+# it does not cover (the region match of landuse.regions, an inspection's 已竣工, the load
+# report's actions) added here.
 
-_IDLE_STAGE_ZH = {
-    "none": "未闲置",
-    "late_start": "逾期未开工",
-    "idle_fee": "闲置满一年",
-    "recovery": "闲置满两年",
-}
 #: Code values shown in Chinese, per column.
 VALUE_LABELS_ZH: dict[str, dict[str, str]] = {
-    "status": {**STATUS_ZH, INSUFFICIENT_DATA: "资料不全"},
-    "area_source": {"geometry": "图形", "declared": "申报", "none": "无"},
-    "intensity_basis": {"actual": "实际投资", "agreed": "约定投资", "none": "无"},
-    "threshold_source": {
-        "park_industry": "园区+行业标准",
-        "park": "园区标准",
-        "industry": "行业标准",
-        "default": "默认标准",
-    },
-    "start_evidence": {
-        "actual_start": "实际开工日期",
-        "completion": "实际竣工日期（已竣工即已开工）",
-        "inspection": "核查结论",
-        "none": "无",
-    },
-    "start_status": {
-        "started": "已开工",
-        "not_started": "未开工",
-        "completed": "已竣工",
-        "unknown": "未知",
-    },
-    "start_due_basis": {
-        "extended": "延期开工时间",
-        "extended_start": "延期开工时间",
-        "agreed": "约定开工时间",
-        "agreed_start": "约定开工时间",
-        "delivery": "实际交地满一年",
-        "delivery_plus_one_year": "实际交地满一年",
-        "actual_delivery": "实际交地满一年",
-        "none": "无",
-    },
-    "idle_stage": _IDLE_STAGE_ZH,
-    "idle_stage_if_not_started": _IDLE_STAGE_ZH,
-    "idle_basis": {"not_started": "未动工开发", "partial": "部分开发（裁量认定）"},
+    **vocab.VALUE_LABELS_ZH,
+    "start_status": {**vocab.VALUE_LABELS_ZH["start_status"], "completed": "已竣工"},
     "region_match": {
         "current": "现行代码",
         "retired": "已撤销代码（沿用最后名称）",
         "land_market": "土地市场系统代码",
         "prefix": "按代码前缀推断",
     },
-    "input_kind": {"ledger": "台账", "layer": "图层"},
-    "severity": {"info": "提示", "warning": "警告", "error": "错误"},
 }
-#: Data issue codes (column ``data_issues``: codes separated by ``;``, ``,``, ``|`` or spaces).
-DATA_ISSUE_LABELS_ZH: dict[str, str] = {
-    "no_start_due": "无应开工日期（缺约定开工时间和实际交地时间）",
-    "no_start_due_date": "无应开工日期（缺约定开工时间和实际交地时间）",
-    "no_completion_due": "无应竣工日期（缺约定竣工时间）",
-    "no_completion_due_date": "无应竣工日期（缺约定竣工时间）",
-    "no_land_price": "缺成交价格",
-    "no_price": "缺成交价格",
-    "no_area": "缺面积",
-    "no_investment": "缺投资额",
-    "no_start_evidence": "无开工证据",
-    "area_mismatch": "面积不符（图形与申报相差超过5%）",
-    "placeholder_date": "占位日期（按缺失处理）",
-    "implausible_date": "日期不合理（按缺失处理）",
-    "implausible_value": "数值不合理（按缺失处理）",
-    "start_before_contract": "开工早于合同签订",
-    "completion_before_start": "竣工早于开工",
-    "bad_supervision_no": "电子监管号格式异常",
-    "duplicate": "重复记录",
-}
+#: Data issue codes (column ``data_issues``, codes joined by ``;``).
+DATA_ISSUE_LABELS_ZH: dict[str, str] = dict(vocab.LABELS_ZH[vocab.DataIssue])
 #: Load-report actions (English in the report's CSV) in Chinese.
 ACTION_LABELS_ZH: dict[str, str] = {
     "noted": "已记录",
@@ -295,46 +221,11 @@ def _park_names(parcels: pd.DataFrame) -> pd.Series:
     return _blank_to_na(parcels["park"]).fillna(NO_PARK)
 
 
-# TODO: replace with landuse.grouping.group_names (the shared rule) once it is available.
-def group_names(frame: pd.DataFrame) -> pd.Series:
-    """The group of each parcel in summaries: its park when known, else its ``region_label``
-    when that column exists, else :data:`NO_PARK` (blank text counts as unknown)."""
-    if "park" in frame.columns:
-        group = _blank_to_na(frame["park"])
-    else:
-        group = pd.Series(pd.NA, index=frame.index, dtype="string")
-    if "region_label" in frame.columns:
-        group = group.fillna(_blank_to_na(frame["region_label"]))
-    return group.fillna(NO_PARK)
-
-
 def _numeric(frame: pd.DataFrame, name: str) -> pd.Series:
     """Column ``name`` as float64 (NaN where missing or absent)."""
     if name not in frame.columns:
         return pd.Series(np.nan, index=frame.index, dtype="float64")
     return pd.to_numeric(frame[name], errors="coerce").astype("float64")
-
-
-def penalty_split(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
-    """Per row, the confirmed amount and the amount that would apply (万元), never added up.
-
-    The columns ``confirmed_penalty_wan`` and ``potential_penalty_wan`` when the frame has both;
-    else derived from ``total_penalty_wan``: the whole total is confirmed where
-    ``amounts_confirmed`` is true (or the column is absent), and would apply (a 待核查 parcel,
-    confirmed only if an inspection finds it not started) where it is false or unknown. The
-    other share is 0; a missing total stays missing in both.
-    """
-    if CONFIRMED in frame.columns and POTENTIAL in frame.columns:
-        return _numeric(frame, CONFIRMED), _numeric(frame, POTENTIAL)
-    total = _numeric(frame, "total_penalty_wan")
-    if "amounts_confirmed" in frame.columns:
-        flag = frame["amounts_confirmed"].astype("boolean").fillna(False).to_numpy(dtype=bool)
-    else:
-        flag = np.ones(len(frame), dtype=bool)
-    zero = total.where(total.isna(), 0.0)
-    confirmed = total.where(flag, zero)
-    potential = zero.where(flag, total)
-    return confirmed.rename(CONFIRMED), potential.rename(POTENTIAL)
 
 
 def summary_table(parcels: pd.DataFrame) -> pd.DataFrame:
@@ -419,7 +310,7 @@ def formula_like(values: pd.Series) -> np.ndarray:
 def _label(name: str, labels: Mapping[str, str] | None = None) -> str:
     """The Chinese header of a column: from ``labels``, then the schema's and this module's
     labels, else the column's own name."""
-    for table in (labels or {}, OUTPUT_LABELS_ZH, EXTRA_LABELS_ZH):
+    for table in (labels or {}, OUTPUT_LABELS_ZH, INSPECTION_LABELS_ZH, EXTRA_LABELS_ZH):
         if name in table:
             return table[name]
     return name
@@ -498,7 +389,7 @@ def _number_style(name: str) -> tuple[str, int | None, bool]:
     """(format key, decimals kept, integer) of a numeric column, from its name and unit."""
     if name in (SOURCE_ROW, "row"):
         return "int", 0, True
-    if name.endswith("_days") or name == "parcels":
+    if name.endswith("_days") or name in ("parcels", "count"):
         return "count", 0, True
     if name.endswith("_wan") or name.endswith("_wan_per_ha"):
         return "money", 2, False  # rounded to 0.01 万元 here, at writing time only
@@ -1527,9 +1418,9 @@ def _columns(parcels: pd.DataFrame) -> dict[str, pd.Series]:
     frame = parcels.reset_index(drop=True)
     columns: dict[str, pd.Series] = {str(c): frame[c] for c in frame.columns}
     n = len(frame)
-    columns[GROUP] = group_names(frame)
-    confirmed, potential = penalty_split(frame)
-    columns[CONFIRMED], columns[POTENTIAL] = confirmed, potential
+    columns[GROUP] = group_names(frame).astype("string")
+    money = penalty_split(frame)
+    columns[CONFIRMED], columns[POTENTIAL] = money[CONFIRMED], money[POTENTIAL]
     for name in ("late_payment_wan", "late_payment_days", "total_penalty_wan", "area_ha"):
         columns.setdefault(name, pd.Series(np.nan, index=range(n)))
     needed = _numeric(frame, "intensity_min_wan_per_ha") * _numeric(frame, "area_ha")
@@ -1570,9 +1461,12 @@ def _rejects_fields(rejects: pd.DataFrame) -> list[_Field]:
 
 
 def _report_fields(report: pd.DataFrame) -> list[_Field]:
-    """The load report, the columns of ``landuse.report.REPORT_COLUMNS`` first."""
-    names = [c for c in REPORT_LABELS_ZH if c in report.columns]
-    names += [str(c) for c in report.columns if c not in REPORT_LABELS_ZH]
+    """The load report in its own column order, headers from ``landuse.report``; the problem
+    code is shown by its message (``message``), so the code column is left out when the
+    message is there."""
+    names = [str(c) for c in report.columns]
+    if "message" in names:
+        names.remove("code")
     return [_Field(n, _label(n, REPORT_LABELS_ZH)) for n in names]
 
 
@@ -1774,24 +1668,20 @@ def _write_summary(
 
 def _write_group_detail(book: _Book, columns: Mapping[str, pd.Series], n: int) -> None:
     """分园区汇总: every park or region by status, with subtotals; amounts by kind count the
-    confirmed amounts only, the would-apply amounts have their own column."""
+    confirmed amounts only (0 for a 待核查 parcel), the would-apply amounts have their own
+    column."""
     status = columns.get("status", pd.Series(pd.NA, index=range(n))).astype("string")
-    confirmed_rows = columns[POTENTIAL].fillna(0).to_numpy() == 0
-    if "amounts_confirmed" in columns:
-        flags = columns["amounts_confirmed"].astype("boolean").fillna(False).to_numpy(dtype=bool)
-        confirmed_rows = flags
     kinds = [c for c in AMOUNT_COLUMNS if c in columns]
+    wanted = ("park", "region_label", "status", "amounts_confirmed", *kinds)
+    source = pd.DataFrame({k: columns[k] for k in wanted if k in columns}, index=range(n))
+    confirmed_by_kind = split_amounts(source, kinds)  # 0 where the amounts would only apply
     frame = pd.DataFrame(
         {
             "group": columns[GROUP].to_numpy(dtype=object),
+            "kind": group_kinds(source).to_numpy(dtype=object),
             "status": status.fillna("unknown").to_numpy(dtype=object),
             "area_ha": columns["area_ha"].to_numpy(dtype=float, na_value=np.nan),
-            **{
-                k: np.where(
-                    confirmed_rows, columns[k].to_numpy(dtype=float, na_value=np.nan), np.nan
-                )
-                for k in kinds
-            },
+            **{k: confirmed_by_kind[k].to_numpy(dtype=float) for k in kinds},
             CONFIRMED: columns[CONFIRMED].to_numpy(dtype=float, na_value=np.nan),
             POTENTIAL: columns[POTENTIAL].to_numpy(dtype=float, na_value=np.nan),
         }
@@ -1807,10 +1697,13 @@ def _write_group_detail(book: _Book, columns: Mapping[str, pd.Series], n: int) -
     subtotal = subtotal.reset_index().assign(status=ALL_STATUSES)
     rank = {s: i for i, s in enumerate(_statuses(columns.get("status", status)))}
     table = pd.concat([per_status, subtotal], ignore_index=True)
-    table["_none"] = table["group"] == NO_PARK
+    # parks, then regions, then （未指定园区）, each by name (landuse.grouping's order)
+    first_kind = frame.groupby("group", sort=False)["kind"].first()
+    kind_rank = {k: i for i, k in enumerate(GROUP_KINDS)}
+    table["_kind"] = table["group"].map(first_kind).map(kind_rank).fillna(len(kind_rank))
     table["_rank"] = table["status"].map(rank).fillna(len(rank))
     table.loc[table["status"] == ALL_STATUSES, "_rank"] = len(rank) + 1
-    table = table.sort_values(["_none", "group", "_rank"], kind="stable")
+    table = table.sort_values(["_kind", "group", "_rank"], kind="stable")
     labels = {**VALUE_LABELS_ZH["status"], ALL_STATUSES: SUBTOTAL_ZH, "unknown": "未知"}
     table["status"] = table["status"].map(lambda s: labels.get(s, s))
     total = pd.DataFrame(

@@ -31,8 +31,10 @@ LISTS = [
     "投资强度不达标",
     "价款逾期",
     "政府原因闲置",
+    "资料不全",
 ]
 SHEETS = ["汇总", *LISTS, "分园区汇总", "全部宗地", "未分析记录", "加载问题"]
+POTENTIAL_ZH = "待核查金额(万元，核实未开工时适用)"  # the schema's label of potential_penalty_wan
 NAN = np.nan
 FORM_IDS = [
     "电子监管号",
@@ -145,14 +147,20 @@ def _rejects() -> pd.DataFrame:
 
 
 def _report() -> pd.DataFrame:
+    """Two lines of the written load report (landuse.report.TABLE_COLUMNS)."""
     return pd.DataFrame(
         {
             "file": ["ledger.xlsx", "ledger.xlsx"],
-            "row": pd.array([5, 7], dtype="Int64"),
             "column": ["contract_date", "area_ha"],
+            "code": ["date_placeholder", "unit_in_header"],
+            "message": ["占位日期（如 1900年01月01日），按缺失处理", "表头注明了单位，数值已换算"],
+            "count": pd.array([1, 3], dtype="Int64"),
+            "row": pd.array([5, 2], dtype="Int64"),
+            "rows": ["5", "2, 3, 4"],
             "value": ["1900年01月01日", "3亩"],
-            "problem": ["占位日期", "单位换算"],
+            "values": ["1900年01月01日", "3亩, 4亩"],
             "action": ["treated as missing", "converted to area_ha (×0.0666667)"],
+            "problem": ["占位日期 (placeholder)", "单位为亩 (unit: mu)"],
             "severity": ["warning", "info"],
         }
     )
@@ -259,49 +267,6 @@ def test_summary_table_of_no_parcels_is_one_total_row():
 # --------------------------------------------------------------------------- helpers
 
 
-def test_group_names_park_then_region_then_none():
-    frame = pd.DataFrame(
-        {
-            "park": pd.array(["甲园区", None, "  ", None], dtype="string"),
-            "region_label": pd.array(
-                ["湖北省武汉市江夏区", "湖北省武汉市江夏区", "北京市朝阳区", None]
-            ),
-        }
-    )
-    assert W.group_names(frame).tolist() == [
-        "甲园区",
-        "湖北省武汉市江夏区",
-        "北京市朝阳区",
-        "（未指定园区）",
-    ]
-    # without a region column, a parcel without a park is in （未指定园区）
-    assert W.group_names(frame[["park"]]).tolist() == ["甲园区"] + ["（未指定园区）"] * 3
-    assert W.group_names(pd.DataFrame(index=range(2))).tolist() == ["（未指定园区）"] * 2
-
-
-def test_penalty_split_derives_or_takes_the_columns():
-    frame = pd.DataFrame(
-        {
-            "total_penalty_wan": [10.0, 20.0, NAN, 5.0],
-            "amounts_confirmed": pd.array([True, False, False, None], dtype="boolean"),
-        }
-    )
-    confirmed, potential = W.penalty_split(frame)
-    assert confirmed.tolist()[:2] == [10.0, 0.0] and np.isnan(confirmed[2])
-    assert potential.tolist()[:2] == [0.0, 20.0] and np.isnan(potential[2])
-    # unknown confirmation: not counted as confirmed
-    assert (confirmed[3], potential[3]) == (0.0, 5.0)
-    # without the flag, every total is confirmed
-    confirmed, potential = W.penalty_split(frame[["total_penalty_wan"]].iloc[:2])
-    assert confirmed.tolist() == [10.0, 20.0] and potential.tolist() == [0.0, 0.0]
-    # per-row columns from the analysis are used as they are
-    given = frame.assign(confirmed_penalty_wan=[1.0, 2.0, 3.0, 4.0])
-    given["potential_penalty_wan"] = [9.0, 8.0, 7.0, 6.0]
-    confirmed, potential = W.penalty_split(given)
-    assert confirmed.tolist() == [1.0, 2.0, 3.0, 4.0]
-    assert potential.tolist() == [9.0, 8.0, 7.0, 6.0]
-
-
 # --------------------------------------------------------------------------- sheets and print
 
 
@@ -374,6 +339,7 @@ def test_summary_sheet_keeps_confirmed_and_would_apply_money_apart(book):
         "待核查",
         "逾期未竣工",
         "投资强度不达标",
+        "资料不全",
         "按期推进",
         "已竣工达标",
         "合计",
@@ -457,7 +423,7 @@ def test_group_detail_sheet_counts_confirmed_amounts_by_kind(book):
     assert idle["逾期开工违约金(万元)"] == pytest.approx(217.376)
     # 待核查 rows carry no confirmed amount by kind: theirs is in 待核查金额
     unverified = keyed[("乙园区", "待核查")]
-    assert unverified["土地闲置费(万元)"] is None
+    assert unverified["土地闲置费(万元)"] == 0
     assert unverified["已确认金额(万元)"] == 0
     assert unverified["待核查金额(万元)"] == pytest.approx(338.4)
     subtotal = keyed[("乙园区", "小计")]
@@ -492,7 +458,7 @@ def test_below_threshold_sheet_takes_every_status(book):
     # investment needed to reach the threshold: 5000 * 4.0 - 12000 = 8000
     assert rows[0]["达标尚需投资(万元)"] == pytest.approx(8000.0)
     assert rows[0]["已确认金额(万元)"] == pytest.approx(12.5)
-    assert rows[0]["待核查金额(万元)"] == 0
+    assert rows[0][POTENTIAL_ZH] == 0
 
 
 def test_inspection_form_ranks_by_money_at_stake(book):
@@ -573,7 +539,7 @@ def test_all_parcels_sheet_drops_geometry_codes_and_the_as_of_date(book):
     assert header[-2:] == ["来源文件", "来源行号"]
     assert "状态" in header
     at = header.index("合计金额(万元)")
-    assert header[at + 1 : at + 3] == ["已确认金额(万元)", "待核查金额(万元)"]
+    assert header[at + 1 : at + 3] == ["已确认金额(万元)", POTENTIAL_ZH]
     assert len(_table(ws)) == 9
 
 
@@ -591,21 +557,27 @@ def test_rejects_sheet_lists_reason_and_source(book):
 
 def test_load_report_sheet_in_chinese(book):
     _, wb = book
-    rows = _table(wb["加载问题"])
+    ws = wb["加载问题"]
+    rows = _table(ws)
     assert rows[0] == {
         "文件": "ledger.xlsx",
-        "行号": 5,
         "列": "合同签订日期",
-        "值": "1900年01月01日",
-        "问题": "占位日期",
-        "处理": "按缺失处理",
+        "问题说明": "占位日期（如 1900年01月01日），按缺失处理",
+        "条数": 1,
+        "首行行号": 5,
+        "行号(前10个)": "5",
+        "首个值": "1900年01月01日",
+        "值(前5种)": "1900年01月01日",
+        "处理 (action)": "按缺失处理",
+        "详细 (detail)": "占位日期 (placeholder)",
         "级别": "警告",
-    }
-    assert (rows[1]["列"], rows[1]["处理"], rows[1]["级别"]) == (
+    }  # the code (date_placeholder) is shown by its message
+    assert (rows[1]["列"], rows[1]["处理 (action)"], rows[1]["级别"]) == (
         "面积(公顷)",
         "已换算为面积(公顷)（×0.0666667）",
         "提示",
     )
+    assert _cells(ws, "条数")[1].number_format == "#,##0"
 
 
 def test_column_widths_from_the_values(book):
@@ -651,8 +623,8 @@ def test_shared_text_that_looks_like_a_formula_keeps_its_quote(tmp_path):
     cells = _cells(ws, "园区")
     assert {c.value for c in cells} == {"=1+1"}
     assert all(c.data_type == "s" and c.quotePrefix for c in cells)
-    with zipfile.ZipFile(path) as z:
-        assert 't="s"' in z.read("xl/worksheets/sheet11.xml").decode("utf-8")
+    with zipfile.ZipFile(path) as z:  # the shared string table holds it once
+        assert z.read("xl/sharedStrings.xml").decode("utf-8").count("<t>=1+1</t>") == 1
 
 
 def test_characters_xml_cannot_hold_are_removed(tmp_path):
@@ -710,45 +682,60 @@ def test_every_code_is_shown_by_its_chinese_label(tmp_path):
                     seen.add(value)
                     parts = {p.strip() for p in re.split(r"[；;,|]", value)}
                     assert not (parts & codes), (ws.title, value)
-    for label in ("实际竣工日期（已竣工即已开工）", "资料不全", "现行代码", "实际交地满一年"):
+    for label in ("实际竣工日期", "资料不全", "现行代码", "实际交地时间加一年", "无法确定"):
         assert label in seen
-    assert "无应开工日期（缺约定开工时间和实际交地时间）；无应竣工日期（缺约定竣工时间）" in seen
+    # the first two data issue codes, joined: start_due_unknown;extended_start_before_contract
+    assert (
+        "无法确定应开工日期（无延期开工、约定开工、交地日期）；延期开工日期早于合同签订日期（未采用）"
+        in seen
+    )
 
 
 def test_unknown_issue_codes_naming_a_column_are_described():
     assert W._issues_label("no_land_price_wan|bad_contract_date") == (
         "缺成交价格(万元)；合同签订日期异常"
     )
-    assert W._issues_label(["no_area"]) == "缺面积"
+    assert W._issues_label(["no_area"]) == "面积缺失或为零"
     assert W._issues_label("something_new") == "something_new"
     assert W._issues_label(None) is None
 
 
 def test_data_issues_given_as_lists(tmp_path):
     parcels = _parcels()
-    parcels["data_issues"] = [["no_area", "no_land_price"], None] + [[]] * 7
+    parcels["data_issues"] = [["no_area", "no_price"], None] + [[]] * 7
     path = tmp_path / "lists.xlsx"
     W.write_workbook(path, parcels, _rejects(), as_of=AS_OF)
     issues = [c.value for c in _cells(load_workbook(path)["全部宗地"], "数据问题")]
-    assert issues == ["缺面积；缺成交价格", None] + [None] * 7
+    assert issues == ["面积缺失或为零；成交价格缺失或为零", None] + [None] * 7
 
 
-def test_insufficient_data_list_only_when_the_status_exists(tmp_path, book):
+def test_insufficient_data_list(tmp_path, book):
     _, wb = book
-    assert "资料不全" not in wb.sheetnames
-    parcels = _parcels()
-    parcels["status"] = pd.Categorical(parcels["status"], categories=[*W.VALUE_LABELS_ZH["status"]])
-    path = tmp_path / "none.xlsx"
-    W.write_workbook(path, parcels, _rejects(), as_of=AS_OF)
-    ws = load_workbook(path)["资料不全"]
+    ws = wb["资料不全"]
     assert ws.max_row == 1 and ws["A1"].value == "本期无资料不全宗地（评价基准日 2025-12-31）"
-    parcels["status"] = parcels["status"].astype(str)
+    parcels = _parcels()
     parcels.loc[[7, 8], "status"] = "insufficient_data"
-    parcels["data_issues"] = [None] * 7 + ["no_start_due", "no_area;no_land_price"]
+    parcels["data_issues"] = [None] * 7 + ["start_due_unknown", "no_area;no_price"]
+    path = tmp_path / "insufficient.xlsx"
     W.write_workbook(path, parcels, _rejects(), as_of=AS_OF)
     rows = _table(load_workbook(path)["资料不全"])
     assert [r["宗地编号"] for r in rows] == ["P9", "P8"]  # by area: 1.23456 ha, 0.5 ha
-    assert rows[0]["数据问题"] == "缺面积；缺成交价格"
+    assert rows[0]["数据问题"] == "面积缺失或为零；成交价格缺失或为零"
+
+
+def test_summary_groups_by_region_when_the_park_is_unknown(tmp_path):
+    parcels = _parcels()
+    parcels["region_label"] = pd.array(["湖北省武汉市江夏区"] * 9, dtype="string")
+    path = tmp_path / "regions.xlsx"
+    W.write_workbook(path, parcels, _rejects(), as_of=AS_OF)
+    wb = load_workbook(path)
+    names = [r["园区/地区"] for r in _block(wb["汇总"], "园区/地区")]
+    # P7 and P8 have no park: their region instead of （未指定园区）
+    assert names == ["甲园区", "湖北省武汉市江夏区", "乙园区", "合计"]
+    form = _table(wb["待核查"], 3)
+    assert {r["园区/地区"] for r in form} == {"乙园区"}
+    detail = [r["园区/地区"] for r in _table(wb["分园区汇总"], 3) if r["状态"] == "小计"]
+    assert detail == ["乙园区", "甲园区", "湖北省武汉市江夏区"]  # parks, then regions
 
 
 # --------------------------------------------------------------------------- limits, paths
