@@ -1611,7 +1611,8 @@ def _write_summary(
     after_status = _write_block(book, ws, top + 1, status_headers, summary.by_status)
 
     # the chart beside the status table: one bar per park or region (not the total row)
-    groups = len(summary.by_group) - 1
+    # one bar per park or region listed by name (not the others summed, nor the total)
+    groups = min(summary.groups, SUMMARY_GROUPS - 1 if summary.groups > SUMMARY_GROUPS else 10**9)
     height = int(min(max(len(summary.by_status) * 20 + 53, 110 + 3 * 14 * max(groups, 1)), 640))
     chart_rows = -(-height // 20)
     group_top = max(after_status, top + 1 + chart_rows) + 1

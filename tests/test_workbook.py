@@ -404,6 +404,28 @@ def test_summary_sheet_has_a_bar_chart_of_the_parks(book):
     assert "闲置与逾期用地（公顷）" in xml
 
 
+def test_summary_sheet_with_many_parks_sums_the_others(tmp_path):
+    parcels = pd.concat([_parcels()] * 20, ignore_index=True)
+    parcels["park"] = pd.array([f"园区{i // 9 + 1:02d}" for i in range(180)], dtype="string")
+    parcels["area_ha"] = [float(i // 9 + 1) for i in range(180)]  # park k: 9 parcels of k ha
+    path = tmp_path / "many.xlsx"
+    W.write_workbook(path, parcels, _rejects(), as_of=AS_OF)
+    ws = load_workbook(path)["汇总"]
+    rows = _block(ws, "园区/地区")
+    names = [r["园区/地区"] for r in rows]
+    # idle (P1-P3) and overdue (P7) hectares: 4 parcels of k ha, so park 20 first
+    assert names[:3] == ["园区20", "园区19", "园区18"]
+    assert names[-2:] == ["其他 6 个园区/地区", "合计"]
+    assert len(names) == W.SUMMARY_GROUPS + 1
+    # parks 1-6 summed: 9 parcels each, (1 + ... + 6) x 9 ha
+    assert rows[-2]["宗数"] == 54 and rows[-2]["面积(公顷)"] == pytest.approx(189.0)
+    assert rows[-1]["宗数"] == 180
+    (chart,) = ws._charts  # the parks by name, not the others summed
+    first = _row_of(ws, "园区/地区") + 1
+    assert chart.series[0].cat.strRef.f == f"汇总!$A${first}:$A${first + 13}"
+    assert any("园区/地区共 20 个" in (ws.cell(r, 1).value or "") for r in range(1, 6))
+
+
 def test_summary_sheet_is_one_page(book):
     _, wb = book
     ws = wb["汇总"]
