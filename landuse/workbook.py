@@ -1348,6 +1348,20 @@ _INSPECTION_CONTEXT = (
 )
 
 
+def _is(values: pd.Series, code: str) -> np.ndarray:
+    """Which rows hold ``code`` (compared on the categories once for a categorical)."""
+    return (values == code).fillna(False).to_numpy(dtype=bool)
+
+
+def _codes(values: pd.Series) -> pd.Series:
+    """Codes as Python strings, ``unknown`` where missing (a categorical without copying each
+    text: its categories are converted once)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        values = values.cat.rename_categories([str(c) for c in values.cat.categories])
+        return values.astype(object).where(values.notna(), "unknown")
+    return values.astype("string").fillna("unknown").astype(object)
+
+
 def _has_status_code(parcels: pd.DataFrame, code: str) -> bool:
     """Whether ``code`` is a status of this data: among its values, its categories (the
     analysis gives every status as a category) or the schema's statuses."""
@@ -1358,7 +1372,7 @@ def _has_status_code(parcels: pd.DataFrame, code: str) -> bool:
     status = parcels["status"]
     if isinstance(status.dtype, pd.CategoricalDtype) and code in status.cat.categories:
         return True
-    return bool(status.astype("string").eq(code).any())
+    return bool(_is(status, code).any())
 
 
 def _order(columns: Mapping[str, pd.Series], mask: np.ndarray, keys: Sequence[str]) -> np.ndarray:
@@ -1379,7 +1393,7 @@ def _select(columns: Mapping[str, pd.Series], n: int, action: _ActionList) -> np
         status = columns.get("status")
         if status is None:
             return np.zeros(0, dtype=np.int64)
-        mask = status.astype("string").eq(action.status).fillna(False).to_numpy(dtype=bool)
+        mask = _is(status, action.status)
         if action.sheet == INSPECTION_SHEET:
             return _order(columns, mask, [POTENTIAL, "area_ha"])
         if action.status == INSUFFICIENT_DATA:
@@ -1418,7 +1432,7 @@ def _columns(parcels: pd.DataFrame) -> dict[str, pd.Series]:
     frame = parcels.reset_index(drop=True)
     columns: dict[str, pd.Series] = {str(c): frame[c] for c in frame.columns}
     n = len(frame)
-    columns[GROUP] = group_names(frame).astype("string")
+    columns[GROUP] = group_names(frame).astype("category")  # few groups: shared strings
     money = penalty_split(frame)
     columns[CONFIRMED], columns[POTENTIAL] = money[CONFIRMED], money[POTENTIAL]
     for name in ("late_payment_wan", "late_payment_days", "total_penalty_wan", "area_ha"):
@@ -1496,13 +1510,13 @@ def _statuses(status: pd.Series) -> list[str]:
     codes = list(STATUS_ORDER)
     if isinstance(status.dtype, pd.CategoricalDtype):
         codes += [str(c) for c in status.cat.categories if str(c) not in codes]
-    codes += [str(c) for c in status.dropna().astype("string").unique() if str(c) not in codes]
+    codes += [str(c) for c in pd.unique(status.dropna().astype(object)) if str(c) not in codes]
     return codes
 
 
 def _summary(columns: Mapping[str, pd.Series], n: int) -> _Summary:
     raw_status = columns.get("status", pd.Series(pd.NA, index=range(n), dtype="string"))
-    status = raw_status.astype("string").fillna("unknown")
+    status = _codes(raw_status)
     frame = pd.DataFrame(
         {
             "group": columns[GROUP].to_numpy(dtype=object),
@@ -1671,7 +1685,7 @@ def _write_group_detail(book: _Book, columns: Mapping[str, pd.Series], n: int) -
     """分园区汇总: every park or region by status, with subtotals; amounts by kind count the
     confirmed amounts only (0 for a 待核查 parcel), the would-apply amounts have their own
     column."""
-    status = columns.get("status", pd.Series(pd.NA, index=range(n))).astype("string")
+    status = _codes(columns.get("status", pd.Series(pd.NA, index=range(n))))
     kinds = [c for c in AMOUNT_COLUMNS if c in columns]
     wanted = ("park", "region_label", "status", "amounts_confirmed", *kinds)
     source = pd.DataFrame({k: columns[k] for k in wanted if k in columns}, index=range(n))
