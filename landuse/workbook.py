@@ -104,7 +104,8 @@ _FORM_ROW_HEIGHT = 22.0  # points: room to write by hand
 #: Status code of parcels whose records lack what a rule needs (its list is 资料不全).
 INSUFFICIENT_DATA = vocab.Status.INSUFFICIENT_DATA.value
 
-# Columns computed here for the sheets (not part of the analysed table).
+# Columns the sheets show beside the analysed ones: computed here (the money split is read from
+# the results when they carry it, see landuse.grouping.penalty_split).
 GROUP = "group_name"
 CONFIRMED, POTENTIAL = PENALTY_SPLIT_COLUMNS  # confirmed and would-apply amounts (万元)
 INVESTMENT_GAP = "investment_gap_wan"
