@@ -54,6 +54,7 @@ __all__ = [
     "effective_floors",
     "parcel_building_metrics",
     "read_buildings",
+    "survey_dates",
 ]
 
 # --------------------------------------------------------------------------------------------
@@ -311,12 +312,6 @@ def _grouped_union(
         pad[rows, cols] = geoms[order[members]]
         out[sel] = _split_call(shapely.union_all, pad, threads=threads, axis=1)
     return labels, out
-
-
-@dataclass(frozen=True)
-class _Layer:
-    frame: gpd.GeoDataFrame
-    label: str
 
 
 def _read_one(
@@ -1301,6 +1296,8 @@ def _metrics(
 # --------------------------------------------------------------------------------------------
 # Evidence
 
+# The columns of :func:`building_evidence`, in order: the evidence, then the latest usable
+# survey's measures.
 EVIDENCE_COLUMNS = (
     "start_evidence_buildings",
     "buildings_evidence_date",
@@ -1309,8 +1306,6 @@ EVIDENCE_COLUMNS = (
     "plot_ratio_est_below_min",
     "new_footprint_m2",
     "coverage_change",
-)
-_LATEST_COLUMNS = (
     "building_count",
     "footprint_m2",
     "building_coverage",
