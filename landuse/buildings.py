@@ -721,8 +721,14 @@ class _Edges:
     count: np.ndarray
 
 
-def _edges(parcels: np.ndarray) -> _Edges:
-    simple = (shapely.get_type_id(parcels) == 3) & (shapely.get_num_interior_rings(parcels) == 0)
+def _simple(parcels: np.ndarray) -> np.ndarray:
+    """Polygons without holes (one ring each)."""
+    simple = shapely.get_type_id(parcels) == 3
+    simple[simple] = shapely.get_num_interior_rings(parcels[simple]) == 0
+    return simple
+
+
+def _edges(parcels: np.ndarray, simple: np.ndarray) -> _Edges:
     # simple polygons: one closed ring each, so consecutive coordinates of a parcel are edges
     coords, owner = shapely.get_coordinates(np.where(simple, parcels, None), return_index=True)
     complex_ = np.flatnonzero(~simple & ~pd.isna(parcels))
@@ -831,12 +837,11 @@ def _classify(
     return status
 
 
-def _convex_orientation(edges: _Edges, parcels: np.ndarray) -> np.ndarray:
+def _convex_orientation(edges: _Edges, simple: np.ndarray) -> np.ndarray:
     """Per parcel: +1 for a convex simple polygon with counter-clockwise exterior, -1 for a
     convex clockwise one, 0 otherwise (holes, several parts, a reflex corner). Collinear
     corners are allowed."""
-    n = len(parcels)
-    simple = (shapely.get_type_id(parcels) == 3) & (shapely.get_num_interior_rings(parcels) == 0)
+    n = len(simple)
     if not len(edges.x0):
         return np.zeros(n, dtype=np.int8)
     owner = np.repeat(np.arange(n), edges.count)
@@ -983,6 +988,8 @@ class _Core:
     latest_date: np.ndarray  # int64 ns, _INT64_NAT where none
     parcels_per_building: np.ndarray  # int64 per building: parcels it has area (or lies) in
     parcels_with_overlaps: int
+    points_total: int  # building points in the layer
+    total_bounds: np.ndarray  # of all buildings (xmin, ymin, xmax, ymax); NaN when none
 
 
 def _core(
@@ -1003,19 +1010,23 @@ def _core(
     types = shapely.get_type_id(geoms)
     polygonal = np.isin(types, _POLYGONAL)
     point = types == 0
-    parcels = np.where(np.isin(shapely.get_type_id(parcels), _POLYGONAL), parcels, None)
+    ptypes = shapely.get_type_id(parcels)
+    if not np.isin(ptypes, _POLYGONAL).all():
+        parcels = np.where(np.isin(ptypes, _POLYGONAL), parcels, None)
+    simple = _simple(parcels)
     # bounding-box pairs: a tree of the buildings queried with the parcels (fewer queries)
-    tree = shapely.STRtree(np.where(polygonal | point, geoms, None))
+    usable = polygonal | point
+    tree = shapely.STRtree(geoms if usable.all() else np.where(usable, geoms, None))
     pj, bi = tree.query(parcels)
     box = _split_call(shapely.bounds, geoms, threads=threads)
-    edges = _edges(parcels)
+    edges = _edges(parcels, simple)
     status = _classify(parcels, edges, pj, bi, geoms, box[bi], threads)
 
     area_b = np.where(polygonal, _split_call(shapely.area, geoms, threads=threads), 0.0)
     exact_poly = np.flatnonzero((status == 2) & polygonal[bi])
     # footprints crossing a parcel edge: clipped in numpy where the parcel is convex and the
     # footprint a simple polygon; GEOS's overlay for the rest
-    orient = _convex_orientation(edges, parcels)
+    orient = _convex_orientation(edges, simple)
     sub = geoms[bi[exact_poly]]
     fast = (orient[pj[exact_poly]] != 0) & (types[bi[exact_poly]] == 3)
     fast &= shapely.get_num_interior_rings(sub) == 0
@@ -1093,6 +1104,10 @@ def _core(
         latest_date=latest,
         parcels_per_building=per_building,
         parcels_with_overlaps=overlapping,
+        points_total=int(point.sum()),
+        total_bounds=np.r_[np.nanmin(box[:, :2], axis=0), np.nanmax(box[:, 2:], axis=0)]
+        if len(box) and not np.isnan(box).all()
+        else np.full(4, np.nan),
     )
 
 
@@ -1204,11 +1219,15 @@ def parcel_building_metrics(
 
 
 def _summary(
-    geoms: np.ndarray, parcels_per_building: np.ndarray, out: pd.DataFrame, overlapping: int
+    geoms: np.ndarray,
+    parcels_per_building: np.ndarray,
+    out: pd.DataFrame,
+    overlapping: int,
+    points: int | None = None,
 ) -> dict[str, int]:
     return {
         "buildings": len(geoms),
-        "points": int((shapely.get_type_id(geoms) == 0).sum()),
+        "points": int((shapely.get_type_id(geoms) == 0).sum()) if points is None else points,
         "outside": int((parcels_per_building == 0).sum()),
         "split": int((parcels_per_building > 1).sum()),
         "parcels_with_overlaps": int(overlapping),
@@ -1260,7 +1279,7 @@ def _metrics(
     )
     pbox = _split_call(shapely.bounds, parcels, threads=threads)
     if extent is None or not isinstance(extent, shapely.Geometry):
-        ebox = shapely.total_bounds(geoms) if extent is None else np.asarray(extent, float)
+        ebox = core.total_bounds if extent is None else np.asarray(extent, float)
         surveyed = (pbox[:, 0] >= ebox[0]) & (pbox[:, 1] >= ebox[1])
         surveyed &= (pbox[:, 2] <= ebox[2]) & (pbox[:, 3] <= ebox[3])
     else:
