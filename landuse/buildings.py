@@ -22,7 +22,6 @@ after :func:`landuse.crs.to_area_crs`); dates are ``datetime64[ns]`` at midnight
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -54,6 +53,7 @@ __all__ = [
     "effective_floors",
     "parcel_building_metrics",
     "read_buildings",
+    "survey_dates",
 ]
 
 # --------------------------------------------------------------------------------------------
@@ -311,12 +311,6 @@ def _grouped_union(
         pad[rows, cols] = geoms[order[members]]
         out[sel] = _split_call(shapely.union_all, pad, threads=threads, axis=1)
     return labels, out
-
-
-@dataclass(frozen=True)
-class _Layer:
-    frame: gpd.GeoDataFrame
-    label: str
 
 
 def _read_one(
@@ -663,7 +657,9 @@ _THREAD_MIN = 20_000
 
 
 def _threads(threads: int | None) -> int:
-    return max(1, min(os.cpu_count() or 1, 8) if threads is None else int(threads))
+    # one thread unless asked: on a machine shared with other work a second thread only
+    # competes for the same cores (measured: slower at 1,000,000 parcels on 2 busy cores)
+    return max(1, 1 if threads is None else int(threads))
 
 
 def _split_call(func: Any, *arrays: np.ndarray, threads: int = 1, **kwargs: Any) -> np.ndarray:
@@ -726,8 +722,14 @@ class _Edges:
     count: np.ndarray
 
 
-def _edges(parcels: np.ndarray) -> _Edges:
-    simple = (shapely.get_type_id(parcels) == 3) & (shapely.get_num_interior_rings(parcels) == 0)
+def _simple(parcels: np.ndarray) -> np.ndarray:
+    """Polygons without holes (one ring each)."""
+    simple = shapely.get_type_id(parcels) == 3
+    simple[simple] = shapely.get_num_interior_rings(parcels[simple]) == 0
+    return simple
+
+
+def _edges(parcels: np.ndarray, simple: np.ndarray) -> _Edges:
     # simple polygons: one closed ring each, so consecutive coordinates of a parcel are edges
     coords, owner = shapely.get_coordinates(np.where(simple, parcels, None), return_index=True)
     complex_ = np.flatnonzero(~simple & ~pd.isna(parcels))
@@ -836,12 +838,11 @@ def _classify(
     return status
 
 
-def _convex_orientation(edges: _Edges, parcels: np.ndarray) -> np.ndarray:
+def _convex_orientation(edges: _Edges, simple: np.ndarray) -> np.ndarray:
     """Per parcel: +1 for a convex simple polygon with counter-clockwise exterior, -1 for a
     convex clockwise one, 0 otherwise (holes, several parts, a reflex corner). Collinear
     corners are allowed."""
-    n = len(parcels)
-    simple = (shapely.get_type_id(parcels) == 3) & (shapely.get_num_interior_rings(parcels) == 0)
+    n = len(simple)
     if not len(edges.x0):
         return np.zeros(n, dtype=np.int8)
     owner = np.repeat(np.arange(n), edges.count)
@@ -988,6 +989,8 @@ class _Core:
     latest_date: np.ndarray  # int64 ns, _INT64_NAT where none
     parcels_per_building: np.ndarray  # int64 per building: parcels it has area (or lies) in
     parcels_with_overlaps: int
+    points_total: int  # building points in the layer
+    total_bounds: np.ndarray  # of all buildings (xmin, ymin, xmax, ymax); NaN when none
 
 
 def _core(
@@ -1008,19 +1011,23 @@ def _core(
     types = shapely.get_type_id(geoms)
     polygonal = np.isin(types, _POLYGONAL)
     point = types == 0
-    parcels = np.where(np.isin(shapely.get_type_id(parcels), _POLYGONAL), parcels, None)
+    ptypes = shapely.get_type_id(parcels)
+    if not np.isin(ptypes, _POLYGONAL).all():
+        parcels = np.where(np.isin(ptypes, _POLYGONAL), parcels, None)
+    simple = _simple(parcels)
     # bounding-box pairs: a tree of the buildings queried with the parcels (fewer queries)
-    tree = shapely.STRtree(np.where(polygonal | point, geoms, None))
+    usable = polygonal | point
+    tree = shapely.STRtree(geoms if usable.all() else np.where(usable, geoms, None))
     pj, bi = tree.query(parcels)
     box = _split_call(shapely.bounds, geoms, threads=threads)
-    edges = _edges(parcels)
+    edges = _edges(parcels, simple)
     status = _classify(parcels, edges, pj, bi, geoms, box[bi], threads)
 
     area_b = np.where(polygonal, _split_call(shapely.area, geoms, threads=threads), 0.0)
     exact_poly = np.flatnonzero((status == 2) & polygonal[bi])
     # footprints crossing a parcel edge: clipped in numpy where the parcel is convex and the
     # footprint a simple polygon; GEOS's overlay for the rest
-    orient = _convex_orientation(edges, parcels)
+    orient = _convex_orientation(edges, simple)
     sub = geoms[bi[exact_poly]]
     fast = (orient[pj[exact_poly]] != 0) & (types[bi[exact_poly]] == 3)
     fast &= shapely.get_num_interior_rings(sub) == 0
@@ -1098,6 +1105,10 @@ def _core(
         latest_date=latest,
         parcels_per_building=per_building,
         parcels_with_overlaps=overlapping,
+        points_total=int(point.sum()),
+        total_bounds=np.r_[np.nanmin(box[:, :2], axis=0), np.nanmax(box[:, 2:], axis=0)]
+        if len(box) and not np.isnan(box).all()
+        else np.full(4, np.nan),
     )
 
 
@@ -1185,10 +1196,12 @@ def parcel_building_metrics(
     ``parcels_with_buildings``, ``parcels_not_surveyed``.
 
     Vectorised: one bulk STRtree query of bounding boxes; footprints whose box lies inside a
-    parcel (most) are classified in numpy and need no overlay; only footprints crossing a
-    parcel edge are intersected, and a union is formed only in parcels where footprints
-    overlap. ``order`` (a global position per building; default the row order) fixes the order
-    of every per-parcel sum, so a partitioned run gives bit-identical results.
+    parcel (most) are classified in numpy and need no overlay; footprints crossing the edge of
+    a convex parcel are clipped in numpy, the few others intersected by GEOS; a union is formed
+    only where footprints' boxes overlap inside a parcel. ``order`` (a global position per
+    building; default the row order) fixes the order of every per-parcel sum, so a partitioned
+    run gives bit-identical results. ``threads`` (default 1) splits the GEOS and numpy calls
+    over a thread pool: worth it only on a machine with idle cores.
     """
     out, core, geoms = _metrics(
         parcels_geom,
@@ -1209,11 +1222,15 @@ def parcel_building_metrics(
 
 
 def _summary(
-    geoms: np.ndarray, parcels_per_building: np.ndarray, out: pd.DataFrame, overlapping: int
+    geoms: np.ndarray,
+    parcels_per_building: np.ndarray,
+    out: pd.DataFrame,
+    overlapping: int,
+    points: int | None = None,
 ) -> dict[str, int]:
     return {
         "buildings": len(geoms),
-        "points": int((shapely.get_type_id(geoms) == 0).sum()),
+        "points": int((shapely.get_type_id(geoms) == 0).sum()) if points is None else points,
         "outside": int((parcels_per_building == 0).sum()),
         "split": int((parcels_per_building > 1).sum()),
         "parcels_with_overlaps": int(overlapping),
@@ -1265,7 +1282,7 @@ def _metrics(
     )
     pbox = _split_call(shapely.bounds, parcels, threads=threads)
     if extent is None or not isinstance(extent, shapely.Geometry):
-        ebox = shapely.total_bounds(geoms) if extent is None else np.asarray(extent, float)
+        ebox = core.total_bounds if extent is None else np.asarray(extent, float)
         surveyed = (pbox[:, 0] >= ebox[0]) & (pbox[:, 1] >= ebox[1])
         surveyed &= (pbox[:, 2] <= ebox[2]) & (pbox[:, 3] <= ebox[3])
     else:
@@ -1301,6 +1318,8 @@ def _metrics(
 # --------------------------------------------------------------------------------------------
 # Evidence
 
+# The columns of :func:`building_evidence`, in order: the evidence, then the latest usable
+# survey's measures.
 EVIDENCE_COLUMNS = (
     "start_evidence_buildings",
     "buildings_evidence_date",
@@ -1309,8 +1328,6 @@ EVIDENCE_COLUMNS = (
     "plot_ratio_est_below_min",
     "new_footprint_m2",
     "coverage_change",
-)
-_LATEST_COLUMNS = (
     "building_count",
     "footprint_m2",
     "building_coverage",

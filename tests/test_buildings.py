@@ -20,6 +20,8 @@ import pytest
 import shapely
 
 from landuse.buildings import (
+    EVIDENCE_COLUMNS,
+    METRIC_COLUMNS,
     BuildingRules,
     building_evidence,
     effective_floors,
@@ -80,6 +82,7 @@ def test_overlapping_footprints_are_counted_once_with_area_weighted_floors():
     # floor area 3 * 1500 = 4500 m²; coverage 0.15, plot ratio 0.45.
     b = frame([box(10, 10, 30, 60), box(20, 10, 40, 60)], floors=[2.0, 4.0])
     m = parcel_building_metrics(parcels, b)
+    assert tuple(m.columns) == METRIC_COLUMNS
     row = m.iloc[0]
     assert row.building_count == 2
     assert row.footprint_m2 == pytest.approx(1500.0)
@@ -299,6 +302,7 @@ def test_start_evidence_needs_coverage_in_a_survey_after_the_start_due_date():
     before = _metrics([0.20, 0.20, 0.0, 0.20, 0.20], [3, 3, 0, 3, 3], "2019-06-30")
     after = _metrics([0.20, 0.10, 0.0999, 0.20, 0.20], [3, 2, 1, 3, 3], "2021-06-30")
     ev = building_evidence([before, after], pd.Series(due), "2023-12-31")
+    assert tuple(ev.columns) == EVIDENCE_COLUMNS
     # 1: 20 % after due -> dated by the 2021 survey (the 2019 one is before due);
     # 2: exactly 10 % counts; 3: 9.99 % does not; 4: both surveys before its 2022 due date;
     # 5: due date unknown -> no evidence

@@ -40,7 +40,7 @@ from landuse import atomic, cli
 from landuse.atomic import OutputSet, check_outputs, remove_stale_temps
 from landuse.errors import InputError
 from landuse.outputs import csv_safe
-from landuse.report import REPORT_COLUMNS
+from landuse.report import TABLE_COLUMNS
 from landuse.workbook import formula_like, write_table_workbook
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"
@@ -469,7 +469,7 @@ def _rejects_csv(path: Path) -> None:
 def _load_report(path: Path) -> None:
     with path.open(encoding="utf-8-sig", newline="") as fh:
         header, *rows = list(csv.reader(fh))
-    assert header == list(REPORT_COLUMNS)
+    assert header == list(TABLE_COLUMNS)
     assert rows and {len(r) for r in rows} == {len(header)}
 
 

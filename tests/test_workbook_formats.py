@@ -98,8 +98,9 @@ def test_a_workbook_is_both_ledger_and_inspections(book):
     核查 (the sheet with the most inspection columns). As of 2016-06-30:
 
     B00001: start due 2013-06-20, found 未开工 on 2016-05-10: two years past due → recovery;
-    idle fee 0.20 × 3000 = 600; late start 3000 × 1‰ × 1106 days (2013-06-20 → 2016-06-20 is
-    1096 with 29 February 2016, + 10) = 3318.
+    idle fee 0.20 × 3000 = 600; 1106 days late (2013-06-20 → 2016-06-20 is 1096 with 29
+    February 2016, + 10), the fee counted to the day it is liable to recovery (the default
+    ``late_fee_cap``), 2015-06-20: 730 days, 3000 × 1‰ × 730 = 2190.
     B00003: start due 2015-03-01, found 已开工 on 2016-04-01 with no start date: taken on that
     date, 397 days late (2015-03-01 → 2016-03-01 is 366, + 31): 1200 × 1‰ × 397 = 476.4; the
     investment found, 800 万元, replaces the ledger's (none).
@@ -111,7 +112,8 @@ def test_a_workbook_is_both_ledger_and_inspections(book):
     assert one["status"] == "recovery"
     assert one["idle_fee_wan"] == pytest.approx(600)
     assert one["late_start_days"] == 1106
-    assert one["late_start_wan"] == pytest.approx(3318)
+    assert one["late_start_wan"] == pytest.approx(2190)
+    assert bool(one["late_fee_capped"])
     assert one["inspector"] == "张三"
     three = got.loc[B3]
     assert three["start_evidence"] == "inspection"
