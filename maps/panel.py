@@ -46,6 +46,7 @@ OVERDUE_STATUSES: tuple[str, ...] = (Status.LATE_START.value, Status.LATE_COMPLE
 #: ``data-park`` of the grand-total block.
 TOTAL_KEY = "__total__"
 _LABEL_CHARS = 9  # park names longer than this are shortened in the chart (full name on hover)
+CHART_MAX_ROWS = 15  # beyond this many parks or regions the chart shows the largest only
 
 
 def esc(value: object) -> str:
@@ -274,11 +275,19 @@ def bar_chart_svg(lang: Lang, summary: Summary) -> str:
     parks = [str(p) for p in summary.by_park.index]
     idle = [summary.hectares(p, IDLE_STATUSES) for p in parks]  # one per park
     overdue = [summary.hectares(p, OVERDUE_STATUSES) for p in parks]
+    left_out = 0
+    if len(parks) > CHART_MAX_ROWS:
+        # A province's regions: the largest idle + overdue areas, none without any.
+        both = np.asarray(idle) + np.asarray(overdue)
+        keep = [i for i in np.argsort(-both, kind="stable")[:CHART_MAX_ROWS] if both[i] > 0]
+        left_out = len(parks) - len(keep)
+        parks, idle, overdue = ([seq[i] for i in keep] for seq in (parks, idle, overdue))
     top = max([*idle, *overdue, 0.0]) or 1.0
     label_w, bar_w, value_w, row_h, bar_h = 96, 150, 56, 30, 11
     width = label_w + bar_w + value_w
     legend_h = 34
-    height = legend_h + row_h * len(parks) + 4
+    note_h = 18 if left_out else 0
+    height = legend_h + row_h * len(parks) + 4 + note_h
     parts = [
         f'<svg class="lu-chart-svg" xmlns="http://www.w3.org/2000/svg" width="{width}" '
         f'height="{height}" viewBox="0 0 {width} {height}" role="img" '
@@ -308,6 +317,9 @@ def bar_chart_svg(lang: Lang, summary: Summary) -> str:
                 f"{fmt_2(value)}</text>"
             )
         parts.append("</g>")
+    if left_out:
+        note = text(lang, "chart_left_out").format(n=left_out)
+        parts.append(f'<text x="0" y="{height - 6}" class="lu-chart-note">{esc(note)}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
