@@ -510,6 +510,60 @@ def test_the_sheet_option_reads_the_named_sheet(tmp_path):
     assert "汇总, 拟收回, 待核查" in str(err.value)
 
 
+def test_round_trip_through_the_inspection_form_of_the_results_workbook(tmp_path):
+    """The 待核查 sheet of the workbook ``landuse analyse`` writes, filled in with openpyxl as
+    an inspector would in Excel, then given back with --inspections."""
+    ledger = write(tmp_path, "ledger.csv", LEDGER_HEADER, *(ledger_row(i) for i in (1, 2, 3, 4)))
+    out = tmp_path / "结果.xlsx"
+    runner = CliRunner()
+    first = runner.invoke(app, ["analyse", str(ledger), "--as-of", AS_OF, "--out", str(out)])
+    assert first.exit_code == 0, first.output
+
+    wb = openpyxl.load_workbook(out)
+    ws = wb["待核查"]
+    header_row = next(r for r in range(1, 10) if ws.cell(row=r, column=1).value == "电子监管号")
+    column = {c.value: c.column for c in ws[header_row] if c.value}
+    row_of = {ws.cell(row=r, column=1).value: r for r in range(header_row + 1, ws.max_row + 1)}
+    assert set(row_of) == {sup(i) for i in (1, 2, 3, 4)}  # every unverified parcel listed
+    for key, finding in ((sup(1), "未开工"), (sup(2), "已开工")):
+        ws.cell(row=row_of[key], column=column["核查日期"]).value = dt.date(2021, 6, 1)
+        ws.cell(row=row_of[key], column=column["核查结论"]).value = finding
+        ws.cell(row=row_of[key], column=column["核查人"]).value = "张三"
+    two = row_of[sup(2)]
+    ws.cell(row=two, column=column["实际开工时间"]).value = dt.date(2021, 5, 20)
+    ws.cell(row=two, column=column["已开发面积(公顷)"]).value = 0.5
+    ws.cell(row=two, column=column["已投资额(万元)"]).value = 300
+    filled = tmp_path / "核查表.xlsx"
+    wb.save(filled)
+
+    again = tmp_path / "结果2.gpkg"
+    second = runner.invoke(
+        app,
+        ["analyse", str(ledger), "--as-of", AS_OF, "--inspections", str(filled)]
+        + ["--sheet", "待核查", "--out", str(again)],
+    )
+    assert second.exit_code == 0, second.output
+    assert "2 applied" in " ".join(second.output.split())
+    got = pyogrio_read(again).set_index("supervision_no")
+    one = got.loc[sup(1)]
+    assert one["status"] == "idle_fee" and bool(one["amounts_confirmed"])
+    assert one["idle_fee_wan"] == pytest.approx(20.0)  # 0.20 × 100
+    assert one["late_start_wan"] == pytest.approx(54.6)  # 100 × 1‰ × 546
+    assert one["inspector"] == "张三"
+    two = got.loc[sup(2)]
+    assert two["status"] == "on_track" and two["start_evidence"] == "inspection"
+    assert two["late_start_days"] == 505  # 2020-01-01 → 2021-05-20: 366 + 139
+    assert two["late_start_wan"] == pytest.approx(50.5)
+    assert two["developed_area_ha"] == 0.5 and two["invested_ex_land_wan"] == 300
+    assert (got.loc[[sup(3), sup(4)], "status"] == "unverified").all()
+
+
+def pyogrio_read(path: Path) -> pd.DataFrame:
+    import pyogrio
+
+    return pyogrio.read_dataframe(path, layer="parcels", read_geometry=False)
+
+
 # ------------------------------------------------------------------------------ real data
 
 REAL_MONTH = (
