@@ -16,23 +16,18 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from landuse.date_limits import (
+    DEFAULT_EARLIEST,
+    DEFAULT_LATEST,
+    NS_FIRST_DAY,
+    NS_LAST_DAY,
+)
 from landuse.vocab import StartStatus
 
 # Dates on or before this day are placeholders of the land-market system (1900-01-01,
 # 1901-01-02 ...), not real dates.
 PLACEHOLDER_LAST_DAY = pd.Timestamp("1901-12-31")
 _PLACEHOLDER_LAST = np.datetime64("1901-12-31", "D")
-# The plausible dates of a land-supply record unless the rules file's [dates] table says
-# otherwise (landuse/default_rules.toml holds the same values).
-DEFAULT_EARLIEST = dt.date(1949, 1, 1)
-DEFAULT_LATEST = dt.date(2100, 12, 31)
-# The whole days ``datetime64[ns]`` (the dtype of every date column) can hold.
-NS_FIRST_DAY = dt.date(1677, 9, 22)
-NS_LAST_DAY = dt.date(2262, 4, 11)
-# The widest plausible-date limits a rules file may set: the analysis adds years and
-# extensions to dates, and its results must stay within what datetime64[ns] holds.
-LIMITS_FIRST_DAY = dt.date(1900, 1, 1)
-LIMITS_LAST_DAY = dt.date(2200, 12, 31)
 _EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
 # Numbers read as Excel serial dates: 732 = 1902-01-01 (the first day after the placeholders;
 # smaller numbers are not dates) .. 2958465 = 9999-12-31 (the last day Excel holds).

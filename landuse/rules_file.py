@@ -10,12 +10,8 @@ import datetime as dt
 import re
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -25,9 +21,13 @@ from pydantic import (
     model_validator,
 )
 
+from landuse.date_limits import DEFAULT_EARLIEST, DEFAULT_LATEST, LIMITS_FIRST_DAY, LIMITS_LAST_DAY
 from landuse.errors import InputError
-from landuse.parsing import DEFAULT_EARLIEST, DEFAULT_LATEST, LIMITS_FIRST_DAY, LIMITS_LAST_DAY
 from landuse.vocab import LateFeeCap, ThresholdSource
+
+if TYPE_CHECKING:  # numpy, pandas and pyarrow are imported by the functions that use them
+    import numpy as np
+    import pandas as pd
 
 DEFAULT_RULES_PATH = Path(__file__).with_name("default_rules.toml")
 
@@ -135,13 +135,34 @@ class RuleSet(_Strict):
         return _code_keys(v)
 
     def threshold_for(self, park: str | None, industry_code: str | None) -> tuple[float, str]:
-        """The intensity threshold (万元/公顷) for one project and where it comes from."""
-        frame = pd.DataFrame({"park": [park], "industry_code": [industry_code]}, dtype="string")
-        values, sources = intensity_thresholds(frame["park"], frame["industry_code"], self)
-        return float(values[0]), str(sources[0])
+        """The intensity threshold (万元/公顷) for one project and where it comes from.
+
+        Precedence: park + industry rule, else park rule, else industry rule, else the
+        default. ``industry_code`` is read as :func:`industry_code` reads it (``"C2611"`` ->
+        ``"26"``). This is the one place the precedence is written: :func:`intensity_thresholds`
+        applies it to every distinct (park, code) pair of a table.
+        """
+        ir = self.intensity
+        code = industry_code_of(industry_code)
+        rules = (
+            (
+                ir.park_industries.get(park, {}).get(code)
+                if park is not None and code is not None
+                else None,
+                ThresholdSource.PARK_INDUSTRY,
+            ),
+            (ir.parks.get(park) if park is not None else None, ThresholdSource.PARK),
+            (ir.industries.get(code) if code is not None else None, ThresholdSource.INDUSTRY),
+        )
+        for value, source in rules:
+            if value is not None and value == value:  # a NaN in the file is no rule
+                return float(value), source.value
+        return float(ir.default_min_wan_per_ha), ThresholdSource.DEFAULT.value
 
 
 _CODE_RE = re.compile(r"(\d{2})")
+# The code of a ledger cell or a project: two ASCII digits (as Arrow's RE2 reads ``\d``).
+_ASCII_CODE_RE = re.compile(r"([0-9]{2})")
 
 
 def normalise_industry_code(text: str | None) -> str | None:
@@ -152,8 +173,21 @@ def normalise_industry_code(text: str | None) -> str | None:
     return m.group(1) if m else None
 
 
+def industry_code_of(text: str | None) -> str | None:
+    """The scalar twin of :func:`industry_codes`: the first two ASCII digits of ``text``
+    (``"C2611"`` -> ``"26"``), None when there are none."""
+    if text is None:
+        return None
+    m = _ASCII_CODE_RE.search(str(text))
+    return m.group(1) if m else None
+
+
 def industry_codes(raw: pd.Series) -> pd.Series:
-    """Vectorised :func:`normalise_industry_code` over a text Series (Arrow's regex engine)."""
+    """Vectorised :func:`industry_code_of` over a text Series (Arrow's regex engine)."""
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     text = pa.array(raw.astype("string"), type=pa.string(), from_pandas=True)
     codes = pc.struct_field(pc.extract_regex(text, r"(?P<code>\d{2})"), [0])
     return pd.Series(codes, index=raw.index, dtype="string")
@@ -162,38 +196,27 @@ def industry_codes(raw: pd.Series) -> pd.Series:
 def intensity_thresholds(
     park: pd.Series, industry_code: pd.Series, rules: RuleSet
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Threshold per row (万元/公顷) and its source.
+    """Threshold per row (万元/公顷) and its source: :meth:`RuleSet.threshold_for` of each
+    distinct (park, industry code) pair, spread over the rows.
 
-    Precedence: park + industry rule, else park rule, else industry rule, else the default.
     Returns ``(float64 array, object array of "park_industry" | "park" | "industry" |
     "default")``.
     """
-    ir = rules.intensity
-    code = industry_codes(industry_code)
-    park = park.astype("string")
-    combined = {
-        f"{p}\x1f{c}": v for p, codes in ir.park_industries.items() for c, v in codes.items()
-    }
-    by_pair = (park + "\x1f" + code).map(combined).astype("float64").to_numpy()
-    by_park = park.map(ir.parks).astype("float64").to_numpy()
-    by_code = code.map(ir.industries).astype("float64").to_numpy()
-    n = len(park)
-    default = np.full(n, ir.default_min_wan_per_ha)
-    values = np.where(
-        ~np.isnan(by_pair),
-        by_pair,
-        np.where(~np.isnan(by_park), by_park, np.where(~np.isnan(by_code), by_code, default)),
-    )
-    sources = np.select(
-        [~np.isnan(by_pair), ~np.isnan(by_park), ~np.isnan(by_code)],
-        [
-            ThresholdSource.PARK_INDUSTRY.value,
-            ThresholdSource.PARK.value,
-            ThresholdSource.INDUSTRY.value,
-        ],
-        ThresholdSource.DEFAULT.value,
-    ).astype(object)
-    return values, sources
+    import numpy as np
+    import pandas as pd
+
+    code_ids, codes = pd.factorize(industry_codes(industry_code), use_na_sentinel=True)
+    park_ids, parks = pd.factorize(park.astype("string"), use_na_sentinel=True)
+    pair = (park_ids.astype(np.int64) + 1) * (len(codes) + 1) + (code_ids + 1)
+    pairs, rows = np.unique(pair, return_inverse=True)
+    values = np.empty(len(pairs), dtype="float64")
+    sources = np.empty(len(pairs), dtype=object)
+    for i, key in enumerate(pairs.tolist()):
+        p, c = divmod(key, len(codes) + 1)
+        values[i], sources[i] = rules.threshold_for(
+            None if p == 0 else str(parks[p - 1]), None if c == 0 else str(codes[c - 1])
+        )
+    return values[rows.reshape(-1)], sources[rows.reshape(-1)]
 
 
 def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:

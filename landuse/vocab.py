@@ -9,11 +9,14 @@ order. Column names and code values are a public interface (RULES.md); labels ar
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
+if TYPE_CHECKING:  # numpy and pandas are imported by the functions that use them
+    import numpy as np
+    import pandas as pd
 
 
 class Status(StrEnum):
@@ -248,7 +251,10 @@ def label_zh(vocab: type[StrEnum] | str, value: object) -> str:
     """The Chinese label of ``value`` in ``vocab`` (an enum class of this module, or a column
     name of :data:`VALUE_LABELS_ZH`). A value without a label is returned as text; a missing
     value gives ``""``."""
-    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+    if value is None or (isinstance(value, float) and value != value):  # None or NaN
+        return ""
+    pandas = sys.modules.get("pandas")  # pd.NA exists only once pandas is loaded
+    if pandas is not None and value is pandas.NA:
         return ""
     table = VALUE_LABELS_ZH.get(vocab, {}) if isinstance(vocab, str) else LABELS_ZH[vocab]
     text = str(value)
@@ -271,6 +277,9 @@ def labels_zh(column: str, values: pd.Series) -> pd.Series:
 def data_issues_zh(codes: pd.Series, separator: str = "；") -> pd.Series:
     """``data_issues`` codes as Chinese labels joined by ``separator`` (each distinct
     combination translated once)."""
+    import numpy as np
+    import pandas as pd
+
     text = codes.astype("string")
     positions, uniques = pd.factorize(text, use_na_sentinel=True)
     labels = LABELS_ZH[DataIssue]
@@ -290,6 +299,9 @@ def join_codes(masks: Iterable[tuple[str, np.ndarray]], n: int) -> pd.Categorica
     """Per row, the codes whose masks are true, joined by ``;`` in the given order; missing
     where none is. Rows are grouped by their combination of codes, so the joining runs once per
     distinct combination."""
+    import numpy as np
+    import pandas as pd
+
     masks = list(masks)
     code = np.zeros(n, dtype=np.int64)
     for bit, (_, mask) in enumerate(masks):
