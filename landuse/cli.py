@@ -683,11 +683,9 @@ def _screen_batch(
         CONCLUSION_FAIL_ZH,
         CONCLUSION_PARTIAL_ZH,
         CONCLUSION_PASS_ZH,
-        read_projects_table,
-        screen_table,
-        split_totals,
     )
     from landuse.screening_output import committee_table, write_verdicts
+    from landuse.screening_table import read_projects_table, screen_table, split_totals
 
     if out is None or out.suffix.lower() not in (".csv", ".xlsx"):
         raise InputError("--batch needs --out FILE.csv or FILE.xlsx for the verdicts.")

@@ -1099,7 +1099,7 @@ def _frame_from_grid(
     return frame, int(rows[h]), empty_rows, header
 
 
-def _unique_names(names: list[str], path: Path, notes: list[str]) -> list[str]:
+def unique_names(names: list[str]) -> list[str]:
     """Repeated headers get ``.1``, ``.2`` suffixes (as pandas does)."""
     used: set[str] = set()
     out = []
@@ -1110,6 +1110,12 @@ def _unique_names(names: list[str], path: Path, notes: list[str]) -> list[str]:
             new = f"{name}.{k}"
         used.add(new)
         out.append(new)
+    return out
+
+
+def _unique_names(names: list[str], path: Path, notes: list[str]) -> list[str]:
+    """:func:`unique_names`, and a note naming the repeated headers."""
+    out = unique_names(names)
     repeated = sorted(n for n, k in Counter(names).items() if k > 1)
     if repeated:
         notes.append(

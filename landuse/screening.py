@@ -24,24 +24,36 @@ A park that the rules file does not name gets the industry or default threshold,
 says so (``threshold_source_zh``, ``warnings``).
 
 :func:`screen` screens one :class:`ProposedProject`; :func:`screen_table` screens a table of them
-(vectorised over columns) and :func:`read_projects` reads such a table from CSV or XLSX.
+and :func:`read_projects` reads such a table from CSV or XLSX. Every path evaluates the rules
+through one function, :func:`evaluate`, in plain Python: this module loads without numpy or
+pandas, so that one project is screened at once. The table functions live in
+:mod:`landuse.screening_table` (pandas) and are loaded from here on first use.
 """
 
 from __future__ import annotations
 
+import functools
+import math
 import re
+import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
-import numpy as np
-import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
 
 from landuse.errors import InputError
-from landuse.parsing import AREA_UNITS_TO_HA, MONEY_UNITS_TO_WAN, parse_number
-from landuse.rules_file import RuleSet, industry_codes, intensity_thresholds
-from landuse.schema import SOURCE_FILE, SOURCE_ROW, header_lookup, normalise_header
+from landuse.rules_file import RuleSet, industry_code_of
+
+if TYPE_CHECKING:  # loaded on first use, with pandas (see __getattr__ below)
+    from landuse.screening_table import (
+        ProjectsTable,
+        read_projects,
+        read_projects_table,
+        screen_table,
+        screening_inputs,
+        split_totals,
+    )
 
 __all__ = [
     "Check",
@@ -68,7 +80,6 @@ _REL_TOL = 1e-9
 MU_PER_HA = 15.0
 M2_PER_HA = 10_000.0
 _SHARE_FIELDS = ("building_coverage", "green_ratio", "admin_living_share")
-_ASCII_CODE_RE = re.compile(r"([0-9]{2})")
 
 #: Plausible requested areas, (lowest, highest) in each unit: from 1 m² (anything smaller is a
 #: typing or unit mistake, and an area near zero would make any investment pass the intensity
@@ -229,10 +240,7 @@ class ProposedProject(BaseModel):
     def _two_digit_code(cls, v: str | None) -> str | None:
         if not v:
             return None
-        # the scalar twin of industry_codes() (Arrow's RE2: \d is ASCII 0-9); a pandas Series
-        # per project would cost more than the whole screening of a batch
-        m = _ASCII_CODE_RE.search(v)
-        code = m.group(1) if m else None
+        code = industry_code_of(v)  # as the table's industry_codes() reads a cell
         if code is None:
             raise ValueError(
                 f"industry_code {v!r} holds no GB/T 4754 code; give the code with at least its "
@@ -338,11 +346,13 @@ class ScreeningVerdict(BaseModel):
     )
 
 
-_VERDICT_LIST = TypeAdapter(list[ScreeningVerdict])
+@functools.cache
+def _verdict_list() -> TypeAdapter[list[ScreeningVerdict]]:
+    return TypeAdapter(list[ScreeningVerdict])
 
 
 # --------------------------------------------------------------------------------------------
-# The vectorised core shared by screen() and screen_table()
+# The indicators
 
 
 @dataclass(frozen=True)
@@ -440,242 +450,225 @@ VERDICT_COLUMNS: tuple[str, ...] = (
 )
 
 
-def _text(values: np.ndarray, index: pd.Index, *, decimals: int = 2, trim: bool) -> pd.Series:
-    """Numbers as text with ``decimals`` decimals; ``trim`` drops trailing zeros (5000.00 ->
-    5000, 0.50 -> 0.5)."""
-    text = pd.Series(
-        np.char.mod(f"%.{decimals}f", np.nan_to_num(values)), index=index, dtype="string"
-    )
+# --------------------------------------------------------------------------------------------
+# The evaluation shared by screen(), screen_records() and screen_table()
+
+_LARGEST = sys.float_info.max
+_TRAILING_ZEROS = re.compile(r"(\.\d*?)0+$")
+_TRAILING_DOT = re.compile(r"\.$")
+
+
+def number_text(value: float, *, decimals: int = 2, trim: bool) -> str:
+    """A number as text with ``decimals`` decimals; ``trim`` drops trailing zeros (5000.00 ->
+    5000, 0.50 -> 0.5). NaN is written as 0 and an infinity as the largest float (as
+    ``numpy.nan_to_num`` has it)."""
+    if value != value:
+        value = 0.0
+    elif not -_LARGEST <= value <= _LARGEST:
+        value = math.copysign(_LARGEST, value)
+    text = f"%.{decimals}f" % value
     if trim:
-        text = text.str.replace(r"(\.\d*?)0+$", r"\1", regex=True).str.replace(
-            r"\.$", "", regex=True
-        )
+        text = _TRAILING_DOT.sub("", _TRAILING_ZEROS.sub(r"\1", text))
     return text
 
 
-def _reason(ind: _Indicator, frame: pd.DataFrame) -> pd.Series:
-    """The Chinese reason text of ``ind`` for every row (used where the check failed)."""
-    value = frame[ind.value_col].to_numpy(dtype=float)
-    limit = frame[ind.limit_col].to_numpy(dtype=float)
+def _ratio(a: float, b: float) -> float:
+    """``a / b`` as float64 arrays divide: a zero divisor gives an infinity, or NaN for 0 / 0
+    and NaN / 0 (a threshold of 0 is possible in a rules file's park table)."""
+    try:
+        return a / b
+    except ZeroDivisionError:
+        if a != a or a == 0:
+            return math.nan
+        return math.copysign(math.inf, a) * math.copysign(1.0, b)
+
+
+class ProjectValues(NamedTuple):
+    """One project's clean values, as :func:`evaluate` takes them: NaN for a number not given
+    (or not usable), None for a text not given; ``industry_code`` is the two-digit group."""
+
+    project_name: str | None
+    park: str | None
+    industry_code: str | None
+    investment_wan: float
+    area_ha: float
+    plot_ratio: float
+    building_coverage: float
+    green_ratio: float
+    admin_living_share: float
+
+
+@dataclass(frozen=True)
+class _Standard:
+    """What the rules file sets for a (park, industry code) pair."""
+
+    threshold: float
+    source: str
+    source_zh: str
+    warning: str | None
+    park_in_rules: bool | None
+    plot_ratio_min: float
+
+
+def _known_parks(rules: RuleSet) -> frozenset[str]:
+    """The parks the rules file names (with a threshold of their own or per industry)."""
+    return frozenset({*rules.intensity.parks, *rules.intensity.park_industries})
+
+
+def _standard(
+    park: str | None, code: str | None, rules: RuleSet, known: frozenset[str]
+) -> _Standard:
+    """The threshold of a (park, code) pair, 标准来源 with the threshold and what it rests on,
+    and the warning of a park the rules file does not know."""
+    threshold, source = rules.threshold_for(park, code)
+    kind = THRESHOLD_SOURCE_ZH[source]
+    limit = number_text(threshold, trim=True)
+    unknown = park is not None and park not in known
+    park_text = f"园区“{park}”"
+    not_in_rules = f"规则文件无{park_text}"
+    if source == "park_industry":
+        detail = f"（{park_text}，行业 {code}）"
+    elif source == "park":
+        detail = f"（{park_text}）"
+    elif source == "industry":
+        detail = f"（行业 {code}；{not_in_rules}）" if unknown else f"（行业 {code}）"
+    elif unknown:
+        detail = f"（{not_in_rules}）"
+    elif park is None:
+        detail = "（未填写园区）"
+    else:
+        detail = f"（{park_text}无适用的行业标准）"
+    minimum = rules.plot_ratio_min.get(code) if code is not None else None
+    return _Standard(
+        threshold=threshold,
+        source=source,
+        source_zh=f"{kind} {limit}{detail}",
+        warning=f"{not_in_rules}，按{kind} {limit} 万元/公顷评审" if unknown else None,
+        park_in_rules=None if park is None else not unknown,
+        plot_ratio_min=math.nan if minimum is None else float(minimum),
+    )
+
+
+def _reason(ind: _Indicator, value: float, limit: float, code: str | None) -> str:
+    """The Chinese reason text of a failed indicator."""
     word = "低于" if ind.comparison == ">=" else "高于"
     if ind.unit == "万元/公顷":
         return (
-            f"{ind.label_zh} "
-            + _text(value, frame.index, trim=False)
-            + f" 万元/公顷，{word}标准 "
-            + _text(limit, frame.index, trim=True)
-            + " 万元/公顷"
+            f"{ind.label_zh} {number_text(value, trim=False)} 万元/公顷，{word}标准 "
+            f"{number_text(limit, trim=True)} 万元/公顷"
         )
     if ind.unit == "share":
         kind = "下限" if ind.comparison == ">=" else "上限"
         return (
-            f"{ind.label_zh} "
-            + _text(value * 100, frame.index, trim=True)
-            + f"%，{word}{kind} "
-            + _text(limit * 100, frame.index, trim=True)
-            + "%"
+            f"{ind.label_zh} {number_text(value * 100, trim=True)}%，{word}{kind} "
+            f"{number_text(limit * 100, trim=True)}%"
         )
     return (
-        f"{ind.label_zh} "
-        + _text(value, frame.index, trim=False)
-        + "，低于行业下限 "
-        + _text(limit, frame.index, trim=True)
-        + "（行业代码 "
-        + frame["industry_code"].astype("string")
-        + "）"
+        f"{ind.label_zh} {number_text(value, trim=False)}，低于行业下限 "
+        f"{number_text(limit, trim=True)}（行业代码 {code}）"
     )
 
 
-def _join(parts: list[pd.Series], sep: str, index: pd.Index) -> pd.Series:
-    """Join string Series element-wise with ``sep``, skipping missing parts (NA when all are)."""
-    acc = pd.Series(pd.NA, index=index, dtype="string")
-    for part in parts:
-        part = part.astype("string")
-        joined = part.where(acc.isna(), acc + sep + part)
-        acc = joined.where(part.notna(), acc)
-    return acc
+def evaluate(
+    projects: Iterable[ProjectValues], rules: RuleSet
+) -> tuple[list[dict[str, Any]], list[list[str]]]:
+    """Screen projects of clean values: the one implementation of the rules, for one project
+    (:func:`screen`), a request's list (:func:`screen_records`) and a committee's table
+    (:func:`screen_table`).
 
-
-def _evaluate(values: pd.DataFrame, rules: RuleSet) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
-    """Screen rows of clean values.
-
-    ``values`` holds ``investment_wan`` (万元), ``area_ha`` (ha), the optional float columns
-    ``plot_ratio``, ``building_coverage``, ``green_ratio``, ``admin_living_share`` (NaN when
-    not given or not usable), and the string columns ``project_name``, ``park`` and
-    ``industry_code`` (two-digit). Returns the verdict columns (without ``error``; ``passed``
-    is computed over the checked indicators) and, per indicator, the reason text of the rows
-    where it failed (NA elsewhere).
+    Returns, per project, the verdict columns (:data:`VERDICT_COLUMNS` without ``error``,
+    ``notes_zh``, ``error_zh``; NaN for a figure that cannot be computed, None where a check
+    or a text does not apply; ``passed`` is computed over the checked indicators) and the
+    reasons of its failed indicators, in the order of the indicators.
     """
-    index = values.index
-    out = pd.DataFrame(index=index)
-    out["project_name"] = values["project_name"].astype("string")
-    out["park"] = values["park"].astype("string")
-    out["industry_code"] = values["industry_code"].astype("string")
-    investment = values["investment_wan"].to_numpy(dtype=float)
-    area = values["area_ha"].to_numpy(dtype=float)
-    threshold, source = intensity_thresholds(out["park"], out["industry_code"], rules)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out["investment_wan"] = investment
-        out["area_ha"] = area
-        out["intensity_wan_per_ha"] = investment / area
-        out["threshold_wan_per_ha"] = threshold
-        out["threshold_source"] = pd.Series(source, index=index, dtype="string")
-        out["max_area_ha"] = investment / threshold
-        out["min_investment_wan"] = threshold * area
-
     control = rules.control
-    out["building_coverage"] = values["building_coverage"].to_numpy(dtype=float)
-    out["building_coverage_min"] = control.min_building_coverage
-    out["admin_living_share"] = values["admin_living_share"].to_numpy(dtype=float)
-    out["admin_living_share_max"] = control.max_admin_living_share
-    out["green_ratio"] = values["green_ratio"].to_numpy(dtype=float)
-    out["green_ratio_max"] = control.max_green_ratio
-    out["plot_ratio"] = values["plot_ratio"].to_numpy(dtype=float)
-    out["plot_ratio_min"] = out["industry_code"].map(rules.plot_ratio_min).astype("float64")
-
-    failed_any = np.zeros(len(index), dtype=bool)
-    unreviewed_any = np.zeros(len(index), dtype=bool)
-    no_code = out["industry_code"].isna().to_numpy()
-    reasons: dict[str, pd.Series] = {}
-    unreviewed: list[pd.Series] = []
-    for ind in _INDICATORS:
-        value = out[ind.value_col].to_numpy(dtype=float)
-        limit = out[ind.limit_col].to_numpy(dtype=float)
-        checked = ~np.isnan(value) & ~np.isnan(limit)
-        with np.errstate(invalid="ignore"):
-            if ind.comparison == ">=":
-                ok = value >= limit * (1 - _REL_TOL)
-            else:
-                ok = value <= limit * (1 + _REL_TOL)
-        failed = checked & ~ok
-        failed_any |= failed
-        # not checked: no value, or (plot ratio) no industry code to find the minimum by
-        not_reviewed = ~checked & (
-            np.isnan(value) | (no_code if ind.name == "plot_ratio" else False)
-        )
-        unreviewed_any |= not_reviewed
-        out[f"{ind.name}_passed"] = pd.arrays.BooleanArray(ok & checked, ~checked)
-        result = np.where(
-            checked,
-            np.where(ok, PASS_ZH, FAIL_ZH),
-            np.where(not_reviewed, NOT_REVIEWED_ZH, NOT_APPLICABLE_ZH),
-        )
-        out[f"{ind.name}_result_zh"] = pd.Series(result, index=index, dtype="string")
-        reasons[ind.name] = _reason(ind, out).where(failed)
-        unreviewed.append(pd.Series(ind.label_zh, index=index, dtype="string").where(not_reviewed))
-    out["passed"] = pd.arrays.BooleanArray(~failed_any, np.zeros(len(index), dtype=bool))
-    out["reasons"] = _join(list(reasons.values()), "；", index).fillna("")
-    out["conclusion_zh"] = pd.Series(
-        np.where(
-            failed_any,
-            CONCLUSION_FAIL_ZH,
-            np.where(unreviewed_any, CONCLUSION_PARTIAL_ZH, CONCLUSION_PASS_ZH),
-        ),
-        index=index,
-        dtype="string",
-    )
-    out["unchecked_zh"] = _join(unreviewed, "、", index)
     known = _known_parks(rules)
-    park_given = out["park"].notna().to_numpy()
-    in_rules = out["park"].isin(known).to_numpy(dtype=bool)
-    out["park_in_rules"] = pd.arrays.BooleanArray(in_rules, ~park_given)
-    # the texts depend on a few values only: built once per distinct combination
-    unknown = park_given & ~in_rules
-    keys = pd.DataFrame(
-        {
-            "park": out["park"],
-            "industry_code": out["industry_code"],
-            "threshold_wan_per_ha": out["threshold_wan_per_ha"],
-        },
-        index=index,
-    )
-    key = (
-        keys["park"].fillna("\x00")
-        + "\x1f"
-        + keys["industry_code"].fillna("\x00")
-        + "\x1f"
-        + keys["threshold_wan_per_ha"].astype("string").fillna("")
-        + "\x1f"
-        + pd.Series(source, index=index, dtype="string")
-    )
-    codes, _ = pd.factorize(key)
-    _, first = np.unique(codes, return_index=True)  # the first row of each combination
-    distinct = keys.iloc[first].reset_index(drop=True)
-    text, warning = _source_texts(distinct, source[first], unknown[first])
-    out["threshold_source_zh"] = pd.Series(text.to_numpy()[codes], index=index, dtype="string")
-    out["warning_zh"] = pd.Series(warning.to_numpy()[codes], index=index, dtype="string")
-    return out, reasons
-
-
-def _known_parks(rules: RuleSet) -> list[str]:
-    """The parks the rules file names (with a threshold of their own or per industry)."""
-    return sorted({*rules.intensity.parks, *rules.intensity.park_industries})
-
-
-def _source_texts(
-    out: pd.DataFrame, source: np.ndarray, unknown_park: np.ndarray
-) -> tuple[pd.Series, pd.Series]:
-    """标准来源 with the threshold and what it rests on, and the warning of a park the rules
-    file does not know (NA elsewhere), for every row."""
-    index = out.index
-    threshold = _text(out["threshold_wan_per_ha"].to_numpy(dtype=float), index, trim=True)
-    kind = pd.Series(source, index=index).map(THRESHOLD_SOURCE_ZH).astype("string")
-    park = "园区“" + out["park"] + "”"
-    code = "行业 " + out["industry_code"]
-    not_in_rules = "规则文件无" + park
-    park_given = out["park"].notna().to_numpy()
-    is_ = {name: source == name for name in THRESHOLD_SOURCE_ZH}
-    detail = pd.Series(pd.NA, index=index, dtype="string")
-    detail = detail.mask(is_["park_industry"], "（" + park + "，" + code + "）")
-    detail = detail.mask(is_["park"], "（" + park + "）")
-    detail = detail.mask(is_["industry"] & ~unknown_park, "（" + code + "）")
-    detail = detail.mask(is_["industry"] & unknown_park, "（" + code + "；" + not_in_rules + "）")
-    detail = detail.mask(is_["default"] & unknown_park, "（" + not_in_rules + "）")
-    detail = detail.mask(is_["default"] & ~park_given, "（未填写园区）")
-    detail = detail.mask(
-        is_["default"] & park_given & ~unknown_park, "（" + park + "无适用的行业标准）"
-    )
-    text = kind + " " + threshold + detail.fillna("")
-    warning = (not_in_rules + "，按" + kind + " " + threshold + " 万元/公顷评审").where(
-        unknown_park
-    )
-    return text, warning
+    standards: dict[tuple[str | None, str | None], _Standard] = {}
+    rows: list[dict[str, Any]] = []
+    reasons: list[list[str]] = []
+    for p in projects:
+        code = p.industry_code
+        standard = standards.get((p.park, code))
+        if standard is None:
+            standard = standards[p.park, code] = _standard(p.park, code, rules, known)
+        threshold = standard.threshold
+        row: dict[str, Any] = {
+            "project_name": p.project_name,
+            "park": p.park,
+            "industry_code": code,
+            "investment_wan": p.investment_wan,
+            "area_ha": p.area_ha,
+            "intensity_wan_per_ha": _ratio(p.investment_wan, p.area_ha),
+            "threshold_wan_per_ha": threshold,
+            "threshold_source": standard.source,
+            "max_area_ha": _ratio(p.investment_wan, threshold),
+            "min_investment_wan": threshold * p.area_ha,
+            "building_coverage": p.building_coverage,
+            "building_coverage_min": control.min_building_coverage,
+            "admin_living_share": p.admin_living_share,
+            "admin_living_share_max": control.max_admin_living_share,
+            "green_ratio": p.green_ratio,
+            "green_ratio_max": control.max_green_ratio,
+            "plot_ratio": p.plot_ratio,
+            "plot_ratio_min": standard.plot_ratio_min,
+        }
+        failed: list[str] = []
+        unreviewed: list[str] = []
+        for ind in _INDICATORS:
+            value, limit = row[ind.value_col], row[ind.limit_col]
+            if value == value and limit == limit:  # neither is NaN: checked
+                if ind.comparison == ">=":
+                    ok = value >= limit * (1 - _REL_TOL)
+                else:
+                    ok = value <= limit * (1 + _REL_TOL)
+                row[f"{ind.name}_passed"] = ok
+                row[f"{ind.name}_result_zh"] = PASS_ZH if ok else FAIL_ZH
+                if not ok:
+                    failed.append(_reason(ind, value, limit, code))
+                continue
+            row[f"{ind.name}_passed"] = None
+            # not checked: no value, or (plot ratio) no industry code to find the minimum by
+            if value != value or (ind.name == "plot_ratio" and code is None):
+                row[f"{ind.name}_result_zh"] = NOT_REVIEWED_ZH
+                unreviewed.append(ind.label_zh)
+            else:
+                row[f"{ind.name}_result_zh"] = NOT_APPLICABLE_ZH
+        row["passed"] = not failed
+        row["reasons"] = "；".join(failed)
+        row["conclusion_zh"] = (
+            CONCLUSION_FAIL_ZH
+            if failed
+            else CONCLUSION_PARTIAL_ZH
+            if unreviewed
+            else CONCLUSION_PASS_ZH
+        )
+        row["unchecked_zh"] = "、".join(unreviewed) or None
+        row["park_in_rules"] = standard.park_in_rules
+        row["threshold_source_zh"] = standard.source_zh
+        row["warning_zh"] = standard.warning
+        rows.append(row)
+        reasons.append(failed)
+    return rows, reasons
 
 
 # --------------------------------------------------------------------------------------------
-# One project
+# Projects of the API and the command line
 
 
-def _notes(
-    passed: list[bool | None], value: list[float | None], code: list[Any]
-) -> list[str | None]:
-    """Why ``ind`` was not checked, per project (None where it was)."""
-    out: list[str | None] = []
-    for p, v, c in zip(passed, value, code, strict=True):
-        if p is not None:
-            out.append(None)
-        elif v is None:
-            out.append("未填写，未评审")
-        elif c is None:
-            out.append("未填写行业代码，无法确定容积率下限，未评审")
-        else:
-            out.append(f"行业代码 {c} 无容积率下限，不适用")
-    return out
+def _note(passed: bool | None, value: float | None, code: str | None) -> str | None:
+    """Why an indicator was not checked (None when it was)."""
+    if passed is not None:
+        return None
+    if value is None:
+        return "未填写，未评审"
+    if code is None:
+        return "未填写行业代码，无法确定容积率下限，未评审"
+    return f"行业代码 {code} 无容积率下限，不适用"
 
 
-def _floats(column: pd.Series) -> list[float | None]:
-    """Python floats, None for NaN."""
-    values = column.to_numpy(dtype=float)
-    missing = np.isnan(values)
-    out = values.tolist()
-    if missing.any():
-        out = [None if m else v for v, m in zip(out, missing.tolist(), strict=True)]
-    return out
-
-
-def _objects(column: pd.Series) -> list[Any]:
-    """Python values of a nullable column, None for NA."""
-    return column.array.to_numpy(dtype=object, na_value=None).tolist()
+def _number(value: float) -> float | None:
+    """A figure of a check as JSON gives it: None for NaN."""
+    return None if value != value else value
 
 
 def screen(project: ProposedProject, rules: RuleSet) -> ScreeningVerdict:
@@ -684,697 +677,104 @@ def screen(project: ProposedProject, rules: RuleSet) -> ScreeningVerdict:
     The intensity (万元/公顷) is ``investment_wan ÷ area_ha``; ``max_area_ha`` is
     ``investment_wan ÷ threshold`` and ``min_investment_wan`` is ``threshold × area_ha``.
     """
-    return screen_many([project], rules)[0]
+    return ScreeningVerdict.model_validate(screen_records([project], rules)[0])
 
 
 def screen_many(projects: list[ProposedProject], rules: RuleSet) -> list[ScreeningVerdict]:
-    """Screen several proposed projects at once: one vectorised evaluation for the list, then
-    one verdict object per project (same fields and figures as :func:`screen`)."""
-    return _VERDICT_LIST.validate_python(screen_records(projects, rules))
+    """Screen several proposed projects at once: one verdict object per project (same fields
+    and figures as :func:`screen`)."""
+    return _verdict_list().validate_python(screen_records(projects, rules))
 
 
 def screen_records(projects: list[ProposedProject], rules: RuleSet) -> list[dict[str, Any]]:
     """The verdicts of :func:`screen_many` as JSON-ready dicts (what
-    ``ScreeningVerdict.model_dump(mode="json")`` gives), assembled column by column from the
-    vectorised evaluation without building models: the API answers 5,000 projects with it in
-    a fraction of a second."""
-    if not projects:
-        return []
-    values = pd.DataFrame(
-        {
-            "project_name": pd.Series([p.project_name for p in projects], dtype="string"),
-            "park": pd.Series([p.park for p in projects], dtype="string"),
-            "industry_code": pd.Series([p.industry_code for p in projects], dtype="string"),
-            "investment_wan": [p.investment_wan for p in projects],
-            "area_ha": [p.requested_area_ha() for p in projects],
-            **{
-                name: [np.nan if getattr(p, name) is None else getattr(p, name) for p in projects]
-                for name in ("plot_ratio", *_SHARE_FIELDS)
-            },
-        }
-    )
-    frame, reasons = _evaluate(values, rules)
-    codes = _objects(frame["industry_code"])
-    per_indicator = []
-    for ind in _INDICATORS:
-        passed = _objects(frame[f"{ind.name}_passed"])
-        value = _floats(frame[ind.value_col])
-        per_indicator.append(
-            (
-                ind,
-                value,
-                _floats(frame[ind.limit_col]),
-                passed,
-                _notes(passed, value, codes),
-                frame[f"{ind.name}_result_zh"].tolist(),
+    ``ScreeningVerdict.model_dump(mode="json")`` gives), assembled without building models:
+    the API answers 5,000 projects with it in a fraction of a second."""
+    nan = math.nan
+    values = [
+        ProjectValues(
+            p.project_name,
+            p.park,
+            p.industry_code,
+            p.investment_wan,
+            p.requested_area_ha(),
+            *(
+                nan if getattr(p, n) is None else getattr(p, n)
+                for n in ("plot_ratio", *_SHARE_FIELDS)
+            ),
+        )
+        for p in projects
+    ]
+    rows, reasons = evaluate(values, rules)
+    records = []
+    for project, row, failed in zip(projects, rows, reasons, strict=True):
+        checks = []
+        for ind in _INDICATORS:
+            passed = row[f"{ind.name}_passed"]
+            value = _number(row[ind.value_col])
+            checks.append(
+                {
+                    "name": ind.name,
+                    "label_zh": ind.label_zh,
+                    "value": value,
+                    "limit": _number(row[ind.limit_col]),
+                    "comparison": ind.comparison,
+                    "unit": ind.unit,
+                    "passed": passed,
+                    "note": _note(passed, value, row["industry_code"]),
+                    "result_zh": row[f"{ind.name}_result_zh"],
+                }
             )
-        )
-    reason_columns = [_objects(col) for col in reasons.values()]
-    figures = {
-        name: frame[name].to_numpy(dtype=float).tolist()
-        for name in (
-            "investment_wan",
-            "area_ha",
-            "intensity_wan_per_ha",
-            "threshold_wan_per_ha",
-            "max_area_ha",
-            "min_investment_wan",
-        )
-    }
-    sources = frame["threshold_source"].astype(str).tolist()
-    passed_all = _objects(frame["passed"])
-    conclusions = frame["conclusion_zh"].tolist()
-    sources_zh = frame["threshold_source_zh"].tolist()
-    park_in_rules = _objects(frame["park_in_rules"])
-    warnings = _objects(frame["warning_zh"])
-    rows = []
-    for i, project in enumerate(projects):
-        checks = [
+        records.append(
             {
-                "name": ind.name,
-                "label_zh": ind.label_zh,
-                "value": value[i],
-                "limit": limit[i],
-                "comparison": ind.comparison,
-                "unit": ind.unit,
-                "passed": passed[i],
-                "note": note[i],
-                "result_zh": result[i],
-            }
-            for ind, value, limit, passed, note, result in per_indicator
-        ]
-        rows.append(
-            {
-                "passed": bool(passed_all[i]),
+                "passed": row["passed"],
                 "project_name": project.project_name,
                 "park": project.park,
                 "industry_code": project.industry_code,
-                **{name: column[i] for name, column in figures.items()},
-                "threshold_source": sources[i],
-                "reasons": [str(col[i]) for col in reason_columns if col[i] is not None],
+                **{name: row[name] for name in _FIGURES},
+                "threshold_source": row["threshold_source"],
+                "reasons": failed,
                 "checks": checks,
-                "conclusion_zh": conclusions[i],
-                "threshold_source_zh": sources_zh[i],
-                "park_in_rules": park_in_rules[i],
+                "conclusion_zh": row["conclusion_zh"],
+                "threshold_source_zh": row["threshold_source_zh"],
+                "park_in_rules": row["park_in_rules"],
                 "unchecked": [c["name"] for c in checks if c["result_zh"] == NOT_REVIEWED_ZH],
-                "warnings": [] if warnings[i] is None else [warnings[i]],
+                "warnings": [] if row["warning_zh"] is None else [row["warning_zh"]],
             }
         )
-    return rows
+    return records
 
 
-# --------------------------------------------------------------------------------------------
-# A table of projects
+_FIGURES = (
+    "investment_wan",
+    "area_ha",
+    "intensity_wan_per_ha",
+    "threshold_wan_per_ha",
+    "max_area_ha",
+    "min_investment_wan",
+)
 
-# Header text (normalised, unit in brackets removed) -> field.
-_BASE_HEADERS: dict[str, str] = {
-    **dict.fromkeys(("project_name", "项目名称", "项目"), "project_name"),
-    **dict.fromkeys(
-        (
-            "investment_wan",
-            "固定资产总投资",
-            "投资总额",
-            "总投资",
-            "固定资产投资",
-            "计划总投资",
-            "项目总投资",
-            "投资",
-            "投资额",
-            "固定资产投资额",
-            "计划投资",
-            "计划投资额",
-            "拟投资",
-            "项目投资",
-        ),
-        "investment",
-    ),
-    **dict.fromkeys(
-        (
-            "用地面积",
-            "面积",
-            "申请用地面积",
-            "拟用地面积",
-            "申请面积",
-            "占地面积",
-            "宗地面积",
-            "出让面积",
-            "土地面积",
-        ),
-        "area",
-    ),
-    "area_ha": "area_ha",
-    "area_mu": "area_mu",
-    "area_m2": "area_m2",
-    **dict.fromkeys(("park", "园区", "所属园区", "开发区", "园区名称", "拟入园区"), "park"),
-    **dict.fromkeys(
-        ("industry_code", "行业代码", "国民经济行业代码", "行业分类代码"), "industry_code"
-    ),
-    **dict.fromkeys(
-        ("plot_ratio", "容积率", "规划容积率", "计划容积率", "拟建容积率"), "plot_ratio"
-    ),
-    **dict.fromkeys(("building_coverage", "建筑系数"), "building_coverage"),
-    **dict.fromkeys(("green_ratio", "绿地率"), "green_ratio"),
-    **dict.fromkeys(
-        (
-            "admin_living_share",
-            "行政办公及生活服务设施用地比例",
-            "行政办公及生活服务设施用地所占比重",
-            "行政办公及生活服务设施用地比重",
-            "行政办公及生活服务设施用地占比",
-        ),
-        "admin_living_share",
-    ),
-}
-# Unit written in the header's brackets -> divisor from a bare number to the field's unit.
-_AREA_HEADER_UNITS: dict[str, tuple[str, float]] = {
-    "": ("area_ha", 1.0),
-    "公顷": ("area_ha", 1.0),
-    "ha": ("area_ha", 1.0),
-    "亩": ("area_mu", MU_PER_HA),
-    "mu": ("area_mu", MU_PER_HA),
-    "平方米": ("area_m2", M2_PER_HA),
-    "m2": ("area_m2", M2_PER_HA),
-    "m²": ("area_m2", M2_PER_HA),
-    "㎡": ("area_m2", M2_PER_HA),
-    "平米": ("area_m2", M2_PER_HA),
-}
-_MONEY_HEADER_UNITS: dict[str, float] = {"": 1.0, "万元": 1.0, "万": 1.0, "元": 1e4, "亿元": 1e-4}
-_SHARE_HEADER_UNITS: dict[str, float] = {"": 1.0, "%": 100.0, "％": 100.0}
-_HEADER_RE = re.compile(r"^(.*?)(?:\(([^()]*)\))?$")
-_AREA_DIVISORS = {"area_ha": 1.0, "area_mu": MU_PER_HA, "area_m2": M2_PER_HA}
-_SHARE_VALUE_UNITS = {"": 1.0, "%": 0.01, "％": 0.01}
-
-
-@dataclass(frozen=True)
-class _Source:
-    header: str  # the column as written in the table
-    divisor: float  # bare numbers are divided by this to get the field's unit
-
-
-def _match_header(header: object) -> tuple[str, float] | None:
-    """``(field, divisor)`` for a header of a projects table, or None when it is not known.
-
-    Fields: project_name, investment_wan, area_ha, area_mu, area_m2, park, industry_code,
-    plot_ratio, building_coverage, green_ratio, admin_living_share.
-    """
-    text = normalise_header(header)
-    m = _HEADER_RE.match(text)
-    base, unit = (m.group(1), m.group(2) or "") if m else (text, "")
-    kind = _BASE_HEADERS.get(base)
-    if kind is None:
-        return _ledger_header(text)
-    if kind == "area":
-        return _AREA_HEADER_UNITS.get(unit)
-    if kind in _AREA_DIVISORS:
-        return None if unit else (kind, _AREA_DIVISORS[kind])
-    if kind == "investment":
-        divisor = _MONEY_HEADER_UNITS.get(unit)
-        return None if divisor is None else ("investment_wan", divisor)
-    if kind in _SHARE_FIELDS:
-        divisor = _SHARE_HEADER_UNITS.get(unit)
-        return None if divisor is None else (kind, divisor)
-    return (kind, 1.0) if not unit else None
-
-
-# Ledger columns (landuse.schema) that hold a screening input, and the header units they take.
-_LEDGER_FIELDS: dict[str, str] = {
-    "project_name": "project_name",
-    "park": "park",
-    "industry_code": "industry_code",
-    "agreed_investment_wan": "investment_wan",
-}
-_LEDGER_AREA_UNITS: dict[str | None, tuple[str, float]] = {
-    None: ("area_ha", 1.0),
-    "ha": ("area_ha", 1.0),
-    "mu": ("area_mu", MU_PER_HA),
-    "m2": ("area_m2", M2_PER_HA),
-}
-
-
-def _ledger_header(text: str) -> tuple[str, float] | None:
-    """A header of the ledgers' vocabulary (:func:`landuse.schema.header_lookup`) that names
-    a screening input, e.g. 出让面积(亩) or 约定投资总额(万元)."""
-    hit = header_lookup().get(text)
-    if hit is None:
-        return None
-    name, unit = hit
-    if name == "area_ha":
-        return _LEDGER_AREA_UNITS.get(unit)
-    field = _LEDGER_FIELDS.get(name)
-    if field is None:
-        return None
-    if field == "investment_wan":
-        return (field, 1e4) if unit == "yuan" else (field, 1.0) if unit is None else None
-    return (field, 1.0) if unit is None else None
-
-
-def _map_columns(columns: list[object]) -> dict[str, _Source]:
-    """Field -> the first column of the table that holds it."""
-    found: dict[str, _Source] = {}
-    for col in columns:
-        if col in (SOURCE_FILE, SOURCE_ROW):
-            continue
-        hit = _match_header(col)
-        if hit is not None and hit[0] not in found:
-            found[hit[0]] = _Source(str(col), hit[1])
-    return found
-
-
-def _parse(raw: pd.Series, units: dict[str, float], divisor: float) -> tuple[pd.Series, np.ndarray]:
-    """Numbers of one column in the field's unit: bare numbers are divided by the header's
-    ``divisor``; a unit written into the value (``30亩``, ``25%``) wins over the header's."""
-    parsed, bad = parse_number(raw, units)
-    if divisor != 1.0:
-        if pd.api.types.is_numeric_dtype(raw.dtype):
-            own_unit = np.zeros(len(raw), dtype=bool)
-        else:
-            text = raw.astype("string")
-            own_unit = text.str.contains(r"[^\d.,\s+\-]", regex=True).fillna(False)
-            own_unit = own_unit.to_numpy(dtype=bool)
-        parsed = parsed.where(own_unit, parsed / divisor)
-    return parsed.astype("float64"), bad
-
-
-def _problem(
-    mask: np.ndarray, source: _Source, raw: pd.Series, text: str, text_zh: str
-) -> tuple[pd.Series, pd.Series]:
-    """``column “X”: value “v” <text>`` and its Chinese twin where ``mask``, NA elsewhere."""
-    cell = _cell_text(raw).fillna("")
-    msg = f"column “{source.header}”: value “" + cell + f"” {text}"
-    msg_zh = f"“{source.header}”的值“" + cell + f"”{text_zh}"
-    return msg.where(mask), msg_zh.where(mask)
-
-
-def _cell_text(raw: pd.Series) -> pd.Series:
-    """Cells as the user typed them (Excel's 2611.0 shown as 2611)."""
-    return raw.astype("string").str.replace(r"^([+-]?\d+)\.0$", r"\1", regex=True)
-
-
-def _row_labels(frame: pd.DataFrame, names: pd.Series) -> pd.Series:
-    """How a user finds each row: ``file.csv row 5`` (or ``row 3`` of the table), plus the
-    project name when there is one."""
-    if SOURCE_ROW in frame.columns:
-        label = "row " + frame[SOURCE_ROW].astype("string").fillna("?")
-        if SOURCE_FILE in frame.columns:
-            label = (frame[SOURCE_FILE].astype("string") + " " + label).fillna(label)
-    else:
-        label = pd.Series(
-            np.char.mod("row %d", np.arange(1, len(frame) + 1)), index=frame.index, dtype="string"
-        )
-    return (label + " (项目名称 “" + names + "”)").fillna(label)
-
-
-def screening_inputs(columns: list[object]) -> dict[str, str]:
-    """Field -> the column of a projects table that :func:`screen_table` reads it from
-    (``investment_wan``, ``area_mu`` ...); every other column is the committee's own."""
-    return {name: source.header for name, source in _map_columns(columns).items()}
-
-
-def screen_table(frame: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
-    """Screen every row of a table of proposed projects.
-
-    Columns may carry the field names of :class:`ProposedProject` or the Chinese headers
-    (项目名称, 固定资产总投资(万元) / 投资总额 / 投资(万元), 用地面积(公顷) / 面积(亩) /
-    面积(平方米), 园区, 行业代码, 容积率, 建筑系数, 绿地率, 行政办公及生活服务设施用地比例, and
-    the ledgers' headers of the same fields); a unit in the header's brackets (元, 亩, 平方米, %)
-    converts bare numbers, a unit written into a value (``12000万元``, ``30亩``, ``25%``) wins.
-    Shares are fractions 0-1 (``0.35``), percentages (``35%``), or bare numbers above 1 up to
-    100 (``35``), which are read as percentages and said in ``notes_zh``.
-
-    Returns one row per input row with :data:`VERDICT_COLUMNS` (``source_file`` and
-    ``source_row`` first when present): money in 万元, areas in ha, intensity in 万元/公顷, check
-    columns as nullable booleans (NA = not checked), ``reasons`` joined by ``；``, the Chinese
-    conclusion, threshold source and per-indicator results. A row with unusable values
-    (missing or non-positive investment, text in a number cell, no area, two areas that
-    disagree, a share outside 0-1 ...) gets ``passed = NA``, ``conclusion_zh = 无法评审`` and an
-    ``error`` (``error_zh`` in Chinese) naming the row, the column, the value and the fix; the
-    other rows are not affected. Raises :class:`InputError` only when the table has no
-    investment column or no area column at all.
-    """
-    sources = _map_columns(list(frame.columns))
-    missing = []
-    if "investment_wan" not in sources:
-        missing.append("the investment (固定资产总投资(万元), 投资总额 or 投资(万元))")
-    if not any(a in sources for a in ("area_ha", "area_mu", "area_m2")):
-        missing.append("the area (用地面积(公顷), 面积(亩) or 面积(平方米))")
-    if missing:
-        shown = [str(c) for c in frame.columns if c not in (SOURCE_FILE, SOURCE_ROW)]
-        raise InputError(
-            f"The projects table has no column for {' and '.join(missing)}; its columns are: "
-            f"{', '.join(shown) or '(none)'}. Add the column with one of these headers "
-            "(or the English names investment_wan, area_ha, area_mu, area_m2)."
-        )
-
-    index = frame.index
-    n = len(frame)
-    problems: list[tuple[pd.Series, pd.Series]] = []
-    notes: list[pd.Series] = []
-    values = pd.DataFrame(index=index)
-
-    def text_column(name: str) -> pd.Series:
-        if name not in sources:
-            return pd.Series(pd.NA, index=index, dtype="string")
-        raw = frame[sources[name].header]
-        text = raw.astype("string").str.strip()
-        # numbers read from Excel as floats keep no ".0" (行业代码 2611.0)
-        text = text.str.replace(r"^(\d+)\.0$", r"\1", regex=True)
-        return text.mask(text == "")
-
-    values["project_name"] = text_column("project_name")
-    values["park"] = text_column("park")
-    raw_code = text_column("industry_code")
-    values["industry_code"] = industry_codes(raw_code)
-    if "industry_code" in sources:
-        bad_code = (raw_code.notna() & values["industry_code"].isna()).to_numpy(dtype=bool)
-        problems.append(
-            _problem(
-                bad_code,
-                sources["industry_code"],
-                frame[sources["industry_code"].header],
-                "holds no GB/T 4754 code; write the code with its two-digit major group, "
-                "e.g. C2611 or 26, or leave the cell empty",
-                "不含国民经济行业代码；请填写含两位大类的代码，如 C2611 或 26，或留空",
-            )
-        )
-
-    # Investment: required, > 0.
-    src = sources["investment_wan"]
-    raw = frame[src.header]
-    investment, bad = _parse(raw, MONEY_UNITS_TO_WAN, src.divisor)
-    inv = investment.to_numpy()
-    empty = np.isnan(inv) & ~bad
-    nonpositive = ~np.isnan(inv) & (inv <= 0)
-    low, high = INVESTMENT_WAN_RANGE
-    implausible = ~np.isnan(inv) & (inv > 0) & ((inv < low) | (inv > high))
-    problems += [
-        _problem(
-            empty,
-            src,
-            raw,
-            "is empty; fill in the fixed-asset investment in 万元",
-            "为空；请填写固定资产总投资（万元）",
-        ),
-        _problem(
-            bad,
-            src,
-            raw,
-            "is not a number; write the investment in 万元, e.g. 12000",
-            "不是数字；请填写投资额（万元），如 12000",
-        ),
-        _problem(
-            nonpositive,
-            src,
-            raw,
-            "is not above 0; write the investment in 万元",
-            "不大于 0；请填写投资额（万元）",
-        ),
-        _problem(
-            implausible,
-            src,
-            raw,
-            f"is not a plausible investment; write 万元 from {low:g} to {high:g}",
-            f"不是合理的投资额；应在 {low:g} 至 {high:g} 万元之间",
-        ),
-    ]
-    values["investment_wan"] = np.where(nonpositive | implausible, np.nan, inv)
-
-    # Area: exactly one unit per row (several columns are fine when they agree within 1 %).
-    areas = []
-    reported = np.zeros(n, dtype=bool)  # an area cell already reported as unusable
-    for name in ("area_ha", "area_mu", "area_m2"):
-        if name not in sources:
-            continue
-        src = sources[name]
-        raw = frame[src.header]
-        area, bad = _parse(raw, AREA_UNITS_TO_HA, src.divisor)
-        a = area.to_numpy()
-        nonpositive = ~np.isnan(a) & (a <= 0)
-        low, high = AREA_RANGES["area_ha"]  # a is in hectares here
-        implausible = ~np.isnan(a) & (a > 0) & ((a < low) | (a > high))
-        problems += [
-            _problem(
-                bad,
-                src,
-                raw,
-                "is not a number; write the area, e.g. 2 or 30亩",
-                "不是数字；请填写面积，如 2 或 30亩",
-            ),
-            _problem(
-                nonpositive,
-                src,
-                raw,
-                "is not above 0; write the requested area",
-                "不大于 0；请填写申请用地面积",
-            ),
-            _problem(
-                implausible,
-                src,
-                raw,
-                "is not a plausible area; write an area from 1 m² to 10,000 km²",
-                "不是合理的面积；应在 1 平方米至 10,000 平方公里之间",
-            ),
-        ]
-        reported |= bad | nonpositive | implausible
-        areas.append(np.where(nonpositive | implausible, np.nan, a))
-    area_stack = np.vstack(areas)
-    given = ~np.isnan(area_stack)
-    count = given.sum(axis=0)
-    first = np.argmax(given, axis=0)
-    area_ha = np.where(count > 0, area_stack[first, np.arange(n)], np.nan)
-    high = np.max(area_stack, axis=0, initial=-np.inf, where=given)
-    low = np.min(area_stack, axis=0, initial=np.inf, where=given)
-    conflict = (count > 1) & (high > low * 1.01)
-    names = [sources[a].header for a in ("area_ha", "area_mu", "area_m2") if a in sources]
-    area_headers = "、".join(f"“{h}”" for h in names)
-    no_area = (count == 0) & ~reported
-    problems.append(
-        (
-            pd.Series(
-                f"no area given: fill one of {area_headers} (1 公顷 = 15 亩 = 10,000 平方米)",
-                index=index,
-                dtype="string",
-            ).where(no_area),
-            pd.Series(
-                f"未填写面积：请填写{area_headers}之一（1 公顷 = 15 亩 = 10,000 平方米）",
-                index=index,
-                dtype="string",
-            ).where(no_area),
-        )
-    )
-    low_text = _text(low, index, decimals=4, trim=True)
-    high_text = _text(high, index, decimals=4, trim=True)
-    problems.append(
-        (
-            (
-                f"the areas in {area_headers} disagree ("
-                + low_text
-                + " ha vs "
-                + high_text
-                + " ha); keep one of them"
-            ).where(conflict),
-            (
-                f"{area_headers}的面积不一致（"
-                + low_text
-                + " 公顷与 "
-                + high_text
-                + " 公顷）；请只保留一个"
-            ).where(conflict),
-        )
-    )
-    values["area_ha"] = np.where(conflict, np.nan, area_ha)
-
-    # Optional indicators.
-    for name in ("plot_ratio", *_SHARE_FIELDS):
-        if name not in sources:
-            values[name] = np.nan
-            continue
-        src = sources[name]
-        raw = frame[src.header]
-        units = {"": 1.0} if name == "plot_ratio" else _SHARE_VALUE_UNITS
-        parsed, bad = _parse(raw, units, src.divisor)
-        v = parsed.to_numpy()
-        if name == "plot_ratio":
-            out_of_range = ~np.isnan(v) & (v <= 0)
-            fix = (
-                "is not above 0; write the planned plot ratio, e.g. 1.2",
-                "不大于 0；请填写规划容积率，如 1.2",
-            )
-            number_fix = (
-                "is not a number; write the planned plot ratio, e.g. 1.2",
-                "不是数字；请填写规划容积率，如 1.2",
-            )
-        else:
-            # A bare number above 1 up to 100 in a column of shares is a percentage (35 -> 35 %).
-            percent = ~np.isnan(v) & (v > 1) & (v <= 100) & _bare_numbers(raw)
-            if src.divisor == 1.0 and percent.any():
-                cell = _cell_text(raw).fillna("")
-                notes.append(
-                    (f"“{src.header}”的值“" + cell + "”按 " + cell + "% 计").where(percent)
-                )
-                v = np.where(percent, v / 100, v)
-            out_of_range = ~np.isnan(v) & ((v < 0) | (v > 1))
-            fix = (
-                "is not a share between 0 and 1; write 0.30 or 30% for 30 %",
-                "不是 0 至 1 之间的比例；30% 请写 0.30 或 30%",
-            )
-            number_fix = (
-                "is not a number; write a share such as 0.30 or 30%",
-                "不是数字；请填写比例，如 0.30 或 30%",
-            )
-        problems += [
-            _problem(bad, src, raw, *number_fix),
-            _problem(out_of_range, src, raw, *fix),
-        ]
-        values[name] = np.where(out_of_range, np.nan, v)
-
-    verdict, _ = _evaluate(values, rules)
-    details = _join([en for en, _ in problems], "; ", index)
-    has_error = details.notna().to_numpy(dtype=bool)
-    label = _row_labels(frame, values["project_name"])
-    verdict["error"] = (label + ": " + details).where(has_error)
-    verdict["error_zh"] = _join([zh for _, zh in problems], "；", index)
-    verdict["notes_zh"] = _join(notes, "；", index)
-    passed = verdict["passed"].array.copy()
-    passed[has_error] = pd.NA
-    verdict["passed"] = passed
-    verdict["conclusion_zh"] = verdict["conclusion_zh"].mask(has_error, CONCLUSION_ERROR_ZH)
-
-    lead = [c for c in (SOURCE_FILE, SOURCE_ROW) if c in frame.columns]
-    result = pd.concat([frame[lead], verdict[list(VERDICT_COLUMNS)]], axis=1)
-    return result.reset_index(drop=True)
-
-
-def _bare_numbers(raw: pd.Series) -> np.ndarray:
-    """Cells holding a number without a unit written into them (``35``, not ``35%``)."""
-    if pd.api.types.is_numeric_dtype(raw.dtype):
-        return np.ones(len(raw), dtype=bool)
-    text = raw.astype("string")
-    return (~text.str.contains(r"[%％]", regex=True).fillna(False)).to_numpy(dtype=bool)
-
-
-# --------------------------------------------------------------------------------------------
-# Reading a projects table
-
-
-def _known_count(cells: pd.Series) -> int:
-    return sum(1 for v in cells.dropna().tolist() if _match_header(v) is not None)
-
-
-@dataclass
-class ProjectsTable:
-    """A projects table as read: the cells (``source_file`` and ``source_row`` added), what
-    the reader said (notes), and the row number of its header."""
-
-    frame: pd.DataFrame
-    notes: list[str]
-    header_row: int
-
-
-def read_projects_table(path: str | Path, *, sheet: str | None = None) -> ProjectsTable:
-    """Read a table of proposed projects with the ledgers' reader
-    (:func:`landuse.readers.read_table`: CSV in UTF-8, GBK or Big5, Excel workbooks and
-    whatever other spreadsheet formats it reads; ``sheet`` picks a sheet of a workbook).
-
-    The header row is the first of the first 30 rows with at least two known headers, the
-    ledgers' or the screening's (title rows above it are skipped). Cells are returned as read;
-    pass the frame to :func:`split_totals` and :func:`screen_table`. Raises
-    :class:`InputError` for a missing or unreadable file.
-    """
-    from landuse.readers import read_table  # heavy (geopandas); only needed here
-
-    table = read_table(path, sheet=sheet)
-    frame = table.frame
-    data_cols = [c for c in frame.columns if c not in (SOURCE_FILE, SOURCE_ROW)]
-    if len(_map_columns(data_cols)) >= 2:
-        return ProjectsTable(frame, list(table.notes), table.header_row)
-    # The reader did not recognise the screening headers (容积率, 投资总额 ...): look for them
-    # in the first rows it returned as data.
-    head = frame[data_cols].head(30)
-    for i in range(len(head)):  # at most 30 header candidates, not the data
-        if _known_count(head.iloc[i]) >= 2:
-            names = _unique(
-                [
-                    str(v).strip() if pd.notna(v) and str(v).strip() else str(c)
-                    for c, v in zip(data_cols, head.iloc[i].tolist(), strict=True)
-                ]
-            )
-            body = frame.iloc[i + 1 :].reset_index(drop=True)
-            out = body[data_cols].set_axis(names, axis=1)
-            out[SOURCE_FILE] = body[SOURCE_FILE]
-            out[SOURCE_ROW] = body[SOURCE_ROW]
-            # the reader's note on the header it guessed no longer holds
-            notes = [n for n in table.notes if "was taken as the header" not in n]
-            return ProjectsTable(out, notes, int(frame[SOURCE_ROW].iloc[i]))
-    return ProjectsTable(frame, list(table.notes), table.header_row)
-
-
-def read_projects(path: str | Path, *, sheet: str | None = None) -> pd.DataFrame:
-    """The cells of :func:`read_projects_table` (for :func:`screen_table`)."""
-    return read_projects_table(path, sheet=sheet).frame
-
-
-def _unique(names: list[str]) -> list[str]:
-    """Repeated header names get ``.1``, ``.2`` suffixes (as the reader does)."""
-    used: set[str] = set()
-    out = []
-    for name in names:
-        new, k = name, 0
-        while new in used:
-            k += 1
-            new = f"{name}.{k}"
-        used.add(new)
-        out.append(new)
-    return out
-
-
-# --------------------------------------------------------------------------------------------
-# Total rows
-
-#: Text (all white space removed) that marks a total row rather than a project: 合计, 小计,
-#: 总计, 共计 alone, after a group name (北区小计) or followed by a note (合计（3个）, 合计:).
-_TOTAL_RE = r"^(?:.{0,20}?(?:合计|小计|总计|共计)|(?:合计|小计|总计|共计)[:：(（\d].*)$"
-#: Headers of the cells that name a row (besides its first filled cell).
-_NAME_HEADERS = frozenset(
-    normalise_header(h)
-    for h in (
-        "序号",
-        "编号",
-        "项目名称",
-        "项目",
-        "企业名称",
-        "公司名称",
-        "单位名称",
-        "申请单位",
-        "项目单位",
-        "企业",
-        "project_name",
-    )
+# The table functions, loaded with pandas on first use (landuse.screening_table).
+_TABLE_NAMES = frozenset(
+    {
+        "ProjectsTable",
+        "read_projects",
+        "read_projects_table",
+        "screen_table",
+        "screening_inputs",
+        "split_totals",
+    }
 )
 
 
-def split_totals(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``(projects, totals)``: the rows of a projects table that are projects, and the total
-    rows (合计, 小计, 总计, 共计 in the row's first filled cell or in a name cell such as 序号,
-    项目名称 or 企业名称), which are not projects and must not be screened. ``totals`` has the
-    table's columns and a ``total_label`` column holding the text that marked it."""
-    data_cols = [c for c in frame.columns if c not in (SOURCE_FILE, SOURCE_ROW)]
-    if frame.empty or not data_cols:
-        empty = frame.iloc[:0].assign(total_label=pd.Series(dtype="string"))
-        return frame, empty
-    cells = pd.DataFrame(
-        {c: frame[c].astype("string").str.replace(r"\s+", "", regex=True) for c in data_cols},
-        index=frame.index,
-    )
-    cells = cells.mask(cells == "")
-    first = cells.bfill(axis=1).iloc[:, 0]
-    candidates = [first] + [cells[c] for c in data_cols if normalise_header(c) in _NAME_HEADERS]
-    label = pd.Series(pd.NA, index=frame.index, dtype="string")
-    for text in candidates:
-        hit = text.str.match(_TOTAL_RE).fillna(False).to_numpy(dtype=bool)
-        label = label.mask(hit & label.isna().to_numpy(), text)
-    is_total = label.notna().to_numpy()
-    totals = frame[is_total].assign(total_label=label[is_total])
-    return frame[~is_total], totals
+def __getattr__(name: str) -> Any:
+    """The table functions of :mod:`landuse.screening_table`, imported when first asked for
+    (``from landuse.screening import screen_table`` keeps working)."""
+    if name in _TABLE_NAMES:
+        from landuse import screening_table
+
+        return getattr(screening_table, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # --------------------------------------------------------------------------------------------

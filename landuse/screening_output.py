@@ -28,11 +28,8 @@ import pandas as pd
 
 from landuse.rules_file import RuleSet
 from landuse.schema import SOURCE_FILE, SOURCE_ROW
-from landuse.screening import (
-    INDICATOR_LABELS_ZH,
-    MU_PER_HA,
-    screening_inputs,
-)
+from landuse.screening import INDICATOR_LABELS_ZH, MU_PER_HA
+from landuse.screening_table import screening_inputs
 
 __all__ = [
     "MAIN_SHEET",
