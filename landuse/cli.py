@@ -11,17 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import json
-import logging
 import sys
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
-import pandas as pd
 import typer
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 from typer.core import TyperGroup
 
@@ -30,13 +27,16 @@ try:  # Typer 0.25 and later carry their own copy of click
 except ImportError:  # pragma: no cover - older Typer on click
     from click import exceptions as click_errors
 
+# Only light modules here: `landuse --help` and one `landuse screen` must start at once. The
+# analysis (pandas, geopandas, pyogrio), the outputs, the map and the service are imported by
+# the commands that use them.
 from landuse.atomic import TEMP_NAME, OutputSet, atomic_file, check_outputs, os_error_fix
 from landuse.errors import InputError
-from landuse.grouping import CONFIRMED, POTENTIAL, penalty_split
-from landuse.outputs import check_out_path, output_paths
-from landuse.pipeline import Results, run_analysis, write_load_report, write_results
-from landuse.rules_file import load_rules
 from landuse.schema import SOURCE_ROW, STATUS_ORDER, STATUS_ZH
+
+if TYPE_CHECKING:
+    from landuse.pipeline import Results
+    from landuse.rules_file import RuleSet
 
 console = Console()
 err_console = Console(stderr=True)
@@ -235,8 +235,27 @@ Overwrite = Annotated[
 ]
 
 
+def load_rules(path: Path | None) -> RuleSet:
+    """:func:`landuse.rules_file.load_rules` (pydantic), imported when a command reads rules."""
+    from landuse.rules_file import load_rules as load
+
+    return load(path)
+
+
+def run_analysis(*args: Any, **kwargs: Any) -> Results:
+    """:func:`landuse.pipeline.run_analysis`, imported when a command runs it."""
+    from landuse.pipeline import run_analysis as run
+
+    return run(*args, **kwargs)
+
+
 def print_accounting(results: Results) -> None:
     """The run's accounting (rows read = analysed + rejected) and a short table by status."""
+    import pandas as pd
+    from rich.table import Table
+
+    from landuse.grouping import CONFIRMED, POTENTIAL, penalty_split
+
     for kind, (read, kept, rejected) in results.loaded.accounting.items():
         label = {"ledger": "ledger rows", "layer": "parcel features"}[kind]
         verb = (
@@ -407,6 +426,9 @@ def analyse(
 
     Exit codes: 0 done, 2 a mistake in the command or the inputs, 3 no row could be analysed
     (the rejects and the load report are still written), 1 a bug."""
+    from landuse.outputs import check_out_path, output_paths
+    from landuse.pipeline import write_load_report, write_results
+
     as_of_date = _parse_as_of(as_of)
     out = check_out_path(out)
     check_outputs(
@@ -833,6 +855,8 @@ def _check_port(host: str, port: int) -> None:
 
 
 def _serve(results: Path, host: str, port: int, rules: Path | None = None) -> None:
+    import logging
+
     from api.app import serve as serve_api
 
     base = f"http://{host}:{port}"
@@ -916,6 +940,8 @@ DEMO_MAP = f"{DEMO_STEM}_map.html"
 def demo_outputs(out_dir: Path) -> list[Path]:
     """The files of the demo: the results in every format (the GeoPackage first), the files
     beside them, the load report and the map."""
+    from landuse.outputs import output_paths
+
     files = [p for suffix in DEMO_FORMATS for p in output_paths(out_dir / f"{DEMO_STEM}{suffix}")]
     return [*dict.fromkeys(files), out_dir / DEMO_MAP]
 
@@ -934,6 +960,8 @@ def demo(
 ) -> None:
     """Analyse the sample park (as of 2025-12-31), write every output format and the map, then
     serve the results (API and map) until Ctrl+C."""
+    from landuse.pipeline import write_load_report, write_results
+
     sample = sample_dir()
     ledger, layer, park_layer, rules_path = (sample / name for name in SAMPLE_FILES)
     missing = [p for p in (ledger, layer, park_layer, rules_path) if not p.exists()]
