@@ -6,8 +6,6 @@ paragraph and exit code 2; a bug shows its traceback and a request to report it,
 ``analyse`` ends with exit code 3 when no row could be analysed.
 """
 
-from __future__ import annotations
-
 import datetime as dt
 import errno
 import json
@@ -235,21 +233,21 @@ Overwrite = Annotated[
 ]
 
 
-def load_rules(path: Path | None) -> RuleSet:
+def load_rules(path: Path | None) -> "RuleSet":
     """:func:`landuse.rules_file.load_rules` (pydantic), imported when a command reads rules."""
     from landuse.rules_file import load_rules as load
 
     return load(path)
 
 
-def run_analysis(*args: Any, **kwargs: Any) -> Results:
+def run_analysis(*args: Any, **kwargs: Any) -> "Results":
     """:func:`landuse.pipeline.run_analysis`, imported when a command runs it."""
     from landuse.pipeline import run_analysis as run
 
     return run(*args, **kwargs)
 
 
-def print_accounting(results: Results) -> None:
+def print_accounting(results: "Results") -> None:
     """The run's accounting (rows read = analysed + rejected) and a short table by status."""
     import pandas as pd
     from rich.table import Table
@@ -315,7 +313,7 @@ def print_accounting(results: Results) -> None:
         )
 
 
-def _print_report_line(results: Results, path: Path) -> None:
+def _print_report_line(results: "Results", path: Path) -> None:
     table = results.loaded.report.table()
     problems = int((table["severity"] == "warning").sum())
     console.print(
@@ -335,7 +333,7 @@ def _commonest_reason(rejects: Any) -> tuple[str, int]:
     return shown, int(counts.iloc[0])
 
 
-def _stop_if_nothing_analysed(results: Results, written: Sequence[Path]) -> None:
+def _stop_if_nothing_analysed(results: "Results", written: Sequence[Path]) -> None:
     """Exit code 3 with the reason when no row could be analysed (the rejects and the load
     report are written by then, so the user can read them)."""
     if len(results.parcels):
