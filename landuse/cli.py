@@ -30,7 +30,6 @@ except ImportError:  # pragma: no cover - older Typer on click
 # the commands that use them.
 from landuse.atomic import TEMP_NAME, OutputSet, atomic_file, check_outputs, os_error_fix
 from landuse.errors import InputError
-from landuse.schema import SOURCE_ROW, STATUS_ORDER, STATUS_ZH
 
 if TYPE_CHECKING:
     from landuse.pipeline import Results
@@ -253,6 +252,7 @@ def print_accounting(results: "Results") -> None:
     from rich.table import Table
 
     from landuse.grouping import CONFIRMED, POTENTIAL, penalty_split
+    from landuse.schema import STATUS_ORDER, STATUS_ZH
 
     for kind, (read, kept, rejected) in results.loaded.accounting.items():
         label = {"ledger": "ledger rows", "layer": "parcel features"}[kind]
@@ -698,6 +698,7 @@ def _screen_batch(
     batch: Path, out: Path | None, rules: Path | None, sheet: str | None, overwrite: bool
 ) -> None:
     """A committee's table: verdicts in Chinese to --out, a summary on the console."""
+    from landuse.schema import SOURCE_ROW
     from landuse.screening import (
         CONCLUSION_ERROR_ZH,
         CONCLUSION_FAIL_ZH,
