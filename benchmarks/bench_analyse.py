@@ -413,6 +413,7 @@ def landuse_command(src: Path, out: Path) -> list[str]:
         str(out),
         "--as-of",
         AS_OF,
+        "--overwrite",  # the .qml and .sld beside the GeoPackage of the previous run
     ]
 
 
