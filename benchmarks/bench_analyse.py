@@ -641,7 +641,7 @@ def run_profile(n: int, seed: int, regenerate: bool, top: int) -> None:
     from landuse.cli import app  # imported here to time the import
 
     print(f"import landuse.cli: {time.perf_counter() - t0:.2f} s (not in the profile)")
-    args = ["analyse", str(src), "--out", str(out), "--as-of", AS_OF]
+    args = ["analyse", str(src), "--out", str(out), "--as-of", AS_OF, "--overwrite"]
     profiler = cProfile.Profile()
     t0 = time.perf_counter()
     profiler.enable()
