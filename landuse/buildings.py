@@ -41,7 +41,7 @@ from landuse.errors import InputError
 from landuse.parsing import parse_date, ymd_to_days
 from landuse.readers import read_layer
 from landuse.report import LoadReport
-from landuse.schema import SOURCE_FILE, SOURCE_ROW
+from landuse.schema import BUILDING_RESULT_COLUMNS, SOURCE_FILE, SOURCE_ROW
 
 __all__ = [
     "BUILDING_COLUMNS",
@@ -1320,21 +1320,7 @@ def _metrics(
 
 # The columns of :func:`building_evidence`, in order: the evidence, then the latest usable
 # survey's measures.
-EVIDENCE_COLUMNS = (
-    "start_evidence_buildings",
-    "buildings_evidence_date",
-    "likely_idle",
-    "coverage_below_min",
-    "plot_ratio_est_below_min",
-    "new_footprint_m2",
-    "coverage_change",
-    "building_count",
-    "footprint_m2",
-    "building_coverage",
-    "floor_area_m2",
-    "plot_ratio_est",
-    "buildings_survey_date",
-)
+EVIDENCE_COLUMNS = BUILDING_RESULT_COLUMNS
 
 
 def _dates_ns(values: Any, n: int) -> np.ndarray:

@@ -1065,6 +1065,7 @@ def _write_sheet(book: _Book, name: str, table: _Table, title: str, rows: _Rows)
 # --------------------------------------------------------------------------- the form
 
 INSPECTION_SHEET = "待核查"
+LIKELY_IDLE = "likely_idle"
 INSPECTION_RESULTS = ("已开工", "未开工", "已竣工")
 #: The columns an inspector fills in, with the kind of value each takes.
 INSPECTION_FIELDS: tuple[tuple[str, str], ...] = (
@@ -1213,7 +1214,7 @@ ACTION_LISTS: tuple[_ActionList, ...] = (
         "本期无待核查宗地",
         (),  # the inspection form: see _inspection_fields
         Status.UNVERIFIED,
-        order="按待核查金额从高到低排列",
+        order="疑似闲置（建筑物调查无建筑）在前，再按待核查金额从高到低排列",
     ),
     _ActionList(
         "逾期未竣工",
@@ -1339,6 +1340,10 @@ INSPECTION_IDS: tuple[tuple[str, str], ...] = (
     (POTENTIAL, "待核查金额(万元)"),
 )
 _INSPECTION_CONTEXT = (
+    "likely_idle",
+    "building_count",
+    "building_coverage",
+    "buildings_survey_date",
     "idle_stage_if_not_started",
     "late_start_days",
     "idle_fee_wan",
@@ -1396,7 +1401,9 @@ def _select(columns: Mapping[str, pd.Series], n: int, action: _ActionList) -> np
             return np.zeros(0, dtype=np.int64)
         mask = _is(status, action.status)
         if action.sheet == INSPECTION_SHEET:
-            return _order(columns, mask, [POTENTIAL, "area_ha"])
+            # parcels that footprints show empty a year after their due date come first
+            keys = [LIKELY_IDLE, POTENTIAL, "area_ha"] if LIKELY_IDLE in columns else []
+            return _order(columns, mask, keys or [POTENTIAL, "area_ha"])
         if action.status == INSUFFICIENT_DATA:
             return _order(columns, mask, ["area_ha"])
         return _order(columns, mask, ["total_penalty_wan", "area_ha"])
