@@ -229,6 +229,14 @@ MONEY_COLUMNS: tuple[str, ...] = (*AMOUNT_COLUMNS, "total_penalty_wan", *PENALTY
 # What building footprints say about each parcel (landuse analyse --buildings; landuse.buildings):
 # the evidence, then the measures of the latest usable survey. Always in the results (empty
 # when no footprints were given), so the columns of a results file do not depend on the inputs.
+BUILDING_MEASURE_COLUMNS: tuple[str, ...] = (
+    "building_count",
+    "footprint_m2",
+    "building_coverage",
+    "floor_area_m2",
+    "plot_ratio_est",
+    "buildings_survey_date",
+)
 BUILDING_RESULT_COLUMNS: tuple[str, ...] = (
     "start_evidence_buildings",
     "buildings_evidence_date",
@@ -237,12 +245,7 @@ BUILDING_RESULT_COLUMNS: tuple[str, ...] = (
     "plot_ratio_est_below_min",
     "new_footprint_m2",
     "coverage_change",
-    "building_count",
-    "footprint_m2",
-    "building_coverage",
-    "floor_area_m2",
-    "plot_ratio_est",
-    "buildings_survey_date",
+    *BUILDING_MEASURE_COLUMNS,
 )
 
 # Columns the analysis adds, in output order (after the input columns).
