@@ -92,6 +92,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "col_area": "面积(公顷)",
         "col_confirmed": "已确认金额(万元)",
         "col_potential": "待核查金额(万元)",
+        "section_buildings": "建筑物（估算，非现场核查）",
+        "buildings_layer": "建筑物（放大后显示）",
     },
     "en": {
         "legend_title": "Parcel status",
@@ -156,6 +158,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "col_area": "Area (ha)",
         "col_confirmed": "Confirmed (10k CNY)",
         "col_potential": "To verify (10k CNY)",
+        "section_buildings": "Buildings (estimates, not inspected)",
+        "buildings_layer": "Buildings (at large scales)",
     },
 }
 
@@ -194,11 +198,26 @@ COLUMN_EN: dict[str, str] = {
     "legal_basis": "Legal basis",
     "proposed_action": "Proposed action",
     "status": "Status",
+    "start_evidence": "Start evidence",
+    "building_count": "Buildings",
+    "footprint_m2": "Footprint (m²)",
+    "building_coverage": "Building coverage (est.)",
+    "floor_area_m2": "Floor area (est., m²)",
+    "plot_ratio_est": "Plot ratio (est.)",
+    "buildings_survey_date": "Building survey",
+    "start_evidence_buildings": "Start shown by buildings",
+    "buildings_evidence_date": "Survey showing the start",
+    "likely_idle": "Likely idle (inspect first)",
+    "coverage_below_min": "Coverage below 30 % (est.)",
+    "plot_ratio_est_below_min": "Plot ratio below contract (est.)",
+    "new_footprint_m2": "New footprint (m²)",
+    "coverage_change": "Coverage change (est.)",
 }
 
 # Popup sections: (text key of the heading, ((column, kind), ...)). Kinds tell the browser how
 # to format a value: text, date (YYYY-MM-DD), days, ha, wan, bool, intensity (value against
-# ``intensity_min_wan_per_ha``), code (a code shown through VALUE_LABELS).
+# ``intensity_min_wan_per_ha``), code (a code shown through VALUE_LABELS), count (whole
+# number), m2 (square metres), share (a 0-1 share as a percentage), ratio (two decimals).
 POPUP_SECTIONS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     (
         "section_basic",
@@ -240,6 +259,24 @@ POPUP_SECTIONS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("amounts_confirmed", "bool"),
         ),
     ),
+    (
+        "section_buildings",
+        (
+            ("start_evidence", "code"),
+            ("likely_idle", "bool"),
+            ("building_count", "count"),
+            ("footprint_m2", "m2"),
+            ("building_coverage", "share"),
+            ("floor_area_m2", "m2"),
+            ("plot_ratio_est", "ratio"),
+            ("buildings_survey_date", "date"),
+            ("buildings_evidence_date", "date"),
+            ("coverage_below_min", "bool"),
+            ("plot_ratio_est_below_min", "bool"),
+            ("new_footprint_m2", "m2"),
+            ("coverage_change", "share"),
+        ),
+    ),
     ("section_basis", (("legal_basis", "text"), ("proposed_action", "text"))),
 )
 
@@ -258,7 +295,7 @@ POPUP_COLUMNS: tuple[str, ...] = tuple(
     dict.fromkeys([*POPUP_EXTRA_COLUMNS, *(c for _, fields in POPUP_SECTIONS for c, _k in fields)])
 )
 #: Code columns shown through a value label.
-CODE_COLUMNS: tuple[str, ...] = ("intensity_basis",)
+CODE_COLUMNS: tuple[str, ...] = ("intensity_basis", "start_evidence")
 
 
 def check_lang(lang: str) -> Lang:
