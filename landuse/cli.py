@@ -51,7 +51,7 @@ err_console = Console(stderr=True)
 SAMPLE_DIR = Path(__file__).resolve().parents[1] / "sample_data"
 #: Where a wheel installs the sample park, below the environment's data folder (sys.prefix).
 SAMPLE_INSTALLED = Path("share") / "landuse" / "sample_data"
-SAMPLE_FILES = ("ledger.xlsx", "parcels.gpkg", "parks.gpkg", "rules.toml")
+SAMPLE_FILES = ("ledger.xlsx", "parcels.gpkg", "parks.gpkg", "rules.toml", "buildings.gpkg")
 DEMO_AS_OF = "2025-12-31"
 #: The plausible range of ``--as-of`` when the rules file sets none.
 EARLIEST_AS_OF = dt.date(1949, 1, 1)
@@ -1065,11 +1065,11 @@ def demo(
     port: Port = 8000,
     overwrite: Overwrite = False,
 ) -> None:
-    """Analyse the sample park (as of 2025-12-31), write every output format and the map, then
-    serve the results (API and map) until Ctrl+C."""
+    """Analyse the sample park (as of 2025-12-31, with its building footprints), write every
+    output format and the map, then serve the results (API and map) until Ctrl+C."""
     sample = sample_dir()
-    ledger, layer, park_layer, rules_path = (sample / name for name in SAMPLE_FILES)
-    missing = [p for p in (ledger, layer, park_layer, rules_path) if not p.exists()]
+    ledger, layer, park_layer, rules_path, footprints = (sample / name for name in SAMPLE_FILES)
+    missing = [p for p in (ledger, layer, park_layer, rules_path, footprints) if not p.exists()]
     if missing:
         raise InputError(
             f"The sample park is not there ({missing[0]} is missing). Install landuse again "
@@ -1084,7 +1084,7 @@ def demo(
         _check_port(host, port)
     out_dir.mkdir(parents=True, exist_ok=True)
     planned = demo_outputs(out_dir)
-    inputs = [("the sample park", p) for p in (ledger, layer, park_layer, rules_path)]
+    inputs = [("the sample park", p) for p in (ledger, layer, park_layer, rules_path, footprints)]
     check_outputs(planned, inputs=inputs, overwrite=overwrite, option="--out-dir", folder=out_dir)
     with console.status("analysing the sample park…") as status:
         results = run_analysis(
@@ -1094,6 +1094,7 @@ def demo(
             ledger=[ledger],
             parks=park_layer,
             progress=lambda msg: status.update(msg),
+            buildings=BuildingInputs(paths=(footprints,)),
         )
         gpkg = out_dir / f"{DEMO_STEM}.gpkg"
         with OutputSet(overwrite=overwrite) as files:

@@ -215,6 +215,15 @@
 
   /* ---------------------------------------------------------------- drawing */
 
+  /* An empty canvas for one tile at the screen's pixel ratio. */
+  function tileCanvas(size) {
+    var tile = L.DomUtil.create('canvas', 'lu-tile');
+    var ratio = global.devicePixelRatio || 1;
+    tile.width = size.x * ratio;
+    tile.height = size.y * ratio;
+    return tile;
+  }
+
   /* The rings of one feature as the canvas's current path (tile units x scale = pixels). */
   function tracePath(ctx, rings, scale) {
     ctx.beginPath();
@@ -247,11 +256,7 @@
     anyShown: function () { return Object.keys(this._shown).length > 0; },
 
     createTile: function (coords, done) {
-      var tile = L.DomUtil.create('canvas', 'lu-tile');
-      var size = this.getTileSize();
-      var ratio = global.devicePixelRatio || 1;
-      tile.width = size.x * ratio;
-      tile.height = size.y * ratio;
+      var tile = tileCanvas(this.getTileSize());
       var self = this;
       this._source.get(coords).then(function (layer) {
         tile._luLayer = layer;
@@ -340,18 +345,14 @@
     },
 
     createTile: function (coords, done) {
-      var tile = L.DomUtil.create('canvas', 'lu-tile');
-      var size = this.getTileSize();
-      var ratio = global.devicePixelRatio || 1;
-      tile.width = size.x * ratio;
-      tile.height = size.y * ratio;
+      var tile = tileCanvas(this.getTileSize());
       this._source.get(coords).then(function (layer) {
         var ctx = tile.getContext('2d');
         var scale = tile.width / layer.extent;
         var style = global.LanduseMap.footprintStyle();
         ctx.fillStyle = style.fillColor;
         ctx.strokeStyle = style.color;
-        ctx.lineWidth = ratio;
+        ctx.lineWidth = global.devicePixelRatio || 1;
         layer.features.forEach(function (f) {
           tracePath(ctx, f.rings, scale);
           ctx.globalAlpha = style.fillOpacity;
