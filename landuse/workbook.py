@@ -398,6 +398,12 @@ def _number_style(name: str) -> tuple[str, int | None, bool]:
         return "money", 4, False  # 1 m²; shown with two decimals
     if name.startswith("far_") or name.endswith("_permille") or name == "coverage_actual":
         return "ratio", 4, False
+    if name in ("building_coverage", "coverage_change", "plot_ratio_est"):
+        return "ratio", 4, False  # estimates from footprints: two decimals shown
+    if name.endswith("_m2"):
+        return "count", 0, False  # square metres, shown whole
+    if name == "building_count":
+        return "count", 0, True
     return "general", None, False
 
 
