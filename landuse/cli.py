@@ -1053,6 +1053,23 @@ def demo_outputs(out_dir: Path) -> list[Path]:
     return [*dict.fromkeys(files), out_dir / DEMO_MAP]
 
 
+def analyse_sample_park(
+    sample: Path, progress: Callable[[str], None] = lambda _msg: None
+) -> Results:
+    """The sample park in ``sample`` analysed as ``landuse demo`` does: its parcels, ledger,
+    park boundaries, rules file and building footprints, as of :data:`DEMO_AS_OF`."""
+    ledger, layer, park_layer, rules_path, footprints = (sample / name for name in SAMPLE_FILES)
+    return run_analysis(
+        [layer],
+        rules=load_rules(rules_path),
+        as_of=DEMO_AS_OF,
+        ledger=[ledger],
+        parks=park_layer,
+        progress=progress,
+        buildings=BuildingInputs(paths=(footprints,)),
+    )
+
+
 @app.command()
 def demo(
     out_dir: Annotated[Path, typer.Option("--out-dir", help="Folder for the demo outputs.")] = Path(
@@ -1087,15 +1104,7 @@ def demo(
     inputs = [("the sample park", p) for p in (ledger, layer, park_layer, rules_path, footprints)]
     check_outputs(planned, inputs=inputs, overwrite=overwrite, option="--out-dir", folder=out_dir)
     with console.status("analysing the sample park…") as status:
-        results = run_analysis(
-            [layer],
-            rules=load_rules(rules_path),
-            as_of=DEMO_AS_OF,
-            ledger=[ledger],
-            parks=park_layer,
-            progress=lambda msg: status.update(msg),
-            buildings=BuildingInputs(paths=(footprints,)),
-        )
+        results = analyse_sample_park(sample, progress=lambda msg: status.update(msg))
         gpkg = out_dir / f"{DEMO_STEM}.gpkg"
         with OutputSet(overwrite=overwrite) as files:
             written: list[Path] = []

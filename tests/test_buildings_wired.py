@@ -23,15 +23,17 @@ from openpyxl import load_workbook
 from test_analysis import flag, is_null, parcels
 from test_api import oapif, start_server
 from test_cli import _env, _landuse
+from test_map_helpers import api_app, browser, open_page, serve, wait_for
 
 from landuse.analysis import analyse
+from landuse.cli import analyse_sample_park
 from landuse.errors import InputError
-from landuse.pipeline import BuildingInputs, run_analysis
+from landuse.pipeline import BuildingInputs, run_analysis, write_results
 from landuse.rules_file import load_rules
 from landuse.schema import BUILDING_RESULT_COLUMNS, OUTPUT_LABELS_ZH
 from maps.actions import ranked
 
-__all__ = ["start_server"]  # the fixture, imported for pytest
+__all__ = ["browser", "start_server"]  # the fixtures, imported for pytest
 
 CRS = "EPSG:4529"
 X0, Y0 = 41_500_000.0, 4_626_000.0
@@ -449,3 +451,64 @@ def test_hsinchu_points_in_wgs84_parcels_count_but_give_no_coverage(tmp_path):
     assert not p.loc[has, "likely_idle"].astype(bool).any()
     # a point's floors are kept; the survey dates are the file's (2017-01 .. 2020-12)
     assert str(p["buildings_survey_date"].max())[:7] == "2020-12"
+
+
+# --------------------------------------------------------------------------------------------
+# The sample park's footprints in a browser (standalone page inline, served page from tiles)
+
+
+@pytest.fixture(scope="module")
+def sample_with_buildings(tmp_path_factory) -> Path:
+    """The sample park analysed as ``landuse demo`` does, footprints included."""
+    results = analyse_sample_park(Path(__file__).resolve().parents[1] / "sample_data")
+    out = tmp_path_factory.mktemp("sample_bldg") / "sample_park.gpkg"
+    write_results(results, out)
+    return out
+
+
+def _zoom_on_a_built_parcel(page) -> None:
+    # the centre of the largest footprint's parcel at zoom 17
+    page.evaluate(
+        """(() => {
+          var best = null;
+          LU_MAP.eachLayer(function (l) {
+            var p = l.feature && l.feature.properties;
+            if (p && p.building_coverage > 0.3 && (!best || p.area_ha > best[0]))
+              best = [p.area_ha, l.getBounds().getCenter()];
+          });
+          if (!best) {  // tile mode: the page has no parcel layers; use a known parcel
+            best = [0, L.latLng(window.LU_TEST_CENTRE[1], window.LU_TEST_CENTRE[0])];
+          }
+          LU_MAP.setView(best[1], 17, {animate: false});
+        })()"""
+    )
+
+
+def test_footprints_are_drawn_at_large_scales_inline_and_from_tiles(
+    sample_with_buildings, tmp_path, browser
+):
+    from maps.render import write_standalone_html
+
+    parcels = gpd.read_file(sample_with_buildings, layer="parcels").to_crs("EPSG:4326")
+    built = parcels[parcels["building_coverage"] > 0.3]
+    centre = built.geometry.iloc[0].representative_point()
+    init = f"window.LU_TEST_CENTRE = [{centre.x}, {centre.y}];"
+    html = write_standalone_html(sample_with_buildings, tmp_path / "map.html")
+    with open_page(browser, html.as_uri(), init_script=init) as (page, rec):
+        # the whole park at once: no footprint drawn; at zoom 17 they are
+        assert page.evaluate("document.querySelectorAll('path.lu-footprint').length") == 0
+        _zoom_on_a_built_parcel(page)
+        wait_for(page, "document.querySelectorAll('path.lu-footprint').length > 0")
+        assert not rec.page_errors and not rec.console_errors
+    with (
+        serve(api_app(sample_with_buildings, tile_threshold=10)) as base,
+        open_page(browser, base + "/map", init_script=init) as (page, rec),
+    ):
+        _zoom_on_a_built_parcel(page)
+        wait_for(
+            page,
+            "Array.from(document.querySelectorAll('.lu-footprint-tiles canvas'))"
+            ".some(c => Number(c.getAttribute('data-footprints')) > 0)",
+        )
+        assert any("/collections/buildings/tiles/" in u for u in rec.requests)
+        assert not rec.page_errors
