@@ -297,7 +297,8 @@ def print_accounting(results: Results) -> None:
     if parcels["potential"].any():
         console.print(
             "* 待核查金额: what would apply if an inspection finds a 待核查 (unverified) parcel "
-            "not started (amounts_confirmed = false); never added to the confirmed amounts",
+            "not started, and the amounts of parcels whose start rests on building footprints "
+            "alone (amounts_confirmed = false); never added to the confirmed amounts",
             highlight=False,
         )
 

@@ -72,7 +72,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "potential": "待核查",
         "confirmed_by_kind": "已确认金额构成(万元)",
         "potential_by_kind": "待核查金额构成(万元，核实未开工时适用)",
-        "potential_note": "待核查金额：待核查宗地经核实未开工时适用的金额，与已确认金额分列，不相加。",
+        "potential_note": "待核查金额：待核查宗地经核实未开工时适用的金额，以及仅凭建筑物调查认定开工的"
+        "宗地的金额，与已确认金额分列，不相加。",
         "no_geometry_all": "这些结果没有宗地图形（仅由台账分析），地图上没有可绘制的宗地；"
         "下表按状态与金额列出需处理的宗地。",
         "add_parcels": "要在地图上显示宗地，请把宗地图层与台账一起分析，例如：",
@@ -137,7 +138,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "confirmed_by_kind": "Confirmed amounts by kind (10k CNY)",
         "potential_by_kind": "To verify, by kind (10k CNY, if found not started)",
         "potential_note": "To verify: amounts that would apply to unverified parcels if an "
-        "inspection finds them not started; shown apart from confirmed amounts, never added.",
+        "inspection finds them not started, and those of parcels started on building "
+        "footprints alone; shown apart from confirmed amounts, never added.",
         "no_geometry_all": "These results have no parcel geometries (analysed from ledgers "
         "alone), so there is nothing to draw; the table lists the parcels to act on by status "
         "and amount.",
