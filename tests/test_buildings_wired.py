@@ -268,7 +268,19 @@ def cli_runs(park) -> dict[str, subprocess.CompletedProcess]:
         "workers": _analyse(
             park, park / "v.gpkg", "--buildings", "b2022.geojson", "--workers", "many"
         ),
+        "single": _analyse(park, park / "single.gpkg", *SURVEYS[:4]),
+        "dask": _analyse(park, park / "dask.gpkg", *SURVEYS[:4], "--workers", "1"),
     }
+
+
+def test_cli_on_a_dask_worker_gives_the_same_results(cli_runs, park):
+    assert cli_runs["dask"].returncode == 0, cli_runs["dask"].stderr
+    single = gpd.read_file(park / "single.gpkg", layer="parcels")
+    dask = gpd.read_file(park / "dask.gpkg", layer="parcels")
+    pd.testing.assert_frame_equal(
+        single[list(BUILDING_RESULT_COLUMNS)], dask[list(BUILDING_RESULT_COLUMNS)]
+    )
+    assert dask.loc[dask.parcel_id == "P1", "start_evidence"].item() == "buildings"
 
 
 def test_cli_round_trip_with_two_surveys(cli_runs, park):
