@@ -41,7 +41,12 @@ from landuse.errors import InputError
 from landuse.parsing import parse_date, ymd_to_days
 from landuse.readers import read_layer
 from landuse.report import LoadReport
-from landuse.schema import SOURCE_FILE, SOURCE_ROW
+from landuse.schema import (
+    BUILDING_MEASURE_COLUMNS,
+    BUILDING_RESULT_COLUMNS,
+    SOURCE_FILE,
+    SOURCE_ROW,
+)
 
 __all__ = [
     "BUILDING_COLUMNS",
@@ -627,15 +632,7 @@ def _merge_pieces(frame: gpd.GeoDataFrame, report: LoadReport) -> gpd.GeoDataFra
 # --------------------------------------------------------------------------------------------
 # Per-parcel measures
 
-METRIC_COLUMNS = (
-    "building_count",
-    "footprint_m2",
-    "building_coverage",
-    "floor_area_m2",
-    "plot_ratio_est",
-    "buildings_survey_date",
-    "buildings_surveyed",
-)
+METRIC_COLUMNS = (*BUILDING_MEASURE_COLUMNS, "buildings_surveyed")
 
 # Parcels with at most this many boundary segments are tested against footprint boxes in
 # numpy; parcels with more use GEOS's prepared predicates.
@@ -1320,21 +1317,7 @@ def _metrics(
 
 # The columns of :func:`building_evidence`, in order: the evidence, then the latest usable
 # survey's measures.
-EVIDENCE_COLUMNS = (
-    "start_evidence_buildings",
-    "buildings_evidence_date",
-    "likely_idle",
-    "coverage_below_min",
-    "plot_ratio_est_below_min",
-    "new_footprint_m2",
-    "coverage_change",
-    "building_count",
-    "footprint_m2",
-    "building_coverage",
-    "floor_area_m2",
-    "plot_ratio_est",
-    "buildings_survey_date",
-)
+EVIDENCE_COLUMNS = BUILDING_RESULT_COLUMNS
 
 
 def _dates_ns(values: Any, n: int) -> np.ndarray:

@@ -221,9 +221,11 @@ def write_gpkg(
     summary: pd.DataFrame,
     parks: gpd.GeoDataFrame | None,
     crs,
+    buildings: gpd.GeoDataFrame | None = None,
 ) -> None:
-    """Layers ``parcels`` (with geometry where there is one), ``rejects``, table ``summary``
-    and, when park boundaries were given, ``parks``."""
+    """Layers ``parcels`` (with geometry where there is one), ``rejects``, table ``summary``,
+    when park boundaries were given, ``parks``, and when footprints were given, ``buildings``
+    (the footprints and points as read, in the parcels' CRS)."""
     if path.exists():
         path.unlink()
     _write_layer(path, "parcels", parcels[output_columns(parcels)], crs)
@@ -231,6 +233,8 @@ def write_gpkg(
     _write_layer(path, "summary", pd.DataFrame(summary), None)
     if parks is not None:
         _write_layer(path, "parks", parks, parks.crs)
+    if buildings is not None:
+        _write_layer(path, "buildings", buildings, buildings.crs)
     style_geopackage(path)
 
 
