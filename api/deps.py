@@ -36,6 +36,7 @@ class CollectionId(StrEnum):
 
     parcels = "parcels"
     parks = "parks"
+    buildings = "buildings"
 
 
 def _query_names(dependant: Dependant) -> set[str]:

@@ -58,6 +58,7 @@ PARCEL_QUERYABLES: tuple[str, ...] = (
     "completed",
     "amounts_confirmed",
     "industry_code",
+    "likely_idle",
 )
 PARK_QUERYABLES: tuple[str, ...] = ("park", "group_kind")
 
@@ -69,7 +70,12 @@ PARCEL_TILE_PROPERTIES: tuple[str, ...] = (
     "status_zh",
     "intensity_wan_per_ha",
     "total_penalty_wan",
+    "building_coverage",
+    "likely_idle",
 )
+#: Properties of each footprint in the tiles of the buildings collection.
+BUILDING_TILE_PROPERTIES: tuple[str, ...] = ("building_id", "floors", "height_m", "survey_date")
+BUILDING_QUERYABLES: tuple[str, ...] = ("building_id",)
 PARK_TILE_PROPERTIES: tuple[str, ...] = (
     "park",
     "group_kind",
@@ -266,8 +272,9 @@ def check_results_file(path: Path) -> None:
         raise _reading(path, exc) from None
 
 
-def read_results(path: Path) -> tuple[Layer, Layer | None]:
-    """The ``parcels`` layer and, when the file has one, the ``parks`` layer of a results file
+def read_results(path: Path) -> tuple[Layer, Layer | None, Layer | None]:
+    """The ``parcels`` layer and, when the file has them, the ``parks`` layer and the
+    ``buildings`` layer (footprints, ``landuse analyse --buildings``) of a results file
     (GeoPackage written by ``landuse analyse``, or its GeoParquet).
 
     Raises :class:`ResultsUnavailable` (also an :class:`~landuse.errors.InputError`) naming the
@@ -279,8 +286,9 @@ def read_results(path: Path) -> tuple[Layer, Layer | None]:
         if suffix == ".gpkg":
             names = _gpkg_layers(path)
             parks = _read_gpkg_layer(path, "parks") if "parks" in names else None
-            return _read_gpkg_layer(path, "parcels"), parks
-        return _read_geoparquet(path), None
+            buildings = _read_gpkg_layer(path, "buildings") if "buildings" in names else None
+            return _read_gpkg_layer(path, "parcels"), parks, buildings
+        return _read_geoparquet(path), None, None
     except _READ_ERRORS as exc:
         raise _reading(path, exc) from None
 
@@ -548,7 +556,7 @@ class ResultsStore:
     def __init__(self, identity: FileIdentity, settings: Settings) -> None:
         t0 = time.perf_counter()
         self.identity = identity
-        parcels, parks_layer = read_results(identity.path)
+        parcels, parks_layer, buildings = read_results(identity.path)
         has_geom = ~shapely.is_missing(parcels.geometry)  # empty ones were made None
         self.parcels_without_geometry = int((~has_geom).sum())
         lonlat = to_lonlat(parcels.geometry, parcels.crs)
@@ -578,6 +586,20 @@ class ResultsStore:
         self.park_summaries = summary.set_index("park", drop=False)
         self.parks = self._parks_collection(summary, parcels, parks_layer, has_geom, settings)
         self.collections: dict[str, Collection] = {"parcels": self.parcels, "parks": self.parks}
+        if buildings is not None:
+            self.collections["buildings"] = Collection(
+                "buildings",
+                "建筑物 Buildings",
+                "The building footprints (and building points) the analysis measured per "
+                "parcel (`landuse analyse --buildings`): id, floors, height (m) and survey date, "
+                "geometry in CRS84 longitude/latitude. Draw them at large scales.",
+                buildings.ids,
+                buildings.table,
+                to_lonlat(buildings.geometry, buildings.crs),
+                BUILDING_QUERYABLES,
+                BUILDING_TILE_PROPERTIES,
+                settings,
+            )
         # Arrow keeps freed buffers for reuse; the file as read is gone now (GBs at 1M rows).
         pa.default_memory_pool().release_unused()
         log.info(

@@ -1,11 +1,15 @@
-"""Benchmark ``landuse analyse`` against the pyogrio read + write floor.
+"""Benchmark ``landuse analyse`` against its I/O floor: the input read and the result written
+with pyogrio's Arrow I/O.
 
 For each size N a GeoPackage of N synthetic industrial parcels is generated (seeded, vectorised,
 EPSG:4529 = CGCS2000 3-degree Gauss-Kruger zone 41, laid out on a grid, every feature carrying
 the ledger columns under their canonical names). Then, in fresh child processes, alternately:
 
-- the FLOOR: ``pyogrio.read_dataframe(in, use_arrow=True)`` and
-  ``pyogrio.write_dataframe(frame, out, use_arrow=True)`` of the same frame, nothing else;
+- the FLOOR: the input read with ``pyogrio.read_arrow`` and a table of the result's exact
+  shape written with ``pyogrio.write_arrow``: every layer of landuse's own output (parcels,
+  rejects, summary, parks: their columns, types, rows and geometries), taken from the first
+  landuse run of the size and handed to the floor as Arrow IPC files it memory-maps, so the
+  floor pays for reading the input and writing the output and for nothing else;
 - the JOB: ``python -m landuse.cli analyse in.gpkg --out out.gpkg --as-of 2025-12-31`` (the real
   CLI, import time included).
 
@@ -28,6 +32,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import datetime as dt
+import json
 import os
 import platform
 import pstats
@@ -324,10 +329,22 @@ def ensure_dataset(n: int, seed: int, regenerate: bool = False) -> Path:
 # --------------------------------------------------------------------------------------------
 
 FLOOR_CODE = """\
-import sys
+import json, sys
+import pyarrow as pa
 import pyogrio
-frame = pyogrio.read_dataframe(sys.argv[1], use_arrow=True)
-pyogrio.write_dataframe(frame, sys.argv[2], driver="GPKG", use_arrow=True)
+from pyarrow import ipc
+_meta, table = pyogrio.read_arrow(sys.argv[1])  # the input, every column
+del table
+shape = json.loads(open(sys.argv[3], encoding="utf-8").read())
+for i, layer in enumerate(shape):
+    with pa.memory_map(layer["ipc"]) as source:
+        result = ipc.open_file(source).read_all()
+    geo = {}
+    if layer["geometry_name"]:
+        geo = {"geometry_name": layer["geometry_name"], "geometry_type": layer["geometry_type"],
+               "crs": layer["crs"]}
+    pyogrio.write_arrow(result, sys.argv[2], layer=layer["name"], driver="GPKG",
+                        append=i > 0, **geo)
 """
 
 
@@ -354,9 +371,34 @@ def measure(cmd: Sequence[str], log: Path) -> Run:
     return Run(wall, usage.ru_maxrss * scale / 1e6, proc.returncode)
 
 
-def floor_command(src: Path, out: Path) -> list[str]:
-    """The floor: read the GeoPackage and write the same frame, with pyogrio and Arrow."""
-    return [sys.executable, "-c", FLOOR_CODE, str(src), str(out)]
+def result_shape(out: Path, n: int) -> Path:
+    """Every layer of a landuse output as an Arrow IPC file, and a JSON list of them with their
+    geometry column, type and CRS: the table the floor writes (prepared untimed)."""
+    shape_dir = WORK / "runs" / f"shape_{n}"
+    shape_dir.mkdir(parents=True, exist_ok=True)
+    layers = []
+    for name in (str(v) for v in pyogrio.list_layers(out)[:, 0]):
+        meta, table = pyogrio.read_arrow(out, layer=name)
+        ipc_path = shape_dir / f"{name}.arrow"
+        with pa.OSFile(str(ipc_path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as w:
+            w.write_table(table)
+        layers.append(
+            {
+                "name": name,
+                "ipc": str(ipc_path),
+                "geometry_name": meta.get("geometry_name") or None,
+                "geometry_type": meta.get("geometry_type"),
+                "crs": meta.get("crs"),
+            }
+        )
+    path = shape_dir / "layers.json"
+    path.write_text(json.dumps(layers), encoding="utf-8")
+    return path
+
+
+def floor_command(src: Path, out: Path, shape: Path) -> list[str]:
+    """The floor: read the input and write the result-shaped layers, pyogrio's Arrow I/O."""
+    return [sys.executable, "-c", FLOOR_CODE, str(src), str(out), str(shape)]
 
 
 def landuse_command(src: Path, out: Path) -> list[str]:
@@ -371,6 +413,7 @@ def landuse_command(src: Path, out: Path) -> list[str]:
         str(out),
         "--as-of",
         AS_OF,
+        "--overwrite",  # the .qml and .sld beside the GeoPackage of the previous run
     ]
 
 
@@ -420,10 +463,17 @@ def bench_size(n: int, repeat: int, seed: int, regenerate: bool) -> Row:
     job_out = run_dir / f"landuse_{n}.gpkg"
     floor_runs: list[Run] = []
     job_runs: list[Run] = []
+    shape: list[Path] = []  # the result's layers, from the first landuse run
+
+    def floor(src: Path, out: Path) -> list[str]:
+        if not shape:
+            shape.append(result_shape(job_out, n))
+        return floor_command(src, out, shape[0])
+
     for i in range(repeat):
         for kind, out, command, runs in (
-            ("floor", floor_out, floor_command, floor_runs),
             ("landuse", job_out, landuse_command, job_runs),
+            ("floor", floor_out, floor, floor_runs),
         ):
             out.unlink(missing_ok=True)
             log = run_dir / f"{kind}_{n}_{i + 1}.log"
@@ -531,8 +581,8 @@ def write_results(rows: Sequence[Row], repeat: int) -> Path:
             "",
             f"Median wall time of {repeat} run(s) per cell, each a fresh child process (import "
             "time included); peak = largest ru_maxrss of the child, in MB (10^6 bytes). "
-            "Floor: pyogrio read_dataframe + write_dataframe (use_arrow=True) of the same "
-            f"GeoPackage. landuse: `python -m landuse.cli analyse IN --out OUT.gpkg --as-of "
+            "Floor: pyogrio read_arrow of the input + write_arrow of landuse's own output "
+            "layers (result-shaped, memory-mapped from Arrow IPC). landuse: `python -m landuse.cli analyse IN --out OUT.gpkg --as-of "
             f"{AS_OF}`. Load average at the end: "
             f"{', '.join(f'{x:.2f}' for x in os.getloadavg())}.",
             "",
@@ -591,7 +641,7 @@ def run_profile(n: int, seed: int, regenerate: bool, top: int) -> None:
     from landuse.cli import app  # imported here to time the import
 
     print(f"import landuse.cli: {time.perf_counter() - t0:.2f} s (not in the profile)")
-    args = ["analyse", str(src), "--out", str(out), "--as-of", AS_OF]
+    args = ["analyse", str(src), "--out", str(out), "--as-of", AS_OF, "--overwrite"]
     profiler = cProfile.Profile()
     t0 = time.perf_counter()
     profiler.enable()

@@ -8,18 +8,21 @@ Pure: no I/O, no geometry work. The input is a table of canonical, typed columns
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from landuse import rules as R
+from landuse.buildings import building_evidence
 from landuse.grouping import group_names
 from landuse.quality import issue_codes, issue_masks
 from landuse.regions import regions_for
 from landuse.rules_file import RuleSet, intensity_thresholds
 from landuse.schema import (
     AMOUNT_COLUMNS,
+    BUILDING_RESULT_COLUMNS,
     DATE_COLUMNS,
     INPUT_NAMES,
     NUMBER_COLUMNS,
@@ -49,6 +52,8 @@ BASIS = {
     "plot_ratio_shortfall": "《国有建设用地使用权出让合同》（GF-2008-2601）容积率违约条款",
     "below_threshold": "《工业项目建设用地控制指标》（国土资发〔2008〕24号）；入园投资强度标准",
     "insufficient_data": "资料不全：无法确定应开工日期，闲置与逾期开工无法认定（《闲置土地处置办法》第二条）",
+    "buildings": "开工依建筑物调查认定（建筑基底面积为估算，未经现场核查）：开工日期未知，逾期开工违约金不计；"
+    "其余金额待核实，不计入已确认金额",
     "late_fee_cap": "逾期违约金计至拟收回日或按规则文件封顶（出让合同逾期违约条款；《民法典》第五百八十五条）",
 }
 
@@ -99,9 +104,23 @@ def _labels(values: np.ndarray) -> pd.Categorical:
 
 
 def analyse(
-    parcels: pd.DataFrame, as_of: dt.date | pd.Timestamp | str, rules: RuleSet
+    parcels: pd.DataFrame,
+    as_of: dt.date | pd.Timestamp | str,
+    rules: RuleSet,
+    buildings: Sequence[pd.DataFrame] = (),
 ) -> pd.DataFrame:
     """Apply every rule as of ``as_of``.
+
+    ``buildings``: the building measures of each footprint survey, oldest first (frames of
+    :func:`landuse.buildings.parcel_building_metrics`, indexed like ``parcels``; rows missing
+    from a frame are parcels without a geometry). A parcel with no other start evidence whose
+    coverage reaches ``rules.buildings.coverage_evidence_min`` in a survey dated after its
+    start due date has started (``start_evidence = "buildings"``): it is no longer unverified,
+    its late-start amount is unknown (the survey bounds the start day, it does not give it)
+    and its other amounts are not confirmed (``amounts_confirmed = false``). ``likely_idle``
+    marks unverified parcels without any building in a survey a year or more after the due
+    date: they head the inspection ranking, and stay unverified (never idle, never an amount
+    from footprints). Without surveys the building columns are present and empty.
 
     ``parcels`` holds canonical columns: dates as ``datetime64``, numbers as float (万元, ha,
     ‰), ``start_status`` as started/not_started/unknown, ``gov_cause`` as bool, and optionally
@@ -123,7 +142,7 @@ def analyse(
     out["as_of_date"] = pd.Series(as_of, index=parcels.index, dtype="datetime64[ns]")
     _where(parcels, col, out)
     _size_and_intensity(col, rules, out)
-    start = _start(col, as_of, out)
+    start = _start(col, as_of, out, rules, buildings)
     idle = _idle(col, as_of, rules, out, start)
     amounts = _amounts(col, as_of, rules, out, start, idle)
     _status(out, start, idle, amounts)
@@ -141,6 +160,8 @@ class _Start:
     confirmed_not_started: np.ndarray
     gov: np.ndarray
     due: R.DueDates
+    by_buildings: np.ndarray  # started on building evidence alone
+    likely_idle: pd.arrays.BooleanArray  # before the unverified condition
 
 
 @dataclass
@@ -201,8 +222,67 @@ def _size_and_intensity(col: dict[str, pd.Series], rules: RuleSet, out: pd.DataF
     out["below_threshold"] = below
 
 
-def _start(col: dict[str, pd.Series], as_of: pd.Timestamp, out: pd.DataFrame) -> _Start:
-    """Section 3 due dates and section 4: what is known about the start."""
+def _buildings(
+    surveys: Sequence[pd.DataFrame],
+    col: dict[str, pd.Series],
+    start_due: pd.Series,
+    started: np.ndarray,
+    as_of: pd.Timestamp,
+    rules: RuleSet,
+    out: pd.DataFrame,
+) -> tuple[np.ndarray, pd.arrays.BooleanArray]:
+    """The columns of :data:`BUILDING_RESULT_COLUMNS` (empty without surveys); returns
+    ``(start evidence from footprints, likely idle)`` per row, false / NA where unknown."""
+    n = len(out)
+    if not surveys:
+        for name in BUILDING_RESULT_COLUMNS:
+            if name == "building_count":
+                out[name] = pd.array([pd.NA] * n, dtype="Int64")
+            elif name.endswith("_date"):
+                out[name] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns]")
+            elif name in ("start_evidence_buildings", "likely_idle") or name.endswith("_min"):
+                out[name] = pd.array([pd.NA] * n, dtype="boolean")
+            else:
+                out[name] = np.full(n, np.nan)
+        return np.zeros(n, dtype=bool), pd.array([pd.NA] * n, dtype="boolean")
+    frames = []
+    for survey in surveys:  # a handful of surveys, each whole
+        frame = survey.reindex(out.index)
+        frame["buildings_surveyed"] = frame["buildings_surveyed"].astype("boolean").fillna(False)
+        frames.append(frame)
+    measured = np.zeros(n, dtype=bool)
+    for frame in frames:
+        measured |= frame["building_count"].notna().to_numpy()
+    evidence = building_evidence(
+        frames,
+        start_due.to_numpy(),
+        as_of,
+        rules.buildings,
+        coverage_min=rules.control.min_building_coverage,
+        far_min=col["far_min"].to_numpy(dtype=float, na_value=np.nan),
+        started=started,
+    )
+    for name in BUILDING_RESULT_COLUMNS:
+        out[name] = evidence[name].array
+    flags = {}
+    for name in ("start_evidence_buildings", "likely_idle"):
+        flags[name] = pd.arrays.BooleanArray(evidence[name].to_numpy(dtype=bool), ~measured)
+        out[name] = flags[name]
+    return flags["start_evidence_buildings"].fillna(False).to_numpy(dtype=bool), flags[
+        "likely_idle"
+    ]
+
+
+def _start(
+    col: dict[str, pd.Series],
+    as_of: pd.Timestamp,
+    out: pd.DataFrame,
+    rules: RuleSet,
+    surveys: Sequence[pd.DataFrame] = (),
+) -> _Start:
+    """Section 3 due dates and section 4: what is known about the start, footprints
+    included (a parcel with no other evidence and enough coverage in a survey after its start
+    due date has started; the survey bounds the start day, it does not give it)."""
     due = R.due_dates(
         col["extended_start_date"],
         col["agreed_start_date"],
@@ -223,6 +303,10 @@ def _start(col: dict[str, pd.Series], as_of: pd.Timestamp, out: pd.DataFrame) ->
         ["started", "not_started"]
     )
     evidence = np.where(inspected.to_numpy(dtype=bool), "inspection", evidence).astype(object)
+    from_buildings, likely_idle = _buildings(surveys, col, start_due, started, as_of, rules, out)
+    by_buildings = from_buildings & (evidence == StartEvidence.NONE)
+    evidence = np.where(by_buildings, StartEvidence.BUILDINGS.value, evidence).astype(object)
+    started = started | by_buildings
     out["start_evidence"] = _labels(evidence)
     out["started"] = started
     out["completed"] = completed
@@ -238,6 +322,8 @@ def _start(col: dict[str, pd.Series], as_of: pd.Timestamp, out: pd.DataFrame) ->
         confirmed_not_started=~started & ~no_evidence,
         gov=col["gov_cause"].fillna(False).to_numpy(dtype=bool),
         due=due,
+        by_buildings=by_buildings,
+        likely_idle=likely_idle,
     )
 
 
@@ -285,6 +371,10 @@ def _idle(
     )
     unverified = start.no_evidence & ~started & past_due
     out["idle_stage_if_not_started"] = _labels(np.where(unverified, by_time, None))
+    # likely idle ranks an unverified parcel for inspection; elsewhere it is false
+    likely = start.likely_idle.copy()
+    likely[~unverified & ~likely.isna()] = False
+    out["likely_idle"] = likely
     idle_days_not_started = np.where(
         ~started, np.maximum(R.days_between(as_of, start_due), 0.0), np.nan
     )
@@ -378,7 +468,8 @@ def _amounts(
     total = np.nansum(stacked, axis=1)
     out["total_penalty_wan"] = total
     positive = {name: np.nan_to_num(stacked[:, i]) > 0 for i, name in enumerate(AMOUNT_COLUMNS)}
-    confirmed = ~idle.unverified
+    # footprints confirm a start, never an amount: what depends on it stays to be verified
+    confirmed = ~idle.unverified & ~start.by_buildings
     out["amounts_confirmed"] = confirmed
     out["confirmed_penalty_wan"] = np.where(confirmed, total, 0.0)
     out["potential_penalty_wan"] = np.where(confirmed, 0.0, total)
@@ -423,6 +514,7 @@ def _status(out: pd.DataFrame, start: _Start, idle: _Idle, amounts: _Amounts) ->
             (idle_met & idle.is_partial & ~gov, BASIS["partial"]),
             (idle_met & gov, BASIS["gov_delay"]),
             (idle.unverified, BASIS["unverified"]),
+            (start.by_buildings, BASIS["buildings"]),
             (positive["late_start_wan"], BASIS["late_start"]),
             (
                 positive["late_completion_wan"] | amounts.late_completion_now,

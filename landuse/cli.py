@@ -32,7 +32,7 @@ from landuse.atomic import TEMP_NAME, OutputSet, atomic_file, check_outputs, os_
 from landuse.errors import InputError
 
 if TYPE_CHECKING:
-    from landuse.pipeline import Results
+    from landuse.pipeline import BuildingInputs, Results
     from landuse.rules_file import RuleSet
 
 console = Console()
@@ -42,7 +42,7 @@ err_console = Console(stderr=True)
 SAMPLE_DIR = Path(__file__).resolve().parents[1] / "sample_data"
 #: Where a wheel installs the sample park, below the environment's data folder (sys.prefix).
 SAMPLE_INSTALLED = Path("share") / "landuse" / "sample_data"
-SAMPLE_FILES = ("ledger.xlsx", "parcels.gpkg", "parks.gpkg", "rules.toml")
+SAMPLE_FILES = ("ledger.xlsx", "parcels.gpkg", "parks.gpkg", "rules.toml", "buildings.gpkg")
 DEMO_AS_OF = "2025-12-31"
 #: The plausible range of ``--as-of`` when the rules file sets none.
 EARLIEST_AS_OF = dt.date(1949, 1, 1)
@@ -308,7 +308,8 @@ def print_accounting(results: "Results") -> None:
     if parcels["potential"].any():
         console.print(
             "* 待核查金额: what would apply if an inspection finds a 待核查 (unverified) parcel "
-            "not started (amounts_confirmed = false); never added to the confirmed amounts",
+            "not started, and the amounts of parcels whose start rests on building footprints "
+            "alone (amounts_confirmed = false); never added to the confirmed amounts",
             highlight=False,
         )
 
@@ -367,6 +368,92 @@ def _analyse_inputs(
     ]
 
 
+def _survey_date(text: str | None, option: str) -> str | None:
+    """A survey date option as YYYY-MM-DD (YYYY-MM and YYYY are read as their first day)."""
+    if text is None:
+        return None
+    import pandas as pd
+
+    from landuse.buildings import survey_dates
+
+    parsed, bad = survey_dates(pd.Series([text], dtype="string"))
+    if bad[0] or pd.isna(parsed[0]):
+        raise InputError(
+            f"{option} {text!r} is not a date. Write the survey date as YYYY-MM-DD, for example "
+            f"{option} 2024-06-30."
+        )
+    return str(pd.Timestamp(parsed[0]).date())
+
+
+def _workers(text: str | None) -> int | str | None:
+    """``--workers``: a whole number of local Dask workers, or a scheduler address."""
+    if text is None:
+        return None
+    text = text.strip()
+    if text.isdigit():
+        if int(text) < 1:
+            raise InputError("--workers 0: give at least one worker, e.g. --workers 2.")
+        number: int | str = int(text)
+    elif "://" in text or ":" in text:
+        number = text
+    else:
+        raise InputError(
+            f"--workers {text!r} is neither a number of workers nor a scheduler address. "
+            "Write e.g. --workers 2, or --workers tcp://10.0.0.5:8786 for a Dask cluster."
+        )
+    try:
+        import dask_geopandas  # noqa: F401
+        import distributed  # noqa: F401
+    except ImportError:
+        raise InputError(
+            "--workers needs Dask, which is not installed. Install it with "
+            "`pip install 'landuse[dask]'`, or leave --workers out to measure in this process."
+        ) from None
+    return number
+
+
+def building_options(
+    paths: Sequence[Path],
+    date: str | None,
+    before: Sequence[Path],
+    before_date: str | None,
+    workers: str | None,
+) -> "BuildingInputs | None":
+    """The footprint options of ``analyse`` checked together (None without --buildings)."""
+    from landuse.pipeline import BuildingInputs
+
+    if not paths:
+        given = [
+            name
+            for name, value in (
+                ("--buildings-date", date),
+                ("--buildings-before", list(before)),
+                ("--buildings-before-date", before_date),
+                ("--workers", workers),
+            )
+            if value
+        ]
+        if given:
+            raise InputError(
+                f"{given[0]} needs --buildings FILE (the current survey's footprints)."
+            )
+        return None
+    if before_date and not before:
+        raise InputError("--buildings-before-date needs --buildings-before FILE.")
+    for path in [*paths, *before]:
+        if not path.exists():
+            raise InputError(
+                f"Building footprints {path} not found. Check the path given to --buildings."
+            )
+    return BuildingInputs(
+        paths=tuple(paths),
+        date=_survey_date(date, "--buildings-date"),
+        before=tuple(before),
+        before_date=_survey_date(before_date, "--buildings-before-date"),
+        workers=_workers(workers),
+    )
+
+
 @app.command()
 def analyse(
     inputs: Annotated[
@@ -419,6 +506,43 @@ def analyse(
             help="Sheet of every workbook input to read (default: the first with known headers).",
         ),
     ] = None,
+    buildings: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--buildings",
+            help="Building footprints or points (any GDAL format), one option per file: "
+            "evidence of start per parcel.",
+        ),
+    ] = None,
+    buildings_date: Annotated[
+        str | None,
+        typer.Option(
+            "--buildings-date",
+            help="Survey date YYYY-MM-DD of --buildings features that have none.",
+        ),
+    ] = None,
+    buildings_before: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--buildings-before",
+            help="An earlier survey's footprints: new footprint area and coverage change.",
+        ),
+    ] = None,
+    buildings_before_date: Annotated[
+        str | None,
+        typer.Option(
+            "--buildings-before-date",
+            help="Survey date YYYY-MM-DD of --buildings-before features that have none.",
+        ),
+    ] = None,
+    workers: Annotated[
+        str | None,
+        typer.Option(
+            "--workers",
+            help="Measure the footprints on Dask: a number of local worker processes, or the "
+            "address of a Dask scheduler (tcp://host:8786). Default: this process.",
+        ),
+    ] = None,
 ) -> None:
     """Analyse parcels and ledgers as of a date and write the results.
 
@@ -434,8 +558,13 @@ def analyse(
         inputs=[
             *_analyse_inputs(inputs, ledger or (), parks, rules),
             *(("--inspections", p) for p in inspections or ()),
+            *(("--buildings", p) for p in buildings or ()),
+            *(("--buildings-before", p) for p in buildings_before or ()),
         ],
         overwrite=overwrite,
+    )
+    building_inputs = building_options(
+        buildings or (), buildings_date, buildings_before or (), buildings_before_date, workers
     )
     rule_set = load_rules(rules)
     _as_of_within_rules(as_of_date, rule_set, rules)
@@ -453,6 +582,7 @@ def analyse(
             progress=lambda msg: status.update(msg),
             inspections=inspections or (),
             sheet=sheet,
+            buildings=building_inputs,
         )
         status.update(f"writing {out}")
         with OutputSet(overwrite=overwrite) as files:
@@ -945,6 +1075,25 @@ def demo_outputs(out_dir: Path) -> list[Path]:
     return [*dict.fromkeys(files), out_dir / DEMO_MAP]
 
 
+def analyse_sample_park(
+    sample: Path, progress: Callable[[str], None] = lambda _msg: None
+) -> "Results":
+    """The sample park in ``sample`` analysed as ``landuse demo`` does: its parcels, ledger,
+    park boundaries, rules file and building footprints, as of :data:`DEMO_AS_OF`."""
+    from landuse.pipeline import BuildingInputs
+
+    ledger, layer, park_layer, rules_path, footprints = (sample / name for name in SAMPLE_FILES)
+    return run_analysis(
+        [layer],
+        rules=load_rules(rules_path),
+        as_of=DEMO_AS_OF,
+        ledger=[ledger],
+        parks=park_layer,
+        progress=progress,
+        buildings=BuildingInputs(paths=(footprints,)),
+    )
+
+
 @app.command()
 def demo(
     out_dir: Annotated[Path, typer.Option("--out-dir", help="Folder for the demo outputs.")] = Path(
@@ -957,13 +1106,13 @@ def demo(
     port: Port = 8000,
     overwrite: Overwrite = False,
 ) -> None:
-    """Analyse the sample park (as of 2025-12-31), write every output format and the map, then
-    serve the results (API and map) until Ctrl+C."""
+    """Analyse the sample park (as of 2025-12-31, with its building footprints), write every
+    output format and the map, then serve the results (API and map) until Ctrl+C."""
     from landuse.pipeline import write_load_report, write_results
 
     sample = sample_dir()
-    ledger, layer, park_layer, rules_path = (sample / name for name in SAMPLE_FILES)
-    missing = [p for p in (ledger, layer, park_layer, rules_path) if not p.exists()]
+    ledger, layer, park_layer, rules_path, footprints = (sample / name for name in SAMPLE_FILES)
+    missing = [p for p in (ledger, layer, park_layer, rules_path, footprints) if not p.exists()]
     if missing:
         raise InputError(
             f"The sample park is not there ({missing[0]} is missing). Install landuse again "
@@ -978,17 +1127,10 @@ def demo(
         _check_port(host, port)
     out_dir.mkdir(parents=True, exist_ok=True)
     planned = demo_outputs(out_dir)
-    inputs = [("the sample park", p) for p in (ledger, layer, park_layer, rules_path)]
+    inputs = [("the sample park", p) for p in (ledger, layer, park_layer, rules_path, footprints)]
     check_outputs(planned, inputs=inputs, overwrite=overwrite, option="--out-dir", folder=out_dir)
     with console.status("analysing the sample park…") as status:
-        results = run_analysis(
-            [layer],
-            rules=load_rules(rules_path),
-            as_of=DEMO_AS_OF,
-            ledger=[ledger],
-            parks=park_layer,
-            progress=lambda msg: status.update(msg),
-        )
+        results = analyse_sample_park(sample, progress=lambda msg: status.update(msg))
         gpkg = out_dir / f"{DEMO_STEM}.gpkg"
         with OutputSet(overwrite=overwrite) as files:
             written: list[Path] = []

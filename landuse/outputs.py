@@ -14,6 +14,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyogrio
 import shapely
 
@@ -96,6 +97,25 @@ def _multi(geoms: np.ndarray) -> np.ndarray:
 
 
 BATCH_ROWS = 65_536
+#: Little-endian WKB header of a MultiPolygon of one part: a Polygon's WKB after it makes one.
+_ONE_PART_MULTIPOLYGON = b"\x01\x06\x00\x00\x00\x01\x00\x00\x00"
+
+
+def _wkb(geoms: np.ndarray, promote: bool) -> pa.Array:
+    """Little-endian WKB of ``geoms`` (None stays null); with ``promote``, polygons become
+    one-part MultiPolygons by prefixing their WKB (no geometry is rebuilt)."""
+    wkb = pa.array(shapely.to_wkb(geoms, byte_order=1), type=pa.binary())
+    if not promote:
+        return wkb
+    single = shapely.get_type_id(geoms) == 3
+    if not single.any():
+        return wkb
+    if shapely.has_z(geoms[single]).any():  # the header differs with Z; rebuild instead
+        return pa.array(shapely.to_wkb(_multi(geoms), byte_order=1), type=pa.binary())
+    prefixed = pc.binary_join_element_wise(
+        pa.scalar(_ONE_PART_MULTIPOLYGON, pa.binary()), wkb, pa.scalar(b"", pa.binary())
+    )
+    return pc.if_else(pa.array(single), prefixed, wkb)
 
 
 def layer_geometry_type(geoms: np.ndarray) -> str:
@@ -123,9 +143,7 @@ def _arrow_batches(
         arrays = [_arrow_column(part[c], c) for c in names]
         if has_geometry:
             geoms = np.asarray(part["geometry"].to_numpy(), dtype=object)
-            if promote:
-                geoms = _multi(geoms)
-            arrays.append(pa.array(shapely.to_wkb(geoms), type=pa.binary()))
+            arrays.append(_wkb(geoms, promote))
         return pa.RecordBatch.from_arrays(arrays, names=[*names, *(["geometry"] * has_geometry)])
 
     first = batch(0)
@@ -203,9 +221,11 @@ def write_gpkg(
     summary: pd.DataFrame,
     parks: gpd.GeoDataFrame | None,
     crs,
+    buildings: gpd.GeoDataFrame | None = None,
 ) -> None:
-    """Layers ``parcels`` (with geometry where there is one), ``rejects``, table ``summary``
-    and, when park boundaries were given, ``parks``."""
+    """Layers ``parcels`` (with geometry where there is one), ``rejects``, table ``summary``,
+    when park boundaries were given, ``parks``, and when footprints were given, ``buildings``
+    (the footprints and points as read, in the parcels' CRS)."""
     if path.exists():
         path.unlink()
     _write_layer(path, "parcels", parcels[output_columns(parcels)], crs)
@@ -213,6 +233,8 @@ def write_gpkg(
     _write_layer(path, "summary", pd.DataFrame(summary), None)
     if parks is not None:
         _write_layer(path, "parks", parks, parks.crs)
+    if buildings is not None:
+        _write_layer(path, "buildings", buildings, buildings.crs)
     style_geopackage(path)
 
 

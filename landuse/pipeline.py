@@ -8,10 +8,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+import shapely
 
 from landuse.analysis import analyse
 from landuse.atomic import OutputSet
+from landuse.buildings import parcel_building_metrics, read_buildings
 from landuse.errors import InputError
 from landuse.inspections import INSPECTION_COLUMNS
 from landuse.load import Loaded, load_inputs
@@ -25,6 +28,7 @@ from landuse.outputs import (
     write_parquet,
     write_table_csv,
 )
+from landuse.report import LoadReport
 from landuse.rules_file import RuleSet
 from landuse.schema import SOURCE_FILE, SOURCE_ROW
 from landuse.styles import style_file_paths, write_style_files
@@ -32,15 +36,36 @@ from landuse.summary import summary_table
 from landuse.workbook import write_workbook
 
 
+@dataclass(frozen=True)
+class BuildingInputs:
+    """Building footprint surveys for :func:`run_analysis` (``landuse analyse --buildings``).
+
+    ``paths``: the layers of the current survey (any GDAL format, polygons or points; pieces
+    of one building across layers are merged); ``date``: its survey date (``YYYY-MM-DD``, or
+    ``YYYY-MM``, ``YYYY``) for features whose layer has no date field. ``before`` and
+    ``before_date``: an earlier survey, for the new footprint area and the coverage change.
+    ``workers``: None measures in this process; a number of local Dask workers or the address
+    of a Dask scheduler (``tcp://host:8786``) partitions the work (the ``[dask]`` extra).
+    """
+
+    paths: tuple[Path, ...]
+    date: str | None = None
+    before: tuple[Path, ...] = ()
+    before_date: str | None = None
+    workers: int | str | None = None
+
+
 @dataclass
 class Results:
-    """Analysed parcels (geometry where known), rejects, summary and the load outcome."""
+    """Analysed parcels (geometry where known), rejects, summary and the load outcome;
+    ``buildings``: the current survey's footprints and points (when given)."""
 
     parcels: gpd.GeoDataFrame
     rejects: pd.DataFrame
     summary: pd.DataFrame
     loaded: Loaded
     as_of: pd.Timestamp
+    buildings: gpd.GeoDataFrame | None = None
 
     @property
     def crs(self):
@@ -72,6 +97,7 @@ def run_analysis(
     progress: Callable[[str], None] = lambda _msg: None,
     sheet: str | None = None,
     inspections: Sequence[str | Path] = (),
+    buildings: BuildingInputs | None = None,
 ) -> Results:
     """Load every input and apply every rule as of ``as_of`` (default: today).
 
@@ -103,9 +129,16 @@ def run_analysis(
         inspections=inspections,
         as_of=as_of_ts,
     )
-    progress(f"analysing {len(loaded.parcels):,} parcels as of {as_of_ts.date()}")
     parcels = loaded.parcels
-    result = analyse(parcels, as_of_ts, rules)
+    surveys: list[pd.DataFrame] = []
+    footprints = None
+    if buildings is not None:
+        progress("measuring building footprints per parcel")
+        surveys, footprints = measure_buildings(
+            parcels, buildings, rules=rules, report=loaded.report, encoding=encoding
+        )
+    progress(f"analysing {len(loaded.parcels):,} parcels as of {as_of_ts.date()}")
+    result = analyse(parcels, as_of_ts, rules, buildings=surveys)
     result[SOURCE_FILE] = parcels[SOURCE_FILE].to_numpy()
     result[SOURCE_ROW] = parcels[SOURCE_ROW].to_numpy()
     for name in INSPECTION_COLUMNS:  # what the inspections fed back (--inspections)
@@ -124,7 +157,112 @@ def run_analysis(
         summary=summary,
         loaded=loaded,
         as_of=as_of_ts,
+        buildings=footprints,
     )
+
+
+def _read_survey(
+    paths: Sequence[Path],
+    date: str | None,
+    option: str,
+    *,
+    rules: RuleSet,
+    crs,
+    encoding: str | None,
+    report: LoadReport,
+) -> gpd.GeoDataFrame:
+    """One survey's buildings in ``crs``; its report merged into ``report``. A survey with no
+    date at all is refused (it can be evidence of nothing)."""
+    frame, own = read_buildings(
+        paths, date=date, fields=rules.buildings.fields, target_crs=crs, encoding=encoding
+    )
+    report.parts.extend(own.parts)
+    report.notes.extend(f"{option}: {note.removeprefix('buildings: ')}" for note in own.notes)
+    if len(frame) and frame["survey_date"].isna().all():
+        names = ", ".join(p.name for p in paths)
+        raise InputError(
+            f"{option} {names}: no survey date (no date field such as survey_date or 调查日期 "
+            f"was found). Give the date the footprints were surveyed, e.g. {option}-date "
+            "2024-06-30, or name the date field in [buildings.fields] date of the rules file."
+        )
+    return frame
+
+
+def measure_buildings(
+    parcels: gpd.GeoDataFrame,
+    spec: BuildingInputs,
+    *,
+    rules: RuleSet,
+    report: LoadReport,
+    encoding: str | None = None,
+) -> tuple[list[pd.DataFrame], gpd.GeoDataFrame | None]:
+    """The building measures of every survey (earlier first; frames of
+    :func:`landuse.buildings.parcel_building_metrics` indexed like the parcels that have a
+    geometry) and the current survey's buildings. Parcels without any geometry (ledgers
+    alone) cannot be measured: the footprints are reported and ignored (``([], None)``).
+
+    Areas are m² in the parcels' CRS: the loader put the parcels in a projected CRS for area
+    work (:func:`landuse.crs.to_area_crs`), and the footprints are reprojected to it.
+    """
+    geoms = np.asarray(parcels.geometry.values, dtype=object)
+    has = ~(pd.isna(geoms) | shapely.is_empty(geoms)) if len(geoms) else np.zeros(0, dtype=bool)
+    names = ", ".join(p.name for p in spec.paths)
+    if parcels.crs is None or not has.any():
+        report.add(
+            file=names,
+            problem="building footprints given, but the parcels have no geometry (ledgers "
+            "alone): footprints cannot be placed in parcels",
+            action="footprints ignored; analyse a parcel layer with the ledger to use them",
+            severity="warning",
+        )
+        report.note(f"--buildings {names}: ignored (the parcels have no geometry)")
+        return [], None
+    rb = rules.buildings
+    options = {
+        "storey_height_m": rb.storey_height_m,
+        "tall_floor_m": rb.tall_floor_m,
+        "count_tall_twice": rb.count_tall_floors_twice,
+    }
+    read = {"rules": rules, "crs": parcels.crs, "encoding": encoding, "report": report}
+    current = _read_survey(spec.paths, spec.date, "--buildings", **read)
+    before = None
+    if spec.before:
+        before = _read_survey(spec.before, spec.before_date, "--buildings-before", **read)
+    measured = gpd.GeoSeries(geoms[has], index=parcels.index[has], crs=parcels.crs)
+
+    def metrics(frame: gpd.GeoDataFrame, previous: gpd.GeoDataFrame | None) -> pd.DataFrame:
+        if spec.workers is None or previous is not None:
+            # the two-survey column is computed by the single-process path only
+            return parcel_building_metrics(measured, frame, previous=previous, **options)
+        from landuse.buildings_dask import parcel_building_metrics_dask
+
+        return parcel_building_metrics_dask(measured, frame, workers=spec.workers, **options)
+
+    surveys = []
+    for option, frame, previous in (
+        ("--buildings-before", before, None),
+        ("--buildings", current, before),
+    ):
+        if frame is None:
+            continue
+        m = metrics(frame, previous)
+        # surveyed: the parcel meets the bounding box of the survey's buildings (a parcel at
+        # the edge of a surveyed area is partly in it; one far outside was not surveyed)
+        x0, y0, x1, y1 = frame.total_bounds if len(frame) else (np.nan,) * 4
+        box = shapely.bounds(geoms[has])
+        m["buildings_surveyed"] = (
+            (box[:, 0] <= x1) & (box[:, 2] >= x0) & (box[:, 1] <= y1) & (box[:, 3] >= y0)
+        )
+        s = m.attrs["summary"]
+        s["parcels_not_surveyed"] = int((~m["buildings_surveyed"]).sum())
+        report.note(
+            f"{option}: {s['buildings']:,} buildings ({s['points']:,} points), "
+            f"{s['outside']:,} outside every parcel (left out), {s['split']:,} in two or more "
+            f"parcels; {s['parcels_with_buildings']:,} of {int(has.sum()):,} parcels with "
+            f"buildings, {s['parcels_not_surveyed']:,} outside the surveyed extent"
+        )
+        surveys.append(m)
+    return surveys, current
 
 
 def write_results(
@@ -150,6 +288,7 @@ def write_results(
             results.summary,
             results.loaded.parks,
             results.crs,
+            results.buildings,
         )
         qml_path, sld_path = style_file_paths(path)
         write_style_files(path, outputs.temp(qml_path), outputs.temp(sld_path))

@@ -25,18 +25,20 @@ no prefecture. For the 兵团 codes the province is 新疆生产建设兵团 and
 
 from __future__ import annotations
 
-import re
 from functools import cache
 from importlib.resources import files
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 REGION_COLUMNS = ("region_code", "province", "city", "county", "region_label", "region_match")
 """Columns of :func:`regions_for`, in order."""
 
 # Six leading digits, then the end, a non-digit, or the four-digit year of a supervision number.
-_CODE_RE = re.compile(r"^\s*(\d{6})(?:$|\D|(?:19|20)\d{2})")
+# Six digits at the start, then nothing, a non-digit or a four-digit year (RE2, for Arrow).
+_CODE_PATTERN = r"^\s*(?P<code>[0-9]{6})(?:$|[^0-9]|(?:19|20)[0-9]{2})"
 _MUNICIPALITY_PREFIXES = frozenset({"11", "12", "31", "50"})
 
 
@@ -78,14 +80,6 @@ def _province_prefixes() -> frozenset[str]:
     return frozenset(code[:2] for code in _rows() if code.endswith("0000"))
 
 
-def _code_of(text: str) -> str | None:
-    m = _CODE_RE.match(text)
-    if m is None:
-        return None
-    code = m.group(1)
-    return code if code[:2] in _province_prefixes() else None
-
-
 def region_codes(values: pd.Series) -> pd.Series:
     """The GB/T 2260 code (six digits, text) of each supervision number or code.
 
@@ -94,11 +88,13 @@ def region_codes(values: pd.Series) -> pd.Series:
     province-level code. Anything else gives ``<NA>`` (the record keeps its number; only the
     region is unknown). Full-width digits are accepted.
     """
-    codes, uniques = pd.factorize(values.astype("string"), use_na_sentinel=True)
-    found = [_code_of(v) for v in pd.Series(uniques, dtype="string").str.normalize("NFKC")]
-    found.append(None)  # the slot for missing values
-    idx = np.where(codes < 0, len(found) - 1, codes)
-    return pd.Series(np.asarray(found, dtype=object)[idx], index=values.index, dtype="string")
+    text = pa.array(values.astype("string"), type=pa.string(), from_pandas=True)
+    text = pc.utf8_normalize(text, form="NFKC")
+    codes = pc.struct_field(pc.extract_regex(text, _CODE_PATTERN), [0])
+    prefixes = pa.array(sorted(_province_prefixes()), type=pa.string())
+    known = pc.is_in(pc.utf8_slice_codeunits(codes, 0, 2), value_set=prefixes)
+    codes = pc.if_else(known, codes, pa.scalar(None, pa.string()))
+    return pd.Series(codes.to_numpy(zero_copy_only=False), index=values.index, dtype="string")
 
 
 def _label(province: str, city: str, county: str) -> str:

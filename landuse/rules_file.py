@@ -21,6 +21,7 @@ from pydantic import (
     model_validator,
 )
 
+from landuse.building_rules import BuildingRules
 from landuse.date_limits import DEFAULT_EARLIEST, DEFAULT_LATEST, LIMITS_FIRST_DAY, LIMITS_LAST_DAY
 from landuse.errors import InputError
 from landuse.vocab import LateFeeCap, ThresholdSource
@@ -127,6 +128,7 @@ class RuleSet(_Strict):
     partial_development: PartialDevelopmentRules = PartialDevelopmentRules()
     control: ControlRules = ControlRules()
     dates: DateRules = DateRules()
+    buildings: BuildingRules = BuildingRules()
     plot_ratio_min: dict[str, float] = Field(default_factory=dict)
 
     @field_validator("plot_ratio_min", mode="before")

@@ -226,6 +226,28 @@ PENALTY_SPLIT_COLUMNS: tuple[str, ...] = ("confirmed_penalty_wan", "potential_pe
 # Every money column of the results, rounded to 0.01 万元 only when written.
 MONEY_COLUMNS: tuple[str, ...] = (*AMOUNT_COLUMNS, "total_penalty_wan", *PENALTY_SPLIT_COLUMNS)
 
+# What building footprints say about each parcel (landuse analyse --buildings; landuse.buildings):
+# the evidence, then the measures of the latest usable survey. Always in the results (empty
+# when no footprints were given), so the columns of a results file do not depend on the inputs.
+BUILDING_MEASURE_COLUMNS: tuple[str, ...] = (
+    "building_count",
+    "footprint_m2",
+    "building_coverage",
+    "floor_area_m2",
+    "plot_ratio_est",
+    "buildings_survey_date",
+)
+BUILDING_RESULT_COLUMNS: tuple[str, ...] = (
+    "start_evidence_buildings",
+    "buildings_evidence_date",
+    "likely_idle",
+    "coverage_below_min",
+    "plot_ratio_est_below_min",
+    "new_footprint_m2",
+    "coverage_change",
+    *BUILDING_MEASURE_COLUMNS,
+)
+
 # Columns the analysis adds, in output order (after the input columns).
 DERIVED_COLUMNS: tuple[str, ...] = (
     "as_of_date",
@@ -265,6 +287,7 @@ DERIVED_COLUMNS: tuple[str, ...] = (
     "legal_basis",
     "proposed_action",
     "data_issues",
+    *BUILDING_RESULT_COLUMNS,
 )
 
 OUTPUT_LABELS_ZH: dict[str, str] = {
@@ -317,6 +340,19 @@ OUTPUT_LABELS_ZH: dict[str, str] = {
     "legal_basis": "法律依据",
     "proposed_action": "处置建议",
     "data_issues": "数据问题",
+    "building_count": "建筑物数量",
+    "footprint_m2": "建筑基底面积(平方米)",
+    "building_coverage": "建筑系数(估算)",
+    "floor_area_m2": "建筑面积(估算,平方米)",
+    "plot_ratio_est": "容积率(估算)",
+    "buildings_survey_date": "建筑物调查日期",
+    "start_evidence_buildings": "建筑物开工证据",
+    "buildings_evidence_date": "建筑物开工证据日期",
+    "likely_idle": "疑似闲置(待核查)",
+    "coverage_below_min": "建筑系数低于控制指标(估算)",
+    "plot_ratio_est_below_min": "容积率低于约定下限(估算)",
+    "new_footprint_m2": "新增建筑基底面积(平方米)",
+    "coverage_change": "建筑系数变化(估算)",
     SOURCE_FILE: "来源文件",
     SOURCE_ROW: "来源行号",
     "reason": "原因",

@@ -77,6 +77,7 @@ class StartEvidence(StrEnum):
     ACTUAL_START = "actual_start"
     COMPLETION = "completion"
     INSPECTION = "inspection"
+    BUILDINGS = "buildings"
     NONE = "none"
 
 
@@ -170,6 +171,7 @@ LABELS_ZH: dict[type[StrEnum], dict[str, str]] = {
         StartEvidence.ACTUAL_START: "实际开工日期",
         StartEvidence.COMPLETION: "实际竣工日期",
         StartEvidence.INSPECTION: "核查结论",
+        StartEvidence.BUILDINGS: "建筑物调查（覆盖率达标）",
         StartEvidence.NONE: "无",
     },
     StartStatus: {

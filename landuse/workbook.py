@@ -398,6 +398,12 @@ def _number_style(name: str) -> tuple[str, int | None, bool]:
         return "money", 4, False  # 1 m²; shown with two decimals
     if name.startswith("far_") or name.endswith("_permille") or name == "coverage_actual":
         return "ratio", 4, False
+    if name in ("building_coverage", "coverage_change", "plot_ratio_est"):
+        return "ratio", 4, False  # estimates from footprints: two decimals shown
+    if name.endswith("_m2"):
+        return "count", 0, False  # square metres, shown whole
+    if name == "building_count":
+        return "count", 0, True
     return "general", None, False
 
 
@@ -1065,6 +1071,7 @@ def _write_sheet(book: _Book, name: str, table: _Table, title: str, rows: _Rows)
 # --------------------------------------------------------------------------- the form
 
 INSPECTION_SHEET = "待核查"
+LIKELY_IDLE = "likely_idle"
 INSPECTION_RESULTS = ("已开工", "未开工", "已竣工")
 #: The columns an inspector fills in, with the kind of value each takes.
 INSPECTION_FIELDS: tuple[tuple[str, str], ...] = (
@@ -1213,7 +1220,7 @@ ACTION_LISTS: tuple[_ActionList, ...] = (
         "本期无待核查宗地",
         (),  # the inspection form: see _inspection_fields
         Status.UNVERIFIED,
-        order="按待核查金额从高到低排列",
+        order="疑似闲置（建筑物调查无建筑）在前，再按待核查金额从高到低排列",
     ),
     _ActionList(
         "逾期未竣工",
@@ -1339,6 +1346,10 @@ INSPECTION_IDS: tuple[tuple[str, str], ...] = (
     (POTENTIAL, "待核查金额(万元)"),
 )
 _INSPECTION_CONTEXT = (
+    "likely_idle",
+    "building_count",
+    "building_coverage",
+    "buildings_survey_date",
     "idle_stage_if_not_started",
     "late_start_days",
     "idle_fee_wan",
@@ -1396,7 +1407,9 @@ def _select(columns: Mapping[str, pd.Series], n: int, action: _ActionList) -> np
             return np.zeros(0, dtype=np.int64)
         mask = _is(status, action.status)
         if action.sheet == INSPECTION_SHEET:
-            return _order(columns, mask, [POTENTIAL, "area_ha"])
+            # parcels that footprints show empty a year after their due date come first
+            keys = [LIKELY_IDLE, POTENTIAL, "area_ha"] if LIKELY_IDLE in columns else []
+            return _order(columns, mask, keys or [POTENTIAL, "area_ha"])
         if action.status == INSUFFICIENT_DATA:
             return _order(columns, mask, ["area_ha"])
         return _order(columns, mask, ["total_penalty_wan", "area_ha"])
@@ -1607,7 +1620,7 @@ def _write_summary(
     notes = [
         f"分析宗地 {n:,} 宗；未分析记录 {rejected:,} 条（原因见“未分析记录”）。",
         "金额分两列，不相加：“已确认金额”为已适用的金额；“待核查金额”为待核查宗地"
-        "经现场核查确认未开工后才适用的金额，尚未确认。",
+        "经现场核查确认未开工后才适用的金额（以及仅凭建筑物调查认定开工的宗地的金额），尚未确认。",
         "闲置 = 拟收回 + 闲置满一年；逾期 = 逾期未开工 + 逾期未竣工；"
         "待核查 = 已过开工期限、尚无开工证据。",
     ]

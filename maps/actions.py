@@ -66,6 +66,8 @@ def ranked(parcels: pd.DataFrame, limit: int = LIST_LIMIT) -> tuple[pd.DataFrame
     The rows keep ``parcels``' index; columns: ``key`` (电子监管号, with the 宗地编号 after it
     when that differs; else the 宗地编号), ``project_name``, ``holder``, ``group`` (park, else
     region), ``status``, ``area_ha``, ``confirmed_penalty_wan`` and ``potential_penalty_wan``.
+    Within a status, likely-idle parcels (``likely_idle``: no building in a footprint survey a
+    year after the due date) come first, then by amount at stake and area.
     """
     status = _text(parcels, "status").fillna("")
     act = ~status.isin(list(NO_ACTION)).to_numpy()
@@ -77,7 +79,11 @@ def ranked(parcels: pd.DataFrame, limit: int = LIST_LIMIT) -> tuple[pd.DataFrame
         money[POTENTIAL].to_numpy()
     )  # one of the two is 0 for each parcel: this only orders the rows
     area = _numbers(sub, "area_ha")
-    order = np.lexsort((-np.nan_to_num(area, nan=-1.0), -at_stake, rank.to_numpy(dtype=float)))
+    # within a status, parcels that footprints show empty (likely idle) come first
+    likely = np.nan_to_num(_numbers(sub, "likely_idle"), nan=0.0)
+    order = np.lexsort(
+        (-np.nan_to_num(area, nan=-1.0), -at_stake, -likely, rank.to_numpy(dtype=float))
+    )
     top = order[:limit]
     chosen = sub.iloc[top]
     supervision = _text(chosen, "supervision_no")

@@ -67,6 +67,7 @@ class Results:
     parks: gpd.GeoDataFrame | None
     summary: pd.DataFrame
     source: Path
+    buildings: gpd.GeoDataFrame | None = None  # footprints meeting the drawn parcels
 
 
 _NOT_RESULTS = (
@@ -181,6 +182,7 @@ def read_results(results_path: str | PathLike[str], *, park: str | None = None) 
     path = Path(results_path)
     check_results_file(path)
     parks: gpd.GeoDataFrame | None = None
+    buildings: gpd.GeoDataFrame | None = None
     if path.suffix.lower() == ".gpkg":
         layers = _gpkg_layers(path)
         fields = set(pyogrio.read_info(path, layer="parcels")["fields"])
@@ -188,6 +190,10 @@ def read_results(results_path: str | PathLike[str], *, park: str | None = None) 
         parcels = pyogrio.read_dataframe(path, layer="parcels", columns=columns, use_arrow=True)
         if "parks" in layers:
             parks = pyogrio.read_dataframe(path, layer="parks", use_arrow=True)
+        if "buildings" in layers:
+            buildings = pyogrio.read_dataframe(
+                path, layer="buildings", columns=["building_id"], use_arrow=True
+            )
     else:
         schema = _parquet_schema(path)
         columns = [c for c in map_columns() if c in set(schema.names)]
@@ -206,12 +212,29 @@ def read_results(results_path: str | PathLike[str], *, park: str | None = None) 
         parcels = parcels[(park_of == park).to_numpy(dtype=bool)]
         if parks is not None and "park" in parks.columns:
             parks = parks[parks["park"] == park]
+    parcels = to_map_crs(parcels)
+    if buildings is not None:
+        buildings = footprints_in(to_map_crs(buildings), parcels)
     return Results(
-        to_map_crs(parcels),
+        parcels,
         to_map_crs(parks) if parks is not None else None,
         summary_frame(parcels),
         path,
+        buildings,
     )
+
+
+def footprints_in(buildings: gpd.GeoDataFrame, parcels: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The footprints (and building points) that meet a drawn parcel (one bulk STRtree
+    query; both frames in the same CRS)."""
+    geoms = np.asarray(parcels.geometry.values, dtype=object)
+    geoms = geoms[has_geometry(parcels)]
+    if not len(geoms) or not len(buildings):
+        return buildings.iloc[0:0]
+    hit = shapely.STRtree(geoms).query(
+        np.asarray(buildings.geometry.values, dtype=object), predicate="intersects"
+    )[0]
+    return buildings.iloc[np.unique(hit)]
 
 
 def to_map_crs(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

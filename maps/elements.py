@@ -120,6 +120,33 @@ class ParkLayer(_Layer):
         self.data_var = DATA_VAR
 
 
+class FootprintLayer(_Layer):
+    """Building footprints (grey), from the page's inline GeoJSON or, with ``tiles``, from
+    the API's buildings tiles; shown at large scales only."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            {%- if this.tiles %}
+            var {{ this.get_name() }} = LanduseTiles.footprintLayer(
+                {{ this.data_var }}.footprintTiles
+            );
+            {{ this.data_var }}.deferred.push({{ this.get_name() }});
+            {%- else %}
+            var {{ this.get_name() }} = LanduseMap.footprintLayer({{ this.data_var }}.buildings);
+            {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+            {%- endif %}
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, name: str, *, tiles: bool) -> None:
+        super().__init__(name=name, overlay=True, control=True, show=True)
+        self._name = "FootprintLayer"
+        self.data_var = DATA_VAR
+        self.tiles = tiles
+
+
 class PageSetup(folium.MacroElement):
     """Hands the map to the page script, adds the legend and panel controls, fits the view
     and, in tile mode, wires clicks and hovers to the tile layers."""

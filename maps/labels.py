@@ -72,7 +72,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "potential": "待核查",
         "confirmed_by_kind": "已确认金额构成(万元)",
         "potential_by_kind": "待核查金额构成(万元，核实未开工时适用)",
-        "potential_note": "待核查金额：待核查宗地经核实未开工时适用的金额，与已确认金额分列，不相加。",
+        "potential_note": "待核查金额：待核查宗地经核实未开工时适用的金额，以及仅凭建筑物调查认定开工的"
+        "宗地的金额，与已确认金额分列，不相加。",
         "no_geometry_all": "这些结果没有宗地图形（仅由台账分析），地图上没有可绘制的宗地；"
         "下表按状态与金额列出需处理的宗地。",
         "add_parcels": "要在地图上显示宗地，请把宗地图层与台账一起分析，例如：",
@@ -92,6 +93,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "col_area": "面积(公顷)",
         "col_confirmed": "已确认金额(万元)",
         "col_potential": "待核查金额(万元)",
+        "section_buildings": "建筑物（估算，非现场核查）",
+        "buildings_layer": "建筑物（放大后显示）",
     },
     "en": {
         "legend_title": "Parcel status",
@@ -135,7 +138,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "confirmed_by_kind": "Confirmed amounts by kind (10k CNY)",
         "potential_by_kind": "To verify, by kind (10k CNY, if found not started)",
         "potential_note": "To verify: amounts that would apply to unverified parcels if an "
-        "inspection finds them not started; shown apart from confirmed amounts, never added.",
+        "inspection finds them not started, and those of parcels started on building "
+        "footprints alone; shown apart from confirmed amounts, never added.",
         "no_geometry_all": "These results have no parcel geometries (analysed from ledgers "
         "alone), so there is nothing to draw; the table lists the parcels to act on by status "
         "and amount.",
@@ -156,6 +160,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "col_area": "Area (ha)",
         "col_confirmed": "Confirmed (10k CNY)",
         "col_potential": "To verify (10k CNY)",
+        "section_buildings": "Buildings (estimates, not inspected)",
+        "buildings_layer": "Buildings (at large scales)",
     },
 }
 
@@ -194,11 +200,26 @@ COLUMN_EN: dict[str, str] = {
     "legal_basis": "Legal basis",
     "proposed_action": "Proposed action",
     "status": "Status",
+    "start_evidence": "Start evidence",
+    "building_count": "Buildings",
+    "footprint_m2": "Footprint (m²)",
+    "building_coverage": "Building coverage (est.)",
+    "floor_area_m2": "Floor area (est., m²)",
+    "plot_ratio_est": "Plot ratio (est.)",
+    "buildings_survey_date": "Building survey",
+    "start_evidence_buildings": "Start shown by buildings",
+    "buildings_evidence_date": "Survey showing the start",
+    "likely_idle": "Likely idle (inspect first)",
+    "coverage_below_min": "Coverage below 30 % (est.)",
+    "plot_ratio_est_below_min": "Plot ratio below contract (est.)",
+    "new_footprint_m2": "New footprint (m²)",
+    "coverage_change": "Coverage change (est.)",
 }
 
 # Popup sections: (text key of the heading, ((column, kind), ...)). Kinds tell the browser how
 # to format a value: text, date (YYYY-MM-DD), days, ha, wan, bool, intensity (value against
-# ``intensity_min_wan_per_ha``), code (a code shown through VALUE_LABELS).
+# ``intensity_min_wan_per_ha``), code (a code shown through VALUE_LABELS), count (whole
+# number), m2 (square metres), share (a 0-1 share as a percentage), ratio (two decimals).
 POPUP_SECTIONS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     (
         "section_basic",
@@ -240,6 +261,24 @@ POPUP_SECTIONS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("amounts_confirmed", "bool"),
         ),
     ),
+    (
+        "section_buildings",
+        (
+            ("start_evidence", "code"),
+            ("likely_idle", "bool"),
+            ("building_count", "count"),
+            ("footprint_m2", "m2"),
+            ("building_coverage", "share"),
+            ("floor_area_m2", "m2"),
+            ("plot_ratio_est", "ratio"),
+            ("buildings_survey_date", "date"),
+            ("buildings_evidence_date", "date"),
+            ("coverage_below_min", "bool"),
+            ("plot_ratio_est_below_min", "bool"),
+            ("new_footprint_m2", "m2"),
+            ("coverage_change", "share"),
+        ),
+    ),
     ("section_basis", (("legal_basis", "text"), ("proposed_action", "text"))),
 )
 
@@ -258,7 +297,7 @@ POPUP_COLUMNS: tuple[str, ...] = tuple(
     dict.fromkeys([*POPUP_EXTRA_COLUMNS, *(c for _, fields in POPUP_SECTIONS for c, _k in fields)])
 )
 #: Code columns shown through a value label.
-CODE_COLUMNS: tuple[str, ...] = ("intensity_basis",)
+CODE_COLUMNS: tuple[str, ...] = ("intensity_basis", "start_evidence")
 
 
 def check_lang(lang: str) -> Lang:

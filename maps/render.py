@@ -50,6 +50,7 @@ from maps.data import (
 )
 from maps.elements import (
     DATA_VAR,
+    FootprintLayer,
     OfflineMap,
     PageSetup,
     ParcelLayer,
@@ -67,6 +68,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 log = logging.getLogger("landuse.maps")
 
+#: Above this many footprints a page embeds none (one park's are a few thousand).
+MAX_INLINE_FOOTPRINTS = 50_000
 #: Above this many parcels the served page draws parcels from vector tiles.
 DEFAULT_TILE_THRESHOLD = 5_000
 #: Tile zooms the served page asks for (the API serves 0-22; a province at zoom 5 or less
@@ -99,6 +102,8 @@ class PageContent:
     statuses: list[str] = field(default_factory=list)
     no_geometry: bool = False  # no parcel has a geometry (results of ledgers alone)
     parcel_list: str | None = None  # the ranked table of parcels not drawn (HTML)
+    buildings_json: str | None = None  # inline footprints (one park), script-safe
+    footprint_tiles: dict[str, Any] | None = None  # tile mode: the buildings collection
 
 
 def _title(lang: Lang, name: str) -> str:
@@ -138,6 +143,7 @@ def _script(data: dict[str, Any], content: PageContent) -> str:
         f"var {DATA_VAR} = {script_json(data)};",
         f"{DATA_VAR}.parcels = {content.parcels_json or 'null'};",
         f"{DATA_VAR}.parks = {content.parks_json or 'null'};",
+        f"{DATA_VAR}.buildings = {content.buildings_json or 'null'};",
         f"{DATA_VAR}.tileLayers = {{}};",
         f"{DATA_VAR}.deferred = [];",
         f"LanduseMap.configure({DATA_VAR});",
@@ -240,6 +246,7 @@ def build_page(
         "noGeometry": content.no_geometry,
         "tiles": content.tiles,
         "parksUrl": content.parks_url,
+        "footprintTiles": content.footprint_tiles,
     }
     # The data script goes before the map's own script (figure.script keeps insertion order;
     # the map and its layers add theirs when the figure is rendered).
@@ -265,6 +272,10 @@ def build_page(
             layer_cls(status, name).add_to(m)
         if content.parks_json is not None or content.parks_url is not None:
             ParkLayer(esc(text(lang, "park_boundary"))).add_to(m)
+        if content.buildings_json is not None or content.footprint_tiles is not None:
+            FootprintLayer(
+                esc(text(lang, "buildings_layer")), tiles=content.buildings_json is None
+            ).add_to(m)
         folium.LayerControl(collapsed=True, position="topright").add_to(m)
     PageSetup(tiles=content.tiles is not None).add_to(m)
     return m
@@ -285,6 +296,7 @@ def render_map(
     api_base: str | None = None,
     tile_threshold: int = DEFAULT_TILE_THRESHOLD,
     assets_url: str | None = None,
+    buildings_gdf: gpd.GeoDataFrame | None = None,
 ) -> folium.Map:
     """The leadership map of analysed parcels as a folium map.
 
@@ -300,7 +312,8 @@ def render_map(
     they are linked from ``assets_url`` (default ``{api_base}map/assets/``). ``api_base``: the
     URL prefix of the API serving these results; with it and more than ``tile_threshold``
     parcels, parcels are drawn from the API's vector tiles and popups fetched from its items
-    endpoint instead of embedding the parcels.
+    endpoint instead of embedding the parcels. ``buildings_gdf``: building footprints drawn
+    at large scales (inline with inline parcels; from the API's buildings tiles with tiles).
     """
     language = check_lang(lang)
     base = Basemap.parse(basemap, lang=language)
@@ -335,9 +348,21 @@ def render_map(
         )
     if use_tiles:
         content.tiles = _tile_settings(api_base or "/")
+        if buildings_gdf is not None:
+            content.footprint_tiles = _tile_settings(api_base or "/", "buildings")
     else:
         columns = [c for c in POPUP_COLUMNS if c in parcels.columns]
         content.parcels_json = escape_json_text(feature_collection_json(parcels, columns))
+        if buildings_gdf is not None and len(buildings_gdf) > MAX_INLINE_FOOTPRINTS:
+            log.warning(
+                "%d footprints are too many for one page: not drawn; map one park (--park) "
+                "or serve the results, whose map draws them from tiles.",
+                len(buildings_gdf),
+            )
+        elif buildings_gdf is not None and len(buildings_gdf):
+            content.buildings_json = escape_json_text(
+                feature_collection_json(to_map_crs(buildings_gdf), ["building_id"])
+            )
     head = _head(inline=inline, tiles=use_tiles, api_base=api_base, assets_url=assets_url)
     csp = _csp(base, served=not inline, api_base=api_base)
     return build_page(content, basemap=base, head=head, csp=csp)
@@ -357,11 +382,11 @@ def _join(base: str, path: str) -> str:
     return (base if base.endswith("/") else base + "/") + path
 
 
-def _tile_settings(api_base: str) -> dict[str, Any]:
+def _tile_settings(api_base: str, collection: str = "parcels") -> dict[str, Any]:
     return {
-        "url": _join(api_base, "collections/parcels/tiles/WebMercatorQuad/{z}/{y}/{x}"),
-        "itemsUrl": _join(api_base, "collections/parcels/items/"),
-        "layer": "parcels",
+        "url": _join(api_base, f"collections/{collection}/tiles/WebMercatorQuad/{{z}}/{{y}}/{{x}}"),
+        "itemsUrl": _join(api_base, f"collections/{collection}/items/"),
+        "layer": collection,
         "minZoom": TILE_MIN_ZOOM,
         "maxNativeZoom": TILE_MAX_NATIVE_ZOOM,
     }
@@ -410,6 +435,7 @@ def write_standalone_html(
         lang=language,
         basemap=basemap,
         inline=True,
+        buildings_gdf=results.buildings,
     )
     out = Path(out_html)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -504,8 +530,11 @@ def _tile_page_content(path: Path, lang: Lang, title: str, api_base: str) -> Pag
     GeoPackage) or with them (GeoParquet)."""
     wanted = list(dict.fromkeys([*map_columns(), "as_of_date"]))
     parks: gpd.GeoDataFrame | None = None
+    footprints = None
     if path.suffix.lower() == ".gpkg":
         layers = {str(r[0]) for r in pyogrio.list_layers(path)}
+        if "buildings" in layers:
+            footprints = _tile_settings(api_base, "buildings")
         if "parks" in layers:
             parks = to_map_crs(pyogrio.read_dataframe(path, layer="parks", use_arrow=True))
         info = pyogrio.read_info(path, layer="parcels", force_total_bounds=True)
@@ -537,6 +566,7 @@ def _tile_page_content(path: Path, lang: Lang, title: str, api_base: str) -> Pag
         if parks is not None
         else _join(api_base, "collections/parks/items?limit=10000"),
         tiles=_tile_settings(api_base),
+        footprint_tiles=footprints,
         not_drawn=not_drawn,
         statuses=_statuses(summary),
         parcel_list=(list_html(lang, attrs[missing], all_parcels=False) or None)
@@ -616,6 +646,7 @@ def render_served_page(
             api_base=api_base,
             tile_threshold=tile_threshold,
             assets_url=assets_url,
+            buildings_gdf=results.buildings,
         )
     else:
         content = _tile_page_content(path, language, page_title, api_base)

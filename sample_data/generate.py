@@ -15,6 +15,14 @@ Outputs (all synthetic except the location, 沈阳经济技术开发区 in Tiexi
   data from row 4. Areas in hectares, money in 万元 (10,000 yuan), rates in per mille per day.
 - ``scenarios.csv``: one line per parcel id with the status the ledger was designed to produce
   as of 2025-12-31 (RULES.md section 5), the scenario key, flags and an English note.
+- ``buildings.gpkg`` layer ``buildings``: building footprints of a survey dated 2025-06-30,
+  EPSG:4529, fields ``建筑编号``, ``层数`` (floors), ``建筑高度`` (m, some missing) and
+  ``调查日期``; consistent with the statuses: completed parcels built up (coverage 32-55 %),
+  parcels under construction partly (8-30 %), partly developed and suspended ones little
+  (4-12 %), unstarted ones empty, and of the parcels without start evidence (待核查) half empty
+  and half with a site office (1-3 %, below the evidence threshold of 10 %), so that the
+  footprints rank them for inspection without changing any status. Drawn with their own seeded
+  generator (``SEED + 1``), so the other files do not change when the footprints do.
 
 The random generator is seeded, so two runs give identical data (the files differ only in
 metadata such as timestamps inside the GeoPackage and the XLSX zip).
@@ -725,6 +733,7 @@ class RowMaker:
         else:
             window_key = key
         s, progress = self.dates_for(window_key, variant)
+        row["_progress"] = progress  # for the footprints (make_buildings)
         s.pop("_no_agreed_start", None)
         row.update(s)
         row.setdefault("extended_start_date", None)
@@ -1157,18 +1166,89 @@ def generate(out_dir: Path) -> dict[str, Any]:
     park_gdf = gpd.GeoDataFrame({"name": list(PARK_NAMES)}, geometry=parks, crs=CRS_EPSG)
 
     _self_check(parcels, park_gdf, area_ha, rows, parcel_ids)
+    buildings = make_buildings(placed, rows, parcel_ids)
 
     out_dir.mkdir(parents=True, exist_ok=True)
     write_layer(parcels, out_dir / "parcels.gpkg", "parcels")
     write_layer(park_gdf, out_dir / "parks.gpkg", "parks")
     write_ledger(out_dir / "ledger.xlsx", ordered, headers)
     write_scenarios(out_dir / "scenarios.csv", records)
+    write_layer(buildings, out_dir / "buildings.gpkg", "buildings")
     return {
+        "buildings": len(buildings),
         "parcels": len(parcels),
         "ledger_rows": len(ordered),
         "statuses": Counter(rec["intended_status"] for rec in records),
         "area_ha": area_ha,
     }
+
+
+BUILDINGS_SURVEY = "2025-06-30"
+# Footprint coverage (share of the parcel) drawn per row's progress (WINDOWS) or scenario key.
+COVERAGE_BY_PROGRESS = {"completed": (0.32, 0.55), "started": (0.15, 0.30)}
+COVERAGE_BY_KEY = {
+    "in_progress": (0.08, 0.30),
+    "suspended_short": (0.05, 0.12),
+    "partial_suspended": (0.04, 0.09),
+    "no_evidence": (0.01, 0.03),  # a site office on half of them; the others empty
+}
+
+
+def _coverage(row: dict[str, Any], rng: np.random.Generator) -> float:
+    """The footprint coverage of one ledger row's parcel (0: no building)."""
+    key, progress = row["_scenario"], row["_progress"]
+    low, high = COVERAGE_BY_KEY.get(key, COVERAGE_BY_PROGRESS.get(progress, (0.0, 0.0)))
+    if key == "no_evidence" and rng.random() < 0.5:
+        return 0.0
+    return float(rng.uniform(low, high)) if high > 0 else 0.0
+
+
+def make_buildings(
+    placed: np.ndarray, rows: list[dict[str, Any]], parcel_ids: list[str]
+) -> gpd.GeoDataFrame:
+    """Footprints of the parcels of ``rows`` (``placed``: the valid parcel quads).
+
+    A built parcel gets a hall (three quarters of the coverage) and an office block (the rest,
+    at a corner, more floors): each the parcel's quad scaled about an interior point, so it
+    lies inside the (convex) parcel. Floors: halls 1-2, offices 3-6; heights 4.5 m per storey
+    for halls and 3.3 m for offices, missing on a third of the buildings (the floor count is
+    then used). Uses its own generator: the ledger's draws are untouched.
+    """
+    rng = np.random.default_rng(SEED + 1)
+    parcel_rows = [r for r in rows if r["_parcel"] is not None]
+    parcel_rows.sort(key=lambda r: r["parcel_id"])
+    cover = np.array([_coverage(r, rng) for r in parcel_rows])
+    index = np.array([r["_parcel"] for r in parcel_rows])
+    built = cover > 0
+    quads = shapely.get_coordinates(placed[index[built]]).reshape(-1, 5, 2)[:, :4]
+    centre = quads.mean(axis=1, keepdims=True)
+    office = np.where(cover[built] < 0.05, 1.0, 0.25)  # a site office alone on 待核查 parcels
+    corner = quads[:, :1] * 0.8 + centre * 0.2
+    hall_scale = np.sqrt(cover[built] * (1 - office))[:, None, None]
+    office_scale = np.sqrt(cover[built] * office)[:, None, None]
+    halls = centre + hall_scale * (quads - centre)
+    offices = corner + office_scale * (quads - corner)
+    has_hall = office < 1
+    n_hall, n_office = int(has_hall.sum()), len(offices)
+    geoms = np.concatenate([shapely.polygons(halls[has_hall]), shapely.polygons(offices)])
+    owner = np.concatenate([index[built][has_hall], index[built]])
+    floors = np.concatenate([rng.integers(1, 3, n_hall), rng.integers(3, 7, n_office)])
+    storey = np.concatenate([np.full(n_hall, 4.5), np.full(n_office, 3.3)])
+    height = np.round(floors * storey, 1)
+    height[rng.random(len(height)) < 1 / 3] = np.nan
+    kind = np.concatenate([np.full(n_hall, "1"), np.full(n_office, "2")])
+    ids = np.array([parcel_ids[i] for i in owner], dtype=object) + "-" + kind
+    order = np.argsort(ids, kind="stable")
+    return gpd.GeoDataFrame(
+        {
+            "建筑编号": ids[order],
+            "层数": floors[order],
+            "建筑高度": height[order],
+            "调查日期": np.full(len(ids), BUILDINGS_SURVEY),
+        },
+        geometry=geoms[order],
+        crs=CRS_EPSG,
+    )
 
 
 def _self_check(
@@ -1200,7 +1280,10 @@ def main() -> None:
     args = parser.parse_args()
     info = generate(args.out)
     a = info["area_ha"]
-    print(f"parcels: {info['parcels']}, ledger data rows: {info['ledger_rows']}")
+    print(
+        f"parcels: {info['parcels']}, ledger data rows: {info['ledger_rows']}, "
+        f"buildings: {info['buildings']}"
+    )
     print(
         f"parcel area (ha): min {a.min():.2f}, median {np.median(a):.2f}, max {a.max():.2f}, "
         f"total {a.sum():.0f}"

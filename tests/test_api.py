@@ -487,6 +487,8 @@ def test_empty_tile_is_204_and_tilejson_gives_the_template(server):
         "status_zh",
         "intensity_wan_per_ha",
         "total_penalty_wan",
+        "building_coverage",
+        "likely_idle",
     }
     parks = server.get("/collections/parks/tiles/WebMercatorQuad/tilejson.json").json()
     assert parks["vector_layers"][0]["id"] == "parks"
@@ -746,4 +748,4 @@ def test_schemathesis_finds_no_server_error(server, tmp_path):
         timeout=300,
     )
     assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-2000:]
-    assert "Operations:       15 selected / 15 total" in proc.stdout
+    assert "Operations:       16 selected / 16 total" in proc.stdout

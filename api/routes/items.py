@@ -275,6 +275,14 @@ def build_router(settings: Settings) -> APIRouter:
         industry_code: Annotated[
             str | None, Query(description="Two-digit GB/T 4754 code equals.")
         ] = None,
+        likely_idle: Annotated[
+            bool | None,
+            Query(
+                description="Likely idle (疑似闲置): unverified, and no building in a footprint "
+                "survey a year or more after the start due date (rank for inspection, never a "
+                "finding of idleness)."
+            ),
+        ] = None,
     ) -> Response:
         return items_page(
             request,
@@ -293,6 +301,7 @@ def build_router(settings: Settings) -> APIRouter:
                 "completed": completed,
                 "amounts_confirmed": amounts_confirmed,
                 "industry_code": industry_code,
+                "likely_idle": likely_idle,
             },
         )
 
@@ -312,6 +321,20 @@ def build_router(settings: Settings) -> APIRouter:
         ] = None,
     ) -> Response:
         return items_page(request, "parks", paging, {"park": park, "group_kind": group_kind})
+
+    @router.get(
+        "/collections/buildings/items",
+        summary="Building footprints (features of the buildings collection)",
+        description=ITEMS_DESCRIPTION.format(what="building footprints", collection="buildings"),
+        response_class=Response,
+        responses={200: {"content": {GEOJSON: {}, HTML: {}}}},
+    )
+    def building_items(
+        request: Request,
+        paging: PagingQuery,
+        building_id: Annotated[str | None, Query(description="Building id equals.")] = None,
+    ) -> Response:
+        return items_page(request, "buildings", paging, {"building_id": building_id})
 
     @router.get(
         "/collections/{collectionId}/items/{featureId}",

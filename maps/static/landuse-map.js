@@ -63,6 +63,10 @@
       case 'days': return number(v, 0) + ' ' + t.days;
       case 'ha': return number(v, 4);
       case 'wan': return number(v, 2);
+      case 'count': return number(v, 0);
+      case 'm2': return number(v, 0);
+      case 'share': return number(100 * Number(v), 1) + ' %';
+      case 'ratio': return number(v, 2);
       case 'bool': return v === true || v === 'true' ? t.yes : t.no;
       case 'code':
         return (cfg.values[key] && cfg.values[key][v] !== undefined) ? cfg.values[key][v] : String(v);
@@ -174,6 +178,38 @@
     return layer;
   }
 
+  /* Building footprints from the inline GeoJSON: grey outlines, on the map only from
+     FOOTPRINT_MIN_ZOOM (thousands of small shapes would hide the parcels' colours). */
+  var FOOTPRINT_MIN_ZOOM = 16;
+  function footprintStyle() {
+    return { color: '#333333', weight: 0.8, opacity: 0.9, fillColor: '#555555',
+      fillOpacity: 0.35, className: 'lu-footprint' };
+  }
+
+  function footprintLayer(data) {
+    var shapes = L.geoJSON(data, {
+      interactive: false,
+      style: footprintStyle,
+      pointToLayer: function (f, latlng) {
+        return L.circleMarker(latlng, L.extend(footprintStyle(), { radius: 3 }));
+      }
+    });
+    var group = L.layerGroup();
+    function sync(map) {
+      if (map.getZoom() >= FOOTPRINT_MIN_ZOOM) group.addLayer(shapes);
+      else group.removeLayer(shapes);
+    }
+    group.on('add', function () {
+      var map = group._map;
+      sync(map);
+      map.on('zoomend', group._luSync = function () { sync(map); });
+    });
+    group.on('remove', function () {
+      if (group._map && group._luSync) group._map.off('zoomend', group._luSync);
+    });
+    return group;
+  }
+
   /* A map control around a block of server-written HTML (legend, summary panel). */
   function htmlControl(id, position) {
     var Control = L.Control.extend({
@@ -235,6 +271,9 @@
     tooltipContent: tooltipContent,
     parcelLayer: parcelLayer,
     parkLayer: parkLayer,
+    footprintLayer: footprintLayer,
+    footprintStyle: footprintStyle,
+    FOOTPRINT_MIN_ZOOM: FOOTPRINT_MIN_ZOOM,
     htmlControl: htmlControl,
     openFetchedPopup: openFetchedPopup,
     setup: setup

@@ -215,6 +215,27 @@
 
   /* ---------------------------------------------------------------- drawing */
 
+  /* An empty canvas for one tile at the screen's pixel ratio. */
+  function tileCanvas(size) {
+    var tile = L.DomUtil.create('canvas', 'lu-tile');
+    var ratio = global.devicePixelRatio || 1;
+    tile.width = size.x * ratio;
+    tile.height = size.y * ratio;
+    return tile;
+  }
+
+  /* The rings of one feature as the canvas's current path (tile units x scale = pixels). */
+  function tracePath(ctx, rings, scale) {
+    ctx.beginPath();
+    rings.forEach(function (ring) {
+      for (var i = 0; i < ring.length; i++) {
+        if (i === 0) ctx.moveTo(ring[i][0] * scale, ring[i][1] * scale);
+        else ctx.lineTo(ring[i][0] * scale, ring[i][1] * scale);
+      }
+      ctx.closePath();
+    });
+  }
+
   /* One canvas per tile for every shown status: the statuses' layers (below) only say which
      statuses this layer draws, so a tile is fetched, decoded and painted once. */
   var CanvasLayer = L.GridLayer.extend({
@@ -235,11 +256,7 @@
     anyShown: function () { return Object.keys(this._shown).length > 0; },
 
     createTile: function (coords, done) {
-      var tile = L.DomUtil.create('canvas', 'lu-tile');
-      var size = this.getTileSize();
-      var ratio = global.devicePixelRatio || 1;
-      tile.width = size.x * ratio;
-      tile.height = size.y * ratio;
+      var tile = tileCanvas(this.getTileSize());
       var self = this;
       this._source.get(coords).then(function (layer) {
         tile._luLayer = layer;
@@ -280,14 +297,7 @@
             n++;
             return;
           }
-          ctx.beginPath();
-          f.rings.forEach(function (ring) {
-            for (var i = 0; i < ring.length; i++) {
-              if (i === 0) ctx.moveTo(ring[i][0] * scale, ring[i][1] * scale);
-              else ctx.lineTo(ring[i][0] * scale, ring[i][1] * scale);
-            }
-            ctx.closePath();
-          });
+          tracePath(ctx, f.rings, scale);
           ctx.globalAlpha = style.fillOpacity;
           ctx.fill('evenodd');
           if ((f.bbox[2] - f.bbox[0]) * scale >= outline) {
@@ -320,6 +330,40 @@
       var canvas = this._source.canvas;
       canvas.show(this._status, false);
       if (!canvas.anyShown()) map.removeLayer(canvas);
+    }
+  });
+
+  /* Building footprints from the buildings collection's tiles, drawn from
+     LanduseMap.FOOTPRINT_MIN_ZOOM on (grey, under the popups; not clickable). */
+  var FootprintLayer = L.GridLayer.extend({
+    initialize: function (source) {
+      this._source = source;
+      L.GridLayer.prototype.initialize.call(this, {
+        minZoom: global.LanduseMap.FOOTPRINT_MIN_ZOOM, maxNativeZoom: source.maxZoom,
+        maxZoom: 22, className: 'lu-footprint-tiles'
+      });
+    },
+
+    createTile: function (coords, done) {
+      var tile = tileCanvas(this.getTileSize());
+      this._source.get(coords).then(function (layer) {
+        var ctx = tile.getContext('2d');
+        var scale = tile.width / layer.extent;
+        var style = global.LanduseMap.footprintStyle();
+        ctx.fillStyle = style.fillColor;
+        ctx.strokeStyle = style.color;
+        ctx.lineWidth = global.devicePixelRatio || 1;
+        layer.features.forEach(function (f) {
+          tracePath(ctx, f.rings, scale);
+          ctx.globalAlpha = style.fillOpacity;
+          ctx.fill('evenodd');
+          ctx.globalAlpha = style.opacity;
+          ctx.stroke();
+        });
+        tile.setAttribute('data-footprints', String(layer.features.length));
+        done(null, tile);
+      }, function (err) { done(err, tile); });
+      return tile;
     }
   });
 
@@ -396,6 +440,7 @@
     decodeTile: decodeTile,
     source: function (options) { return new Source(options); },
     statusLayer: function (source, status) { return new StatusLayer(source, status); },
+    footprintLayer: function (options) { return new FootprintLayer(new Source(options)); },
     featureAt: featureAt,
     interact: interact
   };
