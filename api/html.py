@@ -88,6 +88,18 @@ unverified parcels</th></tr>
 {{ s.area_weighted_intensity_wan_per_ha | show }} 万元/公顷</p>
 {% endblock %}"""
 
+_RUNS = """{% extends "base.html" %}{% block content %}
+<p>{{ description }}</p>
+<table><tr><th>run</th><th>as of 评价日期</th><th>recorded 记录时间 (UTC)</th><th>parcels 宗数</th>
+<th>rejects 拒收</th><th>inputs 输入文件 (SHA-256)</th><th></th></tr>
+{% for r in runs %}<tr><td>{{ r.run }}{% if r.latest %} (latest 最新){% endif %}</td>
+<td>{{ r.as_of_date | show }}</td><td>{{ r.recorded_at | show }}</td><td>{{ r.parcels }}</td>
+<td>{{ r.rejects | show }}</td><td>{% for f in r.inputs %}{{ f.role }} {{ f.path }}
+<code>{{ f.sha256[:12] }}</code><br>{% endfor %}</td>
+<td>{% for link in r.links %}<a href="{{ link.href }}">{{ link.title }}</a> {% endfor %}</td></tr>
+{% endfor %}</table>
+{% endblock %}"""
+
 _API = """{% extends "base.html" %}{% block content %}
 <p>{{ description }} The machine-readable document is <a href="{{ spec_href }}">{{ spec_href }}</a>
 (OpenAPI 3.0).</p>
@@ -123,6 +135,7 @@ def make_environment() -> Environment:
                 "item.html": _ITEM,
                 "summary.html": _SUMMARY,
                 "api.html": _API,
+                "runs.html": _RUNS,
             }
         ),
         autoescape=select_autoescape(default=True, default_for_string=True),
