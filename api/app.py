@@ -120,7 +120,7 @@ def create_app_from_env() -> FastAPI:
 
 
 def serve(
-    results_path: str | Path | None,
+    results_path: str | Path | None = None,
     host: str = "127.0.0.1",
     port: int = 8000,
     *,

@@ -107,6 +107,7 @@ class Server:
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
+                self._log.close()
                 raise RuntimeError(f"server exited:\n{log.read_text(errors='replace')}")
             try:
                 if httpx.get(self.url + "/", timeout=2).status_code == 200:
