@@ -86,6 +86,10 @@ unverified parcels</th></tr>
 <p><small>{{ s.amounts_note }}</small></p>
 <p>mean intensity {{ s.mean_intensity_wan_per_ha | show }} 万元/公顷 · area-weighted
 {{ s.area_weighted_intensity_wan_per_ha | show }} 万元/公顷</p>
+<h2>推进情况 progress</h2>
+<table><tr><th>progress</th><th>推进情况</th><th>parcels</th></tr>
+{% for row in s.by_progress %}<tr><td>{{ row.progress }}</td><td>{{ row.progress_zh }}</td>
+<td>{{ row.parcels }}</td></tr>{% endfor %}</table>
 {% endblock %}"""
 
 _RUNS = """{% extends "base.html" %}{% block content %}

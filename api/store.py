@@ -82,6 +82,7 @@ PARCEL_QUERYABLES: tuple[str, ...] = (
     "completed",
     "amounts_confirmed",
     "industry_code",
+    "progress",
 )
 PARK_QUERYABLES: tuple[str, ...] = ("park", "group_kind")
 

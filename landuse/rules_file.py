@@ -85,6 +85,25 @@ class PartialDevelopmentRules(_Strict):
     invested_share_below: float = Field(0.25, gt=0, le=1)
 
 
+class ProgressRules(_Strict):
+    """The progress classes of the municipal ranking (``progress``), from the due dates and the
+    evidence of each parcel as of the analysis date:
+
+    - 无进展 ``no_progress``: inspected not started, more than ``start_grace_days`` past its
+      start due date (with no evidence either way: ``unverified``, 待核查);
+    - 推进超过 ``ahead``: completed at least ``ahead_days`` days before its completion due date
+      (0: any day before it) and not started late;
+    - 滞后 ``behind``: started, and past a milestone: started more than ``start_grace_days``
+      after the start due date, or not completed past the completion due date, or completed
+      after it;
+    - 正常 ``normal``: everything else (not yet due to start; started in time and within its
+      completion date; completed on its due date).
+    """
+
+    ahead_days: int = Field(0, ge=0, le=3650)
+    start_grace_days: int = Field(0, ge=0, le=3650)
+
+
 class ControlRules(_Strict):
     """[CTRL2008] control indicators used when screening an entrant."""
 
@@ -125,6 +144,7 @@ class RuleSet(_Strict):
     intensity: IntensityRules = IntensityRules()
     rates: RateRules = RateRules()
     partial_development: PartialDevelopmentRules = PartialDevelopmentRules()
+    progress: ProgressRules = ProgressRules()
     control: ControlRules = ControlRules()
     dates: DateRules = DateRules()
     plot_ratio_min: dict[str, float] = Field(default_factory=dict)

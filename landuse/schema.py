@@ -264,6 +264,8 @@ DERIVED_COLUMNS: tuple[str, ...] = (
     "status_zh",
     "legal_basis",
     "proposed_action",
+    "progress",
+    "progress_zh",
     "data_issues",
 )
 
@@ -316,6 +318,8 @@ OUTPUT_LABELS_ZH: dict[str, str] = {
     "status_zh": "状态",
     "legal_basis": "法律依据",
     "proposed_action": "处置建议",
+    "progress": "推进情况代码",
+    "progress_zh": "推进情况",
     "data_issues": "数据问题",
     SOURCE_FILE: "来源文件",
     SOURCE_ROW: "来源行号",

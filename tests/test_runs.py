@@ -218,6 +218,14 @@ def test_summaries_per_run_keep_confirmed_and_unverified_money_apart(server: Ser
     assert latest["confirmed_penalty_wan"] == pytest.approx(62.50)  # 20.00 + 42.50
     assert latest["potential_penalty_wan"] == pytest.approx(11.80)
     assert latest["amounts_wan"]["idle_fee_wan"] == pytest.approx(20.00)
+
+    # progress classes: run 1 A inspected not started past its due date (无进展), B not yet
+    # due and C started in time (正常); run 2 B due with no evidence (待核查)
+    def progress(doc: dict) -> dict[str, int]:
+        return {row["progress"]: row["parcels"] for row in doc["by_progress"] if row["parcels"]}
+
+    assert progress(first) == {"no_progress": 1, "normal": 2}
+    assert progress(latest) == {"no_progress": 1, "unverified": 1, "normal": 1}
     listing = server.get("/parks", params={"datetime": "2025-02-01"}).json()
     assert (listing["run"], listing["as_of_date"]) == (1, AS_OF_1)
 

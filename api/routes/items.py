@@ -32,6 +32,7 @@ from api.settings import Settings
 from landuse.schema import Status
 from landuse.source import CRS84, BBox
 from landuse.source import Query as SourceQuery
+from landuse.vocab import Progress
 
 CONTENT_CRS = {"Content-Crs": f"<{CRS84}>"}
 
@@ -99,7 +100,7 @@ def parse_bbox(text: str | None) -> BBox | None:
 
 def _filters(given: dict[str, Any]) -> dict[str, Any]:
     filters = {name: value for name, value in given.items() if value is not None}
-    return {k: (v.value if isinstance(v, Status) else v) for k, v in filters.items()}
+    return {k: (v.value if isinstance(v, StrEnum) else v) for k, v in filters.items()}
 
 
 def parse_sortby(text: str | None) -> tuple[str, ...]:
@@ -296,6 +297,13 @@ def build_router(settings: Settings) -> APIRouter:
         industry_code: Annotated[
             str | None, Query(description="Two-digit GB/T 4754 code equals.")
         ] = None,
+        progress: Annotated[
+            Progress | None,
+            Query(
+                description="Progress class: ahead 推进超过, normal 正常, behind 滞后, "
+                "no_progress 无进展, unverified 待核查."
+            ),
+        ] = None,
     ) -> Response:
         return items_page(
             request,
@@ -314,6 +322,7 @@ def build_router(settings: Settings) -> APIRouter:
                 "completed": completed,
                 "amounts_confirmed": amounts_confirmed,
                 "industry_code": industry_code,
+                "progress": progress,
             },
         )
 
