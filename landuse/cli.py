@@ -1,4 +1,4 @@
-"""The ``landuse`` command line: analyse, runs, screen, map, serve, demo.
+"""The ``landuse`` command line: analyse, runs, diff, screen, map, serve, demo.
 
 Every command runs through :class:`Commands`: a user mistake (:class:`InputError`, a usage
 error, an operating-system error such as a read-only folder or a full disk) ends with one
@@ -361,6 +361,12 @@ StoreOption = Annotated[
         help="Store of runs (one SQLite file, e.g. runs.sqlite): keep this run with every "
         "earlier one (created by the first run).",
     ),
+]
+
+
+#: ``--store`` of the commands that read a store.
+ExistingStore = Annotated[
+    Path, typer.Option("--store", help="Store of runs written by analyse --store.")
 ]
 
 
@@ -966,9 +972,7 @@ def serve(
 
 @app.command()
 def runs(
-    store: Annotated[
-        Path, typer.Option("--store", help="Store of runs written by analyse --store.")
-    ],
+    store: ExistingStore,
 ) -> None:
     """List the runs of a store: id, as-of date, when recorded, parcels, rejects, inputs."""
     from landuse.runstore import read_runs
@@ -1006,6 +1010,110 @@ def runs(
     console.print(
         f"{len(listed)} run(s); serve them with: landuse serve --store {store}", highlight=False
     )
+
+
+def _diff_csv_paths(csv: Path) -> list[Path]:
+    """The CSV files of ``landuse diff --csv PATH``: the parcels whose status changed, then
+    the transitions and the amounts by rule beside it."""
+    return [
+        csv,
+        csv.with_name(f"{csv.stem}_transitions.csv"),
+        csv.with_name(f"{csv.stem}_amounts.csv"),
+    ]
+
+
+@app.command()
+def diff(
+    store: ExistingStore,
+    before: Annotated[
+        str | None, typer.Option("--from", help="Earlier run id (default: the one before --to).")
+    ] = None,
+    after: Annotated[
+        str | None, typer.Option("--to", help="Later run id (default: the latest).")
+    ] = None,
+    csv: Annotated[
+        Path | None,
+        typer.Option(
+            "--csv",
+            help="Write the parcels whose status changed to this CSV, with "
+            "<name>_transitions.csv and <name>_amounts.csv beside it.",
+        ),
+    ] = None,
+    overwrite: Overwrite = False,
+) -> None:
+    """What changed between two runs of a store (default: the last two): kinds of change,
+    every status transition with parcels and hectares, and the amounts by rule."""
+    from landuse.diff import diff_store
+    from landuse.outputs import write_table_csv
+    from landuse.runstore import check_store
+    from landuse.schema import OUTPUT_LABELS_ZH
+
+    check_store(store)
+    if csv is not None:
+        if csv.suffix.lower() != ".csv":
+            raise InputError(f"--csv {csv}: name the file .csv, e.g. --csv 变化.csv.")
+        check_outputs(
+            _diff_csv_paths(csv), inputs=[("--store", store)], overwrite=overwrite, option="--csv"
+        )
+    result = diff_store(store, before, after)
+    b, a = result.before, result.after
+    _say(f"run {b.run_id} (as of {b.as_of_date}) → run {a.run_id} (as of {a.as_of_date}), {store}")
+    kinds = Table(title="变化 changes")
+    for name, justify in (("变化 change", "left"), ("宗数 parcels", "right"), ("ha", "right")):
+        kinds.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for row in result.kind_counts().itertuples():
+        kinds.add_row(f"{row.change_zh} {row.change}", f"{row.parcels:,}", f"{row.area_ha:,.2f}")
+    console.print(kinds)
+    moves = Table(title="状态转移 status transitions")
+    for name, justify in (
+        ("上期 before", "left"),
+        ("本期 after", "left"),
+        ("宗数 parcels", "right"),
+        ("ha", "right"),
+    ):
+        moves.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for row in result.transitions.itertuples():
+        moves.add_row(
+            f"{row.status_before_zh} {row.status_before}",
+            f"{row.status_after_zh} {row.status_after}",
+            f"{row.parcels:,}",
+            f"{row.area_ha:,.2f}",
+        )
+    console.print(moves)
+    money = Table(title="金额 amounts (万元): 已确认 confirmed · 待核查 would apply if not started")
+    for name in ("", "已确认 上期", "已确认 本期", "变化", "待核查 上期", "待核查 本期", "变化 "):
+        money.add_column(name, justify="left" if not name else "right")
+    for row in result.amounts.itertuples():
+        label = OUTPUT_LABELS_ZH.get(row.amount, row.amount).split("(")[0]
+        money.add_row(
+            f"{label} {row.amount}",
+            *(
+                f"{v:,.2f}"
+                for v in (
+                    row.confirmed_before,
+                    row.confirmed_after,
+                    row.confirmed_change,
+                    row.potential_before,
+                    row.potential_after,
+                    row.potential_change,
+                )
+            ),
+        )
+    console.print(money)
+    if result.duplicate_keys:
+        _say_err(
+            f"{result.duplicate_keys} parcel id(s) are held by more than one parcel of a run and "
+            "were left out of the matching."
+        )
+    if csv is not None:
+        paths = _diff_csv_paths(csv)
+        with OutputSet(overwrite=overwrite) as files:
+            for path, table in zip(
+                paths, (result.changes, result.transitions, result.amounts), strict=True
+            ):
+                write_table_csv(files.temp(path), table)
+        for path in paths:
+            _say(f"wrote {path}")
 
 
 def sample_dir() -> Path:
@@ -1121,6 +1229,8 @@ EXAMPLES: dict[str, str] = {
     "landuse analyse parcels.gpkg --ledger 供地台账.xlsx --as-of 2025-12-31 --out 结果.gpkg "
     "--store 运行记录.sqlite",
     "runs": "示例：列出运行记录库中的每次分析\n\nlanduse runs --store 运行记录.sqlite",
+    "diff": "示例：比较最近两次分析（新增闲置、新增逾期、已整改、各项金额），并写出 CSV\n\n"
+    "landuse diff --store 运行记录.sqlite --csv 本月变化.csv",
     "screen": "示例：评审一个项目（投资 12000 万元，用地 30 亩，建筑系数 35%）\n\n"
     "landuse screen --investment-wan 12000 --area-mu 30 --park 经开区北区 --industry-code C3670 "
     "--building-coverage 35%\n\n"

@@ -384,9 +384,9 @@ def read_runs(path: Path) -> list[StoredRun]:
 def read_table(
     path: Path, run_id: int, name: str, columns: Sequence[str] | None = None
 ) -> pa.Table | None:
-    """Table ``name`` of run ``run_id`` as Arrow (``columns``: only those; None: all), or None
-    when the run has no such table (``parks`` without boundaries). :class:`NotFound` when
-    there is no such run."""
+    """Table ``name`` of run ``run_id`` as Arrow (``columns``: only those of them the table
+    has, read alone since Parquet is columnar; None: all), or None when the run has no such
+    table (``parks`` without boundaries). :class:`NotFound` when there is no such run."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -403,7 +403,11 @@ def read_table(
     if not parts:
         return None
     data = parts[0] if len(parts) == 1 else b"".join(parts)
-    return pq.read_table(pa.BufferReader(data), columns=list(columns) if columns else None)
+    if columns is None:
+        return pq.read_table(pa.BufferReader(data))
+    file = pq.ParquetFile(pa.BufferReader(data))
+    present = set(file.schema_arrow.names)
+    return file.read(columns=[c for c in columns if c in present])
 
 
 def store_identity(path: Path) -> tuple[int, int]:

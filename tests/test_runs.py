@@ -310,3 +310,130 @@ def test_items_sort_by_a_property(server: Server) -> None:
     assert [f["properties"]["parcel_id"] for f in doc["features"]] == ["A", "B", "C"]
     wrong = server.get("/collections/parcels/items", params={"sortby": "no_such_column"})
     assert wrong.status_code == 400 and "no_such_column" in wrong.json()["description"]
+
+
+# --------------------------------------------------------------------------- diff
+
+
+@pytest.fixture(scope="module")
+def three_runs(folder: Path, tmp_path_factory) -> Path:
+    """A copy of the store with a third run as of 2026-03-01, where B was found started on
+    2025-02-01 and a parcel D (P = 50 万元, start due 2026-06-30) was added:
+
+    - A: idle two years on 2026-01-01 → recovery; fee 20.00, late start capped at the recovery
+      date: 2024-01-01 → 2026-01-01 = 366 + 365 = 731 days → 73.10; total 93.10.
+    - B: started 31 days late (2025-01-01 → 2025-02-01) → on_track, late start 200 × 0.001 ×
+      31 = 6.20 (confirmed now).
+    - C: on_track again, 0. D: new, not yet due → on_track, 0.
+    """
+    here = tmp_path_factory.mktemp("three_runs")
+    parcels = gpd.read_file(folder / "park.gpkg", layer="parcels")
+    parcels.loc[parcels["parcel_id"] == "B", ["actual_start_date", "start_status"]] = [
+        "2025-02-01",
+        "已开工",
+    ]
+    d = parcels[parcels["parcel_id"] == "C"].assign(
+        parcel_id="D",
+        land_price_wan=50.0,
+        agreed_start_date="2026-06-30",
+        actual_start_date=None,
+        start_status=None,
+        geometry=[shapely.box(X0 + 600, Y0, X0 + 700, Y0 + 100)],
+    )
+    pd.concat([parcels, d]).to_file(here / "park3.gpkg", layer="parcels")
+    (here / "runs.sqlite").write_bytes((folder / "runs.sqlite").read_bytes())
+    done = run_cli(
+        "analyse", "park3.gpkg", "--as-of", "2026-03-01", "--store", "runs.sqlite", cwd=here
+    )
+    assert done.returncode == 0, done.stderr
+    return here
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, encoding="utf-8-sig", keep_default_na=False)
+
+
+def test_diff_of_the_last_two_runs(three_runs: Path) -> None:
+    done = run_cli("diff", "--store", "runs.sqlite", "--csv", "changes.csv", cwd=three_runs)
+    assert done.returncode == 0, done.stderr
+    assert "run 2 (as of 2025-03-01) → run 3 (as of 2026-03-01)" in done.stdout
+    changes = _read_csv(three_runs / "changes.csv").set_index("key")
+    assert changes[["change", "status_before", "status_after"]].to_dict("index") == {
+        "A": {"change": "newly_recovery", "status_before": "idle_fee", "status_after": "recovery"},
+        "B": {"change": "resolved", "status_before": "unverified", "status_after": "on_track"},
+        "D": {"change": "other", "status_before": "new", "status_after": "on_track"},
+    }
+    assert changes.loc["A", "total_penalty_wan_after"] == pytest.approx(93.10)
+    moves = _read_csv(three_runs / "changes_transitions.csv")
+    assert sorted(
+        zip(
+            moves["status_before"],
+            moves["status_after"],
+            moves["parcels"],
+            moves["area_ha"],
+            strict=True,
+        )
+    ) == sorted(
+        [
+            ("idle_fee", "recovery", 1, 1.0),
+            ("unverified", "on_track", 1, 1.0),
+            ("on_track", "on_track", 1, 1.0),
+            ("new", "on_track", 1, 1.0),
+        ]
+    )
+    amounts = _read_csv(three_runs / "changes_amounts.csv").set_index("amount")
+    late = amounts.loc["late_start_wan"]
+    # confirmed 42.50 (A) → 73.10 (A) + 6.20 (B) = 79.30; would-apply 11.80 (B) → 0
+    assert (late["confirmed_before"], late["confirmed_after"]) == (42.50, 79.30)
+    assert late["confirmed_change"] == pytest.approx(36.80)
+    assert (late["potential_before"], late["potential_after"]) == (11.80, 0.0)
+    total = amounts.loc["total_penalty_wan"]
+    assert (total["confirmed_before"], total["confirmed_after"]) == (62.50, 99.30)
+    assert amounts.loc["idle_fee_wan", "confirmed_change"] == 0.0
+
+
+def test_diff_between_chosen_runs(three_runs: Path) -> None:
+    done = run_cli("diff", "--store", "runs.sqlite", "--from", "1", "--to", "2", cwd=three_runs)
+    assert done.returncode == 0, done.stderr
+    assert "run 1 (as of 2024-06-30) → run 2 (as of 2025-03-01)" in done.stdout
+    kinds = {
+        line.split("│")[1].strip().split()[-1]: line.split("│")[2].strip()
+        for line in done.stdout.splitlines()
+        if line.startswith("│") and ("newly" in line or "resolved" in line or "other" in line)
+    }
+    # A late_start → idle_fee (newly idle), B on_track → unverified (newly to inspect)
+    assert kinds == {
+        "newly_recovery": "0",
+        "newly_idle": "1",
+        "newly_late": "0",
+        "newly_unverified": "1",
+        "resolved": "0",
+        "other": "0",
+    }
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--from", "7"], "No run '7'"),
+        (["--csv", "changes.txt"], ".csv"),
+    ],
+)
+def test_diff_mistakes(three_runs: Path, args: list[str], needle: str) -> None:
+    done = run_cli("diff", "--store", "runs.sqlite", *args, cwd=three_runs)
+    assert done.returncode == 2 and needle in done.stderr and "Traceback" not in done.stderr
+
+
+def test_diff_needs_two_runs(tmp_path: Path, folder: Path) -> None:
+    done = run_cli(
+        "analyse",
+        str(folder / "park.gpkg"),
+        "--as-of",
+        AS_OF_1,
+        "--store",
+        "one.sqlite",
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    done = run_cli("diff", "--store", "one.sqlite", cwd=tmp_path)
+    assert done.returncode == 2 and "needs two" in done.stderr
