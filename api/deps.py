@@ -190,6 +190,22 @@ def document_links(request: Request, path: str) -> list[dict[str, str]]:
     ]
 
 
+def results_response(
+    request: Request,
+    view: ResultsView,
+    document: Any,
+    media_type: str = JSON,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """A JSON document made from the results of ``view``, with a weak ETag of those results
+    (the same as long as the same results are served: a client revalidates a page with
+    ``If-None-Match`` and gets 304 Not Modified until new results arrive)."""
+    tag = f'W/"{view.etag}"'
+    if tag in {t.strip() for t in request.headers.get("if-none-match", "").split(",")}:
+        return Response(status_code=304, headers={"ETag": tag, **(headers or {})})
+    return json_response(document, media_type=media_type, headers={"ETag": tag, **(headers or {})})
+
+
 def json_response(
     document: Any,
     media_type: str = JSON,

@@ -437,3 +437,17 @@ def test_diff_needs_two_runs(tmp_path: Path, folder: Path) -> None:
     assert done.returncode == 0, done.stderr
     done = run_cli("diff", "--store", "one.sqlite", cwd=tmp_path)
     assert done.returncode == 2 and "needs two" in done.stderr
+
+
+def test_pages_carry_the_etag_of_their_run(server: Server) -> None:
+    items = "/collections/parcels/items"
+    latest = server.get(items)
+    first = server.get(items, params={"run": "1"})
+    assert latest.headers["etag"] != first.headers["etag"]
+    again = server.get(items, headers={"If-None-Match": latest.headers["etag"]})
+    assert again.status_code == 304 and again.content == b""
+    # the tag of another run does not match: the page itself
+    other = server.get(items, headers={"If-None-Match": first.headers["etag"]})
+    assert other.status_code == 200 and other.json()["numberMatched"] == 3
+    summary = server.get("/parks", params={"run": "1"})
+    assert summary.headers["etag"] == first.headers["etag"]

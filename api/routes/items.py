@@ -18,8 +18,8 @@ from api.deps import (
     Format,
     RunQuery,
     StrictQueryRoute,
-    json_response,
     link,
+    results_response,
     self_url,
     url,
     view_of,
@@ -242,7 +242,7 @@ def items_page(
         "links": links,
         "features": features(ids, found.geometries, found.properties),
     }
-    return json_response(document, media_type=GEOJSON, headers=CONTENT_CRS)
+    return results_response(request, view, document, media_type=GEOJSON, headers=CONTENT_CRS)
 
 
 ITEMS_DESCRIPTION = """A page of {what} as GeoJSON (CRS84 longitude/latitude), typed properties;
@@ -380,6 +380,6 @@ def build_router(settings: Settings) -> APIRouter:
             link(url(request, f"{base}/items/{fid}", f="html"), "alternate", HTML, "As HTML"),
             link(url(request, base), "collection", JSON, coll.title),
         ]
-        return json_response(feature, media_type=GEOJSON, headers=CONTENT_CRS)
+        return results_response(request, view, feature, media_type=GEOJSON, headers=CONTENT_CRS)
 
     return router

@@ -12,8 +12,8 @@ from api.deps import (
     Format,
     RunQuery,
     StrictQueryRoute,
-    json_response,
     link,
+    results_response,
     url,
     view_of,
     wants_html,
@@ -66,13 +66,15 @@ def build_router() -> APIRouter:
             _with_links(request, summary_document(row))
             for _, row in view.park_summaries().iterrows()  # one row per park
         ]
-        return json_response(
+        return results_response(
+            request,
+            view,
             {
                 "as_of_date": view.as_of,
                 "run": view.run.run_id,
                 "parks": docs,
                 "links": [link(url(request, "/parks"), "self", JSON)],
-            }
+            },
         )
 
     # {park:path}: a name holding "/" (sent as %2F, which the server decodes) still reaches here
@@ -107,6 +109,6 @@ def build_router() -> APIRouter:
                 ],
                 json_href=url(request, summary_path(doc["park"]), f="json"),
             )
-        return json_response(doc)
+        return results_response(request, view, doc)
 
     return router
