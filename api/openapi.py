@@ -112,7 +112,7 @@ EXCEPTION_SCHEMA: dict[str, Any] = {
 
 
 #: Path prefixes of the operations that read the results file (503 while it is unavailable).
-RESULTS_PATHS: tuple[str, ...] = ("/collections", "/parks", "/runs")
+RESULTS_PATHS: tuple[str, ...] = ("/collections", "/parks", "/runs", "/ranking")
 
 
 def describe_errors_and_formats(doc: dict[str, Any]) -> dict[str, Any]:

@@ -1155,6 +1155,12 @@ class RunStoreSource(ResultsSource):
             run_note=f" (run {run.run_id})",
         )
 
+    def run_columns(self, run: RunInfo, columns: Sequence[str]) -> pd.DataFrame:
+        table = runstore.read_table(self.path, run.run_id, "parcels", columns=list(columns))
+        if table is None:
+            raise self._unavailable(f"run {run.run_id} has no parcels table")
+        return table.to_pandas()
+
     def fresh_view(self) -> LoadedResults | None:
         listing = self._listing
         if listing is None:

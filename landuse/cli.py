@@ -1,4 +1,4 @@
-"""The ``landuse`` command line: analyse, runs, diff, screen, map, serve, demo.
+"""The ``landuse`` command line: analyse, runs, diff, ranking, screen, map, serve, demo.
 
 Every command runs through :class:`Commands`: a user mistake (:class:`InputError`, a usage
 error, an operating-system error such as a read-only folder or a full disk) ends with one
@@ -1116,6 +1116,75 @@ def diff(
             _say(f"wrote {path}")
 
 
+@app.command()
+def ranking(
+    store: ExistingStore,
+    run: Annotated[
+        str | None, typer.Option("--run", help="The run to rank (default: the latest).")
+    ] = None,
+    rules: Annotated[
+        Path | None,
+        typer.Option("--rules", help="Rules file with a [ranking] table (default: national)."),
+    ] = None,
+) -> None:
+    """Rank the groups of a run (parks and regions by default) and list the warnings standing:
+    last place while missing the target in 2 consecutive runs 黄色预警, 3 红色预警, 4 or more
+    组织处理建议."""
+    from landuse.ranking import rank_runs, ranking_document
+    from landuse.runstore import read_runs, read_table
+    from landuse.source import ResultsError, choose_run
+
+    rule_set = load_rules(rules)
+    listed = [r.info for r in read_runs(store)]
+    try:
+        chosen = choose_run(listed, run, None)
+    except ResultsError as exc:
+        raise InputError(f"--run {run}: {exc}") from None
+
+    def read(info: Any, columns: list[str]) -> Any:
+        return read_table(store, info.run_id, "parcels", columns).to_pandas()  # type: ignore[union-attr]
+
+    doc = ranking_document(rank_runs(listed, chosen, read, rule_set), rule_set)
+    table = Table(
+        title=f"排名 ranking · run {doc['run']} (as of {doc['as_of_date']}) · "
+        f"{doc['score']} · target ≤ {doc['target_share']:.0%}"
+    )
+    for name, justify in (
+        ("名次\nrank", "right"),
+        ("分组\ngroup", "left"),
+        ("宗数\nparcels", "right"),
+        ("面积 ha\narea", "right"),
+        ("闲置或逾期 ha\nscored", "right"),
+        ("比例\nscore", "right"),
+        ("\n", "left"),
+    ):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for row in doc["ranking"]:  # type: ignore[attr-defined]
+        notes = [
+            *(["末位 last"] if row["last"] else []),
+            *(["未达标 missed target"] if row["missed_target"] else []),
+        ]
+        score = "" if row["score"] is None else f"{row['score']:.1%}"
+        table.add_row(
+            str(row["rank"]),
+            row["group"],
+            f"{row['parcels']:,}",
+            f"{row['area_ha']:,.2f}",
+            f"{row['scored_area_ha']:,.2f}",
+            score,
+            " · ".join(notes),
+        )
+    console.print(table)
+    alerts = doc["warnings"]
+    if not alerts:
+        _say("预警 warnings: none 无")
+    for alert in alerts:  # type: ignore[attr-defined]
+        runs_text = ", ".join(str(r) for r in alert["runs"])
+        _say(
+            f"预警 warning: {alert['group']} · {alert['level_zh']} ({alert['level']}) · runs {runs_text}"
+        )
+
+
 def sample_dir() -> Path:
     """The folder of the sample park: ``sample_data/`` of a checkout when landuse runs from
     one, else the copy an installed wheel put below the environment's data folder (found
@@ -1231,6 +1300,8 @@ EXAMPLES: dict[str, str] = {
     "runs": "示例：列出运行记录库中的每次分析\n\nlanduse runs --store 运行记录.sqlite",
     "diff": "示例：比较最近两次分析（新增闲置、新增逾期、已整改、各项金额），并写出 CSV\n\n"
     "landuse diff --store 运行记录.sqlite --csv 本月变化.csv",
+    "ranking": "示例：按园区（或行政区）排名最近一次分析，并列出黄色、红色预警\n\n"
+    "landuse ranking --store 运行记录.sqlite --rules rules.toml",
     "screen": "示例：评审一个项目（投资 12000 万元，用地 30 亩，建筑系数 35%）\n\n"
     "landuse screen --investment-wan 12000 --area-mu 30 --park 经开区北区 --industry-code C3670 "
     "--building-coverage 35%\n\n"

@@ -104,6 +104,31 @@ class ProgressRules(_Strict):
     start_grace_days: int = Field(0, ge=0, le=3650)
 
 
+class RankingRules(_Strict):
+    """The ranking of each run and its warnings (:mod:`landuse.ranking`): groups by
+    ``group_by`` (a results column: ``area_group`` = park, else region; ``park``; a
+    responsible-unit column), scored by the share of their area whose status is one of
+    ``score_statuses``; a score above ``target_share`` misses the target."""
+
+    group_by: str = Field("area_group", min_length=1)
+    score_statuses: list[str] = Field(
+        default_factory=lambda: ["recovery", "idle_fee", "late_start", "late_completion"]
+    )
+    target_share: float = Field(0.10, ge=0, le=1)
+
+    @field_validator("score_statuses")
+    @classmethod
+    def _known_statuses(cls, v: list[str]) -> list[str]:
+        from landuse.vocab import STATUS_ORDER
+
+        unknown = [s for s in v if s not in STATUS_ORDER]
+        if unknown:
+            raise ValueError(
+                f"unknown status {', '.join(unknown)}; the statuses are {', '.join(STATUS_ORDER)}"
+            )
+        return v
+
+
 class ControlRules(_Strict):
     """[CTRL2008] control indicators used when screening an entrant."""
 
@@ -145,6 +170,7 @@ class RuleSet(_Strict):
     rates: RateRules = RateRules()
     partial_development: PartialDevelopmentRules = PartialDevelopmentRules()
     progress: ProgressRules = ProgressRules()
+    ranking: RankingRules = RankingRules()
     control: ControlRules = ControlRules()
     dates: DateRules = DateRules()
     plot_ratio_min: dict[str, float] = Field(default_factory=dict)

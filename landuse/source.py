@@ -370,6 +370,12 @@ class ResultsSource(ABC):
         must not wait on a load), else None."""
         return None
 
+    def run_columns(self, run: RunInfo, columns: Sequence[str]) -> Any:
+        """Some columns of one run's parcels as a pandas DataFrame (those the run has), for
+        work over many runs (rankings, comparisons) that needs no view of each run. By default
+        through the run's view; a store reads the columns alone (SQL: one ``SELECT``)."""
+        return self.view(run=str(run.run_id)).parcel_table(columns).drop(columns="geometry")
+
     @property
     def multiple_runs(self) -> bool:
         """Whether the source can hold more than one run (a store of runs)."""

@@ -648,4 +648,4 @@ def test_schemathesis_finds_no_server_error(server, tmp_path):
         timeout=300,
     )
     assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-2000:]
-    assert "Operations:       16 selected / 16 total" in proc.stdout  # /runs included
+    assert "Operations:       17 selected / 17 total" in proc.stdout  # /runs, /ranking included

@@ -268,6 +268,7 @@ def test_head_answers_wherever_get_does(server):
         "/parks": ["/parks"],
         "/parks/{park}/summary": [summary, summary + "?f=html"],
         "/runs": ["/runs", "/runs?f=html"],
+        "/ranking": ["/ranking"],
     }
     documented = {
         path for path, item in server.get("/api").json()["paths"].items() if "get" in item
@@ -368,7 +369,7 @@ def test_openapi_lists_each_collection_its_own_filters_and_every_error(server):
             expected = {"400"}
             if any(p["in"] == "path" or p["name"] == "run" for p in op.get("parameters", [])):
                 expected.add("404")  # no such resource, or no such run
-            if path.startswith(("/collections", "/parks", "/runs")):
+            if path.startswith(("/collections", "/parks", "/runs", "/ranking")):
                 expected.add("503")
             if method == "post":
                 expected |= {"408", "413", "422"}

@@ -451,3 +451,35 @@ def test_pages_carry_the_etag_of_their_run(server: Server) -> None:
     assert other.status_code == 200 and other.json()["numberMatched"] == 3
     summary = server.get("/parks", params={"run": "1"})
     assert summary.headers["etag"] == first.headers["etag"]
+
+
+# --------------------------------------------------------------------------- ranking
+
+
+def test_ranking_route(server: Server) -> None:
+    # one park only: ranked, never last (a ranking needs two groups); run 2: A idle one year
+    # (1 ha of 3) → 0.3333, above the 10 % target
+    doc = server.get("/ranking").json()
+    assert (doc["run"], doc["group_by"], doc["target_share"]) == (2, "area_group", 0.10)
+    (row,) = doc["ranking"]
+    assert (row["group"], row["rank"], row["score"]) == ("试验园", 1, pytest.approx(0.3333))
+    assert row["missed_target"] and not row["last"]
+    assert doc["warnings"] == []
+    assert server.get("/ranking", params={"run": "1"}).json()["as_of_date"] == AS_OF_1
+    assert server.get("/ranking", params={"run": "9"}).status_code == 404
+    assert server.get("/ranking", params={"datetime": "soon"}).status_code == 400
+
+
+def test_ranking_by_a_unit_column_gives_warnings(three_runs: Path) -> None:
+    # ranked by parcel: A is last and idle or overdue in runs 1 (逾期未开工), 2 (闲置满一年) and
+    # 3 (拟收回): 红色预警 after run 3, 黄色预警 after run 2
+    (three_runs / "rank.toml").write_text('[ranking]\ngroup_by = "parcel_id"\n', encoding="utf-8")
+    done = run_cli("ranking", "--store", "runs.sqlite", "--rules", "rank.toml", cwd=three_runs)
+    assert done.returncode == 0, done.stderr
+    assert "预警 warning: A · 红色预警（约谈主要负责人） (red) · runs 1, 2, 3" in done.stdout
+    done = run_cli(
+        "ranking", "--store", "runs.sqlite", "--rules", "rank.toml", "--run", "2", cwd=three_runs
+    )
+    assert "预警 warning: A · 黄色预警 (yellow) · runs 1, 2" in done.stdout
+    done = run_cli("ranking", "--store", "runs.sqlite", "--run", "9", cwd=three_runs)
+    assert done.returncode == 2 and "no such run" in done.stderr

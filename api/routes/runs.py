@@ -9,6 +9,7 @@ from api.deps import (
     HTML,
     JSON,
     Format,
+    RunQuery,
     StrictQueryRoute,
     document_links,
     json_response,
@@ -18,6 +19,7 @@ from api.deps import (
     wants_html,
 )
 from api.html import render
+from landuse.ranking import rank_runs, ranking_document
 from landuse.source import RunInfo, choose_run
 
 
@@ -72,5 +74,22 @@ def build_router() -> APIRouter:
                 json_href=url(request, "/runs", f="json"),
             )
         return json_response({"links": document_links(request, "/runs"), "runs": docs})
+
+    @router.get("/ranking", summary="Ranking of a run and the warnings standing")
+    def ranking(request: Request, _run: RunQuery) -> Response:
+        """The groups of the run (parks and regions by default; the ``[ranking]`` table of the
+        service's rules file) ranked by their score (default: the share of their area that is
+        idle or overdue; rank 1 is the best), whether each is last and misses the target, and
+        the warnings standing after that run: last while missing the target in 2 consecutive
+        runs 黄色预警, 3 红色预警, 4 or more 组织处理建议, each with the runs that caused it."""
+        source = source_of(request)
+        params = request.query_params
+        listed = source.runs()
+        chosen = choose_run(listed, params.get("run"), params.get("datetime"))
+        rules = request.app.state.rules
+        rankings = rank_runs(listed, chosen, source.run_columns, rules)
+        doc = ranking_document(rankings, rules)
+        doc["links"] = [link(url(request, "/ranking"), "self", JSON, "This document")]
+        return json_response(doc)
 
     return router
