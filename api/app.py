@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 
-from api.errors import ResultsUnavailable, install_error_handlers
+from api.errors import install_error_handlers
 from api.limits import BodyLimits, HeadAsGet
 from api.routes import collections, items, landing, parks, runs, screening, tiles
 from api.screener import ScreeningWorkers
@@ -20,7 +20,7 @@ from api.settings import Settings
 from api.store import FileSource, RunStoreSource, StoreProvider, check_results_file
 from landuse import __version__
 from landuse.rules_file import load_rules
-from landuse.source import ResultsSource
+from landuse.source import ResultsError, ResultsSource
 
 log = logging.getLogger("landuse.api")
 
@@ -58,7 +58,7 @@ def create_app(
         try:
             try:
                 await run_in_threadpool(source.view)
-            except ResultsUnavailable as exc:
+            except ResultsError as exc:
                 # no traceback: the service starts and answers 503 naming the file until a
                 # results file is there (`serve` checks the file before it gets here)
                 log.error("%s", exc)
@@ -145,10 +145,12 @@ def serve(
     import uvicorn
 
     overrides: dict[str, object] = {"host": host, "port": port}
-    if store_path is not None:
-        overrides["store_path"] = Path(store_path)
-    else:
-        overrides["results_path"] = Path(results_path) if results_path is not None else None
+    # both given explicitly, so that a LANDUSE_RESULTS_PATH or LANDUSE_STORE_PATH left in the
+    # environment does not add the other one
+    overrides["store_path"] = Path(store_path) if store_path is not None else None
+    overrides["results_path"] = (
+        Path(results_path) if results_path is not None and store_path is None else None
+    )
     if rules_path is not None:
         overrides["rules_path"] = Path(rules_path)
     if workers is not None:

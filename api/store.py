@@ -1047,7 +1047,7 @@ class FileSource(ResultsSource):
     @classmethod
     def of_path(cls, path: str | os.PathLike[str]) -> FileSource:
         """The source of one results file with the default settings."""
-        return cls(Settings(results_path=Path(path)))
+        return cls(Settings(results_path=Path(path), store_path=None))
 
     def runs(self) -> list[RunInfo]:
         return [self.provider.get().run]

@@ -483,3 +483,60 @@ def test_ranking_by_a_unit_column_gives_warnings(three_runs: Path) -> None:
     assert "预警 warning: A · 黄色预警 (yellow) · runs 1, 2" in done.stdout
     done = run_cli("ranking", "--store", "runs.sqlite", "--run", "9", cwd=three_runs)
     assert done.returncode == 2 and "no such run" in done.stderr
+
+
+# --------------------------------------------------------------------------- a new run arrives
+
+
+def test_landuse_serve_store_picks_up_a_new_run(folder: Path, tmp_path: Path) -> None:
+    """`landuse serve --store` (the command) serves the latest run; a run recorded while it
+    serves becomes the latest at once, and the earlier ones stay."""
+    import time
+
+    import httpx
+    from conftest import free_port
+
+    store = tmp_path / "runs.sqlite"
+    store.write_bytes((folder / "runs.sqlite").read_bytes())
+    port = free_port()
+    log = (tmp_path / "serve.log").open("wb")
+    proc = subprocess.Popen(
+        [str(LANDUSE), "serve", "--store", str(store), "--port", str(port)],
+        cwd=tmp_path,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                if httpx.get(base + "/runs", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert proc.poll() is None and time.monotonic() < deadline, (
+                tmp_path / "serve.log"
+            ).read_text(errors="replace")
+            time.sleep(0.3)
+        assert httpx.get(base + "/parks").json()["run"] == 2
+        done = run_cli(
+            "analyse",
+            str(folder / "park.gpkg"),
+            "--as-of",
+            "2025-06-30",
+            "--store",
+            str(store),
+            cwd=tmp_path,
+        )
+        assert done.returncode == 0, done.stderr
+        runs = httpx.get(base + "/runs").json()["runs"]
+        assert [(r["run"], r["latest"]) for r in runs] == [(1, False), (2, False), (3, True)]
+        latest = httpx.get(base + "/parks").json()
+        assert (latest["run"], latest["as_of_date"]) == (3, "2025-06-30")
+        assert httpx.get(base + "/parks", params={"run": "1"}).json()["as_of_date"] == AS_OF_1
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        log.close()
+    assert b"serving" in (tmp_path / "serve.log").read_bytes()
