@@ -147,7 +147,9 @@ def results_have_geometry(results_path: str | PathLike[str]) -> bool:
 
 #: Columns read for the map besides the popup's: grouping, money and the parcel list.
 EXTRA_COLUMNS: tuple[str, ...] = tuple(
-    dict.fromkeys([*GROUPING_COLUMNS, *MONEY_COLUMNS, "supervision_no", "amounts_confirmed"])
+    dict.fromkeys(
+        [*GROUPING_COLUMNS, *MONEY_COLUMNS, "supervision_no", "amounts_confirmed", "progress"]
+    )
 )
 
 

@@ -320,7 +320,9 @@ def render_map(
     base = Basemap.parse(basemap, lang=language)
     parcels = to_map_crs(parcels_gdf)
     summary = (
-        Summary.from_parcels(parcels) if summary_df is None else Summary.from_table(summary_df)
+        Summary.from_parcels(parcels)
+        if summary_df is None
+        else Summary.from_table(summary_df).with_progress(parcels)
     )
     if parks_gdf is None:
         parks_gdf = park_hulls(parcels)

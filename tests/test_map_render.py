@@ -241,3 +241,21 @@ def test_served_page_switches_to_tiles_above_the_threshold(
         assert (inside > 0.5).all(), park
         # and the outline is concave: smaller than the convex hull of the parcels
         assert outline.area < shapely.convex_hull(shapely.geometrycollections(own)).area
+
+
+def test_panel_counts_parcels_per_progress_class(results_gpkg: Path, tmp_path: Path) -> None:
+    """The panel's total block lists parcels per progress class (推进超过 · 正常 · 滞后 · 无进展 ·
+    待核查), as the results file holds them."""
+    written = pyogrio.read_dataframe(results_gpkg, layer="parcels", read_geometry=False)
+    counts = written["progress"].value_counts()
+    labels = {
+        "ahead": "推进超过",
+        "normal": "正常",
+        "behind": "滞后",
+        "no_progress": "无进展",
+        "unverified": "待核查",
+    }
+    expected = " · ".join(f"{zh} {counts[k]:,}" for k, zh in labels.items() if counts.get(k, 0))
+    html = maps.write_standalone_html(results_gpkg, tmp_path / "p.html").read_text(encoding="utf-8")
+    assert f'<span class="lu-sub">推进情况</span> {expected}</div>' in html
+    assert counts.sum() == len(written)
