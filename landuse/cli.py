@@ -1039,6 +1039,12 @@ def diff(
             "<name>_transitions.csv and <name>_amounts.csv beside it.",
         ),
     ] = None,
+    xlsx: Annotated[
+        Path | None,
+        typer.Option(
+            "--xlsx", help="Write the same as a workbook (summary, parcels, transitions, amounts)."
+        ),
+    ] = None,
     overwrite: Overwrite = False,
 ) -> None:
     """What changed between two runs of a store (default: the last two): kinds of change,
@@ -1055,6 +1061,10 @@ def diff(
         check_outputs(
             _diff_csv_paths(csv), inputs=[("--store", store)], overwrite=overwrite, option="--csv"
         )
+    if xlsx is not None:
+        if xlsx.suffix.lower() != ".xlsx":
+            raise InputError(f"--xlsx {xlsx}: name the workbook .xlsx, e.g. --xlsx 变化.xlsx.")
+        check_outputs([xlsx], inputs=[("--store", store)], overwrite=overwrite, option="--xlsx")
     result = diff_store(store, before, after)
     b, a = result.before, result.after
     _say(f"run {b.run_id} (as of {b.as_of_date}) → run {a.run_id} (as of {a.as_of_date}), {store}")
@@ -1114,6 +1124,12 @@ def diff(
                 write_table_csv(files.temp(path), table)
         for path in paths:
             _say(f"wrote {path}")
+    if xlsx is not None:
+        from landuse.diff import write_diff_workbook
+
+        with OutputSet(overwrite=overwrite) as files:
+            write_diff_workbook(files.temp(xlsx), result)
+        _say(f"wrote {xlsx}")
 
 
 @app.command()
@@ -1299,7 +1315,7 @@ EXAMPLES: dict[str, str] = {
     "--store 运行记录.sqlite",
     "runs": "示例：列出运行记录库中的每次分析\n\nlanduse runs --store 运行记录.sqlite",
     "diff": "示例：比较最近两次分析（新增闲置、新增逾期、已整改、各项金额），并写出 CSV\n\n"
-    "landuse diff --store 运行记录.sqlite --csv 本月变化.csv",
+    "landuse diff --store 运行记录.sqlite --csv 本月变化.csv --xlsx 本月变化.xlsx",
     "ranking": "示例：按园区（或行政区）排名最近一次分析，并列出黄色、红色预警\n\n"
     "landuse ranking --store 运行记录.sqlite --rules rules.toml",
     "screen": "示例：评审一个项目（投资 12000 万元，用地 30 亩，建筑系数 35%）\n\n"

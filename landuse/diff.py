@@ -262,6 +262,62 @@ def diff_store(store: Path, before: str | None = None, after: str | None = None)
     return compare(parcels(first), parcels(second), (first, second))
 
 
+#: Chinese headers of the diff tables (CSV keeps the codes; the workbook shows these).
+DIFF_LABELS_ZH: dict[str, str] = {
+    "key": "宗地编号",
+    "park": "园区",
+    "project_name": "项目名称",
+    "holder": "土地使用权人",
+    "change": "变化代码",
+    "change_zh": "变化",
+    "status_before": "上期状态代码",
+    "status_before_zh": "上期状态",
+    "status_after": "本期状态代码",
+    "status_after_zh": "本期状态",
+    "parcels": "宗数",
+    "area_ha": "面积(公顷)",
+    "total_penalty_wan_before": "上期合计金额(万元)",
+    "total_penalty_wan_after": "本期合计金额(万元)",
+    "amount": "金额项目",
+    "confirmed_before": "已确认 上期(万元)",
+    "confirmed_after": "已确认 本期(万元)",
+    "confirmed_change": "已确认 变化(万元)",
+    "potential_before": "待核查 上期(万元)",
+    "potential_after": "待核查 本期(万元)",
+    "potential_change": "待核查 变化(万元)",
+}
+#: Sheets of the diff workbook, in order.
+DIFF_SHEETS: tuple[str, ...] = ("变化汇总", "变化宗地", "状态转移", "金额比较")
+
+
+def write_diff_workbook(path: Path, result: RunDiff) -> None:
+    """The diff as a workbook: the kinds of change, the changed parcels, the transitions and
+    the amounts, one sheet each, Chinese headers; text from the data is written as text, never
+    as a formula or link."""
+    from landuse.schema import OUTPUT_LABELS_ZH
+
+    amounts = result.amounts.assign(
+        amount=[OUTPUT_LABELS_ZH.get(a, a).split("(")[0] for a in result.amounts["amount"]]
+    )
+    kinds = result.kind_counts()[["change_zh", "change", "parcels", "area_ha"]]
+    title = (
+        f"run {result.before.run_id} (as of {result.before.as_of_date}) → "
+        f"run {result.after.run_id} (as of {result.after.as_of_date})"
+    )
+    with pd.ExcelWriter(
+        path,
+        engine="xlsxwriter",
+        engine_kwargs={"options": {"strings_to_formulas": False, "strings_to_urls": False}},
+    ) as writer:
+        for sheet, table in zip(
+            DIFF_SHEETS, (kinds, result.changes, result.transitions, amounts), strict=True
+        ):
+            table.rename(columns=DIFF_LABELS_ZH).to_excel(
+                writer, sheet_name=sheet, index=False, startrow=1
+            )
+            writer.sheets[sheet].write_string(0, 0, title)
+
+
 __all__ = [
     "CHANGE_KINDS",
     "RunDiff",
@@ -269,4 +325,5 @@ __all__ = [
     "compare",
     "diff_store",
     "runs_to_compare",
+    "write_diff_workbook",
 ]

@@ -540,3 +540,28 @@ def test_landuse_serve_store_picks_up_a_new_run(folder: Path, tmp_path: Path) ->
         proc.wait(timeout=20)
         log.close()
     assert b"serving" in (tmp_path / "serve.log").read_bytes()
+
+
+def test_diff_workbook(three_runs: Path) -> None:
+    from openpyxl import load_workbook
+
+    done = run_cli("diff", "--store", "runs.sqlite", "--xlsx", "变化.xlsx", cwd=three_runs)
+    assert done.returncode == 0, done.stderr
+    wb = load_workbook(three_runs / "变化.xlsx", read_only=True)
+    try:
+        assert wb.sheetnames == ["变化汇总", "变化宗地", "状态转移", "金额比较"]
+        rows = list(wb["变化宗地"].iter_rows(values_only=True))
+        assert rows[0][0] == "run 2 (as of 2025-03-01) → run 3 (as of 2026-03-01)"
+        header = rows[1]
+        by_key = {r[header.index("宗地编号")]: r for r in rows[2:]}
+        assert by_key["A"][header.index("变化")] == "新增拟收回"
+        assert by_key["B"][header.index("本期状态")] == "按期推进"
+        amounts = list(wb["金额比较"].iter_rows(values_only=True))
+        head = amounts[1]
+        late = next(r for r in amounts[2:] if r[0] == "逾期开工违约金")
+        assert late[head.index("已确认 本期(万元)")] == pytest.approx(79.30)
+        assert late[head.index("待核查 上期(万元)")] == pytest.approx(11.80)
+    finally:
+        wb.close()
+    again = run_cli("diff", "--store", "runs.sqlite", "--xlsx", "变化.xlsx", cwd=three_runs)
+    assert again.returncode == 2 and "--overwrite" in again.stderr
