@@ -511,9 +511,17 @@ def _run_query(run: str | None, datetime: str | None) -> str:
     return "?" + urlencode(params) if params else ""
 
 
-def runs_selector(lang: Lang, runs: list[RunInfo], current: int, lang_param: bool) -> str:
+def runs_selector(
+    lang: Lang,
+    runs: list[RunInfo],
+    current: int,
+    lang_param: bool,
+    alerts: list[dict[str, Any]] | None = None,
+) -> str:
     """Links to the map of every run (newest as-of first), the shown one marked: the run
-    selector of a served store of runs (plain links: nothing to run, nothing to submit)."""
+    selector of a served store of runs (plain links: nothing to run, nothing to submit);
+    then the warnings standing after the shown run (``alerts``: those of
+    :func:`landuse.ranking.ranking_document`), each with its runs."""
     title = "分析记录" if lang == "zh" else "Runs"
     order = sorted(runs, key=lambda r: (r.as_of_date or "", r.recorded_at or "", r.run_id))
     items = []
@@ -524,9 +532,18 @@ def runs_selector(lang: Lang, runs: list[RunInfo], current: int, lang_param: boo
             items.append(f'<li class="lu-run-current"><b>{esc(label)}</b></li>')
         else:
             items.append(f'<li><a href="?{esc(urlencode(query))}">{esc(label)}</a></li>')
+    warned = ""
+    if alerts:
+        heading = "预警" if lang == "zh" else "Warnings"
+        lines = [
+            f'<li class="lu-alert lu-alert-{esc(a["level"])}">{esc(a["group"])} · '
+            f"{esc(a['level_zh'])} · runs {esc(', '.join(str(r) for r in a['runs']))}</li>"
+            for a in alerts
+        ]
+        warned = f'<div class="lu-sub">{esc(heading)}</div><ul>{"".join(lines)}</ul>'
     return (
         f'<details id="lu-runs" class="lu-runs" open style="display:none">'
-        f"<summary>{esc(title)}</summary><ul>{''.join(items)}</ul></details>"
+        f"<summary>{esc(title)}</summary><ul>{''.join(items)}</ul>{warned}</details>"
     )
 
 
@@ -583,6 +600,7 @@ def render_served_page(
     run: str | None = None,
     datetime: str | None = None,
     lang_param: bool = False,
+    rules: Any = None,
 ) -> str:
     """The HTML of ``GET /map`` for the results the API serves.
 
@@ -590,7 +608,9 @@ def render_served_page(
     file (anything :func:`results_path_of` reads), served through a file source. ``run`` /
     ``datetime``: which run (as the API's parameters; :class:`~landuse.source.NotFound` and
     :class:`~landuse.source.InvalidQuery` as the API answers them); every API URL of the page
-    carries them, and a source of several runs gets a run selector.
+    carries them, and a source of several runs gets a run selector with the warnings
+    standing after the run shown (ranked with ``rules``, a
+    :class:`~landuse.rules_file.RuleSet`; none without).
 
     Scripts and styles are linked from ``assets_url`` (default ``{api_base}map/assets/``,
     served by :func:`maps.assets.static_files`). Up to ``tile_threshold`` parcels are embedded
@@ -616,6 +636,9 @@ def render_served_page(
         run,
         datetime,
         lang_param,
+        # a store's page lists its runs: a new run gives every run's page anew
+        tuple(r.run_id for r in source.runs()) if source.multiple_runs else (),
+        id(rules),
     )
     with _PAGE_LOCK:
         cached = _PAGE_CACHE.get(key)
@@ -627,11 +650,16 @@ def render_served_page(
         name = f"{name} · {view.as_of or ''}"
     page_title = title or _title(language, name)
     run_query = _run_query(run, datetime)
-    runs_html = (
-        runs_selector(language, source.runs(), view.run.run_id, lang_param)
-        if source.multiple_runs
-        else None
-    )
+    runs_html = None
+    if source.multiple_runs:
+        listed = source.runs()
+        alerts = None
+        if rules is not None:
+            from landuse.ranking import rank_runs, ranking_document
+
+            rankings = rank_runs(listed, view.run, source.run_columns, rules)
+            alerts = ranking_document(rankings, rules)["warnings"]  # type: ignore[assignment]
+        runs_html = runs_selector(language, listed, view.run.run_id, lang_param, alerts)
     parcels = view.collection("parcels")
     drawable = parcels.size - parcels.without_geometry
     # results of ledgers alone: nothing to tile, the page lists the parcels instead
@@ -711,6 +739,7 @@ def mount_map(
                 run=params.get("run"),
                 datetime=params.get("datetime"),
                 lang_param="lang" in params,
+                rules=getattr(app.state, "rules", None),
             )
         except NotFound as exc:
             return PlainTextResponse(str(exc), status_code=404)

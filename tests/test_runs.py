@@ -565,3 +565,20 @@ def test_diff_workbook(three_runs: Path) -> None:
         wb.close()
     again = run_cli("diff", "--store", "runs.sqlite", "--xlsx", "变化.xlsx", cwd=three_runs)
     assert again.returncode == 2 and "--overwrite" in again.stderr
+
+
+def test_the_map_shows_the_warnings_standing(three_runs: Path, start_server) -> None:
+    rules = three_runs / "rank_map.toml"
+    rules.write_text('[ranking]\ngroup_by = "parcel_id"\n', encoding="utf-8")
+    server = start_server(
+        three_runs / "runs.sqlite", store=True, env={"LANDUSE_RULES_PATH": str(rules)}
+    )
+    warnings = server.get("/ranking").json()["warnings"]
+    assert warnings == [
+        {"group": "A", "level": "red", "level_zh": "红色预警（约谈主要负责人）", "runs": [1, 2, 3]}
+    ]
+    page = server.get("/map").text
+    assert "A · 红色预警（约谈主要负责人） · runs 1, 2, 3" in page
+    earlier = server.get("/map", params={"run": "2"}).text
+    assert "A · 黄色预警 · runs 1, 2" in earlier
+    assert "红色预警" not in earlier
