@@ -453,7 +453,8 @@ def analyse(
     if out is None and store is None:
         raise InputError(
             "请指定输出 (no output): give --out FILE (.gpkg, .parquet, .csv or .xlsx) for the "
-            "results, --store runs.sqlite to keep this run with the earlier ones, or both."
+            "results, --store runs.sqlite to keep this run with the earlier ones, or both. See "
+            "`landuse analyse --help`."
         )
     if out is not None:
         out = check_out_path(out)
