@@ -12,28 +12,44 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 
-from api.errors import ResultsUnavailable, install_error_handlers
+from api.errors import install_error_handlers
 from api.limits import BodyLimits, HeadAsGet
-from api.routes import collections, items, landing, parks, screening, tiles
+from api.routes import collections, items, landing, parks, runs, screening, tiles
 from api.screener import ScreeningWorkers
 from api.settings import Settings
-from api.store import StoreProvider, check_results_file
+from api.store import FileSource, RunStoreSource, StoreProvider, check_results_file
 from landuse import __version__
 from landuse.rules_file import load_rules
+from landuse.source import ResultsError, ResultsSource
 
 log = logging.getLogger("landuse.api")
 
 
-def create_app(settings: Settings, *, provider: StoreProvider | None = None) -> FastAPI:
-    """A FastAPI app serving the results file of ``settings``.
+def source_for(settings: Settings, provider: StoreProvider | None = None) -> ResultsSource:
+    """The results source ``settings`` name: a store of runs (``store_path``) or a results
+    file (``results_path``; ``provider``: one that already loaded it)."""
+    if settings.store_path is not None:
+        return RunStoreSource(settings)
+    return FileSource(settings, provider)
 
-    The rules file is read now (a bad one fails here, with the CLI's message); the results file
-    is loaded when the app starts (its lifespan), then reloaded whenever it changes on disk.
-    Until a readable results file is there, the routes that need it answer 503. ``provider``:
-    a store provider of ``settings`` that already loaded the results (:func:`serve`).
+
+def create_app(
+    settings: Settings,
+    *,
+    provider: StoreProvider | None = None,
+    source: ResultsSource | None = None,
+) -> FastAPI:
+    """A FastAPI app serving the results of ``settings`` (a results file or a store of runs).
+
+    The rules file is read now (a bad one fails here, with the CLI's message); the latest
+    results are loaded when the app starts (its lifespan), then reloaded whenever they change
+    on disk. Until readable results are there, the routes that need them answer 503.
+    ``provider``: a store provider of ``settings`` that already loaded the results file;
+    ``source``: a results source to serve instead of the one ``settings`` name (both for
+    :func:`serve`).
     """
     rules = load_rules(settings.rules_path)
-    provider = provider if provider is not None else StoreProvider(settings)
+    source = source if source is not None else source_for(settings, provider)
     screening_workers = ScreeningWorkers(rules, settings.screening_processes)
 
     @asynccontextmanager
@@ -41,8 +57,8 @@ def create_app(settings: Settings, *, provider: StoreProvider | None = None) -> 
         screening_workers.start()
         try:
             try:
-                await run_in_threadpool(provider.get)
-            except ResultsUnavailable as exc:
+                await run_in_threadpool(source.view)
+            except ResultsError as exc:
                 # no traceback: the service starts and answers 503 naming the file until a
                 # results file is there (`serve` checks the file before it gets here)
                 log.error("%s", exc)
@@ -60,7 +76,8 @@ def create_app(settings: Settings, *, provider: StoreProvider | None = None) -> 
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.provider = provider
+    app.state.source = source
+    app.state.provider = getattr(source, "provider", None)
     app.state.rules = rules
     app.state.screening = screening_workers
     app.state.extra_schemas = dict(screening.SCHEMAS)
@@ -84,21 +101,26 @@ def create_app(settings: Settings, *, provider: StoreProvider | None = None) -> 
     app.include_router(tiles.build_router(settings))
     app.include_router(screening.build_router(settings))
     app.include_router(parks.build_router())
+    app.include_router(runs.build_router())
     # the leadership map page (GET /map) and its packaged assets; maps only reads results
     from maps import mount_map
 
-    mount_map(app, tile_threshold=settings.map_tile_threshold, basemap=settings.map_basemap)
+    mount_map(
+        app,
+        tile_threshold=settings.map_tile_threshold,
+        basemap=settings.map_basemap,
+    )
     return app
 
 
 def create_app_from_env() -> FastAPI:
     """:func:`create_app` with settings from the environment (``LANDUSE_*``); the factory
     uvicorn's worker processes import."""
-    return create_app(Settings())  # type: ignore[call-arg]  # results_path from the environment
+    return create_app(Settings())  # results_path or store_path from the environment
 
 
 def serve(
-    results_path: str | Path,
+    results_path: str | Path | None = None,
     host: str = "127.0.0.1",
     port: int = 8000,
     *,
@@ -106,8 +128,10 @@ def serve(
     workers: int | None = None,
     log_level: str = "info",
     on_ready: Callable[[], None] | None = None,
+    store_path: str | Path | None = None,
 ) -> None:
-    """Serve ``results_path`` with uvicorn until interrupted (blocking).
+    """Serve ``results_path`` (or the store of runs ``store_path``) with uvicorn until
+    interrupted (blocking).
 
     Other settings come from the environment (``LANDUSE_*``). The rules file is read and the
     results file checked (one worker: loaded) before uvicorn starts, so a file that is not a
@@ -120,13 +144,24 @@ def serve(
 
     import uvicorn
 
-    overrides: dict[str, object] = {"results_path": Path(results_path), "host": host, "port": port}
+    overrides: dict[str, object] = {"host": host, "port": port}
+    # both given explicitly, so that a LANDUSE_RESULTS_PATH or LANDUSE_STORE_PATH left in the
+    # environment does not add the other one
+    overrides["store_path"] = Path(store_path) if store_path is not None else None
+    overrides["results_path"] = (
+        Path(results_path) if results_path is not None and store_path is None else None
+    )
     if rules_path is not None:
         overrides["rules_path"] = Path(rules_path)
     if workers is not None:
         overrides["workers"] = workers
     settings = Settings(**overrides)  # type: ignore[arg-type]
-    check_results_file(settings.results_path)
+    if settings.results_path is not None:
+        check_results_file(settings.results_path)
+    else:
+        from landuse.runstore import check_store
+
+        check_store(settings.store_path)  # type: ignore[arg-type]
     load_rules(settings.rules_path)  # a bad rules file fails here, before anything starts
     server_options: dict[str, Any] = {
         "host": settings.host,
@@ -137,7 +172,10 @@ def serve(
         "timeout_graceful_shutdown": 10,
     }
     if settings.workers > 1:
-        os.environ["LANDUSE_RESULTS_PATH"] = str(settings.results_path)
+        if settings.store_path is not None:
+            os.environ["LANDUSE_STORE_PATH"] = str(settings.store_path)
+        else:
+            os.environ["LANDUSE_RESULTS_PATH"] = str(settings.results_path)
         if settings.rules_path is not None:
             os.environ["LANDUSE_RULES_PATH"] = str(settings.rules_path)
         if on_ready is not None:
@@ -150,9 +188,9 @@ def serve(
         )
         return
     # Load now: a bad file fails here, before the app (and its background work) starts.
-    provider = StoreProvider(settings)
-    provider.get()
-    app = create_app(settings, provider=provider)
+    source = source_for(settings)
+    source.view()
+    app = create_app(settings, source=source)
     if on_ready is not None:
         on_ready()
     uvicorn.run(app, **server_options)

@@ -17,34 +17,20 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from landuse.errors import InputError
+from landuse.source import InvalidQuery, NotFound, ResultsError, ResultsUnavailable
 
 log = logging.getLogger("landuse.api")
 
 
-class ApiError(Exception):
+class ApiError(ResultsError):
     """Base of the service's errors: ``code`` is the OGC exception code, the message is for
-    a person (what was wrong and how to fix it)."""
-
-    code = "ServerError"
-    #: Headers sent with the answer (e.g. ``Connection: close`` after an unread body).
-    headers: dict[str, str] | None = None
-
-    def __init__(self, description: str, *, errors: list[dict[str, Any]] | None = None) -> None:
-        super().__init__(description)
-        self.description = description
-        self.errors = errors
+    a person (what was wrong and how to fix it). The results source's errors
+    (:mod:`landuse.source`: :class:`NotFound`, :class:`InvalidQuery` alias
+    :data:`InvalidParameter`, :class:`ResultsUnavailable`) are answered the same way."""
 
 
-class NotFound(ApiError):
-    """No such collection, feature, park, tile matrix or route."""
-
-    code = "NotFound"
-
-
-class InvalidParameter(ApiError):
-    """A query parameter that is unknown, malformed or out of range."""
-
-    code = "InvalidParameterValue"
+#: A query parameter that is unknown, malformed or out of range (the source's InvalidQuery).
+InvalidParameter = InvalidQuery
 
 
 class InvalidBody(ApiError):
@@ -73,15 +59,6 @@ class BodyTimeout(ApiError):
     headers = {"Connection": "close"}
 
 
-class ResultsUnavailable(ApiError, InputError):
-    """The results file cannot be served (missing, unreadable, not a results file).
-
-    To the service it is a 503 (the file may come back); to ``landuse serve`` at start-up it
-    is the user's mistake (an :class:`InputError`: message, exit code 2)."""
-
-    code = "ResultsUnavailable"
-
-
 #: The one table: exception class -> HTTP status. Looked up along the class's MRO.
 STATUS_BY_ERROR: dict[type[Exception], int] = {
     NotFound: 404,
@@ -92,7 +69,7 @@ STATUS_BY_ERROR: dict[type[Exception], int] = {
     BodyTimeout: 408,
     ResultsUnavailable: 503,
     InputError: 400,
-    ApiError: 500,
+    ResultsError: 500,
 }
 
 
@@ -178,7 +155,7 @@ def install_error_handlers(app: FastAPI) -> None:
         log.exception("unexpected server error", exc_info=exc)
         return error_response(500, "ServerError", "The service failed; see its log.")
 
-    app.add_exception_handler(ApiError, on_api_error)
+    app.add_exception_handler(ResultsError, on_api_error)
     app.add_exception_handler(InputError, on_api_error)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import orjson
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import shapely
@@ -129,6 +130,42 @@ class _Column:
         assert self.text is not None
         return self.text.take(pa.array(positions, type=pa.int64())).to_pylist()
 
+    def array(self, positions: np.ndarray) -> pa.Array:
+        """Values at ``positions`` as an Arrow array (missing numbers as null)."""
+        if self.codes is not None and self.objects is not None:
+            codes = self.codes[positions]
+            distinct = self.objects[:-1]
+            if self.kind == "boolean":
+                values = pa.array(distinct.tolist(), type=pa.bool_())
+                codes = np.where(codes == 2, -1, codes)
+            else:
+                values = pa.array(distinct.tolist(), type=pa.string())
+            indices = pa.array(codes, type=pa.int32(), mask=codes < 0)
+            return values.take(indices)
+        if self.numbers is not None:
+            numbers = self.numbers[positions]
+            return pa.array(numbers, type=pa.float64(), mask=np.isnan(numbers))
+        if self.integers is not None:
+            mask = None if self.missing is None else self.missing[positions]
+            return pa.array(self.integers[positions], type=pa.int64(), mask=mask)
+        assert self.text is not None
+        return self.text.take(pa.array(positions, type=pa.int64()))
+
+    def series(self) -> pd.Series:
+        """Every value as a pandas Series (text and dates as objects, numbers as float64 with
+        NaN, integers as Int64, booleans as objects with None)."""
+        if self.codes is not None and self.objects is not None:
+            return pd.Series(self.objects[self.codes], name=self.name, dtype=object)
+        if self.numbers is not None:
+            return pd.Series(self.numbers, name=self.name)
+        if self.integers is not None:
+            values = pd.array(self.integers, dtype="Int64")
+            if self.missing is not None:
+                values[self.missing] = pd.NA
+            return pd.Series(values, name=self.name)
+        assert self.text is not None
+        return pd.Series(self.text.to_numpy(zero_copy_only=False), name=self.name, dtype=object)
+
 
 class PropertyTable:
     """The properties of a collection's features (position ``i`` = feature ``i``), held as
@@ -153,6 +190,19 @@ class PropertyTable:
     def column(self, name: str, positions: np.ndarray) -> list[Any]:
         """One property's values at ``positions``."""
         return self._columns[self.names.index(name)].values(np.asarray(positions, np.int64))
+
+    def arrow(self, names: Sequence[str], positions: np.ndarray) -> pa.Table:
+        """The properties ``names`` at ``positions`` as an Arrow table (e.g. to sort them)."""
+        positions = np.asarray(positions, dtype=np.int64)
+        columns = [self._columns[self.names.index(name)].array(positions) for name in names]
+        return pa.table(columns, names=list(names))
+
+    def frame(self, names: Sequence[str]) -> pd.DataFrame:
+        """The properties ``names`` of every feature as a pandas DataFrame (position order)."""
+        return pd.DataFrame(
+            {name: self._columns[self.names.index(name)].series() for name in names},
+            index=pd.RangeIndex(self.size),
+        )
 
     def json_schema_properties(self) -> dict[str, dict[str, Any]]:
         """JSON Schema of every property (single types; a value may be null)."""

@@ -86,6 +86,22 @@ unverified parcels</th></tr>
 <p><small>{{ s.amounts_note }}</small></p>
 <p>mean intensity {{ s.mean_intensity_wan_per_ha | show }} 万元/公顷 · area-weighted
 {{ s.area_weighted_intensity_wan_per_ha | show }} 万元/公顷</p>
+<h2>推进情况 progress</h2>
+<table><tr><th>progress</th><th>推进情况</th><th>parcels</th></tr>
+{% for row in s.by_progress %}<tr><td>{{ row.progress }}</td><td>{{ row.progress_zh }}</td>
+<td>{{ row.parcels }}</td></tr>{% endfor %}</table>
+{% endblock %}"""
+
+_RUNS = """{% extends "base.html" %}{% block content %}
+<p>{{ description }}</p>
+<table><tr><th>run</th><th>as of 评价日期</th><th>recorded 记录时间 (UTC)</th><th>parcels 宗数</th>
+<th>rejects 拒收</th><th>inputs 输入文件 (SHA-256)</th><th></th></tr>
+{% for r in runs %}<tr><td>{{ r.run }}{% if r.latest %} (latest 最新){% endif %}</td>
+<td>{{ r.as_of_date | show }}</td><td>{{ r.recorded_at | show }}</td><td>{{ r.parcels }}</td>
+<td>{{ r.rejects | show }}</td><td>{% for f in r.inputs %}{{ f.role }} {{ f.path }}
+<code>{{ f.sha256[:12] }}</code><br>{% endfor %}</td>
+<td>{% for link in r.links %}<a href="{{ link.href }}">{{ link.title }}</a> {% endfor %}</td></tr>
+{% endfor %}</table>
 {% endblock %}"""
 
 _API = """{% extends "base.html" %}{% block content %}
@@ -123,6 +139,7 @@ def make_environment() -> Environment:
                 "item.html": _ITEM,
                 "summary.html": _SUMMARY,
                 "api.html": _API,
+                "runs.html": _RUNS,
             }
         ),
         autoescape=select_autoescape(default=True, default_for_string=True),

@@ -112,14 +112,15 @@ EXCEPTION_SCHEMA: dict[str, Any] = {
 
 
 #: Path prefixes of the operations that read the results file (503 while it is unavailable).
-RESULTS_PATHS: tuple[str, ...] = ("/collections", "/parks")
+RESULTS_PATHS: tuple[str, ...] = ("/collections", "/parks", "/runs", "/ranking")
 
 
 def describe_errors_and_formats(doc: dict[str, Any]) -> dict[str, Any]:
     """Document what the service really answers, each error with the ``Exception`` schema:
     400 for a bad query parameter (every operation rejects unknown ones), 404 where a path
-    names something, 408, 413 and 422 for request bodies only (FastAPI lists 422 everywhere),
-    503 where the results file is read; and HTML where ``f=html`` is offered."""
+    names something or a ``run`` parameter may name no run, 408, 413 and 422 for request
+    bodies only (FastAPI lists 422 everywhere), 503 where the results are read; and HTML where
+    ``f=html`` is offered."""
     doc.setdefault("components", {}).setdefault("schemas", {})["Exception"] = EXCEPTION_SCHEMA
     error = {"application/json": {"schema": {"$ref": "#/components/schemas/Exception"}}}
 
@@ -134,14 +135,14 @@ def describe_errors_and_formats(doc: dict[str, Any]) -> dict[str, Any]:
             params = operation.get("parameters", [])
             responses.pop("422", None)
             responses["400"] = answer("A query parameter is unknown, repeated or wrong.")
-            if any(p.get("in") == "path" for p in params):
-                responses["404"] = answer("No such resource.")
+            if any(p.get("in") == "path" or p.get("name") == "run" for p in params):
+                responses["404"] = answer("No such resource (or no such run).")
             if "requestBody" in operation:
                 responses["408"] = answer("The body did not arrive in time.")
                 responses["413"] = answer("The body is larger than the service accepts.")
                 responses["422"] = answer("The body cannot be used (names the field at fault).")
             if path.startswith(RESULTS_PATHS):
-                responses["503"] = answer("The results file is missing or cannot be read.")
+                responses["503"] = answer("The results are missing or cannot be read.")
             if any(p.get("in") == "query" and p.get("name") == "f" for p in params):
                 ok = responses.setdefault("200", {"description": "OK"})
                 ok.setdefault("content", {}).setdefault("text/html", {"schema": {"type": "string"}})

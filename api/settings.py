@@ -21,9 +21,22 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="LANDUSE_", extra="forbid", frozen=True)
 
-    results_path: Path = Field(
-        description="Results written by `landuse analyse`: a GeoPackage (.gpkg) or GeoParquet "
-        "(.parquet) file."
+    results_path: Path | None = Field(
+        None,
+        description="Results written by `landuse analyse --out`: a GeoPackage (.gpkg) or "
+        "GeoParquet (.parquet) file. Give this or store_path.",
+    )
+    store_path: Path | None = Field(
+        None,
+        description="A store of runs written by `landuse analyse --store` (one SQLite file): "
+        "its latest run is served, and any earlier one with `run` or `datetime`. Give this or "
+        "results_path.",
+    )
+    run_cache_size: int = Field(
+        2,
+        ge=1,
+        le=64,
+        description="Runs of a store kept loaded in memory (least recently used go).",
     )
     rules_path: Path | None = Field(
         None, description="Rules file (TOML) for POST /screening; the national defaults when unset."
@@ -109,6 +122,8 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _limits_consistent(self) -> Settings:
+        if (self.results_path is None) == (self.store_path is None):
+            raise ValueError("give either results_path or store_path (one of them)")
         if self.default_limit > self.max_limit:
             raise ValueError(
                 f"default_limit {self.default_limit} is above max_limit {self.max_limit}"

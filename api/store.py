@@ -1,10 +1,16 @@
-"""The results store: one results file loaded once, indexed, summarised and cached in memory.
+"""The in-memory implementations of the results source (:mod:`landuse.source`).
 
-:class:`StoreProvider` hands out the :class:`ResultsStore` of the file as it is now: the file's
-identity (resolved path, modification time, size) is checked with one ``stat`` per request, and
-a new results file is loaded (under a lock, while requests keep the store they hold) before it
-replaces the old one. Counts, filter results, tiles and park summaries live in the store, so a
-new file invalidates them all at once.
+:class:`LoadedResults` is a :class:`~landuse.source.ResultsView` held in memory: one run's
+parcels and park summaries, indexed and cached. :class:`FileSource` serves a results file
+(GeoPackage or GeoParquet, one run): :class:`StoreProvider` hands out the
+:class:`ResultsStore` of the file as it is now: the file's identity (resolved path,
+modification time, size) is checked with one ``stat`` per request, and a new results file is
+loaded (under a lock, while requests keep the store they hold) before it replaces the old one.
+:class:`RunStoreSource` serves a store of runs (:mod:`landuse.runstore`): each run is loaded
+when first asked for and the most recently used are kept. Counts, filter results, tiles and
+park summaries live in the view, so new results invalidate them all at once.
+
+Nothing here imports FastAPI: the map builds a :class:`FileSource` for ``landuse map``.
 
 Nothing here scans all parcels per request: equality filters read precomputed per-value
 position arrays (:class:`ValueIndex`), ``bbox`` reads an STRtree, the unfiltered count is the
@@ -13,11 +19,15 @@ collection's size, and filter results (with their counts) and tiles sit in LRU c
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import os
+import sqlite3
 import threading
 import time
+from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,16 +42,30 @@ import pyproj
 import shapely
 
 from api.cache import LRUCache
-from api.errors import NotFound, ResultsUnavailable
 from api.features import PropertyTable, normalise_table
 from api.settings import Settings
 from api.summaries import park_table
 from api.tiles import EARTH_RADIUS_M, TileSource
+from landuse import runstore
+from landuse.errors import InputError
 from landuse.grouping import group_names
+from landuse.source import (
+    CRS84,
+    BBox,
+    CollectionInfo,
+    InvalidQuery,
+    NotFound,
+    Page,
+    Query,
+    ResultsSource,
+    ResultsUnavailable,
+    ResultsView,
+    RunInfo,
+    choose_run,
+)
 
 log = logging.getLogger("landuse.api")
 
-CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 COORD_DECIMALS = 7  # ~1 cm in longitude/latitude: the GeoJSON output's precision
 
 #: Parcel columns that take ``?column=value`` equality filters (those present in the file).
@@ -59,6 +83,7 @@ PARCEL_QUERYABLES: tuple[str, ...] = (
     "amounts_confirmed",
     "industry_code",
     "likely_idle",
+    "progress",
 )
 PARK_QUERYABLES: tuple[str, ...] = ("park", "group_kind")
 
@@ -215,10 +240,15 @@ def _geo_metadata(path: Path, schema: pa.Schema) -> tuple[str | None, Any]:
     return geom_col, crs
 
 
-def _read_geoparquet(path: Path) -> Layer:
-    table = pq.read_table(path)
+def geoparquet_layer(path: Path, table: pa.Table) -> Layer:
+    """A layer from a (Geo)Parquet table of results (``path``: where it comes from, for
+    messages); feature ids 1..n in row order."""
     geom_col, crs = _geo_metadata(path, table.schema)
     return _layer_from_arrow(path, table, geom_col, np.arange(1, table.num_rows + 1), crs)
+
+
+def _read_geoparquet(path: Path) -> Layer:
+    return geoparquet_layer(path, pq.read_table(path))
 
 
 def _gpkg_layers(path: Path) -> set[str]:
@@ -329,7 +359,8 @@ def park_hulls(geometry: np.ndarray, park: pd.Series, names: list[str]) -> np.nd
     """A boundary for each park in ``names`` from its parcels (projected coordinates): the
     concave hull (ratio 0.3) of the parcels' bounding-box corners, thinned to one corner per
     cell of a 256 x 256 grid over the park so that a large park costs no more than a small
-    one."""
+    one, joined with the box of every parcel the hull does not cover (each parcel lies inside
+    its park's outline)."""
     bounds = shapely.bounds(geometry)
     out = np.empty(len(names), dtype=object)
     codes = pd.Index(names).get_indexer(park)  # -1: another park, or none
@@ -349,7 +380,14 @@ def park_hulls(geometry: np.ndarray, park: pd.Series, names: list[str]) -> np.nd
             continue
         # One linestring through the points: hulls only look at vertices, and one geometry
         # is much cheaper to build than a multipoint of many points.
-        out[i] = shapely.concave_hull(shapely.linestrings(points), ratio=0.3)
+        hull = shapely.concave_hull(shapely.linestrings(points), ratio=0.3)
+        # A concave hull passes through the corners but may cut across a parcel between
+        # them: the boxes of the parcels it does not cover are added, so no parcel is left
+        # outside its park's outline.
+        boxes = shapely.box(b[:, 0], b[:, 1], b[:, 2], b[:, 3])
+        shapely.prepare(hull)
+        outside = boxes[~shapely.covers(hull, boxes)]
+        out[i] = shapely.union_all([hull, *outside]) if len(outside) else hull
     return out
 
 
@@ -415,16 +453,15 @@ def intersect_sorted(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return a[b[i] == a]
 
 
-BBox = tuple[float, float, float, float]
-
-
 # --------------------------------------------------------------------------- collections
 
 
 class Collection:
     """One feature collection held in memory: properties, geometries, indexes and caches.
 
-    Position ``i`` (0-based) is feature ``ids[i]``; ids ascend.
+    Position ``i`` (0-based) is feature ``ids[i]``; ids ascend. The spatial index and the
+    tile source are built when first needed (a service that is only paged through never
+    builds them).
     """
 
     def __init__(
@@ -450,7 +487,6 @@ class Collection:
         self.properties = PropertyTable(normal, kinds)
         self.lonlat = lonlat
         self.bounds = shapely.bounds(lonlat)
-        self.tree = shapely.STRtree(lonlat)
         self.size = len(self.ids)
         self.without_geometry = int(shapely.is_missing(lonlat).sum())
         self.all_positions = np.arange(self.size, dtype=np.int64)
@@ -470,17 +506,60 @@ class Collection:
             for name in queryables
             if name in kinds and kinds[name] in ("string", "boolean")
         }
-        self.tiles = TileSource(
-            collection_id,
-            self.ids,
-            lonlat_to_mercator(lonlat),
-            self.tree,
-            {name: normal.column(name) for name in tile_properties if name in kinds},
-            extent=settings.tile_extent,
-            buffer=settings.tile_buffer,
-        )
+        self._tile_columns = {
+            name: normal.column(name) for name in tile_properties if name in kinds
+        }
+        self._settings = settings
+        self._tree: shapely.STRtree | None = None
+        self._tiles_source: TileSource | None = None
+        self._build_lock = threading.Lock()
         self._matches: LRUCache[np.ndarray] = LRUCache(settings.query_cache_size)
+        self._sorted: LRUCache[np.ndarray] = LRUCache(settings.query_cache_size)
         self._tiles: LRUCache[bytes] = LRUCache(settings.tile_cache_size)
+
+    # ---- lazily built
+
+    @property
+    def tree(self) -> shapely.STRtree:
+        """STRtree over the longitude/latitude geometries."""
+        if self._tree is None:
+            with self._build_lock:
+                if self._tree is None:
+                    self._tree = shapely.STRtree(self.lonlat)
+        return self._tree
+
+    @property
+    def tiles(self) -> TileSource:
+        """The features ready to be cut into vector tiles."""
+        if self._tiles_source is None:
+            tree = self.tree
+            with self._build_lock:
+                if self._tiles_source is None:
+                    self._tiles_source = TileSource(
+                        self.id,
+                        self.ids,
+                        lonlat_to_mercator(self.lonlat),
+                        tree,
+                        self._tile_columns,
+                        extent=self._settings.tile_extent,
+                        buffer=self._settings.tile_buffer,
+                    )
+        return self._tiles_source
+
+    def info(self) -> CollectionInfo:
+        """The collection's description (:class:`~landuse.source.CollectionInfo`)."""
+        kinds = self.properties.kinds
+        return CollectionInfo(
+            id=self.id,
+            title=self.title,
+            description=self.description,
+            size=self.size,
+            without_geometry=self.without_geometry,
+            bbox=self.bbox,
+            kinds=dict(kinds),
+            queryables={name: index.enum() for name, index in self.indexes.items()},
+            tile_fields={key: kinds.get(key, "string") for key in self._tile_columns},
+        )
 
     # ---- lookups
 
@@ -515,9 +594,19 @@ class Collection:
             found.append(hit)
         return np.unique(np.concatenate(found)).astype(np.int64)
 
+    def check_filters(self, filters: dict[str, Any]) -> None:
+        """:class:`InvalidQuery` naming the queryables when a filter is on another property."""
+        wrong = sorted(name for name in filters if name not in self.indexes)
+        if wrong:
+            raise InvalidQuery(
+                f"{', '.join(wrong)}: not queryable in collection {self.id!r}; its queryables "
+                f"are {', '.join(self.indexes) or 'none'}."
+            )
+
     def match(self, filters: dict[str, Any], bbox: BBox | None) -> np.ndarray:
         """Ascending positions of the features passing every equality filter and ``bbox``
         (cached, so paging through a result costs one computation)."""
+        self.check_filters(filters)
         if not filters and bbox is None:
             return self.all_positions
         key = (tuple(sorted(filters.items())), bbox)
@@ -534,6 +623,50 @@ class Collection:
 
         return self._matches.get_or_make(key, compute)
 
+    def sorted_positions(self, query: Query) -> np.ndarray:
+        """The matched positions of ``query`` in its ``sortby`` order (ids break ties; nulls
+        last), cached with the match."""
+        matched = self.match(dict(query.filters), query.bbox)
+        if not query.sortby:
+            return matched
+        keys = []
+        for key in query.sortby:
+            name, descending = (key[1:], True) if key.startswith("-") else (key.lstrip("+"), False)
+            if name not in self.properties.kinds:
+                raise InvalidQuery(
+                    f"sortby={key}: {self.id!r} has no property {name!r}. Sort by a property "
+                    "of the collection's schema, with - before it for descending, e.g. "
+                    "sortby=-total_penalty_wan."
+                )
+            keys.append((name, descending))
+        cache_key = (tuple(sorted(query.filters.items())), query.bbox, tuple(keys))
+
+        def compute() -> np.ndarray:
+            table = self.properties.arrow(
+                [name for name, _ in keys], matched
+            )  # only the matched rows, only the keys
+            order = pc.sort_indices(
+                table,
+                sort_keys=[(name, "descending" if desc else "ascending") for name, desc in keys],
+                null_placement="at_end",
+            ).to_numpy()
+            return matched[order]
+
+        return self._sorted.get_or_make(cache_key, compute)
+
+    def page(self, query: Query) -> Page:
+        """One page of ``query`` (:class:`~landuse.source.Page`)."""
+        positions = self.sorted_positions(query)
+        total = len(positions)
+        page = positions[min(query.offset, total) : min(query.offset + query.limit, total)]
+        return Page(total, self.ids[page].tolist(), self.lonlat[page], self.properties.rows(page))
+
+    def feature(self, feature_id: str) -> Page:
+        """The feature ``feature_id`` as a page of one (404 when there is none)."""
+        pos = self.position(feature_id)
+        page = self.all_positions[pos : pos + 1]
+        return Page(1, self.ids[page].tolist(), self.lonlat[page], self.properties.rows(page))
+
     def tile(self, z: int, x: int, y: int) -> bytes:
         """The encoded vector tile ``z/x/y`` (cached; empty bytes = no feature)."""
         return self._tiles.get_or_make((z, x, y), lambda: self.tiles.render(z, x, y))
@@ -547,20 +680,52 @@ class Collection:
         return self.properties.json_schema_properties()
 
 
-# --------------------------------------------------------------------------- the store
+# --------------------------------------------------------------------------- one run in memory
 
 
-class ResultsStore:
-    """Everything served from one results file, computed once when it is loaded."""
+PARCELS_DESCRIPTION = (
+    "Every analysed parcel: all result columns (statuses, flags, day counts, amounts in 万元, "
+    "intensity in 万元/公顷, legal basis), geometry in CRS84 longitude/latitude where the "
+    "results have one.{without} Results as of {as_of}{run}."
+)
+PARKS_DESCRIPTION = (
+    "One feature per summary group: a park where the parcels name one, else the region "
+    "of their supervision numbers (`group_kind`), else （未指定园区）. A park's boundary "
+    "comes from the results' parks layer, else it is the concave hull of its parcels; a region "
+    "has none (`geometry: null`). Each carries its summary: parcels and hectares per "
+    "status, amounts per kind (万元) with confirmed amounts and the amounts that would "
+    "apply to unverified (待核查) parcels kept apart, mean intensity (万元/公顷) and the "
+    "as-of date."
+)
 
-    def __init__(self, identity: FileIdentity, settings: Settings) -> None:
+
+class LoadedResults(ResultsView):
+    """The results of one run held in memory (a :class:`~landuse.source.ResultsView`).
+
+    Built from the run's ``parcels`` layer and optional ``parks`` layer (boundaries): the
+    parcels collection, the park summaries and the parks collection (one feature per summary
+    group, its outline from the parks layer, else the concave hull of its parcels); with a
+    ``buildings`` layer (``analyse --buildings``), the buildings collection too."""
+
+    def __init__(
+        self,
+        parcels: Layer,
+        parks_layer: Layer | None,
+        settings: Settings,
+        *,
+        run: RunInfo | None = None,
+        etag: str,
+        label: str,
+        run_note: str = "",
+        buildings: Layer | None = None,
+    ) -> None:
         t0 = time.perf_counter()
-        self.identity = identity
-        parcels, parks_layer, buildings = read_results(identity.path)
         has_geom = ~shapely.is_missing(parcels.geometry)  # empty ones were made None
         self.parcels_without_geometry = int((~has_geom).sum())
         lonlat = to_lonlat(parcels.geometry, parcels.crs)
-        self.as_of = _first_date(parcels.table, "as_of_date")
+        as_of = _first_date(parcels.table, "as_of_date")
+        self.run = run or RunInfo(1, as_of, None, len(parcels.ids))
+        self.etag = etag
         self.source_crs = parcels.crs.to_string() if has_geom.any() else None
         without = (
             f" {self.parcels_without_geometry:,} of {len(has_geom):,} parcels have no geometry "
@@ -572,9 +737,7 @@ class ResultsStore:
         self.parcels = Collection(
             "parcels",
             "宗地 Parcels",
-            "Every analysed parcel: all result columns (statuses, flags, day counts, amounts "
-            "in 万元, intensity in 万元/公顷, legal basis), geometry in CRS84 longitude/latitude "
-            f"where the results have one.{without} Results as of {self.as_of or 'unknown'}.",
+            PARCELS_DESCRIPTION.format(without=without, as_of=as_of or "unknown", run=run_note),
             parcels.ids,
             parcels.table,
             lonlat,
@@ -582,12 +745,12 @@ class ResultsStore:
             PARCEL_TILE_PROPERTIES,
             settings,
         )
-        summary = park_table(parcels.table, self.as_of, has_geom)
-        self.park_summaries = summary.set_index("park", drop=False)
+        summary = park_table(parcels.table, as_of, has_geom)
+        self.park_rows = summary.set_index("park", drop=False)
         self.parks = self._parks_collection(summary, parcels, parks_layer, has_geom, settings)
-        self.collections: dict[str, Collection] = {"parcels": self.parcels, "parks": self.parks}
+        self._collections: dict[str, Collection] = {"parcels": self.parcels, "parks": self.parks}
         if buildings is not None:
-            self.collections["buildings"] = Collection(
+            self._collections["buildings"] = Collection(
                 "buildings",
                 "建筑物 Buildings",
                 "The building footprints (and building points) the analysis measured per "
@@ -604,7 +767,7 @@ class ResultsStore:
         pa.default_memory_pool().release_unused()
         log.info(
             "loaded %s: %d parcels (%d without geometry), %d summary groups in %.1f s",
-            identity.path,
+            label,
             self.parcels.size,
             self.parcels_without_geometry,
             self.parks.size,
@@ -626,6 +789,9 @@ class ResultsStore:
         is_park = (summary["group_kind"] == "park").to_numpy(dtype=bool)
         boundary = np.full(len(names), None, dtype=object)
         source = np.full(len(names), "none", dtype=object)
+        self.unanalysed_outlines = pd.DataFrame(
+            {"park": [], "boundary_source": [], "geometry": []}, dtype=object
+        )
         if parks_layer is not None and "park" in parks_layer.table.column_names:
             layer_names = parks_layer.table.column("park").to_pylist()
             lonlat_layer = to_lonlat(parks_layer.geometry, parks_layer.crs)
@@ -635,6 +801,21 @@ class ResultsStore:
                 if j is not None and lonlat_layer[j] is not None:
                     boundary[i] = lonlat_layer[j]
                     source[i] = "parks layer"
+            # boundaries of parks none of whose parcels were analysed: outlines, no summary
+            groups = set(names)
+            extra = [
+                j
+                for j, n in enumerate(layer_names)
+                if n is not None and str(n) not in groups and lonlat_layer[j] is not None
+            ]
+            if extra:
+                self.unanalysed_outlines = pd.DataFrame(
+                    {
+                        "park": [str(layer_names[j]) for j in extra],
+                        "boundary_source": "parks layer",
+                        "geometry": lonlat_layer[extra],
+                    }
+                )
         missing = np.flatnonzero(is_park & pd.isna(pd.Series(boundary)).to_numpy())
         if len(missing) and has_geom.any():
             park_col = group_names(  # the park (or no group): regions get no hull
@@ -655,13 +836,7 @@ class ResultsStore:
         return Collection(
             "parks",
             "园区 Parks",
-            "One feature per summary group: a park where the parcels name one, else the region "
-            "of their supervision numbers (`group_kind`), else （未指定园区）. A park's boundary "
-            "comes from the results' parks layer, else it is the hull of its parcels; a region "
-            "has none (`geometry: null`). Each carries its summary: parcels and hectares per "
-            "status, amounts per kind (万元) with confirmed amounts and the amounts that would "
-            "apply to unverified (待核查) parcels kept apart, mean intensity (万元/公顷) and the "
-            "as-of date.",
+            PARKS_DESCRIPTION,
             np.arange(1, len(names) + 1, dtype=np.int64),
             table,
             lonlat,
@@ -670,25 +845,74 @@ class ResultsStore:
             settings,
         )
 
-    def collection(self, collection_id: str) -> Collection:
-        """The collection ``collection_id`` (404 when there is none)."""
+    # ---- the ResultsView interface
+
+    def collection_of(self, collection_id: str) -> Collection:
+        """The in-memory collection ``collection_id`` (404 when there is none)."""
         try:
-            return self.collections[collection_id]
+            return self._collections[collection_id]
         except KeyError:
             raise NotFound(
                 f"No collection {collection_id!r}; the collections are "
-                f"{', '.join(self.collections)}."
+                f"{', '.join(self._collections)}."
             ) from None
+
+    def collections(self) -> list[CollectionInfo]:
+        return [c.info() for c in self._collections.values()]
+
+    def collection(self, collection_id: str) -> CollectionInfo:
+        return self.collection_of(collection_id).info()
+
+    def page(self, collection_id: str, query: Query) -> Page:
+        return self.collection_of(collection_id).page(query)
+
+    def feature(self, collection_id: str, feature_id: str) -> Page:
+        return self.collection_of(collection_id).feature(feature_id)
+
+    def tile(self, collection_id: str, z: int, x: int, y: int) -> bytes:
+        return self.collection_of(collection_id).tile(z, x, y)
+
+    def cached_tile(self, collection_id: str, z: int, x: int, y: int) -> bytes | None:
+        return self.collection_of(collection_id).cached_tile(z, x, y)
+
+    def json_schema(self, collection_id: str) -> dict[str, dict[str, Any]]:
+        """JSON Schema of every property of a collection."""
+        return self.collection_of(collection_id).json_schema()
+
+    def park_summaries(self) -> pd.DataFrame:
+        return self.park_rows
 
     def park_summary(self, park: str) -> pd.Series:
         """The summary row of ``park`` (a park, region or （未指定园区）; 404 when no parcel
         is in that group)."""
-        if park not in self.park_summaries.index:
+        if park not in self.park_rows.index:
             raise NotFound(
                 f"No park or region {park!r} in the results; the summary groups are "
-                f"{', '.join(map(str, self.park_summaries.index))}."
+                f"{', '.join(map(str, self.park_rows.index))}."
             )
-        return self.park_summaries.loc[park]
+        return self.park_rows.loc[park]
+
+    def park_outlines(self) -> pd.DataFrame:
+        parks = self.parks
+        keep = ~shapely.is_missing(parks.lonlat)
+        positions = parks.all_positions[keep]
+        outlines = pd.DataFrame(
+            {
+                "park": parks.properties.column("park", positions),
+                "boundary_source": parks.properties.column("boundary_source", positions),
+                "geometry": parks.lonlat[keep],
+            }
+        )
+        if len(self.unanalysed_outlines) == 0:
+            return outlines
+        return pd.concat([outlines, self.unanalysed_outlines], ignore_index=True)
+
+    def parcel_table(self, columns: Sequence[str]) -> pd.DataFrame:
+        parcels = self.parcels
+        present = [c for c in dict.fromkeys(columns) if c in parcels.properties.kinds]
+        frame = parcels.properties.frame(present)
+        frame["geometry"] = parcels.lonlat
+        return frame
 
 
 def _first_date(table: pa.Table, name: str) -> str | None:
@@ -699,6 +923,35 @@ def _first_date(table: pa.Table, name: str) -> str | None:
         col = col.cast(pa.date32())
     valid = pc.drop_null(col)
     return str(valid[0].as_py().isoformat()) if len(valid) else None
+
+
+class ResultsStore(LoadedResults):
+    """Everything served from one results file, computed once when it is loaded."""
+
+    def __init__(self, identity: FileIdentity, settings: Settings) -> None:
+        self.identity = identity
+        parcels, parks_layer, buildings = read_results(identity.path)
+        as_of = _first_date(parcels.table, "as_of_date")
+        recorded = dt.datetime.fromtimestamp(identity.mtime_ns / 1e9, dt.UTC)
+        run = RunInfo(
+            1,
+            as_of,
+            recorded.replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+            len(parcels.ids),
+        )
+        super().__init__(
+            parcels,
+            parks_layer,
+            settings,
+            run=run,
+            etag=identity.etag,
+            label=str(identity.path),
+            buildings=buildings,
+        )
+
+    @property
+    def as_of(self) -> str | None:
+        return self.run.as_of_date
 
 
 # --------------------------------------------------------------------------- provider
@@ -805,3 +1058,151 @@ __all__ = [
     "StoreProvider",
     "ValueIndex",
 ]
+
+
+# --------------------------------------------------------------------------- sources
+
+
+class FileSource(ResultsSource):
+    """A results file (``landuse analyse --out FILE.gpkg`` or ``.parquet``) as a results
+    source: one run, whose id is 1, served from memory and reloaded when the file changes
+    (:class:`StoreProvider`)."""
+
+    def __init__(self, settings: Settings, provider: StoreProvider | None = None) -> None:
+        if settings.results_path is None:
+            raise ValueError("FileSource needs settings.results_path")
+        self.provider = provider if provider is not None else StoreProvider(settings)
+        self.path = settings.results_path
+        self.name = settings.results_path.stem
+
+    @classmethod
+    def of_path(cls, path: str | os.PathLike[str]) -> FileSource:
+        """The source of one results file with the default settings."""
+        return cls(Settings(results_path=Path(path), store_path=None))
+
+    def runs(self) -> list[RunInfo]:
+        return [self.provider.get().run]
+
+    def view(self, run: str | None = None, datetime: str | None = None) -> ResultsStore:
+        store = self.provider.get()
+        choose_run([store.run], run, datetime)  # 404/400 for another run or a bad date
+        return store
+
+    def fresh_view(self) -> ResultsStore | None:
+        return self.provider.fresh()
+
+    def load(self) -> None:
+        """Load the results now (:class:`ResultsUnavailable` when they cannot be)."""
+        self.provider.get()
+
+
+class RunStoreSource(ResultsSource):
+    """A store of runs (:mod:`landuse.runstore`, ``landuse analyse --store``) as a results
+    source: every recorded run, the latest by default.
+
+    The list of runs is read again when the store file changes (one ``stat`` per request); a
+    run is loaded when first asked for, and the ``settings.run_cache_size`` most recently used
+    runs stay in memory (runs never change, so a loaded run is never stale). Only the
+    ``parcels`` and ``parks`` tables of a run are read.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        if settings.store_path is None:
+            raise ValueError("RunStoreSource needs settings.store_path")
+        self.settings = settings
+        self.path = settings.store_path.expanduser().resolve()
+        self.name = self.path.stem
+        self._listing: tuple[tuple[int, int], list[RunInfo], str] | None = None
+        self._views: OrderedDict[tuple[str, int], LoadedResults] = OrderedDict()
+        self._lock = threading.Lock()
+        self._load_lock = threading.Lock()
+
+    @property
+    def multiple_runs(self) -> bool:
+        return True
+
+    def _unavailable(self, why: str) -> ResultsUnavailable:
+        return ResultsUnavailable(
+            f"运行记录库不可用 The store of runs {self.path} cannot be served: {why}. "
+            + runstore.WHAT_A_STORE_IS
+        )
+
+    def _runs(self) -> tuple[list[RunInfo], str]:
+        try:
+            identity = runstore.store_identity(self.path)
+        except OSError as exc:
+            raise self._unavailable(exc.strerror or str(exc)) from None
+        listing = self._listing
+        if listing is not None and listing[0] == identity:
+            return listing[1], listing[2]
+        try:
+            runs = [r.info for r in runstore.read_runs(self.path)]
+            sid = runstore.store_id(self.path)
+        except InputError as exc:
+            raise self._unavailable(str(exc)) from None
+        self._listing = (identity, runs, sid)
+        return runs, sid
+
+    def runs(self) -> list[RunInfo]:
+        return self._runs()[0]
+
+    def view(self, run: str | None = None, datetime: str | None = None) -> LoadedResults:
+        runs, sid = self._runs()
+        chosen = choose_run(runs, run, datetime)
+        key = (sid, chosen.run_id)
+        with self._lock:
+            if key in self._views:
+                self._views.move_to_end(key)
+                return self._views[key]
+        with self._load_lock:  # one load at a time: two requests for a run load it once
+            with self._lock:
+                if key in self._views:
+                    return self._views[key]
+            loaded = self._load(chosen, sid)
+            with self._lock:
+                self._views[key] = loaded
+                while len(self._views) > self.settings.run_cache_size:
+                    self._views.popitem(last=False)
+        return loaded
+
+    def _load(self, run: RunInfo, sid: str) -> LoadedResults:
+        label = Path(f"{self.path} (run {run.run_id})")
+        try:
+            table = runstore.read_table(self.path, run.run_id, "parcels")
+            parks_table = runstore.read_table(self.path, run.run_id, "parks")
+        except (sqlite3.DatabaseError, pa.ArrowException) as exc:
+            raise self._unavailable(f"run {run.run_id} cannot be read ({exc})") from None
+        if table is None:
+            raise self._unavailable(f"run {run.run_id} has no parcels table")
+        parcels = geoparquet_layer(label, table)
+        parks = geoparquet_layer(label, parks_table) if parks_table is not None else None
+        return LoadedResults(
+            parcels,
+            parks,
+            self.settings,
+            run=run,
+            etag=f"{sid[:12]}-{run.run_id}",
+            label=str(label),
+            run_note=f" (run {run.run_id})",
+        )
+
+    def run_columns(self, run: RunInfo, columns: Sequence[str]) -> pd.DataFrame:
+        table = runstore.read_table(self.path, run.run_id, "parcels", columns=list(columns))
+        if table is None:
+            raise self._unavailable(f"run {run.run_id} has no parcels table")
+        return table.to_pandas()
+
+    def fresh_view(self) -> LoadedResults | None:
+        listing = self._listing
+        if listing is None:
+            return None
+        try:
+            if runstore.store_identity(self.path) != listing[0]:
+                return None
+        except OSError:
+            return None
+        latest = choose_run(listing[1], None, None) if listing[1] else None
+        if latest is None:
+            return None
+        with self._lock:
+            return self._views.get((listing[2], latest.run_id))

@@ -27,6 +27,7 @@ from landuse.grouping import (
     penalty_split,
 )
 from landuse.schema import AMOUNT_COLUMNS, STATUS_ORDER, STATUS_ZH
+from landuse.vocab import PROGRESS_ORDER, PROGRESS_ZH
 
 #: Amounts per kind that apply, then the same kinds as they would apply to unverified parcels.
 POTENTIAL_AMOUNT_FIELDS: tuple[str, ...] = tuple(f"potential_{name}" for name in AMOUNT_COLUMNS)
@@ -48,6 +49,7 @@ PARK_FIELDS: tuple[tuple[str, str], ...] = (
     ("area_weighted_intensity_wan_per_ha", "number"),
     ("below_threshold_parcels", "integer"),
     ("recovery_candidate_parcels", "integer"),
+    *((f"parcels_progress_{p}", "integer") for p in PROGRESS_ORDER),
 )
 
 #: Columns of the parcels :func:`park_table` reads (those present).
@@ -62,6 +64,7 @@ SUMMARY_INPUTS: tuple[str, ...] = tuple(
             "investment_wan",
             "below_threshold",
             "recovery_candidate",
+            "progress",
         ]
     )
 )
@@ -156,6 +159,13 @@ def park_table(
         )
     out["below_threshold_parcels"] = count(_flags(parcels, "below_threshold"))
     out["recovery_candidate_parcels"] = count(_flags(parcels, "recovery_candidate"))
+    progress = (
+        parcels["progress"].astype("string")
+        if "progress" in parcels.columns
+        else pd.Series(pd.NA, index=parcels.index, dtype="string")
+    )
+    for p in PROGRESS_ORDER:  # results written before progress classes count 0 everywhere
+        out[f"parcels_progress_{p}"] = count((progress == p).fillna(False).to_numpy(dtype=bool))
     out["as_of_date"] = as_of
     ordered = group_order(out.rename(columns={"park": "group"})).rename(columns={"group": "park"})
     ordered = ordered.astype({"park": "string", "group_kind": "string"})
@@ -208,4 +218,12 @@ def summary_document(row: pd.Series) -> dict[str, Any]:
         ),
         "below_threshold_parcels": int(row["below_threshold_parcels"]),
         "recovery_candidate_parcels": int(row["recovery_candidate_parcels"]),
+        "by_progress": [
+            {
+                "progress": p,
+                "progress_zh": PROGRESS_ZH[p],
+                "parcels": int(row[f"parcels_progress_{p}"]),
+            }
+            for p in PROGRESS_ORDER
+        ],
     }

@@ -29,10 +29,13 @@ from landuse.schema import (
     REGION_COLUMNS,
 )
 from landuse.vocab import (
+    PROGRESS_ORDER,
+    PROGRESS_ZH,
     STATUS_ORDER,
     STATUS_ZH,
     IdleBasis,
     IdleStage,
+    Progress,
     StartEvidence,
     Status,
 )
@@ -146,6 +149,7 @@ def analyse(
     idle = _idle(col, as_of, rules, out, start)
     amounts = _amounts(col, as_of, rules, out, start, idle)
     _status(out, start, idle, amounts)
+    _progress(col, as_of, rules, out, start)
     _data_issues(parcels, col, out, start)
     return out
 
@@ -531,6 +535,45 @@ def _status(out: pd.DataFrame, start: _Start, idle: _Idle, amounts: _Amounts) ->
         len(out),
     )
     out["proposed_action"] = pd.Categorical.from_codes(codes, [ACTION[s] for s in statuses])
+
+
+def _progress(
+    col: dict[str, pd.Series], as_of: pd.Timestamp, rules: RuleSet, out: pd.DataFrame, start: _Start
+) -> None:
+    """The progress class of each parcel (:class:`landuse.vocab.Progress`, definitions in
+    :class:`landuse.rules_file.ProgressRules`): first match of no_progress, unverified, ahead,
+    behind; normal otherwise. A date that is missing satisfies no condition that needs it."""
+    grace = pd.Timedelta(days=rules.progress.start_grace_days)
+    ahead_by = pd.Timedelta(days=rules.progress.ahead_days)
+    start_due = out["start_due_date"]
+    completion_due = out["completion_due_date"]
+    actual_start = col["actual_start_date"]
+    actual_completion = col["actual_completion_date"]
+
+    def holds(values: pd.Series) -> np.ndarray:
+        return values.fillna(False).to_numpy(dtype=bool)
+
+    start_overdue = holds(start_due + grace < as_of)
+    started_late = start.started & holds(actual_start > start_due + grace)
+    completed_late = start.completed & holds(actual_completion > completion_due)
+    past_completion = start.started & ~start.completed & holds(completion_due < as_of)
+    early = holds(actual_completion < completion_due) & holds(
+        actual_completion <= completion_due - ahead_by
+    )
+    conditions = {
+        Progress.NO_PROGRESS: ~start.started & ~start.no_evidence & start_overdue,
+        Progress.UNVERIFIED: ~start.started & start.no_evidence & start_overdue,
+        Progress.AHEAD: start.completed & early & ~started_late,
+        Progress.BEHIND: start.started & (started_late | past_completion | completed_late),
+    }
+    order = list(PROGRESS_ORDER)
+    codes = np.select(
+        list(conditions.values()),
+        [order.index(k) for k in conditions],
+        order.index(Progress.NORMAL),
+    )
+    out["progress"] = pd.Categorical.from_codes(codes, categories=order)
+    out["progress_zh"] = pd.Categorical.from_codes(codes, [PROGRESS_ZH[p] for p in order])
 
 
 def _data_issues(

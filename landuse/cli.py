@@ -1,4 +1,4 @@
-"""The ``landuse`` command line: analyse, screen, map, serve, demo.
+"""The ``landuse`` command line: analyse, runs, diff, ranking, screen, map, serve, demo.
 
 Every command runs through :class:`Commands`: a user mistake (:class:`InputError`, a usage
 error, an operating-system error such as a read-only folder or a full disk) ends with one
@@ -349,9 +349,13 @@ def _stop_if_nothing_analysed(results: "Results", written: Sequence[Path]) -> No
             f"all {len(rejects):,} rows read were rejected; the commonest reason "
             f"({count:,} of them): {reason}"
         )
+    see = (
+        f"See the rejects and the load report in {where}"
+        if written
+        else "Run again with --out FILE.gpkg to write the rejects and the load report"
+    )
     raise _fail(
-        f"没有可分析的记录 (nothing analysed): {why}. See the rejects and the load report in "
-        f"{where}, correct the inputs and run again.",
+        f"没有可分析的记录 (nothing analysed): {why}. {see}, correct the inputs and run again.",
         code=EXIT_NOTHING_ANALYSED,
     )
 
@@ -454,6 +458,38 @@ def building_options(
     )
 
 
+StoreOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--store",
+        help="Store of runs (one SQLite file, e.g. runs.sqlite): keep this run with every "
+        "earlier one (created by the first run).",
+    ),
+]
+
+
+#: ``--store`` of the commands that read a store.
+ExistingStore = Annotated[
+    Path, typer.Option("--store", help="Store of runs written by analyse --store.")
+]
+
+
+def _check_store_option(store: Path, named_inputs: Sequence[tuple[str, Path | None]]) -> None:
+    """Refuse, before anything is read, a --store that cannot be a store of runs or that is
+    one of the inputs."""
+    from landuse.runstore import check_store, check_store_name
+
+    check_store_name(store)
+    for option, path in named_inputs:
+        if path is not None and path.exists() and store.exists() and path.samefile(store):
+            raise InputError(
+                f"--store {store} is also an input ({option}). Give the store its own file, "
+                "e.g. --store runs.sqlite."
+            )
+    if store.exists():
+        check_store(store)
+
+
 @app.command()
 def analyse(
     inputs: Annotated[
@@ -463,8 +499,8 @@ def analyse(
         ),
     ],
     out: Annotated[
-        Path, typer.Option("--out", "-o", help="Output: .gpkg, .parquet, .csv or .xlsx.")
-    ],
+        Path | None, typer.Option("--out", "-o", help="Output: .gpkg, .parquet, .csv or .xlsx.")
+    ] = None,
     ledger: Annotated[
         list[Path] | None, typer.Option("--ledger", help="Ledger table(s) to join to the parcels.")
     ] = None,
@@ -543,26 +579,34 @@ def analyse(
             "address of a Dask scheduler (tcp://host:8786). Default: this process.",
         ),
     ] = None,
+    store: StoreOption = None,
 ) -> None:
-    """Analyse parcels and ledgers as of a date and write the results.
+    """Analyse parcels and ledgers as of a date and write the results (--out) and/or record
+    the run in a store of runs (--store).
 
     Exit codes: 0 done, 2 a mistake in the command or the inputs, 3 no row could be analysed
-    (the rejects and the load report are still written), 1 a bug."""
+    (the rejects and the load report are still written; nothing is recorded), 1 a bug."""
     from landuse.outputs import check_out_path, output_paths
     from landuse.pipeline import write_load_report, write_results
 
     as_of_date = _parse_as_of(as_of)
-    out = check_out_path(out)
-    check_outputs(
-        output_paths(out),
-        inputs=[
-            *_analyse_inputs(inputs, ledger or (), parks, rules),
-            *(("--inspections", p) for p in inspections or ()),
-            *(("--buildings", p) for p in buildings or ()),
-            *(("--buildings-before", p) for p in buildings_before or ()),
-        ],
-        overwrite=overwrite,
-    )
+    named_inputs = [
+        *_analyse_inputs(inputs, ledger or (), parks, rules),
+        *(("--inspections", p) for p in inspections or ()),
+        *(("--buildings", p) for p in buildings or ()),
+        *(("--buildings-before", p) for p in buildings_before or ()),
+    ]
+    if out is None and store is None:
+        raise InputError(
+            "请指定输出 (no output): give --out FILE (.gpkg, .parquet, .csv or .xlsx) for the "
+            "results, --store runs.sqlite to keep this run with the earlier ones, or both. See "
+            "`landuse analyse --help`."
+        )
+    if out is not None:
+        out = check_out_path(out)
+        check_outputs(output_paths(out), inputs=named_inputs, overwrite=overwrite)
+    if store is not None:
+        _check_store_option(store, named_inputs)
     building_inputs = building_options(
         buildings or (), buildings_date, buildings_before or (), buildings_before_date, workers
     )
@@ -584,15 +628,33 @@ def analyse(
             sheet=sheet,
             buildings=building_inputs,
         )
-        status.update(f"writing {out}")
-        with OutputSet(overwrite=overwrite) as files:
-            written = write_results(results, out, files)
-            report = write_load_report(results, out, files)
+        written: list[Path] = []
+        if out is not None:
+            status.update(f"writing {out}")
+            with OutputSet(overwrite=overwrite) as files:
+                written = write_results(results, out, files)
+                written.append(write_load_report(results, out, files))
+        recorded = None
+        if store is not None and len(results.parcels):
+            status.update(f"recording the run in {store}")
+            from landuse.runstore import input_files, record_run
+
+            recorded = record_run(
+                store, results, inputs=input_files(named_inputs), rules_path=rules
+            )
     print_accounting(results)
-    _print_report_line(results, report)
+    if written:
+        _print_report_line(results, written[-1])
     for path in written:
         console.print(f"wrote {path}", highlight=False)
-    _stop_if_nothing_analysed(results, [*written, report])
+    if recorded is not None:
+        console.print(
+            f"recorded run {recorded.run_id} (as of {recorded.as_of_date}) in {store}",
+            highlight=False,
+        )
+    elif store is not None:
+        console.print(f"nothing recorded in {store}: no row could be analysed", highlight=False)
+    _stop_if_nothing_analysed(results, written)
 
 
 def _say(text: str | Text, style: str | None = None) -> None:
@@ -983,7 +1045,14 @@ def _check_port(host: str, port: int) -> None:
             ) from None
 
 
-def _serve(results: Path, host: str, port: int, rules: Path | None = None) -> None:
+def _serve(
+    results: Path | None,
+    host: str,
+    port: int,
+    rules: Path | None = None,
+    *,
+    store: Path | None = None,
+) -> None:
     import logging
 
     from api.app import serve as serve_api
@@ -997,14 +1066,15 @@ def _serve(results: Path, host: str, port: int, rules: Path | None = None) -> No
     def ready() -> None:  # the rules and the results file were found usable
         api_log.removeHandler(quiet)
         console.print(
-            f"serving {results} at {base}/  (map: {base}/map · OGC API: {base}/collections · "
+            f"serving {results if store is None else store} at {base}/  (map: {base}/map · "
+            f"OGC API: {base}/collections{' · runs: ' + base + '/runs' if store else ''} · "
             "Ctrl+C to stop)",
             highlight=False,
         )
 
     api_log.addHandler(quiet)
     try:
-        serve_api(results, host=host, port=port, rules_path=rules, on_ready=ready)
+        serve_api(results, host=host, port=port, rules_path=rules, on_ready=ready, store_path=store)
     finally:
         api_log.removeHandler(quiet)
 
@@ -1015,23 +1085,278 @@ Port = Annotated[int, typer.Option("--port", help="TCP port, 1-65535.")]
 @app.command()
 def serve(
     results: Annotated[
-        Path, typer.Argument(help="Results file written by analyse (.gpkg or .parquet).")
-    ],
+        Path | None,
+        typer.Argument(help="Results file written by analyse (.gpkg or .parquet)."),
+    ] = None,
     host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
     port: Port = 8000,
     rules: Annotated[
         Path | None, typer.Option("--rules", help="Rules file for /screening.")
     ] = None,
+    store: Annotated[
+        Path | None,
+        typer.Option(
+            "--store",
+            help="Serve a store of runs (analyse --store): the latest run, and any earlier one "
+            "with ?run=ID or ?datetime=DATE.",
+        ),
+    ] = None,
 ) -> None:
     """Serve results as OGC API - Features, vector tiles, screening, summaries and the map."""
+    if (results is None) == (store is None):
+        raise InputError(
+            "Give a results file (landuse serve 结果.gpkg) or a store of runs (landuse serve "
+            "--store runs.sqlite), one of them."
+        )
+    if store is not None:
+        from landuse.runstore import check_store
+
+        check_store(store)
     _check_port(host, port)
-    if not results.is_file():
+    if results is not None and not results.is_file():
         raise InputError(
             f"{results}: no such results file. Give the .gpkg or .parquet written by "
             "`landuse analyse --out` (or by `landuse demo`)."
         )
-    # the service reads and checks the file itself before it starts listening
-    _serve(results, host, port, rules)
+    # the service reads and checks the results itself before it starts listening
+    _serve(results, host, port, rules, store=store)
+
+
+@app.command()
+def runs(
+    store: ExistingStore,
+) -> None:
+    """List the runs of a store: id, as-of date, when recorded, parcels, rejects, inputs."""
+    from rich.table import Table
+
+    from landuse.runstore import read_runs
+
+    listed = read_runs(store)
+    table = Table(title=f"分析记录 runs in {store}", show_lines=False)
+    for name, justify, wrap in (
+        ("run", "right", False),
+        ("评价日期\nas of", "left", False),
+        ("记录时间 UTC\nrecorded", "left", False),
+        ("宗数\nparcels", "right", False),
+        ("拒收\nrejects", "right", False),
+        ("输入文件 SHA-256\ninputs", "left", True),
+        ("规则\nrules", "left", True),
+    ):
+        table.add_column(name, justify=justify, no_wrap=not wrap)  # type: ignore[arg-type]
+    for r in listed:
+        info = r.info
+        files = "\n".join(
+            f"{f.role} {Path(f.path).name} {f.sha256[:12]}"
+            for f in info.inputs
+            if f.role != "--rules"
+        )
+        rules_shown = Path(r.rules_path).name if r.rules_path else "defaults 默认"
+        table.add_row(
+            str(info.run_id),
+            info.as_of_date or "",
+            (info.recorded_at or "")[:16].replace("T", " "),
+            f"{info.parcels:,}",
+            f"{info.rejects:,}" if info.rejects is not None else "",
+            files,
+            f"{rules_shown} {(info.rules_sha256 or '')[:12]}",
+        )
+    console.print(table)
+    console.print(
+        f"{len(listed)} run(s); serve them with: landuse serve --store {store}", highlight=False
+    )
+
+
+def _diff_csv_paths(csv: Path) -> list[Path]:
+    """The CSV files of ``landuse diff --csv PATH``: the parcels whose status changed, then
+    the transitions and the amounts by rule beside it."""
+    return [
+        csv,
+        csv.with_name(f"{csv.stem}_transitions.csv"),
+        csv.with_name(f"{csv.stem}_amounts.csv"),
+    ]
+
+
+@app.command()
+def diff(
+    store: ExistingStore,
+    before: Annotated[
+        str | None, typer.Option("--from", help="Earlier run id (default: the one before --to).")
+    ] = None,
+    after: Annotated[
+        str | None, typer.Option("--to", help="Later run id (default: the latest).")
+    ] = None,
+    csv: Annotated[
+        Path | None,
+        typer.Option(
+            "--csv",
+            help="Write the parcels whose status changed to this CSV, with "
+            "<name>_transitions.csv and <name>_amounts.csv beside it.",
+        ),
+    ] = None,
+    xlsx: Annotated[
+        Path | None,
+        typer.Option(
+            "--xlsx", help="Write the same as a workbook (summary, parcels, transitions, amounts)."
+        ),
+    ] = None,
+    overwrite: Overwrite = False,
+) -> None:
+    """What changed between two runs of a store (default: the last two): kinds of change,
+    every status transition with parcels and hectares, and the amounts by rule."""
+    from rich.table import Table
+
+    from landuse.diff import diff_store
+    from landuse.outputs import write_table_csv
+    from landuse.runstore import check_store
+    from landuse.schema import OUTPUT_LABELS_ZH
+
+    check_store(store)
+    if csv is not None:
+        if csv.suffix.lower() != ".csv":
+            raise InputError(f"--csv {csv}: name the file .csv, e.g. --csv 变化.csv.")
+        check_outputs(
+            _diff_csv_paths(csv), inputs=[("--store", store)], overwrite=overwrite, option="--csv"
+        )
+    if xlsx is not None:
+        if xlsx.suffix.lower() != ".xlsx":
+            raise InputError(f"--xlsx {xlsx}: name the workbook .xlsx, e.g. --xlsx 变化.xlsx.")
+        check_outputs([xlsx], inputs=[("--store", store)], overwrite=overwrite, option="--xlsx")
+    result = diff_store(store, before, after)
+    b, a = result.before, result.after
+    _say(f"run {b.run_id} (as of {b.as_of_date}) → run {a.run_id} (as of {a.as_of_date}), {store}")
+    kinds = Table(title="变化 changes")
+    for name, justify in (("变化 change", "left"), ("宗数 parcels", "right"), ("ha", "right")):
+        kinds.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for row in result.kind_counts().itertuples():
+        kinds.add_row(f"{row.change_zh} {row.change}", f"{row.parcels:,}", f"{row.area_ha:,.2f}")
+    console.print(kinds)
+    moves = Table(title="状态转移 status transitions")
+    for name, justify in (
+        ("上期 before", "left"),
+        ("本期 after", "left"),
+        ("宗数 parcels", "right"),
+        ("ha", "right"),
+    ):
+        moves.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for row in result.transitions.itertuples():
+        moves.add_row(
+            f"{row.status_before_zh} {row.status_before}",
+            f"{row.status_after_zh} {row.status_after}",
+            f"{row.parcels:,}",
+            f"{row.area_ha:,.2f}",
+        )
+    console.print(moves)
+    money = Table(title="金额 amounts (万元): 已确认 confirmed · 待核查 would apply if not started")
+    for name in ("", "已确认 上期", "已确认 本期", "变化", "待核查 上期", "待核查 本期", "变化 "):
+        money.add_column(name, justify="left" if not name else "right")
+    for row in result.amounts.itertuples():
+        label = OUTPUT_LABELS_ZH.get(row.amount, row.amount).split("(")[0]
+        money.add_row(
+            f"{label} {row.amount}",
+            *(
+                f"{v:,.2f}"
+                for v in (
+                    row.confirmed_before,
+                    row.confirmed_after,
+                    row.confirmed_change,
+                    row.potential_before,
+                    row.potential_after,
+                    row.potential_change,
+                )
+            ),
+        )
+    console.print(money)
+    if result.duplicate_keys:
+        _say_err(
+            f"{result.duplicate_keys} parcel id(s) are held by more than one parcel of a run and "
+            "were left out of the matching."
+        )
+    if csv is not None:
+        paths = _diff_csv_paths(csv)
+        with OutputSet(overwrite=overwrite) as files:
+            for path, table in zip(
+                paths, (result.changes, result.transitions, result.amounts), strict=True
+            ):
+                write_table_csv(files.temp(path), table)
+        for path in paths:
+            _say(f"wrote {path}")
+    if xlsx is not None:
+        from landuse.diff import write_diff_workbook
+
+        with OutputSet(overwrite=overwrite) as files:
+            write_diff_workbook(files.temp(xlsx), result)
+        _say(f"wrote {xlsx}")
+
+
+@app.command()
+def ranking(
+    store: ExistingStore,
+    run: Annotated[
+        str | None, typer.Option("--run", help="The run to rank (default: the latest).")
+    ] = None,
+    rules: Annotated[
+        Path | None,
+        typer.Option("--rules", help="Rules file with a [ranking] table (default: national)."),
+    ] = None,
+) -> None:
+    """Rank the groups of a run (parks and regions by default) and list the warnings standing:
+    last place while missing the target in 2 consecutive runs 黄色预警, 3 红色预警, 4 or more
+    组织处理建议."""
+    from rich.table import Table
+
+    from landuse.ranking import rank_runs, ranking_document
+    from landuse.runstore import read_runs, read_table
+    from landuse.source import ResultsError, choose_run
+
+    rule_set = load_rules(rules)
+    listed = [r.info for r in read_runs(store)]
+    try:
+        chosen = choose_run(listed, run, None)
+    except ResultsError as exc:
+        raise InputError(f"--run {run}: {exc}") from None
+
+    def read(info: Any, columns: list[str]) -> Any:
+        return read_table(store, info.run_id, "parcels", columns).to_pandas()  # type: ignore[union-attr]
+
+    doc = ranking_document(rank_runs(listed, chosen, read, rule_set), rule_set)
+    table = Table(
+        title=f"排名 ranking · run {doc['run']} (as of {doc['as_of_date']}) · "
+        f"{doc['score']} · target ≤ {doc['target_share']:.0%}"
+    )
+    for name, justify in (
+        ("名次\nrank", "right"),
+        ("分组\ngroup", "left"),
+        ("宗数\nparcels", "right"),
+        ("面积 ha\narea", "right"),
+        ("闲置或逾期 ha\nscored", "right"),
+        ("比例\nscore", "right"),
+        ("\n", "left"),
+    ):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for row in doc["ranking"]:  # type: ignore[attr-defined]
+        notes = [
+            *(["末位 last"] if row["last"] else []),
+            *(["未达标 missed target"] if row["missed_target"] else []),
+        ]
+        score = "" if row["score"] is None else f"{row['score']:.1%}"
+        table.add_row(
+            str(row["rank"]),
+            row["group"],
+            f"{row['parcels']:,}",
+            f"{row['area_ha']:,.2f}",
+            f"{row['scored_area_ha']:,.2f}",
+            score,
+            " · ".join(notes),
+        )
+    console.print(table)
+    alerts = doc["warnings"]
+    if not alerts:
+        _say("预警 warnings: none 无")
+    for alert in alerts:  # type: ignore[attr-defined]
+        runs_text = ", ".join(str(r) for r in alert["runs"])
+        _say(
+            f"预警 warning: {alert['group']} · {alert['level_zh']} ({alert['level']}) · runs {runs_text}"
+        )
 
 
 def sample_dir() -> Path:
@@ -1158,7 +1483,15 @@ EXAMPLES: dict[str, str] = {
     "analyse": "示例：分析宗地图层与供地台账（按园区边界补全园区），以 2025-12-31 为评价基准日，"
     "输出会议用 Excel 工作簿\n\n"
     "landuse analyse parcels.gpkg --ledger 供地台账.xlsx --parks parks.shp --rules rules.toml "
-    "--as-of 2025-12-31 --out 结果.xlsx",
+    "--as-of 2025-12-31 --out 结果.xlsx\n\n"
+    "示例：每月分析一次，把本次结果连同输入文件的哈希记入运行记录库\n\n"
+    "landuse analyse parcels.gpkg --ledger 供地台账.xlsx --as-of 2025-12-31 --out 结果.gpkg "
+    "--store 运行记录.sqlite",
+    "runs": "示例：列出运行记录库中的每次分析\n\nlanduse runs --store 运行记录.sqlite",
+    "diff": "示例：比较最近两次分析（新增闲置、新增逾期、已整改、各项金额），并写出 CSV\n\n"
+    "landuse diff --store 运行记录.sqlite --csv 本月变化.csv --xlsx 本月变化.xlsx",
+    "ranking": "示例：按园区（或行政区）排名最近一次分析，并列出黄色、红色预警\n\n"
+    "landuse ranking --store 运行记录.sqlite --rules rules.toml",
     "screen": "示例：评审一个项目（投资 12000 万元，用地 30 亩，建筑系数 35%）\n\n"
     "landuse screen --investment-wan 12000 --area-mu 30 --park 经开区北区 --industry-code C3670 "
     "--building-coverage 35%\n\n"
@@ -1167,7 +1500,9 @@ EXAMPLES: dict[str, str] = {
     "map": "示例：把分析结果画成一个离线网页地图（只含经开区北区）\n\n"
     "landuse map 结果.gpkg -o 地图.html --park 经开区北区",
     "serve": "示例：在本机 8000 端口发布分析结果（接口、地图与入园评审）\n\n"
-    "landuse serve 结果.gpkg --port 8000 --rules rules.toml",
+    "landuse serve 结果.gpkg --port 8000 --rules rules.toml\n\n"
+    "示例：发布运行记录库（最新一次，及以 ?run= 或 ?datetime= 选择的任一次）\n\n"
+    "landuse serve --store 运行记录.sqlite",
     "demo": "示例：分析示例园区，把全部输出写入 landuse-demo 文件夹，不启动服务\n\n"
     "landuse demo --out-dir landuse-demo --no-serve",
 }

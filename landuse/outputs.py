@@ -55,7 +55,7 @@ def rounded(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _layer(frame: pd.DataFrame, crs) -> pd.DataFrame:
+def layer_frame(frame: pd.DataFrame, crs) -> pd.DataFrame:
     """A GeoDataFrame when some row has a geometry, else a plain attribute table."""
     if "geometry" in frame.columns and frame["geometry"].notna().any():
         return gpd.GeoDataFrame(frame, geometry="geometry", crs=crs)
@@ -270,9 +270,9 @@ def write_parquet(
     """GeoParquet of the parcels; the rejects beside it as ``<stem>_rejects.parquet`` (or at
     ``rejects_to``), whose path is returned."""
     frame = rounded(parcels[output_columns(parcels)])
-    _layer(frame, crs).to_parquet(path, index=False)
+    layer_frame(frame, crs).to_parquet(path, index=False)
     beside = rejects_to or rejects_path(path)
-    _layer(rejects, crs).to_parquet(beside, index=False)
+    layer_frame(rejects, crs).to_parquet(beside, index=False)
     return beside
 
 

@@ -86,6 +86,50 @@ class PartialDevelopmentRules(_Strict):
     invested_share_below: float = Field(0.25, gt=0, le=1)
 
 
+class ProgressRules(_Strict):
+    """The progress classes of the municipal ranking (``progress``), from the due dates and the
+    evidence of each parcel as of the analysis date:
+
+    - 无进展 ``no_progress``: inspected not started, more than ``start_grace_days`` past its
+      start due date (with no evidence either way: ``unverified``, 待核查);
+    - 推进超过 ``ahead``: completed at least ``ahead_days`` days before its completion due date
+      (0: any day before it) and not started late;
+    - 滞后 ``behind``: started, and past a milestone: started more than ``start_grace_days``
+      after the start due date, or not completed past the completion due date, or completed
+      after it;
+    - 正常 ``normal``: everything else (not yet due to start; started in time and within its
+      completion date; completed on its due date).
+    """
+
+    ahead_days: int = Field(0, ge=0, le=3650)
+    start_grace_days: int = Field(0, ge=0, le=3650)
+
+
+class RankingRules(_Strict):
+    """The ranking of each run and its warnings (:mod:`landuse.ranking`): groups by
+    ``group_by`` (a results column: ``area_group`` = park, else region; ``park``; a
+    responsible-unit column), scored by the share of their area whose status is one of
+    ``score_statuses``; a score above ``target_share`` misses the target."""
+
+    group_by: str = Field("area_group", min_length=1)
+    score_statuses: list[str] = Field(
+        default_factory=lambda: ["recovery", "idle_fee", "late_start", "late_completion"]
+    )
+    target_share: float = Field(0.10, ge=0, le=1)
+
+    @field_validator("score_statuses")
+    @classmethod
+    def _known_statuses(cls, v: list[str]) -> list[str]:
+        from landuse.vocab import STATUS_ORDER
+
+        unknown = [s for s in v if s not in STATUS_ORDER]
+        if unknown:
+            raise ValueError(
+                f"unknown status {', '.join(unknown)}; the statuses are {', '.join(STATUS_ORDER)}"
+            )
+        return v
+
+
 class ControlRules(_Strict):
     """[CTRL2008] control indicators used when screening an entrant."""
 
@@ -126,6 +170,8 @@ class RuleSet(_Strict):
     intensity: IntensityRules = IntensityRules()
     rates: RateRules = RateRules()
     partial_development: PartialDevelopmentRules = PartialDevelopmentRules()
+    progress: ProgressRules = ProgressRules()
+    ranking: RankingRules = RankingRules()
     control: ControlRules = ControlRules()
     dates: DateRules = DateRules()
     buildings: BuildingRules = BuildingRules()

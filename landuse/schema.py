@@ -286,6 +286,8 @@ DERIVED_COLUMNS: tuple[str, ...] = (
     "status_zh",
     "legal_basis",
     "proposed_action",
+    "progress",
+    "progress_zh",
     "data_issues",
     *BUILDING_RESULT_COLUMNS,
 )
@@ -339,6 +341,8 @@ OUTPUT_LABELS_ZH: dict[str, str] = {
     "status_zh": "状态",
     "legal_basis": "法律依据",
     "proposed_action": "处置建议",
+    "progress": "推进情况代码",
+    "progress_zh": "推进情况",
     "data_issues": "数据问题",
     "building_count": "建筑物数量",
     "footprint_m2": "建筑基底面积(平方米)",

@@ -54,6 +54,29 @@ STATUS_ZH: dict[str, str] = {s: zh for s, zh, _ in STATUS_PRECEDENCE}
 assert tuple(s.value for s in Status) == STATUS_ORDER, "Status lists the statuses in precedence"
 
 
+class Progress(StrEnum):
+    """``progress``: the construction progress class of the municipal ranking
+    (推进超过 / 正常 / 滞后 / 无进展), as the ``[progress]`` table of the rules defines it;
+    ``unverified`` where the start is due and nothing says whether it happened (待核查: not
+    ranked as 无进展 before an inspection)."""
+
+    AHEAD = "ahead"
+    NORMAL = "normal"
+    BEHIND = "behind"
+    NO_PROGRESS = "no_progress"
+    UNVERIFIED = "unverified"
+
+
+PROGRESS_ZH: dict[str, str] = {
+    Progress.AHEAD: "推进超过",
+    Progress.NORMAL: "正常",
+    Progress.BEHIND: "滞后",
+    Progress.NO_PROGRESS: "无进展",
+    Progress.UNVERIFIED: "待核查",
+}
+PROGRESS_ORDER: tuple[str, ...] = tuple(p.value for p in Progress)
+
+
 class IdleStage(StrEnum):
     """``idle_stage`` / ``idle_stage_if_not_started``: the stage by elapsed time (or partial
     development); missing when the start due date is unknown."""
@@ -160,6 +183,7 @@ DATA_ISSUE_SEPARATOR = ";"
 
 LABELS_ZH: dict[type[StrEnum], dict[str, str]] = {
     Status: STATUS_ZH,
+    Progress: PROGRESS_ZH,
     IdleStage: {
         IdleStage.NONE: "未闲置",
         IdleStage.LATE_START: "逾期未开工",

@@ -148,7 +148,9 @@ def results_have_geometry(results_path: str | PathLike[str]) -> bool:
 
 #: Columns read for the map besides the popup's: grouping, money and the parcel list.
 EXTRA_COLUMNS: tuple[str, ...] = tuple(
-    dict.fromkeys([*GROUPING_COLUMNS, *MONEY_COLUMNS, "supervision_no", "amounts_confirmed"])
+    dict.fromkeys(
+        [*GROUPING_COLUMNS, *MONEY_COLUMNS, "supervision_no", "amounts_confirmed", "progress"]
+    )
 )
 
 
@@ -166,62 +168,81 @@ def as_geodataframe(frame: pd.DataFrame) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(frame, geometry=geometry, crs=MAP_CRS)
 
 
-def read_results(results_path: str | PathLike[str], *, park: str | None = None) -> Results:
-    """Read a results GeoPackage (layers ``parcels``, ``parks``) or (Geo)Parquet.
-
-    Only the columns the map shows are read. Parcels and parks come back in EPSG:4326;
-    parcels without a geometry (all of them for results of ledgers alone) are kept, with a
-    missing geometry. With ``park``, only the parcels, boundary and summary of that group
-    (a park, else a region: :func:`landuse.grouping.group_names`) are kept. A file that is not
-    analysis results (see :func:`check_results_file`) and an unknown park raise
-    :class:`~maps.errors.MapInputError` naming the file and the fix. The summary is computed
-    from the parcels (:func:`maps.panel.summary_frame`), grouped by park, else region.
-    """
+def results_of_view(view: Any, source: Path, *, park: str | None = None) -> Results:
+    """What the map needs from the results of one run (a
+    :class:`~landuse.source.ResultsView`): its parcels (the map's columns, EPSG:4326,
+    parcels without a geometry kept), the park outlines as the source defines them (the
+    results' parks layer, else the concave hull of each park's parcels: the outlines the API's
+    parks collection serves) and the summary, computed from the parcels
+    (:func:`maps.panel.summary_frame`), grouped by park, else region. With ``park``, only the
+    parcels, outline and summary of that group (a park, else a region:
+    :func:`landuse.grouping.group_names`); an unknown one raises
+    :class:`~maps.errors.MapInputError` naming the groups."""
     from maps.panel import summary_frame
 
-    path = Path(results_path)
-    check_results_file(path)
-    parks: gpd.GeoDataFrame | None = None
-    buildings: gpd.GeoDataFrame | None = None
-    if path.suffix.lower() == ".gpkg":
-        layers = _gpkg_layers(path)
-        fields = set(pyogrio.read_info(path, layer="parcels")["fields"])
-        columns = [c for c in map_columns() if c in fields]
-        parcels = pyogrio.read_dataframe(path, layer="parcels", columns=columns, use_arrow=True)
-        if "parks" in layers:
-            parks = pyogrio.read_dataframe(path, layer="parks", use_arrow=True)
-        if "buildings" in layers:
-            buildings = pyogrio.read_dataframe(
-                path, layer="buildings", columns=["building_id"], use_arrow=True
-            )
-    else:
-        schema = _parquet_schema(path)
-        columns = [c for c in map_columns() if c in set(schema.names)]
-        if _is_geoparquet(schema):
-            parcels = gpd.read_parquet(path, columns=[*columns, "geometry"])
-        else:
-            parcels = pd.read_parquet(path, columns=columns)
-    parcels = as_geodataframe(parcels)
+    frame = view.parcel_table([*map_columns(), "as_of_date"])
+    geometry = gpd.GeoSeries(frame.pop("geometry").to_numpy(), index=frame.index, crs=MAP_CRS)
+    parcels = gpd.GeoDataFrame(frame, geometry=geometry, crs=MAP_CRS)
+    outlines = view.park_outlines()
+    parks = gpd.GeoDataFrame(
+        outlines.drop(columns="geometry"),
+        geometry=gpd.GeoSeries(outlines["geometry"].to_numpy(), crs=MAP_CRS),
+        crs=MAP_CRS,
+    )
+    buildings = _footprints(source)
     if park is not None:
         park_of = group_names(parcels)
         known = set(park_of.dropna())
         if park not in known:
             raise MapInputError(
-                f"No park or region {park!r} in {path}; they are {', '.join(sorted(known))}."
+                f"No park or region {park!r} in {source}; they are {', '.join(sorted(known))}."
             )
         parcels = parcels[(park_of == park).to_numpy(dtype=bool)]
-        if parks is not None and "park" in parks.columns:
-            parks = parks[parks["park"] == park]
-    parcels = to_map_crs(parcels)
+        parks = parks[parks["park"] == park]
     if buildings is not None:
         buildings = footprints_in(to_map_crs(buildings), parcels)
-    return Results(
-        parcels,
-        to_map_crs(parks) if parks is not None else None,
-        summary_frame(parcels),
-        path,
-        buildings,
+    return Results(parcels, parks, summary_frame(parcels), source, buildings)
+
+
+def _footprints(source: Path) -> gpd.GeoDataFrame | None:
+    """The building footprints of a results GeoPackage (its ``buildings`` layer, written by
+    ``analyse --buildings``), read from the file itself: the results source serves them as a
+    collection, the standalone map draws the ones meeting its parcels."""
+    if source.suffix.lower() != ".gpkg" or not source.is_file():
+        return None
+    if "buildings" not in _gpkg_layers(source):
+        return None
+    return pyogrio.read_dataframe(
+        source, layer="buildings", columns=["building_id"], use_arrow=True
     )
+
+
+def open_view(results_path: str | PathLike[str]) -> Any:
+    """The results of a results file through the results source
+    (:class:`api.store.FileSource`), after :func:`check_results_file`; a file that cannot be
+    served raises :class:`~maps.errors.MapInputError` naming it."""
+    from api.store import FileSource
+    from landuse.source import ResultsUnavailable
+
+    path = Path(results_path)
+    check_results_file(path)
+    try:
+        return FileSource.of_path(path).view()
+    except ResultsUnavailable as exc:
+        raise MapInputError(str(exc)) from None
+
+
+def read_results(results_path: str | PathLike[str], *, park: str | None = None) -> Results:
+    """Read a results GeoPackage (layers ``parcels``, ``parks``) or (Geo)Parquet through the
+    results source (:func:`open_view`, :func:`results_of_view`).
+
+    Parcels and parks come back in EPSG:4326; parcels without a geometry (all of them for
+    results of ledgers alone) are kept, with a missing geometry. A file that is not analysis
+    results (see :func:`check_results_file`) and an unknown park raise
+    :class:`~maps.errors.MapInputError` naming the file and the fix.
+    """
+    path = Path(results_path)
+    return results_of_view(open_view(path), path, park=park)
 
 
 def footprints_in(buildings: gpd.GeoDataFrame, parcels: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -72,6 +72,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "potential": "待核查",
         "confirmed_by_kind": "已确认金额构成(万元)",
         "potential_by_kind": "待核查金额构成(万元，核实未开工时适用)",
+        "progress_title": "推进情况",
+        "progress_ahead": "推进超过",
+        "progress_normal": "正常",
+        "progress_behind": "滞后",
+        "progress_no_progress": "无进展",
+        "progress_unverified": "待核查",
         "potential_note": "待核查金额：待核查宗地经核实未开工时适用的金额，以及仅凭建筑物调查认定开工的"
         "宗地的金额，与已确认金额分列，不相加。",
         "no_geometry_all": "这些结果没有宗地图形（仅由台账分析），地图上没有可绘制的宗地；"
@@ -137,6 +143,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "potential": "to verify",
         "confirmed_by_kind": "Confirmed amounts by kind (10k CNY)",
         "potential_by_kind": "To verify, by kind (10k CNY, if found not started)",
+        "progress_title": "Progress",
+        "progress_ahead": "ahead",
+        "progress_normal": "normal",
+        "progress_behind": "behind",
+        "progress_no_progress": "no progress",
+        "progress_unverified": "to verify",
         "potential_note": "To verify: amounts that would apply to unverified parcels if an "
         "inspection finds them not started, and those of parcels started on building "
         "footprints alone; shown apart from confirmed amounts, never added.",

@@ -14,7 +14,7 @@ drawn).
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -23,11 +23,13 @@ from landuse.grouping import (
     CONFIRMED,
     POTENTIAL,
     group_frame,
+    group_names,
     group_order,
     penalty_split,
     split_amounts,
 )
 from landuse.schema import AMOUNT_COLUMNS, STATUS_ORDER, Status
+from landuse.vocab import PROGRESS_ORDER
 from landuse.workbook import ALL_STATUSES, GRAND_TOTAL
 from maps.labels import Lang, column_label, status_label, text
 from maps.palette import IDLE_BAR, OTHER_STATUS, OVERDUE_BAR, STATUS_KEYS, status_colour
@@ -123,11 +125,28 @@ class Summary:
     by_status: pd.DataFrame
     by_park: pd.DataFrame
     total: pd.Series
+    #: Parcels per group (index) and progress class (columns, :data:`PROGRESS_ORDER`), when
+    #: the parcels carry ``progress``.
+    progress: pd.DataFrame | None = None
 
     @classmethod
     def from_parcels(cls, parcels: pd.DataFrame) -> Summary:
-        """Build from the parcels (see :func:`summary_frame`)."""
-        return cls.from_table(summary_frame(parcels))
+        """Build from the parcels (see :func:`summary_frame`), progress classes included."""
+        return cls.from_table(summary_frame(parcels)).with_progress(parcels)
+
+    def with_progress(self, parcels: pd.DataFrame) -> Summary:
+        """This summary with the parcels per group and progress class of ``parcels`` (itself
+        when they carry no ``progress``)."""
+        if "progress" not in parcels.columns:
+            return self
+        frame = pd.DataFrame(
+            {
+                "group": group_names(parcels).astype("string").fillna("").to_numpy(),
+                "progress": parcels["progress"].astype("string").fillna("").to_numpy(),
+            }
+        )
+        table = frame.groupby(["group", "progress"], sort=False).size().unstack(fill_value=0)
+        return replace(self, progress=table.reindex(columns=list(PROGRESS_ORDER), fill_value=0))
 
     @classmethod
     def from_table(cls, summary: pd.DataFrame) -> Summary:
@@ -243,7 +262,14 @@ def _kinds(lang: Lang, totals: pd.Series) -> str:
 
 
 def _block(
-    lang: Lang, key: str, name: str, rows: pd.DataFrame, totals: pd.Series, *, is_open: bool
+    lang: Lang,
+    key: str,
+    name: str,
+    rows: pd.DataFrame,
+    totals: pd.Series,
+    *,
+    is_open: bool,
+    progress: pd.Series | None = None,
 ) -> str:
     potential = totals[POTENTIAL]
     headline = (
@@ -265,7 +291,23 @@ def _block(
     return (
         f'<details class="lu-park" data-park="{esc(key)}"{" open" if is_open else ""}>'
         f"<summary>{headline}</summary>"
-        f"{_status_table(lang, rows, totals, label)}{_kinds(lang, totals)}</details>"
+        f"{_status_table(lang, rows, totals, label)}{_kinds(lang, totals)}"
+        f"{_progress_line(lang, progress)}</details>"
+    )
+
+
+def _progress_line(lang: Lang, counts: pd.Series | None) -> str:
+    """Parcels per progress class (推进超过 · 正常 · 滞后 · 无进展 · 待核查), those present."""
+    if counts is None or not counts.any():
+        return ""
+    parts = [
+        f"{esc(text(lang, f'progress_{p}'))} {int(counts[p]):,}"
+        for p in PROGRESS_ORDER
+        if counts.get(p, 0)
+    ]
+    return (
+        f'<div class="lu-progress"><span class="lu-sub">{esc(text(lang, "progress_title"))}'
+        f"</span> {' · '.join(parts)}</div>"
     )
 
 
@@ -355,9 +397,13 @@ def panel_html(
             summary.by_status.groupby(level="status").sum(min_count=1),
             summary.total,
             is_open=True,
+            progress=None if summary.progress is None else summary.progress.sum(),
         )
     ]
     for park in summary.by_park.index:  # one block per park
+        progress = None
+        if summary.progress is not None and park in summary.progress.index:
+            progress = summary.progress.loc[park]
         blocks.append(
             _block(
                 lang,
@@ -366,6 +412,7 @@ def panel_html(
                 summary.by_status.loc[park],
                 summary.by_park.loc[park],
                 is_open=False,
+                progress=progress,
             )
         )
     return (

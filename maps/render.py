@@ -21,30 +21,38 @@ from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import folium
 import geopandas as gpd
-import numpy as np
 import pandas as pd
-import pyogrio
 import shapely
 from branca.element import Figure
 
 from landuse.atomic import OutputSet, atomic_file
+from landuse.errors import InputError
 from landuse.grouping import group_frame
+from landuse.source import (
+    InvalidQuery,
+    NotFound,
+    ResultsError,
+    ResultsSource,
+    ResultsView,
+    RunInfo,
+)
 from maps import assets
 from maps.actions import list_html
 from maps.basemap import Basemap
 from maps.data import (
     MAP_CRS,
+    check_results_file,
     data_bounds,
     escape_json_text,
     feature_collection_json,
     has_geometry,
     map_columns,
     read_results,
-    results_have_geometry,
+    results_of_view,
     script_json,
     to_map_crs,
 )
@@ -96,7 +104,7 @@ class PageContent:
     as_of: str | None = None
     parcels_json: str | None = None  # inline mode: a FeatureCollection (script-safe)
     parks_json: str | None = None
-    parks_url: str | None = None  # served without boundaries in the file: the API's parks
+    runs_html: str | None = None  # the run selector of a served store of runs (HTML)
     tiles: dict[str, Any] | None = None  # tile mode: url, itemsUrl, layer, zooms
     not_drawn: int = 0
     statuses: list[str] = field(default_factory=list)
@@ -123,18 +131,19 @@ def _statuses(summary: Summary) -> list[str]:
 
 
 def park_hulls(parcels: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """A boundary per park when the results carry none: the convex hull of its parcels
-    (parcels grouped by region or with no group get none)."""
+    """A boundary per park when the frames given carry none: the concave hull of its parcels,
+    as the results source draws a park without a boundary (:func:`api.store.park_hulls`;
+    parcels grouped by region or with no group get none)."""
+    from api.store import park_hulls as concave_hulls
+
     groups = group_frame(parcels)
     keep = has_geometry(parcels) & (groups["group_kind"] == "park").to_numpy()
     names = groups["group"][keep]
-    geoms = parcels.geometry.to_numpy()[keep]
-    codes, uniques = pd.factorize(names)
-    hulls = [  # one per park
-        shapely.convex_hull(shapely.geometrycollections(geoms[codes == i]))
-        for i in range(len(uniques))
-    ]
-    return gpd.GeoDataFrame({"park": list(uniques)}, geometry=hulls, crs=parcels.crs)
+    uniques = list(pd.unique(names))
+    hulls = concave_hulls(
+        parcels.geometry.to_numpy()[keep], names.reset_index(drop=True), [str(u) for u in uniques]
+    )
+    return gpd.GeoDataFrame({"park": uniques}, geometry=list(hulls), crs=parcels.crs)
 
 
 def _script(data: dict[str, Any], content: PageContent) -> str:
@@ -230,6 +239,8 @@ def build_page(
     figure.html.add_child(RawHTML(legend, "Legend"), name="lu_legend")
     if content.parcel_list is not None:
         figure.html.add_child(RawHTML(content.parcel_list, "ParcelList"), name="lu_list")
+    if content.runs_html is not None:
+        figure.html.add_child(RawHTML(content.runs_html, "Runs"), name="lu_runs")
     data: dict[str, Any] = {
         "lang": lang,
         **page_texts(lang),
@@ -242,10 +253,10 @@ def build_page(
             {"id": "lu-panel", "position": "topright"},
             {"id": "lu-list", "position": "topleft"},
             {"id": "lu-legend", "position": "bottomleft"},
+            *([{"id": "lu-runs", "position": "bottomright"}] if content.runs_html else []),
         ],
         "noGeometry": content.no_geometry,
         "tiles": content.tiles,
-        "parksUrl": content.parks_url,
         "footprintTiles": content.footprint_tiles,
     }
     # The data script goes before the map's own script (figure.script keeps insertion order;
@@ -270,7 +281,7 @@ def build_page(
                 f"{esc(status_label(lang, status))}"
             )
             layer_cls(status, name).add_to(m)
-        if content.parks_json is not None or content.parks_url is not None:
+        if content.parks_json is not None:
             ParkLayer(esc(text(lang, "park_boundary"))).add_to(m)
         if content.buildings_json is not None or content.footprint_tiles is not None:
             FootprintLayer(
@@ -297,6 +308,8 @@ def render_map(
     tile_threshold: int = DEFAULT_TILE_THRESHOLD,
     assets_url: str | None = None,
     buildings_gdf: gpd.GeoDataFrame | None = None,
+    run_query: str = "",
+    runs_html: str | None = None,
 ) -> folium.Map:
     """The leadership map of analysed parcels as a folium map.
 
@@ -312,14 +325,18 @@ def render_map(
     they are linked from ``assets_url`` (default ``{api_base}map/assets/``). ``api_base``: the
     URL prefix of the API serving these results; with it and more than ``tile_threshold``
     parcels, parcels are drawn from the API's vector tiles and popups fetched from its items
-    endpoint instead of embedding the parcels. ``buildings_gdf``: building footprints drawn
-    at large scales (inline with inline parcels; from the API's buildings tiles with tiles).
+    endpoint instead of embedding the parcels; ``run_query`` (``?run=3``) follows every URL
+    of the API the page asks for. ``runs_html``: a run selector (:func:`runs_selector`).
+    ``buildings_gdf``: building footprints drawn at large scales (inline with inline parcels;
+    from the API's buildings tiles with tiles).
     """
     language = check_lang(lang)
     base = Basemap.parse(basemap, lang=language)
     parcels = to_map_crs(parcels_gdf)
     summary = (
-        Summary.from_parcels(parcels) if summary_df is None else Summary.from_table(summary_df)
+        Summary.from_parcels(parcels)
+        if summary_df is None
+        else Summary.from_table(summary_df).with_progress(parcels)
     )
     if parks_gdf is None:
         parks_gdf = park_hulls(parcels)
@@ -338,6 +355,7 @@ def render_map(
         not_drawn=int((~drawn).sum()),
         statuses=_statuses(summary),
         no_geometry=len(parcels) > 0 and not drawn.any(),
+        runs_html=runs_html,
     )
     if content.not_drawn:
         content.parcel_list = (
@@ -347,9 +365,9 @@ def render_map(
             or None
         )
     if use_tiles:
-        content.tiles = _tile_settings(api_base or "/")
+        content.tiles = _tile_settings(api_base or "/", run_query=run_query)
         if buildings_gdf is not None:
-            content.footprint_tiles = _tile_settings(api_base or "/", "buildings")
+            content.footprint_tiles = _tile_settings(api_base or "/", "buildings", run_query)
     else:
         columns = [c for c in POPUP_COLUMNS if c in parcels.columns]
         content.parcels_json = escape_json_text(feature_collection_json(parcels, columns))
@@ -382,10 +400,14 @@ def _join(base: str, path: str) -> str:
     return (base if base.endswith("/") else base + "/") + path
 
 
-def _tile_settings(api_base: str, collection: str = "parcels") -> dict[str, Any]:
+def _tile_settings(
+    api_base: str, collection: str = "parcels", run_query: str = ""
+) -> dict[str, Any]:
     return {
-        "url": _join(api_base, f"collections/{collection}/tiles/WebMercatorQuad/{{z}}/{{y}}/{{x}}"),
+        "url": _join(api_base, f"collections/{collection}/tiles/WebMercatorQuad/{{z}}/{{y}}/{{x}}")
+        + run_query,
         "itemsUrl": _join(api_base, f"collections/{collection}/items/"),
+        "itemsQuery": run_query,
         "layer": collection,
         "minZoom": TILE_MIN_ZOOM,
         "maxNativeZoom": TILE_MAX_NATIVE_ZOOM,
@@ -485,70 +507,96 @@ def results_path_of(source: Any) -> Path:
     if identity is not None and hasattr(identity, "path"):
         return Path(identity.path)
     settings = getattr(source, "settings", None)
-    if settings is not None and hasattr(settings, "results_path"):
+    if settings is not None and getattr(settings, "results_path", None) is not None:
         return Path(settings.results_path)
-    if hasattr(source, "results_path"):
+    if getattr(source, "results_path", None) is not None:
         return Path(source.results_path)
     if callable(source):
         return results_path_of(source())
     raise TypeError(f"Cannot tell which results file {source!r} holds.")
 
 
-def _parcel_count(path: Path) -> int:
-    if path.suffix.lower() == ".parquet":
-        import pyarrow.parquet as pq
+def _source_of(source: Any) -> ResultsSource:
+    """``source`` itself when it is a :class:`~landuse.source.ResultsSource`, else the file
+    source of the results file :func:`results_path_of` finds behind it (one per file)."""
+    if isinstance(source, ResultsSource):
+        return source
+    from api.store import FileSource
 
-        return int(pq.ParquetFile(path).metadata.num_rows)
-    return int(pyogrio.read_info(path, layer="parcels")["features"])
+    path = results_path_of(source).expanduser().resolve()
+    check_results_file(path)
+    with _PAGE_LOCK:
+        cached = _FILE_SOURCES.get(path)
+        if cached is None:
+            cached = FileSource.of_path(path)
+            _FILE_SOURCES[path] = cached
+            while len(_FILE_SOURCES) > _PAGE_CACHE_SIZE:
+                _FILE_SOURCES.popitem(last=False)
+    return cached
 
 
-NO_GEOMETRY = "lu_no_geometry"  # the column of _attributes saying a parcel has no geometry
+def _run_query(run: str | None, datetime: str | None) -> str:
+    """The query that keeps a page's API requests on the run it shows."""
+    params = {k: v for k, v in (("run", run), ("datetime", datetime)) if v is not None}
+    return "?" + urlencode(params) if params else ""
 
 
-def _attributes(path: Path, columns: list[str]) -> pd.DataFrame:
-    """Attribute columns of a GeoPackage's parcels (those present in the file, no geometry)
-    and :data:`NO_GEOMETRY`, true for the parcels without a geometry."""
-    info = pyogrio.read_info(path, layer="parcels")
-    fields = [c for c in columns if c in set(info["fields"])]
-    geom = info.get("geometry_name") or "geom"
-    selected = ", ".join('"' + c.replace('"', '""') + '"' for c in fields)
-    missing = f'"{geom}" IS NULL' if info.get("geometry_type") is not None else "1"
-    frame = pyogrio.read_dataframe(
-        path,
-        sql=f"SELECT {selected + ', ' if selected else ''}({missing}) AS {NO_GEOMETRY} "
-        "FROM parcels",
-        sql_dialect="SQLITE",
-        read_geometry=False,
-        use_arrow=True,
+def runs_selector(
+    lang: Lang,
+    runs: list[RunInfo],
+    current: int,
+    lang_param: bool,
+    alerts: list[dict[str, Any]] | None = None,
+) -> str:
+    """Links to the map of every run (newest as-of first), the shown one marked: the run
+    selector of a served store of runs (plain links: nothing to run, nothing to submit);
+    then the warnings standing after the shown run (``alerts``: those of
+    :func:`landuse.ranking.ranking_document`), each with its runs."""
+    title = "分析记录" if lang == "zh" else "Runs"
+    order = sorted(runs, key=lambda r: (r.as_of_date or "", r.recorded_at or "", r.run_id))
+    items = []
+    for r in reversed(order):
+        label = f"#{r.run_id} · {r.as_of_date or '?'}"
+        query = {"run": str(r.run_id), **({"lang": lang} if lang_param else {})}
+        if r.run_id == current:
+            items.append(f'<li class="lu-run-current"><b>{esc(label)}</b></li>')
+        else:
+            items.append(f'<li><a href="?{esc(urlencode(query))}">{esc(label)}</a></li>')
+    warned = ""
+    if alerts:
+        heading = "预警" if lang == "zh" else "Warnings"
+        lines = [
+            f'<li class="lu-alert lu-alert-{esc(a["level"])}">{esc(a["group"])} · '
+            f"{esc(a['level_zh'])} · runs {esc(', '.join(str(r) for r in a['runs']))}</li>"
+            for a in alerts
+        ]
+        warned = f'<div class="lu-sub">{esc(heading)}</div><ul>{"".join(lines)}</ul>'
+    return (
+        f'<details id="lu-runs" class="lu-runs" open style="display:none">'
+        f"<summary>{esc(title)}</summary><ul>{''.join(items)}</ul>{warned}</details>"
     )
-    frame[NO_GEOMETRY] = frame[NO_GEOMETRY].astype(bool)
-    return frame
 
 
-def _tile_page_content(path: Path, lang: Lang, title: str, api_base: str) -> PageContent:
-    """Content of a tile-backed page, read without building the parcels' geometries (a
-    GeoPackage) or with them (GeoParquet)."""
+def _tile_page_content(
+    view: ResultsView, lang: Lang, title: str, api_base: str, run_query: str
+) -> PageContent:
+    """Content of a tile-backed page: the parcels' attributes (no geometry) and the park
+    outlines from the results source, the parcels themselves from the API's tiles."""
     wanted = list(dict.fromkeys([*map_columns(), "as_of_date"]))
-    parks: gpd.GeoDataFrame | None = None
+    attrs = view.parcel_table(wanted)
+    geoms = attrs.pop("geometry").to_numpy()
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    outlines = view.park_outlines()
+    parks = gpd.GeoDataFrame(
+        outlines.drop(columns="geometry"),
+        geometry=gpd.GeoSeries(outlines["geometry"].to_numpy(), crs=MAP_CRS),
+        crs=MAP_CRS,
+    )
+    box = view.collection("parcels").bbox
+    bounds = [[box[1], box[0]], [box[3], box[2]]] if box is not None else None
     footprints = None
-    if path.suffix.lower() == ".gpkg":
-        layers = {str(r[0]) for r in pyogrio.list_layers(path)}
-        if "buildings" in layers:
-            footprints = _tile_settings(api_base, "buildings")
-        if "parks" in layers:
-            parks = to_map_crs(pyogrio.read_dataframe(path, layer="parks", use_arrow=True))
-        info = pyogrio.read_info(path, layer="parcels", force_total_bounds=True)
-        bounds = _bounds_4326(info["total_bounds"], info["crs"])
-        attrs = _attributes(path, wanted)
-        missing = attrs.pop(NO_GEOMETRY).to_numpy(dtype=bool)
-    else:
-        import pyarrow.parquet as pq
-
-        names = set(pq.read_schema(path).names)
-        frame = gpd.read_parquet(path, columns=[*(c for c in wanted if c in names), "geometry"])
-        bounds = data_bounds(to_map_crs(frame))
-        missing = ~has_geometry(frame)
-        attrs = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+    if any(info.id == "buildings" for info in view.collections()):
+        footprints = _tile_settings(api_base, "buildings", run_query)
     summary = Summary.from_parcels(attrs)
     not_drawn = int(missing.sum())
     return PageContent(
@@ -557,15 +605,8 @@ def _tile_page_content(path: Path, lang: Lang, title: str, api_base: str) -> Pag
         summary=summary,
         bounds=bounds,
         as_of=_as_of(attrs),
-        parks_json=(
-            escape_json_text(feature_collection_json(parks, ["park"]))
-            if parks is not None
-            else None
-        ),
-        parks_url=None
-        if parks is not None
-        else _join(api_base, "collections/parks/items?limit=10000"),
-        tiles=_tile_settings(api_base),
+        parks_json=escape_json_text(feature_collection_json(parks, ["park"])),
+        tiles=_tile_settings(api_base, run_query),
         footprint_tiles=footprints,
         not_drawn=not_drawn,
         statuses=_statuses(summary),
@@ -575,18 +616,8 @@ def _tile_page_content(path: Path, lang: Lang, title: str, api_base: str) -> Pag
     )
 
 
-def _bounds_4326(total_bounds: Any, crs: str | None) -> list[list[float]] | None:
-    b = np.asarray(total_bounds, dtype=float)
-    if b.shape != (4,) or not np.all(np.isfinite(b)) or crs is None:
-        return None
-    from pyproj import Transformer
-
-    t = Transformer.from_crs(crs, MAP_CRS, always_xy=True)
-    west, south, east, north = t.transform_bounds(b[0], b[1], b[2], b[3], densify_pts=21)
-    return [[float(south), float(west)], [float(north), float(east)]]
-
-
 _PAGE_CACHE: OrderedDict[tuple[Any, ...], str] = OrderedDict()
+_FILE_SOURCES: OrderedDict[Path, ResultsSource] = OrderedDict()
 _PAGE_LOCK = threading.Lock()
 _PAGE_CACHE_SIZE = 16
 
@@ -600,41 +631,74 @@ def render_served_page(
     tile_threshold: int = DEFAULT_TILE_THRESHOLD,
     title: str | None = None,
     assets_url: str | None = None,
+    run: str | None = None,
+    datetime: str | None = None,
+    lang_param: bool = False,
+    rules: Any = None,
 ) -> str:
     """The HTML of ``GET /map`` for the results the API serves.
+
+    ``store_or_results_path``: the API's :class:`~landuse.source.ResultsSource`, or a results
+    file (anything :func:`results_path_of` reads), served through a file source. ``run`` /
+    ``datetime``: which run (as the API's parameters; :class:`~landuse.source.NotFound` and
+    :class:`~landuse.source.InvalidQuery` as the API answers them); every API URL of the page
+    carries them, and a source of several runs gets a run selector with the warnings
+    standing after the run shown (ranked with ``rules``, a
+    :class:`~landuse.rules_file.RuleSet`; none without).
 
     Scripts and styles are linked from ``assets_url`` (default ``{api_base}map/assets/``,
     served by :func:`maps.assets.static_files`). Up to ``tile_threshold`` parcels are embedded
     as GeoJSON; above it parcels come from ``{api_base}collections/parcels/tiles/
     WebMercatorQuad/{z}/{y}/{x}`` and a click fetches ``{api_base}collections/parcels/items/
-    {id}`` for the popup. The page is cached per results file (path, modification time, size)
-    and arguments, so a new results file gives a new page.
+    {id}`` for the popup. Park outlines come from the source (the API's parks collection
+    draws the same ones), embedded. The page is cached per results (the view's ETag) and
+    arguments, so new results give a new page.
     """
     language = check_lang(lang)
-    path = results_path_of(store_or_results_path).expanduser().resolve()
-    st = path.stat()
+    source = _source_of(store_or_results_path)
+    view = source.view(run, datetime)
     base = Basemap.parse(basemap, lang=language)
     key = (
-        str(path),
-        st.st_mtime_ns,
-        st.st_size,
+        source.name,
+        view.etag,
         api_base,
         language,
         base,
         tile_threshold,
         title,
         assets_url,
+        run,
+        datetime,
+        lang_param,
+        # a store's page lists its runs: a new run gives every run's page anew
+        tuple(r.run_id for r in source.runs()) if source.multiple_runs else (),
+        id(rules),
     )
     with _PAGE_LOCK:
         cached = _PAGE_CACHE.get(key)
         if cached is not None:
             _PAGE_CACHE.move_to_end(key)
             return cached
-    page_title = title or _title(language, path.stem)
-    count = _parcel_count(path)
+    name = source.name
+    if source.multiple_runs:
+        name = f"{name} · {view.as_of or ''}"
+    page_title = title or _title(language, name)
+    run_query = _run_query(run, datetime)
+    runs_html = None
+    if source.multiple_runs:
+        listed = source.runs()
+        alerts = None
+        if rules is not None:
+            from landuse.ranking import rank_runs, ranking_document
+
+            rankings = rank_runs(listed, view.run, source.run_columns, rules)
+            alerts = ranking_document(rankings, rules)["warnings"]  # type: ignore[assignment]
+        runs_html = runs_selector(language, listed, view.run.run_id, lang_param, alerts)
+    parcels = view.collection("parcels")
+    drawable = parcels.size - parcels.without_geometry
     # results of ledgers alone: nothing to tile, the page lists the parcels instead
-    if count <= tile_threshold or not results_have_geometry(path):
-        results = read_results(path)
+    if parcels.size <= tile_threshold or drawable == 0:
+        results = results_of_view(view, getattr(source, "path", None) or Path(name))
         m = render_map(
             results.parcels,
             results.parks,
@@ -647,9 +711,12 @@ def render_served_page(
             tile_threshold=tile_threshold,
             assets_url=assets_url,
             buildings_gdf=results.buildings,
+            run_query=run_query,
+            runs_html=runs_html,
         )
     else:
-        content = _tile_page_content(path, language, page_title, api_base)
+        content = _tile_page_content(view, language, page_title, api_base, run_query)
+        content.runs_html = runs_html
         head = _head(inline=False, tiles=True, api_base=api_base, assets_url=assets_url)
         csp = _csp(base, served=True, api_base=api_base)
         m = build_page(content, basemap=base, head=head, csp=csp)
@@ -672,20 +739,22 @@ def mount_map(
     tile_threshold: int = DEFAULT_TILE_THRESHOLD,
     prewarm: bool = True,
 ) -> None:
-    """Add ``GET {path}`` (the map page, ``?lang=en`` for English) and the assets under
-    ``{api_base}map/assets/`` to ``app``.
+    """Add ``GET {path}`` (the map page; ``?lang=en`` for English, ``?run=ID`` or
+    ``?datetime=DATE`` for an earlier run) and the assets under ``{api_base}map/assets/``
+    to ``app``.
 
-    ``source``: what :func:`results_path_of` accepts; default ``app.state.settings`` (the
-    API's settings), read at each request so a new results file is picked up. ``prewarm``:
-    build the page now in a background thread (it is cached per results file).
+    ``source``: a :class:`~landuse.source.ResultsSource` or what :func:`results_path_of`
+    accepts; default the app's results source (``app.state.source``, the API's), read at each
+    request so new results are picked up. ``prewarm``: build the page now in a background
+    thread (it is cached per results).
     """
     from starlette.responses import HTMLResponse, PlainTextResponse
     from starlette.routing import Mount, Route
 
-    def resolve() -> Path:
-        return results_path_of(source if source is not None else app.state.settings)
-
-    get_source: Callable[[], Path] = resolve
+    def resolve() -> Any:
+        if source is not None:
+            return source
+        return getattr(app.state, "source", None) or app.state.settings
 
     async def page(request: Any) -> Any:
         from starlette.concurrency import run_in_threadpool
@@ -693,16 +762,25 @@ def mount_map(
         want = request.query_params.get("lang", lang)
         if want not in ("zh", "en"):
             return PlainTextResponse("lang must be zh or en", status_code=400)
+        params = request.query_params
         try:
             body = await run_in_threadpool(
                 render_served_page,
-                get_source(),
+                resolve(),
                 api_base,
                 lang=want,
                 basemap=basemap,
                 tile_threshold=tile_threshold,
+                run=params.get("run"),
+                datetime=params.get("datetime"),
+                lang_param="lang" in params,
+                rules=getattr(app.state, "rules", None),
             )
-        except (FileNotFoundError, ValueError) as exc:
+        except NotFound as exc:
+            return PlainTextResponse(str(exc), status_code=404)
+        except InvalidQuery as exc:
+            return PlainTextResponse(str(exc), status_code=400)
+        except (FileNotFoundError, ValueError, ResultsError, InputError) as exc:
             return PlainTextResponse(html.escape(str(exc)), status_code=503)
         return HTMLResponse(body, headers={"Cache-Control": "no-cache"})
 
@@ -719,7 +797,7 @@ def mount_map(
 
 
 def _prewarm(
-    resolve: Callable[[], Path],
+    resolve: Callable[[], Any],
     api_base: str,
     lang: str,
     basemap: str | Basemap | None,

@@ -13,11 +13,9 @@ import json
 import math
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import geopandas as gpd
@@ -28,14 +26,11 @@ import pandas as pd
 import pyogrio
 import pytest
 import shapely
+from conftest import REPO, RULES, Server
 
-from landuse.pipeline import Results, run_analysis, write_results
-from landuse.rules_file import load_rules
+from landuse.pipeline import Results, write_results
 from landuse.schema import STATUS_ORDER, STATUS_ZH
 
-REPO = Path(__file__).resolve().parents[1]
-SAMPLE = REPO / "sample_data"
-RULES = SAMPLE / "rules.toml"
 XSS = "<img src=x onerror=alert(1)>"
 MVT = "application/vnd.mapbox-vector-tile"
 
@@ -44,15 +39,9 @@ MVT = "application/vnd.mapbox-vector-tile"
 
 
 @pytest.fixture(scope="module")
-def results() -> Results:
+def results(sample_park: Results) -> Results:
     """The sample park analysed as of 2025-12-31 (as `landuse demo` does)."""
-    return run_analysis(
-        [SAMPLE / "parcels.gpkg"],
-        rules=load_rules(RULES),
-        as_of="2025-12-31",
-        ledger=[SAMPLE / "ledger.xlsx"],
-        parks=SAMPLE / "parks.gpkg",
-    )
+    return sample_park
 
 
 @pytest.fixture(scope="module")
@@ -74,93 +63,6 @@ def results_dir(tmp_path_factory, results) -> Path:
 def written(results_dir) -> gpd.GeoDataFrame:
     """The ``parcels`` layer as written (what the service must publish)."""
     return pyogrio.read_dataframe(results_dir / "sample_park.gpkg", layer="parcels")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Server:
-    """A uvicorn child process serving one results file on a loopback port."""
-
-    def __init__(self, results_path: Path, log: Path, *, via_serve: bool = False) -> None:
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        env = {
-            **os.environ,
-            "LANDUSE_RESULTS_PATH": str(results_path),
-            "LANDUSE_RULES_PATH": str(RULES),
-        }
-        self._log = log.open("wb")
-        if via_serve:  # the entry point `landuse serve` calls
-            code = "import sys; from api import serve; serve(sys.argv[1], '127.0.0.1', int(sys.argv[2]))"
-            command = [sys.executable, "-c", code, str(results_path), str(self.port)]
-        else:
-            command = [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "api.app:create_app_from_env",
-                "--factory",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--log-level",
-                "warning",
-            ]
-        self.proc = subprocess.Popen(
-            command,
-            cwd=REPO,
-            env=env,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-        )
-        self.log = log
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited:\n{log.read_text(errors='replace')}")
-            try:
-                if httpx.get(self.url + "/", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        self.stop()
-        raise RuntimeError(f"server did not start:\n{log.read_text(errors='replace')}")
-
-    def get(self, path: str, **kwargs) -> httpx.Response:
-        return httpx.get(self.url + path, timeout=60, **kwargs)
-
-    def post(self, path: str, **kwargs) -> httpx.Response:
-        return httpx.post(self.url + path, timeout=60, **kwargs)
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self._log.close()
-
-
-@pytest.fixture(scope="module")
-def start_server(tmp_path_factory) -> Iterator[Callable[..., Server]]:
-    """Start servers on results files; all are stopped at the end of the module."""
-    servers: list[Server] = []
-    logs = tmp_path_factory.mktemp("api_logs")
-
-    def start(path: Path, via_serve: bool = False) -> Server:
-        server = Server(path, logs / f"server_{len(servers)}.log", via_serve=via_serve)
-        servers.append(server)
-        return server
-
-    yield start
-    for server in servers:
-        server.stop()
 
 
 @pytest.fixture(scope="module")
@@ -675,7 +577,7 @@ def test_html_never_shows_data_text_unescaped(start_server, results_dir):
 
 
 def test_geoparquet_results_are_served_alike(start_server, results_dir, written):
-    server = start_server(results_dir / "sample_park.parquet", via_serve=True)
+    server = start_server(results_dir / "sample_park.parquet", via_serve=True, log_level="info")
     doc = server.get("/collections/parcels/items", params={"limit": 1000}).json()
     assert doc["numberMatched"] == len(written)
     schema = server.get("/collections/parcels/schema").json()
@@ -748,4 +650,4 @@ def test_schemathesis_finds_no_server_error(server, tmp_path):
         timeout=300,
     )
     assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-2000:]
-    assert "Operations:       16 selected / 16 total" in proc.stdout
+    assert "Operations:       18 selected / 18 total" in proc.stdout  # /runs, /ranking, buildings

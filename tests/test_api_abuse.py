@@ -13,14 +13,13 @@ from __future__ import annotations
 import dataclasses
 import html
 import json
-import os
 import re
 import select
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
 
@@ -28,13 +27,10 @@ import httpx
 import pandas as pd
 import pyogrio
 import pytest
+from conftest import REPO, Server, free_port
 
-from landuse.pipeline import Results, run_analysis, write_results
-from landuse.rules_file import load_rules
+from landuse.pipeline import Results, write_results
 
-REPO = Path(__file__).resolve().parents[1]
-SAMPLE = REPO / "sample_data"
-RULES = SAMPLE / "rules.toml"
 PARK = "A/B 区?#%"  # every character a URL treats specially, and Chinese
 RENAMED = "经开区南区"  # the sample park that takes that name
 BODY_TIMEOUT_S = 1.0
@@ -57,18 +53,11 @@ PROJECT = {
 
 
 @pytest.fixture(scope="module")
-def results() -> Results:
+def results(sample_park: Results) -> Results:
     """The sample park as of 2025-12-31, one park renamed to :data:`PARK`."""
-    analysed = run_analysis(
-        [SAMPLE / "parcels.gpkg"],
-        rules=load_rules(RULES),
-        as_of="2025-12-31",
-        ledger=[SAMPLE / "ledger.xlsx"],
-        parks=SAMPLE / "parks.gpkg",
-    )
-    parcels = analysed.parcels.copy()
+    parcels = sample_park.parcels.copy()
     parcels.loc[parcels["park"] == RENAMED, "park"] = PARK
-    return dataclasses.replace(analysed, parcels=parcels)
+    return dataclasses.replace(sample_park, parcels=parcels)
 
 
 @pytest.fixture(scope="module")
@@ -78,80 +67,21 @@ def results_file(tmp_path_factory, results) -> Path:
     return path
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+#: ``api.serve`` with short body and keep-alive timeouts.
+SHORT_TIMEOUTS = {
+    "LANDUSE_BODY_TIMEOUT_S": str(BODY_TIMEOUT_S),
+    "LANDUSE_KEEP_ALIVE_S": str(KEEP_ALIVE_S),
+}
 
 
-class Server:
-    """``api.serve`` in a child process on a loopback port, with short body and keep-alive
-    timeouts."""
-
-    def __init__(self, results_path: Path, log: Path) -> None:
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        env = {
-            **os.environ,
-            "LANDUSE_RULES_PATH": str(RULES),
-            "LANDUSE_BODY_TIMEOUT_S": str(BODY_TIMEOUT_S),
-            "LANDUSE_KEEP_ALIVE_S": str(KEEP_ALIVE_S),
-        }
-        code = (
-            "import sys; from api import serve; "
-            "serve(sys.argv[1], '127.0.0.1', int(sys.argv[2]), log_level='warning')"
-        )
-        self._log = log.open("wb")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-c", code, str(results_path), str(self.port)],
-            cwd=REPO,
-            env=env,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited:\n{log.read_text(errors='replace')}")
-            try:
-                if httpx.get(self.url + "/", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        self.stop()
-        raise RuntimeError(f"server did not start:\n{log.read_text(errors='replace')}")
-
-    def get(self, path: str, **kwargs) -> httpx.Response:
-        return httpx.get(self.url + path, timeout=60, **kwargs)
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self._log.close()
-
-
-@pytest.fixture(scope="module")
-def start_server(tmp_path_factory) -> Iterator[Callable[[Path], Server]]:
-    servers: list[Server] = []
-    logs = tmp_path_factory.mktemp("abuse_logs")
-
-    def start(path: Path) -> Server:
-        server = Server(path, logs / f"server_{len(servers)}.log")
-        servers.append(server)
-        return server
-
-    yield start
-    for server in servers:
-        server.stop()
+def serve_briefly(start_server: Callable[..., Server], path: Path) -> Server:
+    """The service on ``path`` through ``api.serve``, with short timeouts."""
+    return start_server(path, via_serve=True, env=SHORT_TIMEOUTS)
 
 
 @pytest.fixture(scope="module")
 def server(start_server, results_file) -> Server:
-    return start_server(results_file)
+    return serve_briefly(start_server, results_file)
 
 
 def _connect(server: Server) -> socket.socket:
@@ -339,6 +269,8 @@ def test_head_answers_wherever_get_does(server):
         ],
         "/parks": ["/parks"],
         "/parks/{park}/summary": [summary, summary + "?f=html"],
+        "/runs": ["/runs", "/runs?f=html"],
+        "/ranking": ["/ranking"],
     }
     documented = {
         path for path, item in server.get("/api").json()["paths"].items() if "get" in item
@@ -422,7 +354,7 @@ def test_openapi_lists_each_collection_its_own_filters_and_every_error(server):
     def names(path: str) -> set[str]:
         return {p["name"] for p in paths[path]["get"]["parameters"]}
 
-    paging = {"bbox", "bbox-crs", "limit", "offset", "f"}
+    paging = {"bbox", "bbox-crs", "limit", "offset", "sortby", "f", "run", "datetime"}
     assert names("/collections/parks/items") == paging | {"park", "group_kind"}
     parcel_filters = names("/collections/parcels/items") - paging
     assert {"parcel_id", "park", "status", "below_threshold", "industry_code"} <= parcel_filters
@@ -437,9 +369,9 @@ def test_openapi_lists_each_collection_its_own_filters_and_every_error(server):
         for method, op in item.items():
             responses = op["responses"]
             expected = {"400"}
-            if any(p["in"] == "path" for p in op.get("parameters", [])):
-                expected.add("404")
-            if path.startswith(("/collections", "/parks")):
+            if any(p["in"] == "path" or p["name"] == "run" for p in op.get("parameters", [])):
+                expected.add("404")  # no such resource, or no such run
+            if path.startswith(("/collections", "/parks", "/runs", "/ranking")):
                 expected.add("503")
             if method == "post":
                 expected |= {"408", "413", "422"}
@@ -503,7 +435,7 @@ def test_a_deleted_results_file_answers_503_until_a_new_one_is_there(
 ):
     served = tmp_path / "served.gpkg"
     served.write_bytes(results_file.read_bytes())
-    server = start_server(served)
+    server = serve_briefly(start_server, served)
     tile = _tile_with_data(server)
     assert server.get("/collections/parcels/items?limit=1").status_code == 200
     served.unlink()
@@ -552,7 +484,7 @@ def test_serve_on_a_file_that_is_not_results_says_so_and_exits_2(tmp_path, resul
         bad = tmp_path / "table.parquet"
         pd.DataFrame({"parcel_id": ["1"], "area_ha": [1.0]}).to_parquet(bad)
         why = "is not a results file"
-    port = _free_port()
+    port = free_port()
     started = time.monotonic()
     proc = subprocess.run(
         [sys.executable, "-m", "landuse.cli", "serve", str(bad), "--port", str(port)],

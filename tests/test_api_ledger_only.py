@@ -20,11 +20,9 @@ import pytest
 import shapely
 from made_up_results import REAL_DAY, REGION, WITH_GEOMETRY, real_day_results, write
 from made_up_results import parcels as parcels_of
-from test_api import MVT, _decode, _tile_of, oapif, start_server
+from test_api import MVT, _decode, _tile_of, oapif
 
 import maps.data
-
-__all__ = ["start_server"]  # the fixture, imported for pytest
 
 NO_GROUP = "（未指定园区）"
 

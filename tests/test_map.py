@@ -16,7 +16,7 @@ import pandas as pd
 import pyogrio
 import pytest
 import shapely
-from test_map_helpers import browser, open_page, parcel_screen_point, sample_results
+from test_map_helpers import browser, open_page, parcel_screen_point
 
 import maps
 
@@ -37,8 +37,8 @@ STATUS_ZH = {
 
 
 @pytest.fixture(scope="module")
-def results_gpkg(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return sample_results(tmp_path_factory)
+def results_gpkg(sample_park_gpkg: Path) -> Path:
+    return sample_park_gpkg
 
 
 @pytest.fixture(scope="module")

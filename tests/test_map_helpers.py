@@ -140,29 +140,6 @@ def open_page(
 # --------------------------------------------------------------------------- results
 
 
-_SAMPLE_CACHE: dict[str, Path] = {}
-
-
-def sample_results(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The sample park analysed as ``landuse demo`` does, written as a results GeoPackage
-    (once per test session)."""
-    if "gpkg" not in _SAMPLE_CACHE:
-        from landuse.pipeline import run_analysis, write_results
-        from landuse.rules_file import load_rules
-
-        results = run_analysis(
-            [SAMPLE / "parcels.gpkg"],
-            rules=load_rules(SAMPLE / "rules.toml"),
-            as_of=AS_OF.isoformat(),
-            ledger=[SAMPLE / "ledger.xlsx"],
-            parks=SAMPLE / "parks.gpkg",
-        )
-        out = tmp_path_factory.mktemp("map_sample") / "sample_park.gpkg"
-        write_results(results, out)
-        _SAMPLE_CACHE["gpkg"] = out
-    return _SAMPLE_CACHE["gpkg"]
-
-
 def rewrite_results(
     src: Path, dst: Path, change: Callable[[Any, Any], tuple[Any, Any]] | None = None
 ) -> Path:

@@ -11,7 +11,9 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 import pytest
-from test_map_helpers import rewrite_results, sample_results
+import shapely
+import shapely.geometry
+from test_map_helpers import rewrite_results
 
 import maps
 from maps.basemap import Basemap
@@ -21,8 +23,8 @@ from maps.panel import Summary, panel_html
 
 
 @pytest.fixture(scope="module")
-def results_gpkg(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return sample_results(tmp_path_factory)
+def results_gpkg(sample_park_gpkg: Path) -> Path:
+    return sample_park_gpkg
 
 
 @pytest.fixture(scope="module")
@@ -222,5 +224,38 @@ def test_served_page_switches_to_tiles_above_the_threshold(
     src = tmp_path / "results.parquet"
     parcels.to_parquet(src)
     from_parquet = maps.render_served_page(src, "/", tile_threshold=10)
-    assert embedded(from_parquet, "parks") is None  # fetched from the API's parks collection
-    assert "/collections/parks/items?limit=10000" in from_parquet
+    # Without boundaries in the results the page embeds the outlines the results source
+    # draws (the API's parks collection serves the same): no page of parks is fetched, so no
+    # page size can exceed the API's limit.
+    assert "/collections/parks/items" not in from_parquet
+    outlines = {
+        f["properties"]["park"]: shapely.geometry.shape(f["geometry"])
+        for f in embedded(from_parquet, "parks")["features"]
+    }
+    assert sorted(outlines) == sorted(parcels["park"].dropna().unique())
+    lonlat = parcels[parcels.geometry.notna()].to_crs("EPSG:4326")
+    for park, outline in outlines.items():
+        own = lonlat[lonlat["park"] == park].geometry.to_numpy()
+        # the outline goes round every parcel of the park (each one is mostly inside it)
+        inside = shapely.area(shapely.intersection(own, outline)) / shapely.area(own)
+        assert (inside > 0.5).all(), park
+        # and the outline is concave: smaller than the convex hull of the parcels
+        assert outline.area < shapely.convex_hull(shapely.geometrycollections(own)).area
+
+
+def test_panel_counts_parcels_per_progress_class(results_gpkg: Path, tmp_path: Path) -> None:
+    """The panel's total block lists parcels per progress class (推进超过 · 正常 · 滞后 · 无进展 ·
+    待核查), as the results file holds them."""
+    written = pyogrio.read_dataframe(results_gpkg, layer="parcels", read_geometry=False)
+    counts = written["progress"].value_counts()
+    labels = {
+        "ahead": "推进超过",
+        "normal": "正常",
+        "behind": "滞后",
+        "no_progress": "无进展",
+        "unverified": "待核查",
+    }
+    expected = " · ".join(f"{zh} {counts[k]:,}" for k, zh in labels.items() if counts.get(k, 0))
+    html = maps.write_standalone_html(results_gpkg, tmp_path / "p.html").read_text(encoding="utf-8")
+    assert f'<span class="lu-sub">推进情况</span> {expected}</div>' in html
+    assert counts.sum() == len(written)

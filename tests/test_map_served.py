@@ -6,6 +6,8 @@ items endpoint.
 
 from __future__ import annotations
 
+import json
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -16,13 +18,13 @@ import pandas as pd
 import pyogrio
 import pytest
 import shapely
+import shapely.geometry
 from test_map_helpers import (
     api_app,
     browser,
     open_page,
     parcel_screen_point,
     rewrite_results,
-    sample_results,
     serve,
 )
 
@@ -34,8 +36,8 @@ FIRST_DRAW = "window.LU_FIRST_PARCELS_MS !== undefined"
 
 
 @pytest.fixture(scope="module")
-def results_gpkg(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return sample_results(tmp_path_factory)
+def results_gpkg(sample_park_gpkg: Path) -> Path:
+    return sample_park_gpkg
 
 
 @pytest.fixture(scope="module")
@@ -169,7 +171,7 @@ def test_a_hidden_status_is_not_drawn_nor_clickable(
         _assert_local(rec)
 
 
-def test_geoparquet_results_get_park_outlines_from_the_api(
+def test_geoparquet_results_get_the_park_outlines_the_api_serves(
     browser: Any, results_gpkg: Path, parcels: pd.DataFrame, tmp_path: Path
 ) -> None:
     src = tmp_path / "results.parquet"
@@ -181,8 +183,19 @@ def test_geoparquet_results_get_park_outlines_from_the_api(
         labels = page.locator(".lu-park-label")
         labels.first.wait_for(state="visible", timeout=5000)
         assert sorted(labels.all_inner_texts()) == sorted(parcels["park"].unique())
-        assert any("/collections/parks/items" in u for u in rec.requests)
+        # the outlines come with the page, from the same results source as the API's parks
+        # collection: no page of parks is asked for (none can exceed the API's limit)
+        assert not any("/collections/parks/items" in u for u in rec.requests)
         _assert_local(rec)
+        _, _, body = _get(f"{base}/collections/parks/items")
+        served = {f["properties"]["park"]: f["geometry"] for f in json.loads(body)["features"]}
+        on_page = page.evaluate(
+            "() => LU_DATA.parks.features.map(f => [f.properties.park, f.geometry])"
+        )
+        for name, geometry in on_page:  # the same outline, to the page's 6 decimals
+            assert shapely.equals_exact(
+                shapely.geometry.shape(geometry), shapely.geometry.shape(served[name]), 2e-6
+            ), name
 
 
 def test_english_page_on_request(browser: Any, base_url: str) -> None:
@@ -219,5 +232,10 @@ def test_map_routes_without_a_browser(results_gpkg: Path, tmp_path: Path) -> Non
 
         rewrite_results(results_gpkg, tmp_path / "next.gpkg", retitle)
         (tmp_path / "next.gpkg").replace(copy)
+        # the page shows what the API serves: the new file once it has settled (1 s)
+        deadline = time.monotonic() + 10
         after = _get(f"{base}/map")[2]
+        while after == before and time.monotonic() < deadline:
+            time.sleep(0.25)
+            after = _get(f"{base}/map")[2]
         assert after != before and "新项目名称" in after

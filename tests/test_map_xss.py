@@ -21,7 +21,6 @@ from test_map_helpers import (
     open_page,
     parcel_screen_point,
     rewrite_results,
-    sample_results,
     serve,
 )
 
@@ -42,8 +41,8 @@ NOT_RUN = "() => window.__xss === undefined && window.__alerted === undefined"
 
 
 @pytest.fixture(scope="module")
-def hostile_gpkg(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    src = sample_results(tmp_path_factory)
+def hostile_gpkg(tmp_path_factory: pytest.TempPathFactory, sample_park_gpkg: Path) -> Path:
+    src = sample_park_gpkg
 
     def change(parcels: pd.DataFrame, parks: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         parcels = parcels.copy()

@@ -21,7 +21,7 @@ import pytest
 from openpyxl import load_workbook
 
 from landuse.analysis import analyse
-from landuse.pipeline import Results, run_analysis
+from landuse.pipeline import Results
 from landuse.rules_file import load_rules
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"
@@ -52,14 +52,10 @@ LEDGER_HEADER_ROW = 3  # README: row 1 a merged title, row 2 a note, row 3 the h
 
 
 @pytest.fixture(scope="module")
-def results() -> Results:
-    return run_analysis(
-        [SAMPLE / "parcels.gpkg"],
-        rules=load_rules(SAMPLE / "rules.toml"),
-        as_of=AS_OF.isoformat(),
-        ledger=[SAMPLE / "ledger.xlsx"],
-        parks=SAMPLE / "parks.gpkg",
-    )
+def results(sample_park: Results) -> Results:
+    """The sample park as of :data:`AS_OF` (shared by the session: never changed here)."""
+    assert sample_park.as_of.date() == AS_OF
+    return sample_park
 
 
 @pytest.fixture(scope="module")

@@ -28,8 +28,7 @@ import pytest
 import maps.palette
 from landuse import outputs, styles
 from landuse.palette import STATUS_COLOURS
-from landuse.pipeline import Results, run_analysis, write_results
-from landuse.rules_file import load_rules
+from landuse.pipeline import Results, write_results
 from landuse.styles import (
     StatusClass,
     qml,
@@ -93,14 +92,9 @@ def write_results_gpkg(path: Path, results: Results) -> Path:
 
 
 @pytest.fixture(scope="module")
-def results() -> Results:
-    return run_analysis(
-        [SAMPLE / "parcels.gpkg"],
-        rules=load_rules(SAMPLE / "rules.toml"),
-        as_of=AS_OF.isoformat(),
-        ledger=[SAMPLE / "ledger.xlsx"],
-        parks=SAMPLE / "parks.gpkg",
-    )
+def results(sample_park: Results) -> Results:
+    assert sample_park.as_of.date() == AS_OF
+    return sample_park
 
 
 @pytest.fixture(scope="module")

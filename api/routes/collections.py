@@ -12,16 +12,19 @@ from api.deps import (
     SCHEMA_JSON,
     CollectionId,
     Format,
+    RunQuery,
     StrictQueryRoute,
+    document_links,
     json_response,
     link,
-    store_of,
     url,
+    view_of,
     wants_html,
 )
+from api.features import JSON_TYPES
 from api.html import render
-from api.store import CRS84, Collection
 from api.tiles import TILE_MATRIX_SET
+from landuse.source import CRS84, CollectionInfo
 
 QUERYABLES_REL = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
 SCHEMA_REL = "http://www.opengis.net/def/rel/ogc/1.0/schema"
@@ -29,7 +32,7 @@ TILESETS_REL = "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector"
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 
-def collection_document(request: Request, coll: Collection) -> dict[str, Any]:
+def collection_document(request: Request, coll: CollectionInfo) -> dict[str, Any]:
     """The OGC API description of one collection, with its links."""
     base = f"/collections/{coll.id}"
     doc: dict[str, Any] = {
@@ -75,10 +78,10 @@ def build_router() -> APIRouter:
     router = APIRouter(route_class=StrictQueryRoute, tags=["Collections"])
 
     @router.get("/collections", summary="The collections")
-    def collections(request: Request, f: Format | None = None) -> Response:
+    def collections(request: Request, _run: RunQuery, f: Format | None = None) -> Response:
         """Every feature collection served: ``parcels`` and ``parks``."""
-        store = store_of(request)
-        docs = [collection_document(request, c) for c in store.collections.values()]
+        infos = view_of(request).collections()
+        docs = [collection_document(request, c) for c in infos]
         if wants_html(request, f):
             rows = [
                 {
@@ -88,7 +91,7 @@ def build_router() -> APIRouter:
                     "count": c.size,
                     "href": url(request, f"/collections/{c.id}", f="html"),
                 }
-                for c in store.collections.values()
+                for c in infos
             ]
             return render(
                 "collections.html",
@@ -98,21 +101,15 @@ def build_router() -> APIRouter:
                 json_href=url(request, "/collections", f="json"),
             )
         return json_response(
-            {
-                "links": [
-                    link(url(request, "/collections"), "self", JSON, "This document"),
-                    link(url(request, "/collections", f="html"), "alternate", HTML, "As HTML"),
-                ],
-                "collections": docs,
-            }
+            {"links": document_links(request, "/collections"), "collections": docs}
         )
 
     @router.get("/collections/{collectionId}", summary="One collection")
     def collection(
-        request: Request, collectionId: CollectionId, f: Format | None = None
+        request: Request, collectionId: CollectionId, _run: RunQuery, f: Format | None = None
     ) -> Response:
         """The description of one collection (extent, links to items, queryables, tiles)."""
-        coll = store_of(request).collection(collectionId.value)
+        coll = view_of(request).collection(collectionId.value)
         doc = collection_document(request, coll)
         if wants_html(request, f):
             return render(
@@ -130,15 +127,14 @@ def build_router() -> APIRouter:
         response_class=Response,
         responses={200: {"content": {SCHEMA_JSON: {}}}},
     )
-    def queryables(request: Request, collectionId: CollectionId) -> Response:
+    def queryables(request: Request, collectionId: CollectionId, _run: RunQuery) -> Response:
         """The properties that take ``?name=value`` equality filters on the items, as a JSON
         Schema (OGC API - Features Part 3)."""
-        coll = store_of(request).collection(collectionId.value)
-        kinds = coll.properties.kinds
+        coll = view_of(request).collection(collectionId.value)
+        kinds = coll.kinds
         props: dict[str, Any] = {}
-        for name, index in coll.indexes.items():
+        for name, values in coll.queryables.items():
             schema: dict[str, Any] = {"title": name, "type": kinds[name]}
-            values = index.enum()
             if values is not None:
                 schema["enum"] = values
             props[name] = schema
@@ -160,10 +156,10 @@ def build_router() -> APIRouter:
         response_class=Response,
         responses={200: {"content": {SCHEMA_JSON: {}}}},
     )
-    def schema(request: Request, collectionId: CollectionId) -> Response:
+    def schema(request: Request, collectionId: CollectionId, _run: RunQuery) -> Response:
         """JSON Schema of the collection's GeoJSON features, with the type of every property
         (GDAL reads it to type the fields: numbers, integers, booleans, dates)."""
-        coll = store_of(request).collection(collectionId.value)
+        coll = view_of(request).collection(collectionId.value)
         return json_response(
             {
                 "$schema": JSON_SCHEMA_DIALECT,
@@ -179,7 +175,13 @@ def build_router() -> APIRouter:
                         "type": ["object", "null"] if coll.without_geometry else "object",
                         "format": "geometry-any",
                     },
-                    "properties": {"type": "object", "properties": coll.json_schema()},
+                    "properties": {
+                        "type": "object",
+                        "properties": {
+                            name: {"title": name, **JSON_TYPES[kind]}
+                            for name, kind in coll.kinds.items()
+                        },
+                    },
                 },
             },
             media_type=SCHEMA_JSON,

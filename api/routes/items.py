@@ -16,20 +16,23 @@ from api.deps import (
     JSON,
     CollectionId,
     Format,
+    RunQuery,
     StrictQueryRoute,
-    json_response,
     link,
+    results_response,
     self_url,
-    store_of,
     url,
+    view_of,
     wants_html,
 )
 from api.errors import InvalidParameter
 from api.features import features
 from api.html import render
 from api.settings import Settings
-from api.store import CRS84, BBox, Collection
 from landuse.schema import Status
+from landuse.source import CRS84, BBox
+from landuse.source import Query as SourceQuery
+from landuse.vocab import Progress
 
 CONTENT_CRS = {"Content-Crs": f"<{CRS84}>"}
 
@@ -95,15 +98,23 @@ def parse_bbox(text: str | None) -> BBox | None:
     return minx, miny, maxx, maxy
 
 
-def _filters(coll: Collection, given: dict[str, Any]) -> dict[str, Any]:
+def _filters(given: dict[str, Any]) -> dict[str, Any]:
     filters = {name: value for name, value in given.items() if value is not None}
-    wrong = sorted(name for name in filters if name not in coll.indexes)
-    if wrong:
+    return {k: (v.value if isinstance(v, StrEnum) else v) for k, v in filters.items()}
+
+
+def parse_sortby(text: str | None) -> tuple[str, ...]:
+    """``sortby=a,-b`` (``+a`` too; a ``+`` sent unencoded arrives as a space): property
+    names, ``-`` for descending."""
+    if text is None:
+        return ()
+    keys = tuple(k.strip().lstrip("+").strip() for k in text.split(","))
+    if not all(k and k != "-" for k in keys):
         raise InvalidParameter(
-            f"{', '.join(wrong)}: not queryable in collection {coll.id!r}; its queryables are "
-            f"{', '.join(coll.indexes) or 'none'}."
+            f"sortby={text!r}: give property names separated by commas, - before a name for "
+            "descending, e.g. sortby=-total_penalty_wan,parcel_id."
         )
-    return {k: (v.value if isinstance(v, Status) else v) for k, v in filters.items()}
+    return keys
 
 
 def _timestamp() -> str:
@@ -112,19 +123,21 @@ def _timestamp() -> str:
 
 @dataclass(frozen=True)
 class Paging:
-    """The query parameters every items route takes: ``bbox`` (parsed), ``limit``, ``offset``
-    and ``f``."""
+    """The query parameters every items route takes: ``bbox`` (parsed), ``limit``, ``offset``,
+    ``sortby`` (parsed) and ``f``."""
 
     bbox: BBox | None
     limit: int
     offset: int
     f: Format | None
+    sortby: tuple[str, ...] = ()
 
 
 def paging_parameters(settings: Settings) -> Callable[..., Awaitable[Paging]]:
     """The dependency reading :class:`Paging` (bounds of ``limit`` from ``settings``)."""
 
     async def paging(
+        _run: RunQuery,  # documented on every items route; view_of reads it
         bbox: Annotated[
             str | None,
             Query(
@@ -146,9 +159,17 @@ def paging_parameters(settings: Settings) -> Callable[..., Awaitable[Paging]]:
         offset: Annotated[
             int, Query(ge=0, le=MAX_OFFSET, description="Features to skip (paging).")
         ] = 0,
+        sortby: Annotated[
+            str | None,
+            Query(
+                description="Order by these properties (comma-separated; - before a name for "
+                "descending), then by id; nulls last.",
+                examples=["-total_penalty_wan"],
+            ),
+        ] = None,
         f: Format | None = None,
     ) -> Paging:
-        return Paging(parse_bbox(bbox), limit, offset, f)
+        return Paging(parse_bbox(bbox), limit, offset, f, parse_sortby(sortby))
 
     return paging
 
@@ -158,14 +179,15 @@ def items_page(
 ) -> Response:
     """A page of ``collection_id``'s features passing ``paging.bbox`` and the equality
     filters ``given`` (None values ignored), as GeoJSON or HTML."""
-    store = store_of(request)
-    coll = store.collection(collection_id)
-    filters = _filters(coll, given)
-    box, limit, offset, f = paging.bbox, paging.limit, paging.offset, paging.f
-    matched = coll.match(filters, box)
-    total = len(matched)
-    page = matched[min(offset, total) : min(offset + limit, total)]
-    ids = coll.ids[page].tolist()
+    view = view_of(request)
+    coll = view.collection(collection_id)
+    limit, offset, f = paging.limit, paging.offset, paging.f
+    found = view.page(
+        collection_id,
+        SourceQuery(_filters(given), paging.bbox, paging.sortby, limit, offset),
+    )
+    total = found.number_matched
+    ids = found.ids
     html = wants_html(request, f)
     fmt = "html" if html else None
     links = [
@@ -194,14 +216,14 @@ def items_page(
             number_matched=total,
             number_returned=len(ids),
             pages=pages,
-            columns=[c for c in HTML_COLUMNS[coll.id] if c in coll.properties.kinds],
+            columns=[c for c in HTML_COLUMNS[coll.id] if c in coll.kinds],
             features=[
                 {
                     "id": fid,
                     "href": url(request, f"/collections/{coll.id}/items/{fid}", f="html"),
                     "properties": props,
                 }
-                for fid, props in zip(ids, coll.properties.rows(page), strict=True)
+                for fid, props in zip(ids, found.properties, strict=True)
             ],
             nav=[
                 {"href": url(request, "/", f="html"), "title": "首页 Home"},
@@ -218,9 +240,9 @@ def items_page(
         "numberReturned": len(ids),
         "timeStamp": _timestamp(),
         "links": links,
-        "features": features(ids, coll.lonlat[page], coll.properties.rows(page)),
+        "features": features(ids, found.geometries, found.properties),
     }
-    return json_response(document, media_type=GEOJSON, headers=CONTENT_CRS)
+    return results_response(request, view, document, media_type=GEOJSON, headers=CONTENT_CRS)
 
 
 ITEMS_DESCRIPTION = """A page of {what} as GeoJSON (CRS84 longitude/latitude), typed properties;
@@ -283,6 +305,13 @@ def build_router(settings: Settings) -> APIRouter:
                 "finding of idleness)."
             ),
         ] = None,
+        progress: Annotated[
+            Progress | None,
+            Query(
+                description="Progress class: ahead 推进超过, normal 正常, behind 滞后, "
+                "no_progress 无进展, unverified 待核查."
+            ),
+        ] = None,
     ) -> Response:
         return items_page(
             request,
@@ -302,6 +331,7 @@ def build_router(settings: Settings) -> APIRouter:
                 "amounts_confirmed": amounts_confirmed,
                 "industry_code": industry_code,
                 "likely_idle": likely_idle,
+                "progress": progress,
             },
         )
 
@@ -346,13 +376,14 @@ def build_router(settings: Settings) -> APIRouter:
         request: Request,
         collectionId: CollectionId,
         featureId: Annotated[str, Path(description="The feature's integer id.")],
+        _run: RunQuery,
         f: Format | None = None,
     ) -> Response:
         """One feature as GeoJSON, with links to itself and its collection."""
-        coll = store_of(request).collection(collectionId.value)
-        pos = coll.position(featureId)
-        fid = int(coll.ids[pos])
-        props = coll.properties.rows(coll.all_positions[pos : pos + 1])[0]
+        view = view_of(request)
+        coll = view.collection(collectionId.value)
+        one = view.feature(coll.id, featureId)
+        fid, props = one.ids[0], one.properties[0]
         base = f"/collections/{coll.id}"
         if wants_html(request, f):
             title = str(props.get("parcel_id") or props.get("park") or fid)
@@ -366,12 +397,12 @@ def build_router(settings: Settings) -> APIRouter:
                 ],
                 json_href=url(request, f"{base}/items/{fid}", f="json"),
             )
-        feature = features([fid], coll.lonlat[pos : pos + 1], [props])[0]
+        feature = features([fid], one.geometries, [props])[0]
         feature["links"] = [
             link(url(request, f"{base}/items/{fid}"), "self", GEOJSON, "This feature"),
             link(url(request, f"{base}/items/{fid}", f="html"), "alternate", HTML, "As HTML"),
             link(url(request, base), "collection", JSON, coll.title),
         ]
-        return json_response(feature, media_type=GEOJSON, headers=CONTENT_CRS)
+        return results_response(request, view, feature, media_type=GEOJSON, headers=CONTENT_CRS)
 
     return router

@@ -60,6 +60,7 @@ def build_router() -> APIRouter:
             link(url(request, "/conformance"), "conformance", JSON, "Conformance classes"),
             link(url(request, "/collections"), "data", JSON, "Collections"),
             link(url(request, "/parks"), "related", JSON, "Park summaries"),
+            link(url(request, "/runs"), "related", JSON, "Runs"),
         ]
         if wants_html(request, f):
             return render(

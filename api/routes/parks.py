@@ -10,11 +10,12 @@ from api.deps import (
     HTML,
     JSON,
     Format,
+    RunQuery,
     StrictQueryRoute,
-    json_response,
     link,
-    store_of,
+    results_response,
     url,
+    view_of,
     wants_html,
 )
 from api.html import render
@@ -55,22 +56,25 @@ def build_router() -> APIRouter:
     router = APIRouter(route_class=StrictQueryRoute, tags=["Parks"])
 
     @router.get("/parks", summary="Summaries of every park (or region)")
-    def parks(request: Request) -> Response:
+    def parks(request: Request, _run: RunQuery) -> Response:
         """Every summary group of the results — a park where the parcels name one, else the
         region of their supervision numbers, else （未指定园区） — with parcels and hectares
         per status, confirmed amounts and the amounts that would apply to unverified (待核查)
         parcels (万元, apart), mean and area-weighted intensity (万元/公顷), the as-of date."""
-        store = store_of(request)
+        view = view_of(request)
         docs = [
             _with_links(request, summary_document(row))
-            for _, row in store.park_summaries.iterrows()  # one row per park
+            for _, row in view.park_summaries().iterrows()  # one row per park
         ]
-        return json_response(
+        return results_response(
+            request,
+            view,
             {
-                "as_of_date": store.as_of,
+                "as_of_date": view.as_of,
+                "run": view.run.run_id,
                 "parks": docs,
                 "links": [link(url(request, "/parks"), "self", JSON)],
-            }
+            },
         )
 
     # {park:path}: a name holding "/" (sent as %2F, which the server decodes) still reaches here
@@ -85,11 +89,12 @@ def build_router() -> APIRouter:
                 "(`/` as %2F, `?` as %3F, `#` as %23, `%` as %25)."
             ),
         ],
+        _run: RunQuery,
         f: Format | None = None,
     ) -> Response:
         """One park's (or region's) summary (404 when no parcel of the results is in it)."""
-        store = store_of(request)
-        doc = _with_links(request, summary_document(store.park_summary(park)))
+        view = view_of(request)
+        doc = _with_links(request, summary_document(view.park_summary(park)))
         if wants_html(request, f):
             return render(
                 "summary.html",
@@ -104,6 +109,6 @@ def build_router() -> APIRouter:
                 ],
                 json_href=url(request, summary_path(doc["park"]), f="json"),
             )
-        return json_response(doc)
+        return results_response(request, view, doc)
 
     return router

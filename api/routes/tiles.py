@@ -11,30 +11,28 @@ from starlette.responses import Response
 from api.deps import (
     JSON,
     CollectionId,
+    RunQuery,
     StrictQueryRoute,
     json_response,
     link,
     settings_of,
-    store_of,
     url,
+    view_of,
 )
 from api.errors import NotFound
 from api.settings import Settings
-from api.store import Collection
 from api.tiles import MVT_MEDIA_TYPE, TILE_MATRIX_SET, TILE_MATRIX_SET_URI
+from landuse.source import CollectionInfo
 
 TILEJSON = "tilejson.json"
 
 
-def _template(request: Request, coll: Collection) -> str:
-    # Braces of the template must stay literal (not URL-encoded).
-    return (
-        url(request, f"/collections/{coll.id}/tiles/{TILE_MATRIX_SET}")
-        + "/{tileMatrix}/{tileRow}/{tileCol}"
-    )
+def _template(request: Request, coll: CollectionInfo, cells: str) -> str:
+    # Braces of the template must stay literal (not URL-encoded); the run parameters follow.
+    return url(request, f"/collections/{coll.id}/tiles/{TILE_MATRIX_SET}/{cells}")
 
 
-def _drawable(coll: Collection) -> None:
+def _drawable(coll: CollectionInfo) -> None:
     """404 naming the reason when no feature of ``coll`` has a geometry (nothing to tile)."""
     if coll.bbox is None:
         raise NotFound(
@@ -45,23 +43,18 @@ def _drawable(coll: Collection) -> None:
         )
 
 
-def _fields(coll: Collection) -> dict[str, str]:
-    kinds = coll.properties.kinds
-    return {key: kinds.get(key, "string") for key in coll.tiles.properties.keys}
-
-
 def build_router(settings: Settings) -> APIRouter:
     """Tile routes; the zoom range comes from ``settings``."""
     router = APIRouter(route_class=StrictQueryRoute, tags=["Vector tiles"])
     min_zoom, max_zoom = settings.tile_min_zoom, settings.tile_max_zoom
 
     @router.get("/collections/{collectionId}/tiles", summary="Vector tilesets of a collection")
-    def tilesets(request: Request, collectionId: CollectionId) -> Response:
+    def tilesets(request: Request, collectionId: CollectionId, _run: RunQuery) -> Response:
         """The collection's vector tileset (WebMercatorQuad, Mapbox Vector Tiles); 404 when
         none of its features has a geometry."""
-        coll = store_of(request).collection(collectionId.value)
+        coll = view_of(request).collection(collectionId.value)
         _drawable(coll)
-        template = _template(request, coll)
+        template = _template(request, coll, "{tileMatrix}/{tileRow}/{tileCol}")
         tilejson = url(request, f"/collections/{coll.id}/tiles/{TILE_MATRIX_SET}/{TILEJSON}")
         return json_response(
             {
@@ -90,13 +83,13 @@ def build_router(settings: Settings) -> APIRouter:
         f"/collections/{{collectionId}}/tiles/{TILE_MATRIX_SET}/{TILEJSON}",
         summary="TileJSON of a collection",
     )
-    def tilejson(request: Request, collectionId: CollectionId) -> Response:
+    def tilejson(request: Request, collectionId: CollectionId, _run: RunQuery) -> Response:
         """TileJSON 3.0.0 for web maps (MapLibre, OpenLayers, Leaflet plugins): the tile URL
         template (``{z}/{y}/{x}``), zoom range, bounds (of the features that have a
         geometry) and the layer's fields; 404 when none of its features has a geometry."""
-        coll = store_of(request).collection(collectionId.value)
+        coll = view_of(request).collection(collectionId.value)
         _drawable(coll)
-        template = url(request, f"/collections/{coll.id}/tiles/{TILE_MATRIX_SET}") + "/{z}/{y}/{x}"
+        template = _template(request, coll, "{z}/{y}/{x}")
         bounds = coll.bbox or [-180.0, -85.0511, 180.0, 85.0511]
         center_zoom = min(max(min_zoom, 12), max_zoom)
         return json_response(
@@ -116,7 +109,7 @@ def build_router(settings: Settings) -> APIRouter:
                         "description": coll.title,
                         "minzoom": min_zoom,
                         "maxzoom": max_zoom,
-                        "fields": _fields(coll),
+                        "fields": coll.tile_fields,
                     }
                 ],
             }
@@ -137,6 +130,7 @@ def build_router(settings: Settings) -> APIRouter:
         tileMatrix: Annotated[int, Path(ge=min_zoom, le=max_zoom, description="Zoom z.")],
         tileRow: Annotated[int, Path(ge=0, description="Row y, from the top.")],
         tileCol: Annotated[int, Path(ge=0, description="Column x, from the left.")],
+        choice: RunQuery,
     ) -> Response:
         """One Mapbox Vector Tile (layer named after the collection; each feature carries its
         id and the properties a map needs to colour and label it). 204 when empty, also for
@@ -144,14 +138,17 @@ def build_router(settings: Settings) -> APIRouter:
         z, y, x = tileMatrix, tileRow, tileCol
         if x >= 1 << z or y >= 1 << z:
             raise NotFound(f"Tile {z}/{y}/{x} is outside tile matrix {z} (0..{(1 << z) - 1}).")
-        store = request.app.state.provider.fresh() or await run_in_threadpool(store_of, request)
-        coll = store.collection(collectionId.value)
-        data = coll.cached_tile(z, x, y)
+        latest = choice.run is None and choice.datetime is None
+        view = (latest and request.app.state.source.fresh_view()) or await run_in_threadpool(
+            view_of, request
+        )
+        name = collectionId.value
+        data = view.cached_tile(name, z, x, y)
         if data is None:  # rendering is CPU work: off the event loop, whatever the zoom
-            data = await run_in_threadpool(coll.tile, z, x, y)
+            data = await run_in_threadpool(view.tile, name, z, x, y)
         headers = {
             "Cache-Control": f"public, max-age={settings_of(request).tile_cache_max_age}",
-            "ETag": f'"{store.identity.etag}-{z}-{x}-{y}"',
+            "ETag": f'"{view.etag}-{z}-{x}-{y}"',
         }
         if not data:
             return Response(status_code=204, headers=headers)

@@ -415,7 +415,7 @@
     map.on('click', function (e) {
       var f = featureAt(map, data, e.latlng);
       if (!f || f.id === null) return;
-      global.LanduseMap.openFetchedPopup(map, e.latlng, data.tiles.itemsUrl + encodeURIComponent(f.id));
+      global.LanduseMap.openFetchedPopup(map, e.latlng, data.tiles.itemsUrl + encodeURIComponent(f.id) + (data.tiles.itemsQuery || ''));
     });
     map.on('mousemove', function (e) {
       if (pending) return;
