@@ -606,7 +606,7 @@ def _tile_page_content(
         bounds=bounds,
         as_of=_as_of(attrs),
         parks_json=escape_json_text(feature_collection_json(parks, ["park"])),
-        tiles=_tile_settings(api_base, run_query),
+        tiles=_tile_settings(api_base, run_query=run_query),
         footprint_tiles=footprints,
         not_drawn=not_drawn,
         statuses=_statuses(summary),

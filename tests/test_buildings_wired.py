@@ -21,7 +21,7 @@ import pytest
 import shapely
 from openpyxl import load_workbook
 from test_analysis import flag, is_null, parcels
-from test_api import oapif, start_server
+from test_api import oapif
 from test_cli import _env, _landuse
 from test_map_helpers import api_app, browser, open_page, serve, wait_for
 
@@ -33,7 +33,7 @@ from landuse.rules_file import load_rules
 from landuse.schema import BUILDING_RESULT_COLUMNS, OUTPUT_LABELS_ZH
 from maps.actions import ranked
 
-__all__ = ["browser", "start_server"]  # the fixtures, imported for pytest
+__all__ = ["browser"]  # the fixture, imported for pytest
 
 CRS = "EPSG:4529"
 X0, Y0 = 41_500_000.0, 4_626_000.0
