@@ -412,15 +412,40 @@ def feed_back(
     encoding: str | None = None,
     sheet: str | None = None,
     dates: DateRules | None = None,
+    stored: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, InspectionSummary]:
     """Read the inspection files ``paths`` and apply, per parcel, the latest inspection on or
-    before ``as_of`` (default today) to ``parcels`` (in place; also returned). ``rejects``
+    before ``as_of`` (default today) to ``parcels`` (in place; also returned). ``stored``:
+    findings recorded in a store of runs, normalised (see
+    :func:`landuse.inspection_store.stored_inspections`), taken with the files' rows. ``rejects``
     (the rows not analysed) tell an inspection of a rejected parcel from one of an unknown
     parcel. Every row not used is reported with the reason; the run's notes get the
     accounting line of :class:`InspectionSummary`."""
     as_of_ts = pd.Timestamp(dt.date.today() if as_of is None else as_of).normalize()
-    table = read_inspections(paths, report, names, encoding=encoding, sheet=sheet, dates=dates)
-    headers = table.attrs.get("headers", {})
+    headers: dict[str, tuple[str, str]] = {}
+    tables = []
+    if stored is not None:  # first: on one day, a file's row wins (the later row)
+        tables.append(stored)
+        where = str(stored[SOURCE_FILE].iloc[0]) if len(stored) else "the store"
+        text = (
+            f"inspections: {len(stored):,} findings recorded in the store of runs ({where}, "
+            f"POST /inspections) taken as inspections with those of any --inspections file"
+        )
+        report.note(text)
+        report.add(
+            file=where,
+            problem=text,
+            action="used as inspections",
+            value=len(stored),
+            code="inspection_from_store",
+        )
+    if paths:
+        table = read_inspections(paths, report, names, encoding=encoding, sheet=sheet, dates=dates)
+        headers = dict(table.attrs.get("headers", {}))
+        tables.append(table)
+    if stored is not None and len(stored):
+        headers[str(stored[SOURCE_FILE].iloc[0])] = ("finding", "inspection_date")
+    table = pd.concat(tables, ignore_index=True) if len(tables) > 1 else tables[0]
     summary = apply_inspections(table, parcels, rejects, report, as_of_ts, headers)
     report.note(summary.line())
     return parcels, summary

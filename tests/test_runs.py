@@ -51,10 +51,8 @@ def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.fixture(scope="module")
-def folder(tmp_path_factory) -> Path:
-    """The hand-made park as a GeoPackage, two runs recorded in ``runs.sqlite``."""
-    here = tmp_path_factory.mktemp("runs")
+def write_park(here: Path) -> None:
+    """The hand-made park as ``park.gpkg`` in ``here``."""
     rows = [
         {
             "parcel_id": "A",
@@ -82,6 +80,13 @@ def folder(tmp_path_factory) -> Path:
     gpd.GeoDataFrame(frame, geometry=squares, crs="EPSG:4529").to_file(
         here / "park.gpkg", layer="parcels"
     )
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory) -> Path:
+    """The hand-made park as a GeoPackage, two runs recorded in ``runs.sqlite``."""
+    here = tmp_path_factory.mktemp("runs")
+    write_park(here)
     for as_of in (AS_OF_1, AS_OF_2):
         done = run_cli("analyse", "park.gpkg", "--as-of", as_of, "--store", "runs.sqlite", cwd=here)
         assert done.returncode == 0, done.stderr

@@ -1,0 +1,192 @@
+"""Inspections through the service: ``POST /inspections``, ``GET /inspections``, the 待核查
+queue, and the next ``landuse analyse --store`` using the findings recorded.
+
+The hand-made park of tests/test_runs.py (three 1 ha parcels, default rules: late start 1‰ of
+the land price P per day), first analysed as of 2025-03-01:
+
+- A: P = 100 万元, start due 2024-01-01, 未开工 in the ledger → idle_fee (confirmed).
+- B: P = 200 万元, start due 2025-01-01, no evidence → 待核查 (unverified), 59 days past due
+  (31 + 28): would apply 200 × 0.001 × 59 = 11.80 万元, nothing confirmed. The queue holds B
+  alone.
+- C: started 2023-06-01 before its due date → on_track.
+
+Then findings for B are recorded: 未开工 on 2025-02-20 (JSON), and the workbook's 待核查 form
+filled in: 已开工 on 2025-03-15, actually started 2025-03-10 (upload). The second run, as of
+2025-03-31, uses the later one: B started 2025-03-10, 68 days after its due date
+(31 + 28 + 9) → late-start fee 200 × 0.001 × 68 = 13.60 万元, confirmed (evidence: the
+inspection), nothing left to verify.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+import geopandas as gpd
+import httpx
+import openpyxl
+import pandas as pd
+import pytest
+from test_runs import run_cli, write_park
+
+AS_OF_1, AS_OF_2 = "2025-03-01", "2025-03-31"
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory) -> Path:
+    here = tmp_path_factory.mktemp("inspections_api")
+    write_park(here)
+    done = run_cli(
+        "analyse", "park.gpkg", "--as-of", AS_OF_1, "--store", "runs.sqlite", "--out", "r1.xlsx",
+        cwd=here,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return here
+
+
+@pytest.fixture(scope="module")
+def server(folder: Path, start_server):
+    return start_server(folder / "runs.sqlite", store=True)
+
+
+def _count(store: Path) -> int:
+    with closing(sqlite3.connect(store)) as db:
+        return db.execute("SELECT count(*) FROM inspections").fetchone()[0]
+
+
+def _filled_form(folder: Path) -> Path:
+    """The 待核查 sheet of the first run's workbook, filled in for B as an inspector would."""
+    book = openpyxl.load_workbook(folder / "r1.xlsx")
+    ws = book["待核查"]
+    header_row = next(r for r in range(1, 10) if "核查结论" in [c.value for c in ws[r] if c.value])
+    columns = {c.value: c.column for c in ws[header_row] if c.value}
+    row = next(
+        r for r in range(header_row + 1, ws.max_row + 1)
+        if ws.cell(r, columns["宗地编号"]).value == "B"
+    )  # fmt: skip
+    ws.cell(row, columns["核查日期"]).value = "2025-03-15"
+    ws.cell(row, columns["核查结论"]).value = "已开工"
+    ws.cell(row, columns["实际开工时间"]).value = "2025-03-10"
+    ws.cell(row, columns["核查人"]).value = "李四"
+    path = folder / "filled.xlsx"
+    book.save(path)
+    return path
+
+
+def test_the_queue_holds_the_unverified_parcel_with_its_amount(server) -> None:
+    got = server.get("/inspections/queue")
+    assert got.status_code == 200, got.text
+    doc = got.json()
+    assert doc["run"] == 1 and doc["numberMatched"] == 1
+    (item,) = doc["queue"]
+    assert item["parcel"] == "B" and item["status"] == "open" and item["assigned_to"] is None
+    assert item["potential_penalty_wan"] == pytest.approx(11.80)
+    assert item["latest_finding"] is None
+
+
+def test_bad_rows_are_refused_naming_row_and_field_and_nothing_is_recorded(
+    server, folder: Path
+) -> None:
+    store = folder / "runs.sqlite"
+    good = {"parcel_id": "C", "inspection_date": "2025-02-01", "finding": "已开工"}
+    bad_finding = {"parcel_id": "B", "inspection_date": "2025-02-20", "finding": "也许"}
+    got = server.post("/inspections", json=[good, bad_finding])
+    assert got.status_code == 422, got.text
+    body = got.json()
+    assert "row 2" in body["description"] and "finding" in body["description"]
+    assert body["errors"][0]["row"] == 2 and body["errors"][0]["field"] == "finding"
+    assert "已开工" in body["errors"][0]["fix"]
+
+    unknown = {"parcel_id": "Z", "inspection_date": "2025-02-20", "finding": "未开工"}
+    got = server.post("/inspections", json=[good, unknown])
+    assert got.status_code == 422
+    assert got.json()["errors"][0]["value"] == "Z"
+    assert "no parcel Z in the latest run" in got.json()["description"]
+
+    no_date = {"宗地编号": "B", "核查结论": "未开工", "核查日期": "not a date"}
+    got = server.post("/inspections", json=[no_date])
+    assert got.status_code == 422
+    assert any(e["field"] == "inspection_date" for e in got.json()["errors"])
+
+    typo = {**good, "inspecton_note": "x"}
+    assert server.post("/inspections", json=[typo]).status_code == 422
+    assert server.post("/inspections", content=b"{not json").status_code == 422
+    assert _count(store) == 0  # nothing half-recorded
+
+
+def test_findings_are_recorded_listed_and_used_by_the_next_run(server, folder: Path) -> None:
+    store = folder / "runs.sqlite"
+    finding = {
+        "parcel_id": "B",
+        "inspection_date": "2025-02-20",
+        "finding": "未开工",
+        "inspector": "王五",
+        "inspection_note": "现为空地",
+    }
+    got = server.post("/inspections", json=[finding], params={"recorded_by": "科员甲"})
+    assert got.status_code == 201, got.text
+    assert got.json()["recorded"] == 1
+    (first_id,) = got.json()["ids"]
+
+    with open(_filled_form(folder), "rb") as f:
+        got = server.post("/inspections", files={"file": ("filled.xlsx", f)})
+    assert got.status_code == 201, got.text
+    assert got.json()["recorded"] == 1 and got.json()["source"] == "filled.xlsx"
+    assert _count(store) == 2
+
+    listed = server.get("/inspections", params={"parcel": "b"}).json()
+    assert listed["numberMatched"] == 2
+    latest, first = listed["inspections"]
+    assert first["inspection_id"] == first_id and first["recorded_by"] == "科员甲"
+    assert first["finding"] == "not_started" and first["note"] == "现为空地"
+    assert latest["finding_zh"] == "已开工" and latest["actual_start_date"] == "2025-03-10"
+    assert latest["inspector"] == "李四" and latest["source"] == "filled.xlsx"
+    page = server.get("/inspections", params={"f": "html"})
+    assert page.status_code == 200 and "李四" in page.text
+
+    # the queue: B assigned, then done
+    got = server.post("/inspections/queue/B", json={"assigned_to": "王五"})
+    assert got.status_code == 200, got.text
+    assert got.json()["assigned_to"] == "王五" and got.json()["status"] == "open"
+    assert got.json()["latest_finding"]["inspection_date"] == "2025-03-15"
+    assert server.post("/inspections/queue/B", json={"status": "done"}).json()["status"] == "done"
+    assert server.post("/inspections/queue/C", json={"status": "done"}).status_code == 404
+    assert server.post("/inspections/queue/B", json={"status": "maybe"}).status_code == 422
+    queue = server.get("/inspections/queue", params={"assigned_to": "王五"}).json()
+    assert [i["parcel"] for i in queue["queue"]] == ["B"] and queue["queue"][0]["status"] == "done"
+    assert server.get("/inspections", params={"status": "open"}).json()["numberMatched"] == 0
+    assert server.get("/inspections", params={"status": "done"}).json()["numberMatched"] == 2
+
+    # the next run uses them
+    done = run_cli(
+        "analyse", "park.gpkg", "--as-of", AS_OF_2, "--store", "runs.sqlite", "--out", "r2.gpkg",
+        cwd=folder,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "inspections recorded in runs.sqlite: 2 used as evidence" in done.stdout
+    report = pd.read_csv(folder / "r2_load_report.csv")
+    assert report.to_string().count("runs.sqlite 核查记录") >= 1
+    parcels = gpd.read_file(folder / "r2.gpkg", layer="parcels").set_index("parcel_id")
+    b = parcels.loc["B"]
+    assert b["start_evidence"] == "inspection"
+    assert str(b["actual_start_date"])[:10] == "2025-03-10"
+    assert str(b["inspection_date"])[:10] == "2025-03-15"
+    assert b["late_start_days"] == 68
+    assert b["late_start_wan"] == pytest.approx(13.60)
+    assert b["confirmed_penalty_wan"] == pytest.approx(13.60)
+    assert (b["potential_penalty_wan"] or 0) == pytest.approx(0)
+    assert b["status"] != "unverified"
+    queue = server.get("/inspections/queue").json()
+    assert queue["run"] == 2 and queue["numberMatched"] == 0
+
+
+def test_a_results_file_server_says_inspections_need_a_store(folder: Path, start_server) -> None:
+    done = run_cli("analyse", "park.gpkg", "--as-of", AS_OF_1, "--out", "r0.gpkg", cwd=folder)
+    assert done.returncode == 0, done.stderr
+    server = start_server(folder / "r0.gpkg")
+    got = server.post("/inspections", json=[{"parcel_id": "B"}])
+    assert got.status_code == 409
+    assert "--store" in got.json()["description"]
+    assert server.get("/inspections").status_code == 409
+    assert httpx.get(server.url + "/inspections/queue", timeout=30).status_code == 409
