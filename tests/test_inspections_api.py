@@ -19,6 +19,7 @@ inspection), nothing left to verify.
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 from contextlib import closing
 from pathlib import Path
@@ -190,3 +191,27 @@ def test_a_results_file_server_says_inspections_need_a_store(folder: Path, start
     assert "--store" in got.json()["description"]
     assert server.get("/inspections").status_code == 409
     assert httpx.get(server.url + "/inspections/queue", timeout=30).status_code == 409
+
+
+def test_a_store_written_before_the_inspection_tables_gets_them(folder: Path, tmp_path) -> None:
+    from landuse import inspection_store
+
+    store = tmp_path / "old.sqlite"
+    store.write_bytes((folder / "runs.sqlite").read_bytes())
+    with closing(sqlite3.connect(store)) as db:
+        db.execute("DROP TABLE inspections")
+        db.execute("DROP TABLE inspection_queue")
+        db.commit()
+    assert inspection_store.read_findings(store).empty
+    assert inspection_store.read_queue(store) == {}
+    raw = inspection_store.findings_frame(
+        [{"parcel_id": "B", "inspection_date": "2025-02-20", "finding": "未开工"}]
+    )
+    _run, parcels = inspection_store.latest_parcels(store, inspection_store.KEYS)
+    table = inspection_store.check_findings(raw, "api", parcels)
+    (new_id,) = inspection_store.record_findings(store, table, source="api", recorded_by=None)
+    assert _count(store) == 1
+    used, recorded, later = inspection_store.stored_inspections(store, dt.date(2025, 2, 19))
+    assert (len(used), recorded, later) == (0, 1, 1)  # inspected after that as-of date
+    used, _, _ = inspection_store.stored_inspections(store, dt.date(2025, 3, 1))
+    assert used["finding"].tolist() == ["not_started"] and used["source_row"].tolist() == [new_id]
