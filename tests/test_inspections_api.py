@@ -14,7 +14,8 @@ Then findings for B are recorded: 未开工 on 2025-02-20 (JSON), and the workbo
 filled in: 已开工 on 2025-03-15, actually started 2025-03-10 (upload). The second run, as of
 2025-03-31, uses the later one: B started 2025-03-10, 68 days after its due date
 (31 + 28 + 9) → late-start fee 200 × 0.001 × 68 = 13.60 万元, confirmed (evidence: the
-inspection), nothing left to verify.
+inspection), nothing left to verify; status 按期推进 (on_track: started, within its completion
+date 2027-12-31), progress 滞后 (behind: started late). The queue of the second run is empty.
 """
 
 from __future__ import annotations
@@ -177,7 +178,8 @@ def test_findings_are_recorded_listed_and_used_by_the_next_run(server, folder: P
     assert b["late_start_wan"] == pytest.approx(13.60)
     assert b["confirmed_penalty_wan"] == pytest.approx(13.60)
     assert (b["potential_penalty_wan"] or 0) == pytest.approx(0)
-    assert b["status"] != "unverified"
+    assert b["status"] == "on_track"  # 按期推进: started, within its completion date
+    assert b["progress"] == "behind"  # 滞后: started late
     queue = server.get("/inspections/queue").json()
     assert queue["run"] == 2 and queue["numberMatched"] == 0
 
@@ -215,3 +217,73 @@ def test_a_store_written_before_the_inspection_tables_gets_them(folder: Path, tm
     assert (len(used), recorded, later) == (0, 1, 1)  # inspected after that as-of date
     used, _, _ = inspection_store.stored_inspections(store, dt.date(2025, 3, 1))
     assert used["finding"].tolist() == ["not_started"] and used["source_row"].tolist() == [new_id]
+
+
+@pytest.mark.parametrize(
+    ("file_row", "expected"),
+    [
+        # the file's inspection is later: B started 2025-02-24, 54 days late (31 + 23)
+        ("B,2025-02-25,已开工,2025-02-24", ("on_track", 54, 10.80)),
+        # the store's (未开工 on 2025-02-20) is later: B not started, 59 days late (31 + 28)
+        ("B,2025-02-10,已开工,2025-02-09", ("late_start", 59, 11.80)),
+    ],
+)
+def test_a_file_and_the_store_the_later_inspection_wins(
+    folder: Path, tmp_path: Path, file_row: str, expected: tuple[str, int, float]
+) -> None:
+    from landuse import inspection_store
+    from landuse.pipeline import run_analysis
+    from landuse.rules_file import load_rules
+
+    store = tmp_path / "runs.sqlite"
+    store.write_bytes((folder / "runs.sqlite").read_bytes())
+    with closing(sqlite3.connect(store)) as db:
+        db.execute("DELETE FROM inspections")
+        db.commit()
+    raw = inspection_store.findings_frame(
+        [{"parcel_id": "B", "inspection_date": "2025-02-20", "finding": "未开工"}]
+    )
+    _run, parcels = inspection_store.latest_parcels(store, inspection_store.KEYS)
+    table = inspection_store.check_findings(raw, "api", parcels)
+    inspection_store.record_findings(store, table, source="api", recorded_by=None)
+    csv = tmp_path / "核查.csv"
+    csv.write_text("宗地编号,核查日期,核查结论,实际开工时间\n" + file_row + "\n", encoding="utf-8")
+    used, _, _ = inspection_store.stored_inspections(store, dt.date(2025, 3, 1))
+    results = run_analysis(
+        [folder / "park.gpkg"],
+        rules=load_rules(None),
+        as_of="2025-03-01",
+        inspections=[csv],
+        stored_inspections=used,
+    )
+    b = results.parcels.set_index("parcel_id").loc["B"]
+    assert (b["status"], b["late_start_days"]) == expected[:2]
+    assert b["late_start_wan"] == pytest.approx(expected[2])
+    assert b["confirmed_penalty_wan"] == pytest.approx(expected[2])
+    assert results.loaded.inspections.applied == 1 and results.loaded.inspections.older == 1
+
+
+def test_the_queue_ranks_by_the_amount_that_would_apply(tmp_path: Path) -> None:
+    """Two parcels due 2025-01-01 with no evidence, as of 2025-03-01 (59 days): D (P = 100)
+    would pay 5.90 万元, E (P = 300) 17.70 万元; E comes first, as on the workbook's sheet."""
+    from landuse import inspection_store, runstore
+    from landuse.pipeline import run_analysis
+    from landuse.rules_file import load_rules
+
+    write_park(
+        tmp_path,
+        [
+            {"parcel_id": p, "agreed_start_date": "2025-01-01", "land_price_wan": price}
+            for p, price in (("D", 100.0), ("E", 300.0))
+        ],
+        "two.gpkg",
+    )
+    results = run_analysis([tmp_path / "two.gpkg"], rules=load_rules(None), as_of="2025-03-01")
+    store = tmp_path / "runs.sqlite"
+    runstore.record_run(store, results, inputs=[], rules_path=None)
+    run_id, items = inspection_store.queue(store)
+    assert run_id == 1
+    assert [(i["parcel"], i["potential_penalty_wan"]) for i in items] == [
+        ("E", pytest.approx(17.70)),
+        ("D", pytest.approx(5.90)),
+    ]
