@@ -287,3 +287,13 @@ def test_the_queue_ranks_by_the_amount_that_would_apply(tmp_path: Path) -> None:
         ("E", pytest.approx(17.70)),
         ("D", pytest.approx(5.90)),
     ]
+
+
+def test_a_body_above_the_cap_is_refused_before_it_is_read(folder: Path, start_server) -> None:
+    server = start_server(
+        folder / "runs.sqlite", store=True, env={"LANDUSE_MAX_BODY_BYTES": "2048"}
+    )
+    finding = {"parcel_id": "B", "inspection_date": "2025-02-20", "finding": "未开工"}
+    got = server.post("/inspections", json=[finding] * 100)
+    assert got.status_code == 413
+    assert "inspection findings" in got.json()["description"]
