@@ -4,7 +4,8 @@ A bureau inspects the parcels the analysis marks 待核查 (or any others) and r
 parcel, the inspection date and finding (已开工 / 未开工 / 已竣工), with what it saw: the actual
 start and completion dates, the developed area, the investment, the date construction stopped,
 the inspector and a note. ``--inspections FILE`` feeds such files (CSV, XLSX, XLS, XLSB, ODS;
-the 待核查 sheet of the results workbook filled in is one) back into a run:
+the 待核查 sheet of the results workbook filled in is one) back into a run; findings recorded
+through the service in a store of runs (:mod:`landuse.inspection_store`) are taken with them:
 
 1. read through :func:`landuse.readers.read_table` (title rows, header variants, the sheet with
    the most inspection columns) and normalised (dates, numbers with units, the finding's

@@ -157,6 +157,8 @@ def test_findings_are_recorded_listed_and_used_by_the_next_run(server, folder: P
     assert server.post("/inspections/queue/B", json={"status": "maybe"}).status_code == 422
     queue = server.get("/inspections/queue", params={"assigned_to": "王五"}).json()
     assert [i["parcel"] for i in queue["queue"]] == ["B"] and queue["queue"][0]["status"] == "done"
+    page = server.get("/inspections/queue", params={"f": "html"})
+    assert page.status_code == 200 and "王五" in page.text and "已开工" in page.text
     assert server.get("/inspections", params={"status": "open"}).json()["numberMatched"] == 0
     assert server.get("/inspections", params={"status": "done"}).json()["numberMatched"] == 2
 
