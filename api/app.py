@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.errors import install_error_handlers
 from api.limits import BodyLimits, HeadAsGet
-from api.routes import collections, items, landing, parks, runs, screening, tiles
+from api.routes import collections, inspections, items, landing, parks, runs, screening, tiles
 from api.screener import ScreeningWorkers
 from api.settings import Settings
 from api.store import FileSource, RunStoreSource, StoreProvider, check_results_file
@@ -102,6 +102,7 @@ def create_app(
     app.include_router(screening.build_router(settings))
     app.include_router(parks.build_router())
     app.include_router(runs.build_router())
+    app.include_router(inspections.build_router())
     # the leadership map page (GET /map) and its packaged assets; maps only reads results
     from maps import mount_map
 

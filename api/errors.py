@@ -59,12 +59,19 @@ class BodyTimeout(ApiError):
     headers = {"Connection": "close"}
 
 
+class NotAStore(ApiError):
+    """A route that needs a store of runs (``landuse serve --store``) on a results file."""
+
+    code = "Conflict"
+
+
 #: The one table: exception class -> HTTP status. Looked up along the class's MRO.
 STATUS_BY_ERROR: dict[type[Exception], int] = {
     NotFound: 404,
     InvalidParameter: 400,
     InvalidBody: 422,
     NotAcceptable: 406,
+    NotAStore: 409,
     BodyTooLarge: 413,
     BodyTimeout: 408,
     ResultsUnavailable: 503,

@@ -104,6 +104,14 @@ _RUNS = """{% extends "base.html" %}{% block content %}
 {% endfor %}</table>
 {% endblock %}"""
 
+_TABLE = """{% extends "base.html" %}{% block content %}
+<p>{{ description }}</p>
+<p>{% for link in pages %}<a href="{{ link.href }}">{{ link.title }}</a> {% endfor %}</p>
+<table><tr>{% for name in columns %}<th>{{ name }}</th>{% endfor %}</tr>
+{% for row in rows %}<tr>{% for name in columns %}<td>{{ row.get(name) | show }}</td>
+{% endfor %}</tr>{% endfor %}</table>
+{% endblock %}"""
+
 _API = """{% extends "base.html" %}{% block content %}
 <p>{{ description }} The machine-readable document is <a href="{{ spec_href }}">{{ spec_href }}</a>
 (OpenAPI 3.0).</p>
@@ -140,6 +148,7 @@ def make_environment() -> Environment:
                 "summary.html": _SUMMARY,
                 "api.html": _API,
                 "runs.html": _RUNS,
+                "table.html": _TABLE,
             }
         ),
         autoescape=select_autoescape(default=True, default_for_string=True),

@@ -27,8 +27,8 @@ def _content_length(scope: Scope) -> int | None:
 def _too_large(size: str, most: int) -> BodyTooLarge:
     return BodyTooLarge(
         f"请求体过大 Request body too large: {size}; this service accepts at most "
-        f"{most:,} bytes per request (LANDUSE_MAX_BODY_BYTES). Send fewer projects per "
-        "request."
+        f"{most:,} bytes per request (LANDUSE_MAX_BODY_BYTES). Send fewer projects or "
+        "inspection findings per request (split a large 待核查 form)."
     )
 
 

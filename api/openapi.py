@@ -112,14 +112,17 @@ EXCEPTION_SCHEMA: dict[str, Any] = {
 
 
 #: Path prefixes of the operations that read the results file (503 while it is unavailable).
-RESULTS_PATHS: tuple[str, ...] = ("/collections", "/parks", "/runs", "/ranking")
+RESULTS_PATHS: tuple[str, ...] = ("/collections", "/parks", "/runs", "/ranking", "/inspections")
+#: Path prefixes of the operations only a store of runs answers (409 for a results file).
+STORE_PATHS: tuple[str, ...] = ("/inspections",)
 
 
 def describe_errors_and_formats(doc: dict[str, Any]) -> dict[str, Any]:
     """Document what the service really answers, each error with the ``Exception`` schema:
     400 for a bad query parameter (every operation rejects unknown ones), 404 where a path
     names something or a ``run`` parameter may name no run, 408, 413 and 422 for request
-    bodies only (FastAPI lists 422 everywhere), 503 where the results are read; and HTML where
+    bodies only (FastAPI lists 422 everywhere), 503 where the results are read, 409 where only a
+    store of runs answers; and HTML where
     ``f=html`` is offered."""
     doc.setdefault("components", {}).setdefault("schemas", {})["Exception"] = EXCEPTION_SCHEMA
     error = {"application/json": {"schema": {"$ref": "#/components/schemas/Exception"}}}
@@ -143,6 +146,11 @@ def describe_errors_and_formats(doc: dict[str, Any]) -> dict[str, Any]:
                 responses["422"] = answer("The body cannot be used (names the field at fault).")
             if path.startswith(RESULTS_PATHS):
                 responses["503"] = answer("The results are missing or cannot be read.")
+            if path.startswith(STORE_PATHS):
+                responses["409"] = answer(
+                    "The service serves a results file: inspections need a store of runs "
+                    "(landuse serve --store runs.sqlite)."
+                )
             if any(p.get("in") == "query" and p.get("name") == "f" for p in params):
                 ok = responses.setdefault("200", {"description": "OK"})
                 ok.setdefault("content", {}).setdefault("text/html", {"schema": {"type": "string"}})

@@ -612,6 +612,20 @@ def analyse(
     )
     rule_set = load_rules(rules)
     _as_of_within_rules(as_of_date, rule_set, rules)
+    stored = None
+    if store is not None and store.exists():
+        from landuse.inspection_store import stored_inspections
+
+        stored, recorded_n, later_n = stored_inspections(store, as_of_date or dt.date.today())
+        if recorded_n:
+            console.print(
+                f"inspections recorded in {store}: {len(stored):,} used as evidence (the latest "
+                f"per parcel, with any --inspections files)"
+                + (f", {later_n:,} dated after the as-of date left out" if later_n else ""),
+                highlight=False,
+            )
+        else:
+            stored = None
     with console.status("loading…") as status:
         results = run_analysis(
             inputs,
@@ -625,6 +639,7 @@ def analyse(
             encoding=encoding,
             progress=lambda msg: status.update(msg),
             inspections=inspections or (),
+            stored_inspections=stored,
             sheet=sheet,
             buildings=building_inputs,
         )

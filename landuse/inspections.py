@@ -4,7 +4,8 @@ A bureau inspects the parcels the analysis marks 待核查 (or any others) and r
 parcel, the inspection date and finding (已开工 / 未开工 / 已竣工), with what it saw: the actual
 start and completion dates, the developed area, the investment, the date construction stopped,
 the inspector and a note. ``--inspections FILE`` feeds such files (CSV, XLSX, XLS, XLSB, ODS;
-the 待核查 sheet of the results workbook filled in is one) back into a run:
+the 待核查 sheet of the results workbook filled in is one) back into a run; findings recorded
+through the service in a store of runs (:mod:`landuse.inspection_store`) are taken with them:
 
 1. read through :func:`landuse.readers.read_table` (title rows, header variants, the sheet with
    the most inspection columns) and normalised (dates, numbers with units, the finding's
@@ -412,15 +413,40 @@ def feed_back(
     encoding: str | None = None,
     sheet: str | None = None,
     dates: DateRules | None = None,
+    stored: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, InspectionSummary]:
     """Read the inspection files ``paths`` and apply, per parcel, the latest inspection on or
-    before ``as_of`` (default today) to ``parcels`` (in place; also returned). ``rejects``
+    before ``as_of`` (default today) to ``parcels`` (in place; also returned). ``stored``:
+    findings recorded in a store of runs, normalised (see
+    :func:`landuse.inspection_store.stored_inspections`), taken with the files' rows. ``rejects``
     (the rows not analysed) tell an inspection of a rejected parcel from one of an unknown
     parcel. Every row not used is reported with the reason; the run's notes get the
     accounting line of :class:`InspectionSummary`."""
     as_of_ts = pd.Timestamp(dt.date.today() if as_of is None else as_of).normalize()
-    table = read_inspections(paths, report, names, encoding=encoding, sheet=sheet, dates=dates)
-    headers = table.attrs.get("headers", {})
+    headers: dict[str, tuple[str, str]] = {}
+    tables = []
+    if stored is not None:  # first: on one day, a file's row wins (the later row)
+        tables.append(stored)
+        where = str(stored[SOURCE_FILE].iloc[0]) if len(stored) else "the store"
+        text = (
+            f"inspections: {len(stored):,} findings recorded in the store of runs ({where}, "
+            f"POST /inspections) taken as inspections with those of any --inspections file"
+        )
+        report.note(text)
+        report.add(
+            file=where,
+            problem=text,
+            action="used as inspections",
+            value=len(stored),
+            code="inspection_from_store",
+        )
+    if paths:
+        table = read_inspections(paths, report, names, encoding=encoding, sheet=sheet, dates=dates)
+        headers = dict(table.attrs.get("headers", {}))
+        tables.append(table)
+    if stored is not None and len(stored):
+        headers[str(stored[SOURCE_FILE].iloc[0])] = ("finding", "inspection_date")
+    table = pd.concat(tables, ignore_index=True) if len(tables) > 1 else tables[0]
     summary = apply_inspections(table, parcels, rejects, report, as_of_ts, headers)
     report.note(summary.line())
     return parcels, summary

@@ -538,6 +538,7 @@ def load_inputs(
     sheet: str | None = None,
     inspections: Sequence[str | Path] = (),
     as_of: dt.date | pd.Timestamp | str | None = None,
+    stored_inspections: pd.DataFrame | None = None,
 ) -> Loaded:
     """Read parcel layers and ledger tables (by extension), join, clean and account for every
     row. Raises :class:`InputError` for a mistake that stops the run.
@@ -548,7 +549,8 @@ def load_inputs(
     rules file. Inputs with a header and no data rows give an empty, well-formed result (0
     rows read, said in the notes), not an error. ``sheet`` names the sheet of every workbook
     input. ``inspections`` are inspection files: per parcel, the latest inspection on or before
-    ``as_of`` (default today) is applied to the parcels (see :mod:`landuse.inspections`).
+    ``as_of`` (default today) is applied to the parcels (see :mod:`landuse.inspections`);
+    ``stored_inspections`` are findings recorded in a store of runs, applied with them.
     """
     if encoding is not None:
         encoding = check_encoding(encoding)
@@ -655,7 +657,7 @@ def load_inputs(
     if "ledger" in accounting and len(parcels) != accounting["ledger"][1]:
         raise AssertionError("ledger accounting does not add up")
     inspected = None
-    if inspection_paths:
+    if inspection_paths or stored_inspections is not None:
         parcels, inspected = inspections_mod.feed_back(
             inspection_paths,
             parcels,
@@ -666,6 +668,7 @@ def load_inputs(
             encoding=encoding,
             sheet=sheet,
             dates=dates,
+            stored=stored_inspections,
         )
     rejected_by_source = rejected[SOURCE_FILE].value_counts()
     per_source = {}

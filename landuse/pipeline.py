@@ -97,6 +97,7 @@ def run_analysis(
     progress: Callable[[str], None] = lambda _msg: None,
     sheet: str | None = None,
     inspections: Sequence[str | Path] = (),
+    stored_inspections: pd.DataFrame | None = None,
     buildings: BuildingInputs | None = None,
 ) -> Results:
     """Load every input and apply every rule as of ``as_of`` (default: today).
@@ -105,7 +106,9 @@ def run_analysis(
     :func:`landuse.load.load_inputs`); the plausible dates come from ``rules.dates``, and
     ``as_of`` must be one of them (:class:`InputError` otherwise). ``sheet`` names the sheet
     of every workbook input; ``inspections`` are inspection files, whose latest finding per
-    parcel on or before ``as_of`` updates the parcels before the rules run.
+    parcel on or before ``as_of`` updates the parcels before the rules run;
+    ``stored_inspections``: findings recorded in a store of runs (normalised, see
+    :func:`landuse.inspection_store.stored_inspections`), taken with them.
     """
     as_of_day = _day(as_of)
     if not rules.dates.earliest <= as_of_day <= rules.dates.latest:
@@ -128,6 +131,7 @@ def run_analysis(
         sheet=sheet,
         inspections=inspections,
         as_of=as_of_ts,
+        stored_inspections=stored_inspections,
     )
     parcels = loaded.parcels
     surveys: list[pd.DataFrame] = []

@@ -212,6 +212,10 @@ PROBLEMS: tuple[Problem, ...] = (
         "核查为已竣工但不知竣工时间：按核查日期计逾期竣工天数，金额为上限",
     ),
     Problem("inspection_blank_rows", "核查表中未填写核查内容的行已跳过（行数见“值”列）"),
+    Problem(
+        "inspection_from_store",
+        "运行记录库中经服务录入的核查记录（POST /inspections）与核查文件一并采用（条数见“值”列）",
+    ),
     # ---- values that mean "none", names without a code (landuse.normalise, landuse.enrich)
     Problem("null_marker", "表示“无”的符号（/、—、无、暂无 等）按空值处理", r"^空值标记"),
     Problem(

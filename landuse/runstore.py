@@ -25,6 +25,7 @@ Schema (``PRAGMA user_version`` = :data:`SCHEMA_VERSION`)::
     run_inputs(run_id, position, role, path, sha256, size)
     run_tables(run_id, name, part, data BLOB)               -- name: parcels, parks, rejects,
                                                             --       load_report
+    inspections, inspection_queue                           -- see landuse.inspection_store
 """
 
 from __future__ import annotations
@@ -299,6 +300,9 @@ def record_run(
                 db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             else:
                 _check_schema(db, store)
+            from landuse.inspection_store import ensure_tables
+
+            ensure_tables(db)  # the findings recorded through the service (POST /inspections)
             recorded = _now()
             cur = db.execute(
                 "INSERT INTO runs (as_of_date, recorded_at, landuse_version, rules_path, "

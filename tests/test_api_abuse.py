@@ -271,6 +271,9 @@ def test_head_answers_wherever_get_does(server):
         "/parks/{park}/summary": [summary, summary + "?f=html"],
         "/runs": ["/runs", "/runs?f=html"],
         "/ranking": ["/ranking"],
+        # a results file: 409, inspections need a store of runs (tests/test_inspections_api.py)
+        "/inspections": ["/inspections", "/inspections?f=html"],
+        "/inspections/queue": ["/inspections/queue?status=open"],
     }
     documented = {
         path for path, item in server.get("/api").json()["paths"].items() if "get" in item
@@ -295,10 +298,11 @@ def test_head_answers_wherever_get_does(server):
             if "content-length" in got.headers:
                 assert head.headers["content-length"] == got.headers["content-length"], path
             assert head.headers.get("etag") == got.headers.get("etag"), path
-    assert {200, 204, 404} <= statuses
-    post_only = httpx.head(server.url + "/screening", timeout=30)
-    assert post_only.status_code == 405
-    assert "POST" in post_only.headers["allow"]
+    assert {200, 204, 404, 409} <= statuses
+    for post_only in ("/screening", "/inspections/queue/B"):
+        head = httpx.head(server.url + post_only, timeout=30)
+        assert head.status_code == 405
+        assert "POST" in head.headers["allow"]
 
 
 # --------------------------------------------------------------------------- park names in links
@@ -371,8 +375,10 @@ def test_openapi_lists_each_collection_its_own_filters_and_every_error(server):
             expected = {"400"}
             if any(p["in"] == "path" or p["name"] == "run" for p in op.get("parameters", [])):
                 expected.add("404")  # no such resource, or no such run
-            if path.startswith(("/collections", "/parks", "/runs", "/ranking")):
+            if path.startswith(("/collections", "/parks", "/runs", "/ranking", "/inspections")):
                 expected.add("503")
+            if path.startswith("/inspections"):
+                expected.add("409")  # only a store of runs records inspections
             if method == "post":
                 expected |= {"408", "413", "422"}
             errors = {code for code in responses if code[0] in "45"}

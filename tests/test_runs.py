@@ -51,11 +51,9 @@ def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.fixture(scope="module")
-def folder(tmp_path_factory) -> Path:
-    """The hand-made park as a GeoPackage, two runs recorded in ``runs.sqlite``."""
-    here = tmp_path_factory.mktemp("runs")
-    rows = [
+def write_park(here: Path, rows: list[dict] | None = None, name: str = "park.gpkg") -> None:
+    """The hand-made park (or ``rows`` on the same terms) as ``name`` in ``here``."""
+    rows = rows or [
         {
             "parcel_id": "A",
             "agreed_start_date": "2024-01-01",
@@ -78,10 +76,17 @@ def folder(tmp_path_factory) -> Path:
         agreed_completion_date="2027-12-31",
         agreed_investment_wan=6000.0,
     )
-    squares = [shapely.box(X0 + i * 200, Y0, X0 + i * 200 + 100, Y0 + 100) for i in range(3)]
-    gpd.GeoDataFrame(frame, geometry=squares, crs="EPSG:4529").to_file(
-        here / "park.gpkg", layer="parcels"
-    )
+    squares = [
+        shapely.box(X0 + i * 200, Y0, X0 + i * 200 + 100, Y0 + 100) for i in range(len(rows))
+    ]
+    gpd.GeoDataFrame(frame, geometry=squares, crs="EPSG:4529").to_file(here / name, layer="parcels")
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory) -> Path:
+    """The hand-made park as a GeoPackage, two runs recorded in ``runs.sqlite``."""
+    here = tmp_path_factory.mktemp("runs")
+    write_park(here)
     for as_of in (AS_OF_1, AS_OF_2):
         done = run_cli("analyse", "park.gpkg", "--as-of", as_of, "--store", "runs.sqlite", cwd=here)
         assert done.returncode == 0, done.stderr
