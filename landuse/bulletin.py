@@ -76,6 +76,23 @@ INSPECT_HEADERS = (
     "待核查金额(万元)",
 )
 TOTAL_ZH = "合计"
+AMOUNT_HEADERS = (
+    "金额项目",
+    "已确认 上期",
+    "已确认 本期",
+    "已确认 变化",
+    "待核查 上期",
+    "待核查 本期",
+    "待核查 变化",
+)
+_AMOUNT_VALUES = (
+    "confirmed_before",
+    "confirmed_after",
+    "confirmed_change",
+    "potential_before",
+    "potential_after",
+    "potential_change",
+)
 
 
 @dataclass
@@ -211,6 +228,21 @@ def inspect_first(parcels: pd.DataFrame, limit: int = INSPECT_FIRST) -> tuple[pd
         }
     ).reset_index(drop=True)
     return out, len(sub)
+
+
+def amount_rows(diff: RunDiff) -> list[tuple[str, ...]]:
+    """The diff's amounts by rule as table rows: the amounts with any money in either run,
+    then the total (always)."""
+    from landuse.schema import OUTPUT_LABELS_ZH
+
+    rows = []
+    for r in diff.amounts.itertuples():
+        values = [float(getattr(r, c)) for c in _AMOUNT_VALUES]
+        if r.amount != "total_penalty_wan" and not any(values):
+            continue
+        label = OUTPUT_LABELS_ZH.get(r.amount, r.amount).split("(")[0]
+        rows.append((label, *(_wan(v) for v in values)))
+    return rows
 
 
 def gather(store: Path, run: str | None, rules: RuleSet) -> Bulletin:
@@ -355,6 +387,8 @@ def _table(doc: Any, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> N
     from docx.enum.table import WD_TABLE_ALIGNMENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH
 
+    if doc.paragraphs:  # the line that introduces the table stays on its page
+        doc.paragraphs[-1].paragraph_format.keep_with_next = True
     table = doc.add_table(rows=1, cols=len(headers))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -392,6 +426,7 @@ def _set_fonts(doc: Any) -> None:
             rpr.append(fonts)
         fonts.set(qn("w:eastAsia"), "宋体" if name == "Normal" else "黑体")
     doc.styles["Normal"].font.size = Pt(11)
+    doc.styles["Normal"].paragraph_format.space_before = Pt(6)
 
 
 def _run_label(run: RunInfo) -> str:
@@ -465,6 +500,8 @@ def write_docx(path: Path, bulletin: Bulletin, maps: Sequence[tuple[str, bytes |
                 for r in b.diff.transitions.itertuples()
             ],
         )
+        doc.add_paragraph("金额比较（万元；已确认与待核查分列，不相加；列出有金额的项目及合计）：")
+        _table(doc, AMOUNT_HEADERS, amount_rows(b.diff))
         if b.diff.duplicate_keys:
             doc.add_paragraph(
                 f"另有 {b.diff.duplicate_keys} 个宗地编号在同一期中重复，未参与比对。"

@@ -28,7 +28,8 @@ would apply); 按期推进 3 parcels 3 ha (B, C, D: 0.25 confirmed). Confirmed 2
 6.40, never added.
 
 Run 2 → run 3: D 待核查 → 按期推进 (resolved), E and F 按期推进 → 待核查 (newly to inspect: 2
-parcels, 2 ha); A 逾期未开工 → 逾期未开工; B, C 按期推进 → 按期推进.
+parcels, 2 ha); A 逾期未开工 → 逾期未开工; B, C 按期推进 → 按期推进. Run 2's money: confirmed
+24.30 (A), would apply 0.65 (D).
 
 Ranking in every run: 乙园 0 % (rank 1), 甲园 1 ha of 3 = 33.3 % (rank 2, last, above 10 %):
 甲园 last while missing the target in runs 1, 2, 3 → 红色预警（约谈主要负责人）, runs 1, 2, 3.
@@ -169,6 +170,12 @@ def test_what_changed_since_the_previous_run(report: Path) -> None:
         ]
     )
     assert "第 2 期（评价基准日 2025-02-28） → 第 3 期（评价基准日 2025-03-31）" in _text(report)
+    # late start: confirmed A 24.30 → A 27.40 + D 0.25 = 27.65; would apply D 0.65 → E 2.40 +
+    # F 4.00 = 6.40; no other amount
+    assert tables["金额项目"][1:] == [
+        ["逾期开工违约金", "24.30", "27.65", "3.35", "0.65", "6.40", "5.75"],
+        ["合计金额", "24.30", "27.65", "3.35", "0.65", "6.40", "5.75"],
+    ]
 
 
 def test_progress_per_park(report: Path) -> None:
