@@ -42,8 +42,10 @@ The parcels to inspect first (run 3): F (4.00) before E (2.40): no footprints, s
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import geopandas as gpd
@@ -316,3 +318,28 @@ def test_ranking_workbook(folder: Path) -> None:
     assert rows[6][:4] == ("甲园", "红色预警（约谈主要负责人）", "red", "1, 2, 3")
     again = run_cli("ranking", "--store", "runs.sqlite", "--xlsx", "排名.xlsx", cwd=folder)
     assert again.returncode == 2 and "--overwrite" in again.stderr
+
+
+def test_without_libreoffice(folder: Path, tmp_path: Path) -> None:
+    """No soffice on PATH: the document alone, saying why; --pdf is refused, nothing written."""
+
+    landuse = Path(sys.executable).with_name("landuse")
+    env = {**os.environ, "PATH": str(tmp_path)}  # no soffice there
+
+    def report(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(landuse), "report", "--store", str(folder / "runs.sqlite"), *args],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+
+    done = report("--out", "a.docx", "--pdf")
+    assert done.returncode == 2 and "not installed" in done.stderr
+    assert not (tmp_path / "a.docx").exists()
+    done = report("--out", "a.docx")
+    assert done.returncode == 0, done.stderr
+    assert "no PDF: LibreOffice (soffice) is not installed" in done.stdout
+    assert (tmp_path / "a.docx").exists() and not (tmp_path / "a.pdf").exists()
