@@ -1592,7 +1592,9 @@ EXAMPLES: dict[str, str] = {
     "diff": "示例：比较最近两次分析（新增闲置、新增逾期、已整改、各项金额），并写出 CSV\n\n"
     "landuse diff --store 运行记录.sqlite --csv 本月变化.csv --xlsx 本月变化.xlsx",
     "ranking": "示例：按园区（或行政区）排名最近一次分析，并列出黄色、红色预警\n\n"
-    "landuse ranking --store 运行记录.sqlite --rules rules.toml",
+    "landuse ranking --store 运行记录.sqlite --rules rules.toml --xlsx 排名与预警.xlsx",
+    "report": "示例：写出最近一次分析的月度通报（Word，装有 LibreOffice 时同时写出 PDF）\n\n"
+    "landuse report --store 运行记录.sqlite --out 通报-2025-12.docx",
     "screen": "示例：评审一个项目（投资 12000 万元，用地 30 亩，建筑系数 35%）\n\n"
     "landuse screen --investment-wan 12000 --area-mu 30 --park 经开区北区 --industry-code C3670 "
     "--building-coverage 35%\n\n"
