@@ -343,3 +343,27 @@ def test_without_libreoffice(folder: Path, tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "no PDF: LibreOffice (soffice) is not installed" in done.stdout
     assert (tmp_path / "a.docx").exists() and not (tmp_path / "a.pdf").exists()
+
+
+def test_likely_idle_parcels_are_inspected_first() -> None:
+    """As the workbook's 待核查 form: likely idle (footprints) first, then the money that would
+    apply, then area; parcels not 待核查 are not listed."""
+    from landuse.bulletin import inspect_first
+
+    parcels = pd.DataFrame(
+        {
+            "parcel_id": ["p1", "p2", "p3", "p4", "p5"],
+            "park": "甲园",
+            "status": ["unverified", "unverified", "unverified", "late_start", "unverified"],
+            "area_ha": [1.0, 2.0, 3.0, 9.0, 5.0],
+            "total_penalty_wan": [9.0, 1.0, 1.0, 50.0, 3.0],
+            "amounts_confirmed": [False, False, False, True, False],
+            "likely_idle": pd.array([False, True, pd.NA, True, True], dtype="boolean"),
+        }
+    )
+    table, total = inspect_first(parcels, limit=3)
+    assert total == 4
+    # likely idle: p5 (3.00) before p2 (1.00); then p1 (9.00) before p3 (unknown, 1.00)
+    assert table["key"].tolist() == ["p5", "p2", "p1"]
+    assert table["likely_idle"].tolist() == ["是", "是", "否"]
+    assert table["potential_wan"].tolist() == [3.0, 1.0, 9.0]
