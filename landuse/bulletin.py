@@ -383,26 +383,52 @@ def _wan(value: float) -> str:
     return f"{value:,.2f}"
 
 
-def _table(doc: Any, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+#: Tables of at most this many rows are kept on one page.
+KEEP_TOGETHER_ROWS = 25
+
+
+def _table(
+    doc: Any,
+    headers: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    widths_cm: Sequence[float] | None = None,
+) -> None:
+    """A table with a bold header row, repeated on every page it runs over; numbers to the
+    right; rows never split across pages; a short table kept on one page with the line that
+    introduces it."""
     from docx.enum.table import WD_TABLE_ALIGNMENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+    from docx.shared import Cm, Pt
 
     if doc.paragraphs:  # the line that introduces the table stays on its page
         doc.paragraphs[-1].paragraph_format.keep_with_next = True
-    table = doc.add_table(rows=1, cols=len(headers))
+    table = doc.add_table(rows=1 + len(rows), cols=len(headers))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    for cell, text in zip(table.rows[0].cells, headers, strict=True):
-        cell.text = ""
-        run = cell.paragraphs[0].add_run(str(text))
-        run.bold = True
-        cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
-    for row in rows:
-        cells = table.add_row().cells
-        for cell, text in zip(cells, row, strict=True):
-            cell.text = str(text)
-            if _numeric_text(str(text)):
-                cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    if widths_cm is not None:  # the grid (LibreOffice) and every cell (Word)
+        table.autofit = False
+        for column, width in zip(table.columns, widths_cm, strict=True):
+            column.width = Cm(width)
+    together = len(rows) < KEEP_TOGETHER_ROWS
+    for i, (row, texts) in enumerate(zip(table.rows, [headers, *rows], strict=True)):
+        tr_pr = row._tr.get_or_add_trPr()
+        tr_pr.append(OxmlElement("w:cantSplit"))
+        if i == 0:
+            tr_pr.append(OxmlElement("w:tblHeader"))
+        for col, (cell, text) in enumerate(zip(row.cells, texts, strict=True)):
+            if widths_cm is not None:
+                cell.width = Cm(widths_cm[col])
+            para = cell.paragraphs[0]
+            para.paragraph_format.space_before = Pt(0)
+            para.paragraph_format.keep_with_next = together and i < len(rows)
+            run = para.add_run(str(text))
+            run.font.size = Pt(9.5)
+            if i == 0:
+                run.bold = True
+                para.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            elif _numeric_text(str(text)):
+                para.alignment = WD_ALIGN_PARAGRAPH.RIGHT
 
 
 def _numeric_text(text: str) -> bool:
@@ -590,10 +616,12 @@ def write_docx(path: Path, bulletin: Bulletin, maps: Sequence[tuple[str, bytes |
                 )
                 for i, r in enumerate(b.inspect.itertuples())
             ],
+            widths_cm=(0.8, 4.0, 2.9, 2.7, 1.8, 1.3, 1.1, 2.0),
         )
 
     doc.add_heading("六、各园区宗地分布图", level=1)
-    doc.add_paragraph("图中颜色表示本期状态，配色与交互地图、GeoPackage 图层样式一致。")
+    legend = doc.add_paragraph("图中颜色表示本期状态，配色与交互地图、GeoPackage 图层样式一致。")
+    legend.paragraph_format.keep_with_next = True  # with the first map
     for name, png in maps:
         if png is None:
             doc.add_paragraph(f"{name}：本期数据无宗地图形，未出图。")
