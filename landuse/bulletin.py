@@ -332,14 +332,16 @@ def park_maps(bulletin: Bulletin) -> list[tuple[str, bytes | None]]:
     has_geometry = "geometry" in parcels.columns
     fonts = _cjk_font()
     rc = {"font.sans-serif": [*fonts, "DejaVu Sans"], "axes.unicode_minus": False}
-    for name in sorted(group.unique()):
-        mask = (group == name).to_numpy(bool)
+    rows = pd.Series(np.arange(len(parcels))).groupby(group.to_numpy()).indices
+    status = parcels["status"].astype("string").fillna("unknown").to_numpy()
+    for name in sorted(rows):
         if not has_geometry:
             out.append((name, None))
             continue
+        at = rows[name]
         frame = gpd.GeoDataFrame(
-            {"status": parcels.loc[mask, "status"].astype("string").fillna("unknown").to_numpy()},
-            geometry=gpd.GeoSeries(parcels.loc[mask, "geometry"].to_numpy(), crs=bulletin.crs),
+            {"status": status[at]},
+            geometry=gpd.GeoSeries(parcels["geometry"].to_numpy()[at], crs=bulletin.crs),
         )
         frame = frame[frame.geometry.notna() & ~frame.geometry.is_empty]
         if frame.empty:
