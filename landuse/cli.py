@@ -468,6 +468,11 @@ StoreOption = Annotated[
 ]
 
 
+#: ``--rules`` of the commands that rank runs.
+RankingRulesOption = Annotated[
+    Path | None,
+    typer.Option("--rules", help="Rules file with a [ranking] table (default: national)."),
+]
 #: ``--store`` of the commands that read a store.
 ExistingStore = Annotated[
     Path, typer.Option("--store", help="Store of runs written by analyse --store.")
@@ -1181,6 +1186,13 @@ def runs(
     )
 
 
+def _write_file(final: Path, overwrite: bool, write: Callable[[Path], None]) -> None:
+    """Write one output whole or not at all (``write`` is given its temporary path)."""
+    with OutputSet(overwrite=overwrite) as files:
+        write(files.temp(final))
+    _say(f"wrote {final}")
+
+
 def _diff_csv_paths(csv: Path) -> list[Path]:
     """The CSV files of ``landuse diff --csv PATH``: the parcels whose status changed, then
     the transitions and the amounts by rule beside it."""
@@ -1298,9 +1310,7 @@ def diff(
     if xlsx is not None:
         from landuse.diff import write_diff_workbook
 
-        with OutputSet(overwrite=overwrite) as files:
-            write_diff_workbook(files.temp(xlsx), result)
-        _say(f"wrote {xlsx}")
+        _write_file(xlsx, overwrite, lambda path: write_diff_workbook(path, result))
 
 
 @app.command()
@@ -1309,10 +1319,15 @@ def ranking(
     run: Annotated[
         str | None, typer.Option("--run", help="The run to rank (default: the latest).")
     ] = None,
-    rules: Annotated[
+    rules: RankingRulesOption = None,
+    xlsx: Annotated[
         Path | None,
-        typer.Option("--rules", help="Rules file with a [ranking] table (default: national)."),
+        typer.Option(
+            "--xlsx",
+            help="Also write the ranking and the warnings as a workbook (sheet 排名与预警).",
+        ),
     ] = None,
+    overwrite: Overwrite = False,
 ) -> None:
     """Rank the groups of a run (parks and regions by default) and list the warnings standing:
     last place while missing the target in 2 consecutive runs 黄色预警, 3 红色预警, 4 or more
@@ -1320,9 +1335,19 @@ def ranking(
     from rich.table import Table
 
     from landuse.ranking import rank_runs, ranking_document
-    from landuse.runstore import read_runs, read_table
+    from landuse.runstore import check_store, read_runs, read_table
     from landuse.source import ResultsError, choose_run
 
+    check_store(store)
+    if xlsx is not None:
+        if xlsx.suffix.lower() != ".xlsx":
+            raise InputError(f"--xlsx {xlsx}: name the workbook .xlsx, e.g. --xlsx 排名.xlsx.")
+        check_outputs(
+            [xlsx],
+            inputs=[("--store", store), ("--rules", rules)],
+            overwrite=overwrite,
+            option="--xlsx",
+        )
     rule_set = load_rules(rules)
     listed = [r.info for r in read_runs(store)]
     try:
@@ -1372,6 +1397,82 @@ def ranking(
         _say(
             f"预警 warning: {alert['group']} · {alert['level_zh']} ({alert['level']}) · runs {runs_text}"
         )
+    if xlsx is not None:
+        from landuse.ranking import write_ranking_workbook
+
+        _write_file(xlsx, overwrite, lambda path: write_ranking_workbook(path, doc))
+
+
+@app.command()
+def report(
+    store: ExistingStore,
+    out: Annotated[
+        Path, typer.Option("--out", help="The report to write, a Word document (.docx).")
+    ],
+    run: Annotated[
+        str | None, typer.Option("--run", help="The run to report on (default: the latest).")
+    ] = None,
+    rules: RankingRulesOption = None,
+    pdf: Annotated[
+        bool | None,
+        typer.Option(
+            "--pdf/--no-pdf",
+            help="Also write the PDF beside the document with LibreOffice (default: when "
+            "soffice is installed).",
+        ),
+    ] = None,
+    overwrite: Overwrite = False,
+) -> None:
+    """Write the monthly report (通报) of a run of a store as a Word document: headline figures
+    (confirmed and 待核查 money apart), what changed since the previous run, progress classes
+    per park, the ranking and the warnings, the parcels to inspect first and a map per park;
+    with its PDF where LibreOffice is installed."""
+    import shutil
+
+    from landuse.runstore import check_store
+
+    check_store(store)
+    if out.suffix.lower() != ".docx":
+        raise InputError(f"--out {out}: name the report .docx, e.g. --out 通报.docx.")
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if pdf and soffice is None:
+        raise InputError(
+            "--pdf: LibreOffice (soffice) is not installed, so no PDF can be written. Install "
+            "it, or leave out --pdf to write the Word document alone."
+        )
+    make_pdf = soffice is not None if pdf is None else pdf
+    outputs = [out, out.with_suffix(".pdf")] if make_pdf else [out]
+    check_outputs(outputs, inputs=[("--store", store), ("--rules", rules)], overwrite=overwrite)
+    from landuse.bulletin import gather, park_maps, pdf_bytes, write_docx
+
+    rule_set = load_rules(rules)
+    bulletin = gather(store, run, rule_set)
+    maps = park_maps(bulletin)
+    no_pdf = None
+    with OutputSet(overwrite=overwrite) as files:
+        docx_temp = files.temp(out)
+        write_docx(docx_temp, bulletin, maps)
+        if make_pdf:
+            assert soffice is not None
+            try:
+                data = pdf_bytes(docx_temp, soffice)
+            except InputError as exc:
+                if pdf:  # asked for: nothing is written
+                    raise
+                no_pdf, outputs = str(exc), [out]
+            else:
+                files.temp(outputs[1]).write_bytes(data)
+    _say(
+        f"run {bulletin.run.run_id} (as of {bulletin.run.as_of_date}): "
+        f"{int(bulletin.headline.iloc[-1]['parcels']):,} parcels, "
+        f"{sum(png is not None for _, png in maps)} of {len(maps)} park map(s) drawn"
+    )
+    for path in outputs:
+        _say(f"wrote {path}")
+    if no_pdf is not None:
+        _say_err(f"no PDF: {no_pdf}")
+    if pdf is None and soffice is None:
+        _say("no PDF: LibreOffice (soffice) is not installed")
 
 
 def sample_dir() -> Path:
@@ -1506,7 +1607,9 @@ EXAMPLES: dict[str, str] = {
     "diff": "示例：比较最近两次分析（新增闲置、新增逾期、已整改、各项金额），并写出 CSV\n\n"
     "landuse diff --store 运行记录.sqlite --csv 本月变化.csv --xlsx 本月变化.xlsx",
     "ranking": "示例：按园区（或行政区）排名最近一次分析，并列出黄色、红色预警\n\n"
-    "landuse ranking --store 运行记录.sqlite --rules rules.toml",
+    "landuse ranking --store 运行记录.sqlite --rules rules.toml --xlsx 排名与预警.xlsx",
+    "report": "示例：写出最近一次分析的月度通报（Word，装有 LibreOffice 时同时写出 PDF）\n\n"
+    "landuse report --store 运行记录.sqlite --out 通报-2025-12.docx",
     "screen": "示例：评审一个项目（投资 12000 万元，用地 30 亩，建筑系数 35%）\n\n"
     "landuse screen --investment-wan 12000 --area-mu 30 --park 经开区北区 --industry-code C3670 "
     "--building-coverage 35%\n\n"

@@ -165,7 +165,86 @@ def ranking_document(
     }
 
 
+#: Sheet of the ranking workbook (``landuse ranking --xlsx``).
+RANKING_SHEET = "排名与预警"
+RANKING_HEADERS_ZH: tuple[str, ...] = (
+    "名次",
+    "分组",
+    "宗数",
+    "面积(公顷)",
+    "闲置或逾期面积(公顷)",
+    "比例",
+    "末位",
+    "未达目标",
+)
+WARNING_HEADERS_ZH: tuple[str, ...] = ("分组", "预警", "预警代码", "连续期次（run）")
+
+
+def write_ranking_workbook(path: object, doc: dict[str, object]) -> None:
+    """:func:`ranking_document` as a one-sheet workbook (:data:`RANKING_SHEET`): the ranking
+    of the run, then the warnings standing, each with the runs that caused it. Text from the
+    data is written as text, never as a formula or link."""
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
+    try:
+        bold = book.add_format({"bold": True, "font_size": 12})
+        head = book.add_format(
+            {"bold": True, "bg_color": "#D9D9D9", "border": 1, "text_wrap": True}
+        )
+        cell = book.add_format({"border": 1})
+        ha = book.add_format({"border": 1, "num_format": "#,##0.00"})
+        share = book.add_format({"border": 1, "num_format": "0.0%"})
+        ws = book.add_worksheet(RANKING_SHEET)
+        ws.write_string(
+            0,
+            0,
+            f"排名与预警：第 {doc['run']} 期（评价基准日 {doc['as_of_date']}），按 {doc['group_by']} "
+            f"分组，得分 {doc['score']}，目标不高于 {float(doc['target_share']):.0%}",  # type: ignore[arg-type]
+            bold,
+        )
+        row = 2
+        for col, text in enumerate(RANKING_HEADERS_ZH):
+            ws.write_string(row, col, text, head)
+        for r in doc["ranking"]:  # type: ignore[attr-defined]
+            row += 1
+            ws.write_number(row, 0, r["rank"], cell)
+            ws.write_string(row, 1, str(r["group"]), cell)
+            ws.write_number(row, 2, r["parcels"], cell)
+            ws.write_number(row, 3, r["area_ha"], ha)
+            ws.write_number(row, 4, r["scored_area_ha"], ha)
+            if r["score"] is None:
+                ws.write_blank(row, 5, None, cell)
+            else:
+                ws.write_number(row, 5, r["score"], share)
+            ws.write_string(row, 6, "是" if r["last"] else "否", cell)
+            ws.write_string(row, 7, "是" if r["missed_target"] else "否", cell)
+        row += 2
+        alerts = doc["warnings"]
+        ws.write_string(row, 0, "截至本期的预警" if alerts else "截至本期无预警", bold)
+        if alerts:
+            row += 1
+            for col, text in enumerate(WARNING_HEADERS_ZH):
+                ws.write_string(row, col, text, head)
+            for w in alerts:  # type: ignore[attr-defined]
+                row += 1
+                ws.write_string(row, 0, str(w["group"]), cell)
+                ws.write_string(row, 1, w["level_zh"], cell)
+                ws.write_string(row, 2, w["level"], cell)
+                ws.write_string(row, 3, ", ".join(str(x) for x in w["runs"]), cell)
+        ws.set_column(0, 0, 8)
+        ws.set_column(1, 1, 26)
+        ws.set_column(2, 7, 14)
+        ws.freeze_panes(3, 0)
+        ws.set_landscape()
+        ws.fit_to_pages(1, 0)
+    finally:
+        book.close()
+
+
 __all__ = [
+    "RANKING_SHEET",
+    "write_ranking_workbook",
     "WARNING_LEVELS",
     "Alert",
     "rank_runs",

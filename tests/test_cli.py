@@ -430,7 +430,7 @@ def test_version(screened: dict[str, Run]) -> None:
     assert version("landuse") == landuse.__version__  # pyproject takes the package's version
 
 
-COMMANDS = ["analyse", "runs", "diff", "ranking", "screen", "map", "serve", "demo"]
+COMMANDS = ["analyse", "runs", "diff", "ranking", "report", "screen", "map", "serve", "demo"]
 
 
 @pytest.fixture(scope="module")
