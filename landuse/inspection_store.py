@@ -241,7 +241,9 @@ def check_findings(raw: pd.DataFrame, source: str, parcels: pd.DataFrame) -> pd.
 
 
 def _text(value: object) -> str | None:
-    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+    if value is None or value is pd.NA or value is pd.NaT:  # NaT is no Timestamp instance
+        return None
+    if isinstance(value, float) and np.isnan(value):
         return None
     if isinstance(value, pd.Timestamp):
         return None if pd.isna(value) else value.date().isoformat()

@@ -142,6 +142,7 @@ def test_findings_are_recorded_listed_and_used_by_the_next_run(server, folder: P
     latest, first = listed["inspections"]
     assert first["inspection_id"] == first_id and first["recorded_by"] == "科员甲"
     assert first["finding"] == "not_started" and first["note"] == "现为空地"
+    assert first["actual_start_date"] is None and first["suspended_since"] is None  # not "NaT"
     assert latest["finding_zh"] == "已开工" and latest["actual_start_date"] == "2025-03-10"
     assert latest["inspector"] == "李四" and latest["source"] == "filled.xlsx"
     page = server.get("/inspections", params={"f": "html"})
