@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
+import openpyxl
 import pytest
 
 from landuse.pipeline import Results, run_analysis, write_results
@@ -51,6 +52,23 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def fill_form(workbook: Path, out: Path, parcel: str, values: dict[str, str]) -> Path:
+    """The 待核查 sheet of ``workbook`` with ``values`` (Chinese column → text) filled in on the
+    row of ``parcel``, as an inspector would, saved as ``out``."""
+    book = openpyxl.load_workbook(workbook)
+    ws = book["待核查"]
+    header_row = next(r for r in range(1, 10) if "核查结论" in [c.value for c in ws[r] if c.value])
+    columns = {c.value: c.column for c in ws[header_row] if c.value}
+    row = next(
+        r for r in range(header_row + 1, ws.max_row + 1)
+        if ws.cell(r, columns["宗地编号"]).value == parcel
+    )  # fmt: skip
+    for name, value in values.items():
+        ws.cell(row, columns[name]).value = value
+    book.save(out)
+    return out
 
 
 class Server:

@@ -27,9 +27,9 @@ from pathlib import Path
 
 import geopandas as gpd
 import httpx
-import openpyxl
 import pandas as pd
 import pytest
+from conftest import fill_form
 from test_runs import run_cli, write_park
 
 AS_OF_1, AS_OF_2 = "2025-03-01", "2025-03-31"
@@ -59,21 +59,17 @@ def _count(store: Path) -> int:
 
 def _filled_form(folder: Path) -> Path:
     """The 待核查 sheet of the first run's workbook, filled in for B as an inspector would."""
-    book = openpyxl.load_workbook(folder / "r1.xlsx")
-    ws = book["待核查"]
-    header_row = next(r for r in range(1, 10) if "核查结论" in [c.value for c in ws[r] if c.value])
-    columns = {c.value: c.column for c in ws[header_row] if c.value}
-    row = next(
-        r for r in range(header_row + 1, ws.max_row + 1)
-        if ws.cell(r, columns["宗地编号"]).value == "B"
-    )  # fmt: skip
-    ws.cell(row, columns["核查日期"]).value = "2025-03-15"
-    ws.cell(row, columns["核查结论"]).value = "已开工"
-    ws.cell(row, columns["实际开工时间"]).value = "2025-03-10"
-    ws.cell(row, columns["核查人"]).value = "李四"
-    path = folder / "filled.xlsx"
-    book.save(path)
-    return path
+    return fill_form(
+        folder / "r1.xlsx",
+        folder / "filled.xlsx",
+        "B",
+        {
+            "核查日期": "2025-03-15",
+            "核查结论": "已开工",
+            "实际开工时间": "2025-03-10",
+            "核查人": "李四",
+        },
+    )
 
 
 def test_the_queue_holds_the_unverified_parcel_with_its_amount(server) -> None:

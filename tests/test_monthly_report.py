@@ -1,13 +1,20 @@
-"""The monthly report (通报): ``landuse report`` and ``landuse ranking --xlsx``.
+"""The monthly cycle (issue 11's acceptance test) and its report (通报): three runs stored with
+``landuse analyse --store``, the inspections between runs 2 and 3 recorded through ``landuse
+serve --store``, then ``landuse diff``, the progress classes, ``landuse ranking`` / ``GET
+/ranking`` and ``landuse report``.
 
 Three monthly runs of a small hand-made pair of parks, six 1 ha parcels (100 m squares in
 CGCS2000 zone 41, EPSG:4529), default rules (late start 1‰ of the land price P per day; the
 ranking scores the share of a park's area in 拟收回 / 闲置满一年 / 逾期未开工 / 逾期未竣工,
-target ≤ 10 %), as of 2025-01-31, 2025-02-28 and 2025-03-31:
+target ≤ 10 %), as of 2025-01-31, 2025-02-28 and 2025-03-31. Between runs 2 and 3 the service
+on the store records two findings: D's row of run 2's 待核查 form filled in (uploaded) and a
+visit to A (JSON); run 3 has no inspections file, the stored findings are its evidence.
+Run 2's queue holds D alone (the only 待核查 parcel then, 0.65 万元 would apply).
 
 甲园
-- A: P = 100 万元, start due 2024-06-30, inspected not started (in the ledger): late start in
-  every run (idle one year only on 2025-06-30). Days late: 2024-06-30 → 2025-01-31 = 184
+- A: P = 100 万元, start due 2024-06-30, inspected not started (in the ledger; again on
+  2025-03-25 by 王五, recorded as JSON): late start in every run (idle one year only on
+  2025-06-30). Days late: 2024-06-30 → 2025-01-31 = 184
   (Jul–Dec) + 31 = 215 → 21.50; → 2025-02-28 = 243 → 24.30; → 2025-03-31 = 274 → 27.40 万元
   (confirmed).
 - B: P = 200 万元, started 2023-06-01 before its due date 2023-07-01 → on track, 0.
@@ -18,8 +25,8 @@ target ≤ 10 %), as of 2025-01-31, 2025-02-28 and 2025-03-31:
 - C: P = 300 万元, started before its due date → on track, 0.
 - D: P = 50 万元, start due 2025-02-15, no evidence. Run 1: not due → on track. Run 2: 13 days
   past due → 待核查, would apply 50 × 0.001 × 13 = 0.65. Between runs 2 and 3 an inspection
-  (核查 2025-03-10) finds it started on 2025-02-20: run 3 on track, late start 5 days →
-  50 × 0.001 × 5 = 0.25 (confirmed).
+  (核查 2025-03-10 by 张三, on the uploaded form) finds it started on 2025-02-20: run 3 on track,
+  late start 5 days → 50 × 0.001 × 5 = 0.25 (confirmed).
 - E: P = 80 万元, start due 2025-03-01, no evidence: on track in runs 1 and 2; run 3: 30 days
   past due → 待核查, would apply 80 × 0.001 × 30 = 2.40.
 
@@ -34,8 +41,14 @@ parcels, 2 ha); A 逾期未开工 → 逾期未开工; B, C 按期推进 → 按
 Ranking in every run: 乙园 0 % (rank 1), 甲园 1 ha of 3 = 33.3 % (rank 2, last, above 10 %):
 甲园 last while missing the target in runs 1, 2, 3 → 红色预警（约谈主要负责人）, runs 1, 2, 3.
 
-Progress (run 3): 甲园 A 无进展 (inspected not started past its due date), B 正常, F 待核查;
-乙园 C 正常, D 滞后 (started 5 days after its due date), E 待核查.
+Progress (run 3; start_grace_days = 0, ahead needs completion): 甲园 A 无进展 (inspected not
+started past its due date), B 正常 (started before its due date, not completed, not past
+2027-12-31), F 待核查 (no evidence); 乙园 C 正常, D 滞后 (started 5 days after its due date),
+E 待核查. Per park: 甲园 0 推进超过, 1 正常, 0 滞后, 1 无进展, 1 待核查; 乙园 0, 1, 1, 0, 1.
+
+Ranking of runs 1 and 2 as in run 3 (A alone is scored: 逾期未开工; D 待核查 in run 2 is not):
+after run 1 甲园 has been last and missing the target once → no warning; after run 2 twice →
+黄色预警, runs 1, 2; after run 3 → 红色预警, runs 1, 2, 3.
 
 The parcels to inspect first (run 3): F (4.00) before E (2.40): no footprints, so by money.
 """
@@ -46,12 +59,15 @@ import os
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
+import httpx
 import pandas as pd
 import pytest
 import shapely
+from conftest import Server, fill_form
 from test_runs import run_cli
 
 AS_OF = ("2025-01-31", "2025-02-28", "2025-03-31")
@@ -59,11 +75,8 @@ X0, Y0 = 41_500_000, 4_600_000
 SOFFICE = shutil.which("soffice")
 
 
-@pytest.fixture(scope="module")
-def folder(tmp_path_factory) -> Path:
-    """The two parks as a GeoPackage, three monthly runs in ``runs.sqlite`` (the third with
-    the inspection of D)."""
-    here = tmp_path_factory.mktemp("report")
+def write_parks(here: Path) -> None:
+    """The two parks as ``parks.gpkg`` (layer parcels) in ``here``."""
     started = {"start_status": "已开工", "actual_start_date": "2023-06-01"}
     rows = [
         ("A", "甲园", "2024-06-30", 100.0, {"start_status": "未开工"}),
@@ -92,17 +105,72 @@ def folder(tmp_path_factory) -> Path:
     gpd.GeoDataFrame(frame, geometry=squares, crs="EPSG:4529").to_file(
         here / "parks.gpkg", layer="parcels"
     )
-    (here / "核查.csv").write_text(
-        "宗地编号,核查日期,核查结论,实际开工时间,核查人\nD,2025-03-10,已开工,2025-02-20,张三\n",
-        encoding="utf-8",
-    )
-    for as_of in AS_OF:
-        extra = ["--inspections", "核查.csv"] if as_of == AS_OF[2] else []
+
+
+@dataclass
+class Cycle:
+    """The folder of the three runs, the service on their store, and what it answered between
+    runs 2 and 3 (the queue before and after the findings, the findings listed)."""
+
+    folder: Path
+    server: Server
+    between: dict[str, httpx.Response]
+    run_3: str  # what analyse printed
+
+
+@pytest.fixture(scope="module")
+def cycle(tmp_path_factory, start_server) -> Cycle:
+    """Runs 1 and 2 with ``landuse analyse --store``; the findings recorded through
+    ``landuse serve --store`` (D on run 2's 待核查 form, uploaded; A as JSON); run 3 with no
+    inspections file."""
+    here = tmp_path_factory.mktemp("report")
+    write_parks(here)
+
+    def analyse(as_of: str, *more: str) -> str:
         done = run_cli(
-            "analyse", "parks.gpkg", *extra, "--as-of", as_of, "--store", "runs.sqlite", cwd=here
+            "analyse", "parks.gpkg", "--as-of", as_of, "--store", "runs.sqlite", *more, cwd=here
         )
         assert done.returncode == 0, done.stderr
-    return here
+        return done.stdout
+
+    analyse(AS_OF[0])
+    analyse(AS_OF[1], "--out", "第2期.xlsx")
+    server = start_server(here / "runs.sqlite", store=True, via_serve=True)
+    between = {"queue": server.get("/inspections/queue")}
+    form = fill_form(
+        here / "第2期.xlsx",
+        here / "待核查_已填.xlsx",
+        "D",
+        {
+            "核查日期": "2025-03-10",
+            "核查结论": "已开工",
+            "实际开工时间": "2025-02-20",
+            "核查人": "张三",
+        },
+    )
+    with form.open("rb") as f:
+        between["upload"] = server.post("/inspections", files={"file": (form.name, f)})
+    between["json"] = server.post(
+        "/inspections",
+        json=[
+            {
+                "parcel_id": "A",
+                "inspection_date": "2025-03-25",
+                "finding": "未开工",
+                "inspector": "王五",
+                "inspection_note": "现为空地",
+            }
+        ],
+        params={"recorded_by": "科员甲"},
+    )
+    between["listed"] = server.get("/inspections")
+    between["queue_after"] = server.get("/inspections/queue")
+    return Cycle(here, server, between, analyse(AS_OF[2]))
+
+
+@pytest.fixture(scope="module")
+def folder(cycle: Cycle) -> Path:
+    return cycle.folder
 
 
 @pytest.fixture(scope="module")
@@ -371,3 +439,134 @@ def test_likely_idle_parcels_are_inspected_first() -> None:
     assert table["key"].tolist() == ["p5", "p2", "p1"]
     assert table["likely_idle"].tolist() == ["是", "是", "否"]
     assert table["potential_wan"].tolist() == [3.0, 1.0, 9.0]
+
+
+# ------------------------------------------------------------- the cycle: service, diff, progress
+
+
+def test_the_findings_are_recorded_through_the_service(cycle: Cycle) -> None:
+    before = cycle.between["queue"]
+    assert before.status_code == 200, before.text
+    assert before.json()["run"] == 2 and before.json()["numberMatched"] == 1
+    (d,) = before.json()["queue"]
+    assert (d["parcel"], d["park"], d["status"], d["latest_finding"]) == ("D", "乙园", "open", None)
+    assert d["potential_penalty_wan"] == pytest.approx(0.65)  # 50 × 0.001 × 13
+
+    upload, posted = cycle.between["upload"], cycle.between["json"]
+    assert upload.status_code == 201, upload.text
+    assert upload.json()["recorded"] == 1 and upload.json()["source"] == "待核查_已填.xlsx"
+    assert posted.status_code == 201, posted.text
+    assert posted.json()["recorded"] == 1 and posted.json()["source"] == "api"
+
+    listed = cycle.between["listed"]
+    assert listed.status_code == 200 and listed.json()["numberMatched"] == 2
+    a, d = listed.json()["inspections"]  # latest recorded first
+    assert (a["parcel_id"], a["inspection_date"], a["finding_zh"]) == ("A", "2025-03-25", "未开工")
+    assert (a["inspector"], a["recorded_by"], a["note"]) == ("王五", "科员甲", "现为空地")
+    assert a["actual_start_date"] is None and a["actual_completion_date"] is None
+    assert (d["parcel_id"], d["inspection_date"], d["finding_zh"]) == ("D", "2025-03-10", "已开工")
+    assert (d["actual_start_date"], d["inspector"]) == ("2025-02-20", "张三")
+    assert d["source"] == "待核查_已填.xlsx"
+
+    after = cycle.between["queue_after"].json()
+    (d,) = after["queue"]
+    assert after["run"] == 2 and d["parcel"] == "D"
+    assert d["latest_finding"]["inspection_id"] == listed.json()["inspections"][1]["inspection_id"]
+
+    # run 3 took them from the store (no inspections file), and queues E and F by money
+    assert "inspections recorded in runs.sqlite: 2 used as evidence" in cycle.run_3
+    queue = cycle.server.get("/inspections/queue").json()
+    assert queue["run"] == 3
+    assert [(i["parcel"], i["potential_penalty_wan"]) for i in queue["queue"]] == [
+        ("F", pytest.approx(4.00)),  # 400 × 0.001 × 10
+        ("E", pytest.approx(2.40)),  # 80 × 0.001 × 30
+    ]
+
+
+def test_progress_classes_per_parcel(cycle: Cycle) -> None:
+    got = cycle.server.get("/collections/parcels/items", params={"run": "3"})
+    assert got.status_code == 200, got.text
+    rows = {f["properties"]["parcel_id"]: f["properties"] for f in got.json()["features"]}
+    assert {k: (r["progress"], r["status"], r["start_evidence"]) for k, r in rows.items()} == {
+        "A": ("no_progress", "late_start", "inspection"),
+        "B": ("normal", "on_track", "actual_start"),
+        "F": ("unverified", "unverified", "none"),
+        "C": ("normal", "on_track", "actual_start"),
+        "D": ("behind", "on_track", "inspection"),
+        "E": ("unverified", "unverified", "none"),
+    }
+    # A: 2024-06-30 → 2025-03-31 = 274 days; D: 2025-02-15 → 2025-02-20 = 5 days
+    assert (rows["A"]["late_start_days"], rows["D"]["late_start_days"]) == (274, 5)
+    assert rows["A"]["late_start_wan"] == pytest.approx(27.40)
+    assert rows["D"]["late_start_wan"] == pytest.approx(0.25)
+    assert rows["D"]["actual_start_date"][:10] == "2025-02-20"
+    run_2 = cycle.server.get("/collections/parcels/items", params={"run": "2"}).json()
+    d = next(f["properties"] for f in run_2["features"] if f["properties"]["parcel_id"] == "D")
+    assert (d["progress"], d["status"], d["start_evidence"]) == ("unverified", "unverified", "none")
+
+
+def test_what_changed_as_csv(folder: Path) -> None:
+    """``landuse diff`` (default: runs 2 → 3) with ``--csv``."""
+    done = run_cli("diff", "--store", "runs.sqlite", "--csv", "变化.csv", cwd=folder)
+    assert done.returncode == 0, done.stderr
+    assert "run 2 (as of 2025-02-28) → run 3 (as of 2025-03-31)" in done.stdout
+    changed = pd.read_csv(folder / "变化.csv", encoding="utf-8-sig", dtype={"key": str})
+    assert sorted(
+        changed[["key", "change", "status_before", "status_after", "area_ha"]].itertuples(
+            index=False, name=None
+        )
+    ) == [
+        ("D", "resolved", "unverified", "on_track", 1.0),
+        ("E", "newly_unverified", "on_track", "unverified", 1.0),
+        ("F", "newly_unverified", "on_track", "unverified", 1.0),
+    ]
+    money = changed.set_index("key")[["total_penalty_wan_before", "total_penalty_wan_after"]]
+    assert money.loc["D"].tolist() == pytest.approx([0.65, 0.25])
+    assert money.loc["E"].tolist() == pytest.approx([0.0, 2.40])
+    assert money.loc["F"].tolist() == pytest.approx([0.0, 4.00])
+
+    moves = pd.read_csv(folder / "变化_transitions.csv", encoding="utf-8-sig")
+    assert sorted(moves[["status_before", "status_after", "parcels", "area_ha"]].itertuples(
+        index=False, name=None
+    )) == sorted(
+        [
+            ("late_start", "late_start", 1, 1.0),  # A
+            ("unverified", "on_track", 1, 1.0),  # D
+            ("on_track", "unverified", 2, 2.0),  # E, F
+            ("on_track", "on_track", 2, 2.0),  # B, C
+        ]
+    )  # fmt: skip
+
+    amounts = pd.read_csv(folder / "变化_amounts.csv", encoding="utf-8-sig").set_index("amount")
+    # confirmed: A 24.30 → A 27.40 + D 0.25 = 27.65; 待核查: D 0.65 → E 2.40 + F 4.00 = 6.40
+    for rule in ("late_start_wan", "total_penalty_wan"):
+        assert amounts.loc[rule].tolist() == pytest.approx([24.30, 27.65, 3.35, 0.65, 6.40, 5.75])
+    others = amounts.drop(index=["late_start_wan", "total_penalty_wan"])
+    assert (others == 0).all().all()
+
+
+def test_ranking_and_warnings_through_the_cli_and_the_service(cycle: Cycle) -> None:
+    done = run_cli("ranking", "--store", "runs.sqlite", cwd=cycle.folder)
+    assert done.returncode == 0, done.stderr
+    assert "甲园 · 红色预警（约谈主要负责人） (red) · runs 1, 2, 3" in done.stdout
+
+    def ranking(run: str) -> dict:
+        got = cycle.server.get("/ranking", params={"run": run})
+        assert got.status_code == 200, got.text
+        return got.json()
+
+    doc = ranking("3")
+    assert doc["target_share"] == 0.10
+    assert [(r["rank"], r["group"], r["scored_area_ha"], r["last"], r["missed_target"])
+            for r in doc["ranking"]] == [
+        (1, "乙园", 0.0, False, False),  # 0 of 3 ha
+        (2, "甲园", 1.0, True, True),  # A: 1 of 3 ha = 33.3 % > 10 %
+    ]  # fmt: skip
+    assert doc["ranking"][1]["score"] == pytest.approx(1 / 3, abs=1e-4)
+    assert [(w["group"], w["level"], w["runs"]) for w in doc["warnings"]] == [
+        ("甲园", "red", [1, 2, 3])
+    ]
+    assert [(w["group"], w["level"], w["runs"]) for w in ranking("2")["warnings"]] == [
+        ("甲园", "yellow", [1, 2])
+    ]
+    assert ranking("1")["warnings"] == []
