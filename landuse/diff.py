@@ -12,6 +12,9 @@ Everything is done on whole columns.
   year (闲置满一年), newly late (逾期未开工 / 逾期未竣工, not from an idle status), newly to
   inspect (待核查), resolved (from a status to act on to 按期推进 or 已竣工达标), or other (a
   new parcel included).
+- :func:`diff_source`: the changes of one run of a results source since the run before it (or
+  a chosen one), read through the source's interface (the API's ``/runs/{run}/changes`` and
+  the served map's layer of changes).
 - :func:`amounts_by_rule`: per amount (万元) the confirmed sum before and after and the would-
   apply (待核查) sum before and after, never added together.
 
@@ -29,7 +32,7 @@ import pandas as pd
 from landuse import runstore
 from landuse.errors import InputError
 from landuse.schema import AMOUNT_COLUMNS, STATUS_ORDER, STATUS_ZH
-from landuse.source import NotFound, RunInfo, choose_run, parse_run_id
+from landuse.source import NotFound, ResultsSource, RunInfo, choose_run, parse_run_id
 from landuse.vocab import Status
 
 NEW, GONE = "new", "gone"
@@ -262,6 +265,37 @@ def diff_store(store: Path, before: str | None = None, after: str | None = None)
     return compare(parcels(first), parcels(second), (first, second))
 
 
+def earlier_run(runs: list[RunInfo], after: RunInfo, since: str | None) -> RunInfo | None:
+    """The run to compare ``after`` with: ``since`` (a run id; :class:`NotFound` naming the
+    runs when there is no such run), else the run before ``after`` by as-of date, then when
+    recorded (None for the first run)."""
+    if since is not None:
+        wanted = parse_run_id(since)
+        found = [r for r in runs if r.run_id == wanted]
+        if not found:
+            listed = ", ".join(str(r.run_id) for r in runs) or "none"
+            raise NotFound(f"compare={since}: no such run; the runs are {listed}.")
+        return found[0]
+    order = sorted(runs, key=lambda r: (r.as_of_date or "", r.recorded_at or "", r.run_id))
+    ids = [r.run_id for r in order]
+    at = ids.index(after.run_id) if after.run_id in ids else len(ids)
+    return order[at - 1] if at > 0 else None
+
+
+def diff_source(source: ResultsSource, after: RunInfo, since: str | None = None) -> RunDiff | None:
+    """The changes of run ``after`` of a results source since run ``since`` (default: the run
+    before it; None when there is none), read through
+    :meth:`~landuse.source.ResultsSource.run_columns`."""
+    before = earlier_run(source.runs(), after, since)
+    if before is None:
+        return None
+    return compare(
+        source.run_columns(before, READ_COLUMNS),
+        source.run_columns(after, READ_COLUMNS),
+        (before, after),
+    )
+
+
 #: Chinese headers of the diff tables (CSV keeps the codes; the workbook shows these).
 DIFF_LABELS_ZH: dict[str, str] = {
     "key": "宗地编号",
@@ -323,7 +357,9 @@ __all__ = [
     "RunDiff",
     "amounts_by_rule",
     "compare",
+    "diff_source",
     "diff_store",
+    "earlier_run",
     "runs_to_compare",
     "write_diff_workbook",
 ]

@@ -100,6 +100,41 @@ class TileParcelLayer(_Layer):
         self.data_var = DATA_VAR
 
 
+class ChangeLayer(_Layer):
+    """The parcels whose status changed since an earlier run (``LU_DATA.changes``), outlined
+    in the colour of their kind of change: from the inline GeoJSON, or with ``tiles`` on
+    canvas tiles of the parcels' vector tiles."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            {%- if this.tiles %}
+            var {{ this.get_name() }} = LanduseTiles.changeLayer(
+                {{ this.data_var }}.tileSource, {{ this.data_var }}.changes
+            );
+            {%- if this.show %}
+            {{ this.data_var }}.deferred.push({{ this.get_name() }});
+            {%- endif %}
+            {%- else %}
+            var {{ this.get_name() }} = LanduseMap.changeLayer(
+                {{ this.data_var }}.parcels, {{ this.data_var }}.changes
+            );
+            {%- if this.show %}
+            {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+            {%- endif %}
+            {%- endif %}
+            {{ this.data_var }}.changeLayer = {{ this.get_name() }};
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, name: str, *, tiles: bool = False, show: bool = True) -> None:
+        super().__init__(name=name, overlay=True, control=True, show=show)
+        self._name = "ChangeLayer"
+        self.tiles = tiles
+        self.data_var = DATA_VAR
+
+
 class ParkLayer(_Layer):
     """Park boundaries (dashed outlines) with their names as labels."""
 

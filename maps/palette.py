@@ -11,6 +11,7 @@ from landuse.palette import PARCEL_STROKE, PARK_STROKE, STATUS_COLOURS
 from landuse.schema import STATUS_ORDER, Status
 
 __all__ = [
+    "CHANGE_COLOURS",
     "IDLE_BAR",
     "OTHER_COLOUR",
     "OTHER_STATUS",
@@ -29,6 +30,17 @@ OTHER_COLOUR = "#777777"
 #: Bar colours of the idle / overdue chart.
 IDLE_BAR = STATUS_COLOURS[Status.RECOVERY.value]
 OVERDUE_BAR = STATUS_COLOURS[Status.LATE_COMPLETION.value]
+
+#: Outline colour of each kind of change between runs (:data:`landuse.diff.CHANGE_KINDS`):
+#: saturated colours, apart from the status fills they are drawn around.
+CHANGE_COLOURS: dict[str, str] = {
+    "newly_recovery": "#E4002B",  # red
+    "newly_idle": "#FF7F00",  # orange
+    "newly_late": "#D400FF",  # magenta
+    "newly_unverified": "#0061FF",  # blue
+    "resolved": "#00C853",  # bright green
+    "other": "#000000",  # black
+}
 
 #: Every status key the map draws, in legend order.
 STATUS_KEYS: tuple[str, ...] = (*STATUS_ORDER, OTHER_STATUS)

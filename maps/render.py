@@ -58,6 +58,7 @@ from maps.data import (
 )
 from maps.elements import (
     DATA_VAR,
+    ChangeLayer,
     FootprintLayer,
     OfflineMap,
     PageSetup,
@@ -68,7 +69,7 @@ from maps.elements import (
 )
 from maps.errors import MapInputError
 from maps.labels import POPUP_COLUMNS, Lang, check_lang, page_texts, status_label, text
-from maps.palette import PARCEL_STROKE, PARK_STROKE, STATUS_KEYS, colours
+from maps.palette import CHANGE_COLOURS, PARCEL_STROKE, PARK_STROKE, STATUS_KEYS, colours
 from maps.panel import Summary, esc, legend_html, panel_html
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -112,6 +113,105 @@ class PageContent:
     parcel_list: str | None = None  # the ranked table of parcels not drawn (HTML)
     buildings_json: str | None = None  # inline footprints (one park), script-safe
     footprint_tiles: dict[str, Any] | None = None  # tile mode: the buildings collection
+    changes: RunChanges | None = None  # a store's run: what changed since an earlier run
+
+
+@dataclass
+class RunChanges:
+    """What changed in the run a page shows since an earlier run, for the page: the legend
+    block (HTML), the layer's name (HTML, None for the first run: no layer) and the data of
+    the layer (``parcels``: ``[key, kind, status before, status after]`` per changed parcel,
+    labels in the page's language; None for the first run)."""
+
+    html: str
+    name: str | None = None
+    data: dict[str, Any] | None = None
+
+
+CHANGE_LABELS_EN: dict[str, str] = {
+    "newly_recovery": "Newly due for recovery",
+    "newly_idle": "Newly idle one year",
+    "newly_late": "Newly late",
+    "newly_unverified": "Newly to inspect",
+    "resolved": "Resolved (now on track or compliant)",
+    "other": "Other change",
+}
+
+
+def run_changes(
+    lang: Lang, source: ResultsSource, run: RunInfo, compare: str | None = None
+) -> RunChanges:
+    """The changes of ``run`` since run ``compare`` (default: the run before it) for the
+    page, computed by :func:`landuse.diff.diff_source` through the results source."""
+    from landuse.diff import CHANGE_KINDS, GONE, NEW, STATUS_LABELS_ZH, diff_source
+
+    result = diff_source(source, run, compare)
+    if result is None:
+        line = (
+            "首次分析：无上期可比较，不显示变化图层。"
+            if lang == "zh"
+            else "First run: nothing to compare with, no layer of changes."
+        )
+        return RunChanges(
+            html=f'<div id="lu-changes" class="lu-changes" style="display:none">'
+            f'<div class="lu-change-none">{esc(line)}</div></div>'
+        )
+    before = result.before
+    if lang == "zh":
+        title = f"本期变化（自 #{before.run_id} · {before.as_of_date or '?'} 以来）"
+        labels = dict(CHANGE_KINDS)
+
+        def status(key: str) -> str:
+            return STATUS_LABELS_ZH.get(key, key)
+    else:
+        title = f"Changes since run #{before.run_id} ({before.as_of_date or '?'})"
+        labels = dict(CHANGE_LABELS_EN)
+        extra = {NEW: "new parcel", GONE: "not in this run"}
+
+        def status(key: str) -> str:
+            return extra.get(key) or status_label(lang, key if key in STATUS_KEYS else "other")
+
+    counts = result.kind_counts()
+    lines = []
+    for kind, parcels, area in zip(
+        counts["change"], counts["parcels"], counts["area_ha"], strict=True
+    ):
+        amount = (
+            f"{int(parcels)} 宗 · {area:.2f} 公顷"
+            if lang == "zh"
+            else (f"{int(parcels)} · {area:.2f} ha")
+        )
+        lines.append(
+            f'<li class="lu-change-kind" data-kind="{esc(kind)}" data-count="{int(parcels)}">'
+            f'<span class="lu-change-swatch" style="border-color:{CHANGE_COLOURS[kind]}"></span>'
+            f"{esc(labels[kind])}：{esc(amount)}</li>"
+        )
+    html_block = (
+        f'<div id="lu-changes" class="lu-changes" style="display:none">'
+        f'<div class="lu-sub">{esc(title)}</div><ul>{"".join(lines)}</ul></div>'
+    )
+    changes = result.changes
+    data = {
+        "parcels": [
+            [str(k), str(kind), status(str(b)), status(str(a))]
+            for k, kind, b, a in zip(
+                changes["key"],
+                changes["change"],
+                changes["status_before"],
+                changes["status_after"],
+                strict=True,
+            )
+        ],
+        "colours": CHANGE_COLOURS,
+        "labels": labels,
+        "before": "上期" if lang == "zh" else "Before",
+        "after": "本期" if lang == "zh" else "now",
+    }
+    name = (
+        f'<span class="lu-change-swatch" style="border-color:{CHANGE_COLOURS["other"]}"></span>'
+        f"{esc(title)}"
+    )
+    return RunChanges(html=html_block, name=name, data=data)
 
 
 def _title(lang: Lang, name: str) -> str:
@@ -241,6 +341,8 @@ def build_page(
         figure.html.add_child(RawHTML(content.parcel_list, "ParcelList"), name="lu_list")
     if content.runs_html is not None:
         figure.html.add_child(RawHTML(content.runs_html, "Runs"), name="lu_runs")
+    if content.changes is not None:
+        figure.html.add_child(RawHTML(content.changes.html, "Changes"), name="lu_changes")
     data: dict[str, Any] = {
         "lang": lang,
         **page_texts(lang),
@@ -254,7 +356,9 @@ def build_page(
             {"id": "lu-list", "position": "topleft"},
             {"id": "lu-legend", "position": "bottomleft"},
             *([{"id": "lu-runs", "position": "bottomright"}] if content.runs_html else []),
+            *([{"id": "lu-changes", "position": "bottomright"}] if content.changes else []),
         ],
+        "changes": content.changes.data if content.changes is not None else None,
         "noGeometry": content.no_geometry,
         "tiles": content.tiles,
         "footprintTiles": content.footprint_tiles,
@@ -281,6 +385,8 @@ def build_page(
                 f"{esc(status_label(lang, status))}"
             )
             layer_cls(status, name).add_to(m)
+        if content.changes is not None and content.changes.name is not None:
+            ChangeLayer(content.changes.name, tiles=content.tiles is not None).add_to(m)
         if content.parks_json is not None:
             ParkLayer(esc(text(lang, "park_boundary"))).add_to(m)
         if content.buildings_json is not None or content.footprint_tiles is not None:
@@ -310,6 +416,7 @@ def render_map(
     buildings_gdf: gpd.GeoDataFrame | None = None,
     run_query: str = "",
     runs_html: str | None = None,
+    changes: RunChanges | None = None,
 ) -> folium.Map:
     """The leadership map of analysed parcels as a folium map.
 
@@ -326,7 +433,8 @@ def render_map(
     URL prefix of the API serving these results; with it and more than ``tile_threshold``
     parcels, parcels are drawn from the API's vector tiles and popups fetched from its items
     endpoint instead of embedding the parcels; ``run_query`` (``?run=3``) follows every URL
-    of the API the page asks for. ``runs_html``: a run selector (:func:`runs_selector`).
+    of the API the page asks for. ``runs_html``: a run selector (:func:`runs_selector`);
+    ``changes``: what changed since an earlier run (:func:`run_changes`), a layer and legend.
     ``buildings_gdf``: building footprints drawn at large scales (inline with inline parcels;
     from the API's buildings tiles with tiles).
     """
@@ -356,6 +464,7 @@ def render_map(
         statuses=_statuses(summary),
         no_geometry=len(parcels) > 0 and not drawn.any(),
         runs_html=runs_html,
+        changes=changes,
     )
     if content.not_drawn:
         content.parcel_list = (
@@ -635,6 +744,7 @@ def render_served_page(
     datetime: str | None = None,
     lang_param: bool = False,
     rules: Any = None,
+    compare: str | None = None,
 ) -> str:
     """The HTML of ``GET /map`` for the results the API serves.
 
@@ -644,7 +754,8 @@ def render_served_page(
     :class:`~landuse.source.InvalidQuery` as the API answers them); every API URL of the page
     carries them, and a source of several runs gets a run selector with the warnings
     standing after the run shown (ranked with ``rules``, a
-    :class:`~landuse.rules_file.RuleSet`; none without).
+    :class:`~landuse.rules_file.RuleSet`; none without) and a layer of the parcels whose
+    status changed since run ``compare`` (default: the run before; :func:`run_changes`).
 
     Scripts and styles are linked from ``assets_url`` (default ``{api_base}map/assets/``,
     served by :func:`maps.assets.static_files`). Up to ``tile_threshold`` parcels are embedded
@@ -673,6 +784,7 @@ def render_served_page(
         # a store's page lists its runs: a new run gives every run's page anew
         tuple(r.run_id for r in source.runs()) if source.multiple_runs else (),
         id(rules),
+        compare,
     )
     with _PAGE_LOCK:
         cached = _PAGE_CACHE.get(key)
@@ -685,7 +797,9 @@ def render_served_page(
     page_title = title or _title(language, name)
     run_query = _run_query(run, datetime)
     runs_html = None
+    changes = None
     if source.multiple_runs:
+        changes = run_changes(language, source, view.run, compare)
         listed = source.runs()
         alerts = None
         if rules is not None:
@@ -713,10 +827,12 @@ def render_served_page(
             buildings_gdf=results.buildings,
             run_query=run_query,
             runs_html=runs_html,
+            changes=changes,
         )
     else:
         content = _tile_page_content(view, language, page_title, api_base, run_query)
         content.runs_html = runs_html
+        content.changes = changes
         head = _head(inline=False, tiles=True, api_base=api_base, assets_url=assets_url)
         csp = _csp(base, served=True, api_base=api_base)
         m = build_page(content, basemap=base, head=head, csp=csp)
@@ -740,7 +856,8 @@ def mount_map(
     prewarm: bool = True,
 ) -> None:
     """Add ``GET {path}`` (the map page; ``?lang=en`` for English, ``?run=ID`` or
-    ``?datetime=DATE`` for an earlier run) and the assets under ``{api_base}map/assets/``
+    ``?datetime=DATE`` for an earlier run, ``?compare=ID`` for the run its changes are
+    counted from) and the assets under ``{api_base}map/assets/``
     to ``app``.
 
     ``source``: a :class:`~landuse.source.ResultsSource` or what :func:`results_path_of`
@@ -775,6 +892,7 @@ def mount_map(
                 datetime=params.get("datetime"),
                 lang_param="lang" in params,
                 rules=getattr(app.state, "rules", None),
+                compare=params.get("compare"),
             )
         except NotFound as exc:
             return PlainTextResponse(str(exc), status_code=404)

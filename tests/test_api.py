@@ -650,5 +650,6 @@ def test_schemathesis_finds_no_server_error(server, tmp_path):
         timeout=300,
     )
     assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-2000:]
-    # /runs, /ranking, buildings, and the four /inspections operations (409 on a results file)
-    assert "Operations:       22 selected / 22 total" in proc.stdout
+    # /runs, /runs/{run}/changes, /ranking, buildings, and the four /inspections operations
+    # (409 on a results file)
+    assert "Operations:       23 selected / 23 total" in proc.stdout

@@ -270,6 +270,8 @@ def test_head_answers_wherever_get_does(server):
         "/parks": ["/parks"],
         "/parks/{park}/summary": [summary, summary + "?f=html"],
         "/runs": ["/runs", "/runs?f=html"],
+        # a results file is one run: nothing before it to compare with
+        "/runs/{run}/changes": ["/runs/1/changes", "/runs/1/changes?compare=1"],
         "/ranking": ["/ranking"],
         # a results file: 409, inspections need a store of runs (tests/test_inspections_api.py)
         "/inspections": ["/inspections", "/inspections?f=html"],

@@ -1,8 +1,9 @@
 """``/runs``: the runs the service can serve (a store of runs holds many, a results file one)."""
 
-from typing import Any
+import json
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response
 
 from api.deps import (
@@ -19,6 +20,7 @@ from api.deps import (
     wants_html,
 )
 from api.html import render
+from landuse.diff import diff_source
 from landuse.ranking import rank_runs, ranking_document
 from landuse.source import RunInfo, choose_run
 
@@ -91,5 +93,50 @@ def build_router() -> APIRouter:
         doc = ranking_document(rankings, rules)
         doc["links"] = [link(url(request, "/ranking"), "self", JSON, "This document")]
         return json_response(doc)
+
+    @router.get("/runs/{run}/changes", summary="What changed in a run since an earlier one")
+    def changes(
+        request: Request,
+        run: Annotated[str, Path(description="The run (an id of /runs).")],
+        compare: Annotated[
+            str | None,
+            Query(description="The earlier run to compare with (default: the run before)."),
+        ] = None,
+    ) -> Response:
+        """The parcels whose status changed between run ``compare`` (default: the run before
+        ``run`` by as-of date) and ``run`` (``landuse diff``): per parcel its key
+        (``parcel_id``, else ``supervision_no``), park, project, the kind of change
+        (``newly_recovery`` 新增拟收回, ``newly_idle`` 新增闲置满一年, ``newly_late`` 新增逾期,
+        ``newly_unverified`` 新增待核查, ``resolved`` 已整改, ``other`` 其他变化), the status
+        before and after (``new`` for a parcel only in the later run, ``gone`` for one only
+        in the earlier) and the hectares; then the parcels and hectares per kind. For the
+        first run (nothing before it) ``compare`` is null and there are no changes. 404 when
+        either run does not exist."""
+        source = source_of(request)
+        listed = source.runs()
+        chosen = choose_run(listed, run, None)
+        result = diff_source(source, chosen, compare)
+        rid = str(chosen.run_id)
+        links = [
+            link(
+                url(request, f"/runs/{rid}/changes", compare=compare), "self", JSON, "This document"
+            ),
+            link(url(request, "/map", run=rid), "related", HTML, "Map"),
+        ]
+        if result is None:
+            return json_response(
+                {"run": chosen.run_id, "compare": None, "changes": [], "kinds": [], "links": links}
+            )
+        return json_response(
+            {
+                "run": chosen.run_id,
+                "as_of_date": chosen.as_of_date,
+                "compare": result.before.run_id,
+                "compare_as_of_date": result.before.as_of_date,
+                "changes": json.loads(result.changes.to_json(orient="records", force_ascii=False)),
+                "kinds": json.loads(result.kind_counts().to_json(orient="records")),
+                "links": links,
+            }
+        )
 
     return router

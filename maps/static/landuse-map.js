@@ -84,6 +84,38 @@
     }
   }
 
+  /* What changed in a parcel since the earlier run ({kind, before, after}, or null): the
+     changes of LU_DATA.changes, by parcel_id (else supervision_no). A Map, not an object,
+     so a parcel id such as "__proto__" is only ever a key. */
+  var changeIndex = null;
+  function changeOf(props) {
+    if (!cfg || !cfg.changes || !props) return null;
+    if (changeIndex === null) {
+      changeIndex = new Map();
+      cfg.changes.parcels.forEach(function (row) {
+        changeIndex.set(row[0], { kind: row[1], before: row[2], after: row[3] });
+      });
+    }
+    var keys = [props.parcel_id, props.supervision_no];
+    for (var i = 0; i < keys.length; i++) {
+      if (isBlank(keys[i])) continue;
+      var found = changeIndex.get(String(keys[i]).trim());
+      if (found) return found;
+    }
+    return null;
+  }
+
+  /* The popup's line of a changed parcel: its kind of change, then "上期 X → 本期 Y". */
+  function changeLine(change) {
+    var line = el('div', 'lu-popup-change');
+    line.setAttribute('data-kind', change.kind);
+    line.style.borderLeftColor = cfg.changes.colours[change.kind] || '#000000';
+    line.appendChild(el('div', 'lu-popup-change-kind', cfg.changes.labels[change.kind] || change.kind));
+    line.appendChild(el('div', 'lu-popup-change-move', cfg.changes.before + ' ' + change.before +
+      ' → ' + cfg.changes.after + ' ' + change.after));
+    return line;
+  }
+
   /* The popup of a parcel: name, id, status, then the facts behind the status by section. */
   function popupContent(props) {
     var root = el('div', 'lu-popup');
@@ -100,6 +132,8 @@
         ' · ' + texts().as_of + ' ' + String(props.as_of_date).slice(0, 10)));
     }
     root.appendChild(status);
+    var change = changeOf(props);
+    if (change) root.appendChild(changeLine(change));
     cfg.sections.forEach(function (section) {
       var rows = [];
       section.fields.forEach(function (field) {
@@ -151,6 +185,21 @@
         layer.bindPopup(function () { return popupContent(f.properties); },
           { maxWidth: 380, className: 'lu-popup-wrap' });
       }
+    });
+  }
+
+  function changeStyle(kind) {
+    return { color: cfg.changes.colours[kind] || '#000000', weight: 3.5, opacity: 1,
+      fill: false, className: 'lu-change lu-change-' + kind };
+  }
+
+  /* The changed parcels of the inline GeoJSON, outlined by kind of change (not clickable:
+     a click reaches the parcel underneath, whose popup tells the change). */
+  function changeLayer(data, changes) {
+    return L.geoJSON(changes ? data : null, {
+      interactive: false,
+      filter: function (f) { return changeOf(f.properties) !== null; },
+      style: function (f) { return changeStyle(changeOf(f.properties).kind); }
     });
   }
 
@@ -270,6 +319,9 @@
     popupContent: popupContent,
     tooltipContent: tooltipContent,
     parcelLayer: parcelLayer,
+    changeOf: changeOf,
+    changeStyle: changeStyle,
+    changeLayer: changeLayer,
     parkLayer: parkLayer,
     footprintLayer: footprintLayer,
     footprintStyle: footprintStyle,

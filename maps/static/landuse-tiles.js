@@ -367,6 +367,40 @@
     }
   });
 
+  /* The changed parcels (LU_DATA.changes) outlined by kind of change on canvas tiles of the
+     parcels' own tiles (the same source: each tile is fetched and decoded once). */
+  var ChangeLayer = L.GridLayer.extend({
+    initialize: function (source) {
+      this._source = source;
+      L.GridLayer.prototype.initialize.call(this, {
+        minZoom: source.minZoom, maxNativeZoom: source.maxZoom, maxZoom: 22,
+        className: 'lu-change-tiles', pane: 'overlayPane'
+      });
+    },
+
+    createTile: function (coords, done) {
+      var tile = tileCanvas(this.getTileSize());
+      tile.className = 'lu-change-tile'; // not a parcel tile: counted apart
+      this._source.get(coords).then(function (layer) {
+        var ctx = tile.getContext('2d');
+        var scale = tile.width / layer.extent;
+        var drawn = 0;
+        ctx.lineWidth = 3.5 * (global.devicePixelRatio || 1);
+        layer.features.forEach(function (f) {
+          var change = global.LanduseMap.changeOf(f.props);
+          if (!change) return;
+          ctx.strokeStyle = global.LanduseMap.changeStyle(change.kind).color;
+          tracePath(ctx, f.rings, scale);
+          ctx.stroke();
+          drawn += 1;
+        });
+        tile.setAttribute('data-changes', String(drawn));
+        done(null, tile);
+      }, function (err) { done(err, tile); });
+      return tile;
+    }
+  });
+
   /* ---------------------------------------------------------------- hit testing */
 
   function inRing(x, y, ring) {
@@ -441,6 +475,7 @@
     source: function (options) { return new Source(options); },
     statusLayer: function (source, status) { return new StatusLayer(source, status); },
     footprintLayer: function (options) { return new FootprintLayer(new Source(options)); },
+    changeLayer: function (source, changes) { return new ChangeLayer(source, changes); },
     featureAt: featureAt,
     interact: interact
   };
