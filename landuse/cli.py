@@ -1165,10 +1165,8 @@ def runs(
         table.add_column(name, justify=justify, no_wrap=not wrap)  # type: ignore[arg-type]
     for r in listed:
         info = r.info
-        files = "\n".join(
-            f"{f.role} {Path(f.path).name} {f.sha256[:12]}"
-            for f in info.inputs
-            if f.role != "--rules"
+        files = "\n".join(  # one line per file: its name and the start of its SHA-256
+            f"{Path(f.path).name} {f.sha256[:12]}" for f in info.inputs if f.role != "--rules"
         )
         rules_shown = Path(r.rules_path).name if r.rules_path else "defaults 默认"
         table.add_row(
@@ -1178,7 +1176,7 @@ def runs(
             f"{info.parcels:,}",
             f"{info.rejects:,}" if info.rejects is not None else "",
             files,
-            f"{rules_shown} {(info.rules_sha256 or '')[:12]}",
+            rules_shown,
         )
     console.print(table)
     console.print(
