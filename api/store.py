@@ -217,7 +217,7 @@ def _read_gpkg_layer(path: Path, layer: str) -> Layer:
     return _layer_from_arrow(path, table, geom_col, fids, meta.get("crs"))
 
 
-def _geo_metadata(path: Path, schema: pa.Schema) -> tuple[str | None, Any]:
+def _geo_metadata(path: Path, schema: pa.Schema, *, parcels: bool = True) -> tuple[str | None, Any]:
     """The geometry column and CRS of a GeoParquet schema; ``(None, None)`` for a plain
     Parquet file of results (what ``landuse analyse`` writes when no parcel has a geometry).
     ``_not_results`` when it is neither."""
@@ -226,7 +226,8 @@ def _geo_metadata(path: Path, schema: pa.Schema) -> tuple[str | None, Any]:
     except ValueError:
         meta = {}
     if not isinstance(meta, dict) or not meta:
-        _check_columns(path, list(schema.names), "the file")
+        if parcels:
+            _check_columns(path, list(schema.names), "the file")
         return None, None
     geom_col = meta.get("primary_column", "geometry")
     if geom_col not in schema.names:
@@ -236,14 +237,16 @@ def _geo_metadata(path: Path, schema: pa.Schema) -> tuple[str | None, Any]:
     crs = column_meta.get("crs", "OGC:CRS84")  # GeoParquet: a missing crs means OGC:CRS84
     if isinstance(crs, dict):
         crs = json.dumps(crs)
-    _check_columns(path, list(schema.names), "the file")
+    if parcels:
+        _check_columns(path, list(schema.names), "the file")
     return geom_col, crs
 
 
-def geoparquet_layer(path: Path, table: pa.Table) -> Layer:
+def geoparquet_layer(path: Path, table: pa.Table, *, parcels: bool = True) -> Layer:
     """A layer from a (Geo)Parquet table of results (``path``: where it comes from, for
-    messages); feature ids 1..n in row order."""
-    geom_col, crs = _geo_metadata(path, table.schema)
+    messages); feature ids 1..n in row order. ``parcels``: the table must have the result
+    columns (not so for a run's park boundaries)."""
+    geom_col, crs = _geo_metadata(path, table.schema, parcels=parcels)
     return _layer_from_arrow(path, table, geom_col, np.arange(1, table.num_rows + 1), crs)
 
 
@@ -1175,7 +1178,9 @@ class RunStoreSource(ResultsSource):
         if table is None:
             raise self._unavailable(f"run {run.run_id} has no parcels table")
         parcels = geoparquet_layer(label, table)
-        parks = geoparquet_layer(label, parks_table) if parks_table is not None else None
+        parks = (
+            geoparquet_layer(label, parks_table, parcels=False) if parks_table is not None else None
+        )
         return LoadedResults(
             parcels,
             parks,

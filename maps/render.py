@@ -355,8 +355,9 @@ def build_page(
             {"id": "lu-panel", "position": "topright"},
             {"id": "lu-list", "position": "topleft"},
             {"id": "lu-legend", "position": "bottomleft"},
-            *([{"id": "lu-runs", "position": "bottomright"}] if content.runs_html else []),
-            *([{"id": "lu-changes", "position": "bottomright"}] if content.changes else []),
+            # stacked above the legend, clear of the panel on the right
+            *([{"id": "lu-changes", "position": "bottomleft"}] if content.changes else []),
+            *([{"id": "lu-runs", "position": "bottomleft"}] if content.runs_html else []),
         ],
         "changes": content.changes.data if content.changes is not None else None,
         "noGeometry": content.no_geometry,

@@ -587,3 +587,21 @@ def test_the_map_shows_the_warnings_standing(three_runs: Path, start_server) -> 
     earlier = server.get("/map", params={"run": "2"}).text
     assert "A · 黄色预警 · runs 1, 2" in earlier
     assert "红色预警" not in earlier
+
+
+def test_a_run_with_park_boundaries_is_served(sample_park, tmp_path: Path) -> None:
+    """A run recorded with --parks keeps the boundaries as its ``parks`` table (no result
+    columns): the store serves the run, and the parks collection draws those boundaries."""
+    from api.settings import Settings
+    from api.store import RunStoreSource
+    from landuse import runstore
+
+    store = tmp_path / "runs.sqlite"
+    runstore.record_run(store, sample_park, inputs=[], rules_path=None)
+    view = RunStoreSource(Settings(store_path=store)).view()
+    parks = view.collection("parks")
+    assert view.collection("parcels").size == len(sample_park.parcels)
+    # the sample park's three parks, each with its boundary from the parks layer
+    assert parks.size == 3 and parks.without_geometry == 0
+    outlines = view.park_outlines()
+    assert sorted(outlines["park"]) == sorted(sample_park.loaded.parks["park"])
