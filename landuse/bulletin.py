@@ -47,6 +47,10 @@ from landuse.vocab import PROGRESS_ORDER, PROGRESS_ZH, STATUS_ORDER, STATUS_ZH, 
 
 #: Rows of the list of parcels to inspect first.
 INSPECT_FIRST = 20
+#: A run of a province has hundreds of parks and regions: the report's per-park tables and
+#: maps list this many, the ranking its first RANK_HEAD and last MAX_GROUPS - RANK_HEAD.
+MAX_GROUPS = 30
+RANK_HEAD = 10
 #: Fonts tried, in order, for the Chinese text of the maps.
 CJK_FONTS: tuple[str, ...] = (
     "Noto Sans CJK SC",
@@ -334,7 +338,11 @@ def park_maps(bulletin: Bulletin) -> list[tuple[str, bytes | None]]:
     rc = {"font.sans-serif": [*fonts, "DejaVu Sans"], "axes.unicode_minus": False}
     rows = pd.Series(np.arange(len(parcels))).groupby(group.to_numpy()).indices
     status = parcels["status"].astype("string").fillna("unknown").to_numpy()
-    for name in sorted(rows):
+    names = sorted(rows)
+    if len(names) > MAX_GROUPS:  # the parks with the most parcels, by name
+        largest = sorted(names, key=lambda n: (-len(rows[n]), n))[:MAX_GROUPS]
+        names = sorted(largest)
+    for name in names:
         if not has_geometry:
             out.append((name, None))
             continue
@@ -540,12 +548,26 @@ def write_docx(path: Path, bulletin: Bulletin, maps: Sequence[tuple[str, bytes |
         "推进情况按规则文件 [progress] 的定义分为推进超过、正常、滞后、无进展；开工期限已过而"
         "无开工证据的列为待核查，核查前不列为无进展。"
     )
+    progress = b.progress
+    if len(progress) > MAX_GROUPS:
+        behind = [p for p in ("behind", "no_progress", "unverified") if p in progress.columns]
+        key = progress[behind].sum(axis=1) if behind else progress["total"]
+        progress = (
+            progress.assign(_key=key)
+            .sort_values(["_key", "total", "group"], ascending=[False, False, True])
+            .head(MAX_GROUPS)
+            .drop(columns="_key")
+        )
+        doc.add_paragraph(
+            f"共 {len(b.progress):,} 个园区/地区，下表列出滞后、无进展与待核查宗数最多的 "
+            f"{MAX_GROUPS} 个，其余 {len(b.progress) - MAX_GROUPS:,} 个略。"
+        )
     _table(
         doc,
         PROGRESS_HEADERS,
         [
             (r["group"], *(f"{int(r[p]):,}" for p in PROGRESS_ORDER), f"{int(r['total']):,}")
-            for _, r in b.progress.iterrows()
+            for _, r in progress.iterrows()
         ],
     )
 
@@ -558,6 +580,15 @@ def write_docx(path: Path, bulletin: Bulletin, maps: Sequence[tuple[str, bytes |
         "连续 2 期末位且未达目标的给予黄色预警，3 期红色预警（约谈主要负责人），4 期及以上"
         "提出组织处理建议。"
     )
+    ranked = list(rk["ranking"])
+    if len(ranked) > MAX_GROUPS:
+        tail = MAX_GROUPS - RANK_HEAD
+        doc.add_paragraph(
+            f"共 {len(ranked):,} 个参与排名，下表列出前 {RANK_HEAD} 名与后 {tail} 名（末位与预警"
+            f"所在），第 {RANK_HEAD + 1}–{len(ranked) - tail} 名略；完整排名见 landuse ranking "
+            "--xlsx。"
+        )
+        ranked = ranked[:RANK_HEAD] + ranked[-tail:]
     _table(
         doc,
         RANKING_HEADERS,
@@ -576,7 +607,7 @@ def write_docx(path: Path, bulletin: Bulletin, maps: Sequence[tuple[str, bytes |
                     ]
                 ),
             )
-            for r in rk["ranking"]
+            for r in ranked
         ],
     )
     if rk["warnings"]:
@@ -624,12 +655,27 @@ def write_docx(path: Path, bulletin: Bulletin, maps: Sequence[tuple[str, bytes |
     doc.add_heading("六、各园区宗地分布图", level=1)
     legend = doc.add_paragraph("图中颜色表示本期状态，配色与交互地图、GeoPackage 图层样式一致。")
     legend.paragraph_format.keep_with_next = True  # with the first map
-    for name, png in maps:
-        if png is None:
-            doc.add_paragraph(f"{name}：本期数据无宗地图形，未出图。")
-            continue
+    drawn = [(name, png) for name, png in maps if png is not None]
+    blank = [name for name, png in maps if png is None]
+    groups = len(b.progress)
+    if not drawn and len(blank) > 5:
+        blank = []  # results of ledgers alone: one line for every park and region
+        doc.add_paragraph(f"本期数据无宗地图形（{groups:,} 个园区/地区），未出图。")
+    elif groups > len(maps):
+        doc.add_paragraph(
+            f"共 {groups:,} 个园区/地区，以下为宗地最多的 {len(maps)} 个，其余 "
+            f"{groups - len(maps):,} 个略。"
+        )
+    for _name, png in drawn:
         doc.add_picture(io.BytesIO(png), width=Cm(15.5))
         doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
+    if len(blank) > 5:
+        doc.add_paragraph(
+            f"{len(blank):,} 个园区/地区本期数据无宗地图形，未出图（如 {'、'.join(blank[:5])} 等）。"
+        )
+    else:
+        for name in blank:
+            doc.add_paragraph(f"{name}：本期数据无宗地图形，未出图。")
     doc.add_paragraph(
         f"数据来源：分析记录库 {b.store.name}，第 {b.run.run_id} 期，"
         f"记录时间 {(b.run.recorded_at or '')[:16].replace('T', ' ')} UTC。"

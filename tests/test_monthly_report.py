@@ -570,3 +570,49 @@ def test_ranking_and_warnings_through_the_cli_and_the_service(cycle: Cycle) -> N
         ("甲园", "yellow", [1, 2])
     ]
     assert ranking("1")["warnings"] == []
+
+
+def test_a_province_s_report_lists_the_first_parks_and_regions(tmp_path: Path) -> None:
+    """A store of ledgers from 35 counties (no geometry): the progress table lists 30 groups,
+    the ranking its first 10 and last 20, and one line says that no map could be drawn."""
+    from docx import Document
+
+    from landuse.regions import region_table
+
+    table = region_table()
+    counties = table[(table["county"] != "") & (table["last_seen"] == "")]
+    codes = (counties["code"] if "code" in counties.columns else counties.index)[:35]
+    rows = [
+        f"{code}2020B{i:05d},工业用地,2,100,2020-01-01,2022-01-01"
+        for i, code in enumerate(codes, start=1)
+    ]
+    ledger = tmp_path / "台账.csv"
+    ledger.write_text(
+        "电子监管号,土地用途,面积(公顷),成交价格(万元),约定开工时间,约定竣工时间\n"
+        + "\n".join(rows)
+        + "\n",
+        encoding="utf-8",
+    )
+    store = tmp_path / "runs.sqlite"
+    done = run_cli(
+        "analyse", str(ledger), "--as-of", "2021-06-30", "--store", str(store), cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    out = tmp_path / "通报.docx"
+    done = run_cli("report", "--store", str(store), "--out", str(out), "--no-pdf", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    doc = Document(str(out))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert "共 35 个园区/地区，下表列出滞后、无进展与待核查宗数最多的 30 个，其余 5 个略。" in text
+    assert "共 35 个参与排名，下表列出前 10 名与后 20 名" in text
+    assert "第 11–15 名略" in text
+    assert "本期数据无宗地图形（35 个园区/地区），未出图。" in text
+    progress, ranking = (
+        next(t for t in doc.tables if t.rows[0].cells[0].text == first)
+        for first in ("园区", "名次")
+    )
+    assert len(progress.rows) == 1 + 30 and len(ranking.rows) == 1 + 30
+    # every county scores 0 % (its one parcel is 待核查, not idle or overdue): tied first
+    assert {r.cells[0].text for r in ranking.rows[1:]} == {"1"}
+    shown = [r.cells[1].text for r in ranking.rows[1:]]
+    assert len(set(shown)) == 30  # ten from the head and twenty from the tail, none twice
