@@ -22,6 +22,7 @@ from landuse.grouping import (
     MONEY_COLUMNS,
     POTENTIAL,
     amounts_confirmed,
+    column_numbers,
     group_frame,
     group_order,
     penalty_split,
@@ -70,12 +71,6 @@ SUMMARY_INPUTS: tuple[str, ...] = tuple(
 )
 
 
-def _numbers(frame: pd.DataFrame, name: str) -> np.ndarray:
-    if name not in frame.columns:
-        return np.full(len(frame), np.nan)
-    return pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-
-
 def _flags(frame: pd.DataFrame, name: str) -> np.ndarray:
     if name not in frame.columns:
         return np.zeros(len(frame), dtype=bool)
@@ -119,7 +114,7 @@ def park_table(
     out["parcels"] = np.bincount(codes, minlength=k).astype(np.int64)
     drawn = np.ones(len(parcels), bool) if has_geometry is None else np.asarray(has_geometry)
     out["parcels_without_geometry"] = count(~drawn)
-    area = _numbers(parcels, "area_ha")
+    area = column_numbers(parcels, "area_ha").to_numpy()
     out["area_ha"] = total(area)
     status = (
         pd.Index(list(STATUS_ORDER)).get_indexer(parcels["status"])  # -1: unknown
@@ -140,18 +135,20 @@ def park_table(
     out[POTENTIAL] = total(money[POTENTIAL].to_numpy()).round(2)
     confirmed = amounts_confirmed(parcels).to_numpy(dtype=bool)
     for name in AMOUNT_COLUMNS:
-        values = _numbers(parcels, name)
+        values = column_numbers(parcels, name).to_numpy()
         out[name] = total(values, confirmed).round(2)
     for name in AMOUNT_COLUMNS:
-        out[f"potential_{name}"] = total(_numbers(parcels, name), ~confirmed).round(2)
-    intensity = _numbers(parcels, "intensity_wan_per_ha")
+        out[f"potential_{name}"] = total(
+            column_numbers(parcels, name).to_numpy(), ~confirmed
+        ).round(2)
+    intensity = column_numbers(parcels, "intensity_wan_per_ha").to_numpy()
     finite = np.isfinite(intensity)
     n_intensity = count(finite)
     with np.errstate(invalid="ignore", divide="ignore"):
         out["mean_intensity_wan_per_ha"] = np.where(
             n_intensity > 0, total(intensity, finite) / n_intensity, np.nan
         )
-        investment = _numbers(parcels, "investment_wan")
+        investment = column_numbers(parcels, "investment_wan").to_numpy()
         both = ~np.isnan(area) & ~np.isnan(investment)
         area_both = total(area, both)
         out["area_weighted_intensity_wan_per_ha"] = np.where(

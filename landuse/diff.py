@@ -31,6 +31,7 @@ import pandas as pd
 
 from landuse import runstore
 from landuse.errors import InputError
+from landuse.grouping import column_numbers
 from landuse.schema import AMOUNT_COLUMNS, STATUS_ORDER, STATUS_ZH
 from landuse.source import NotFound, ResultsSource, RunInfo, choose_run, parse_run_id
 from landuse.vocab import Status
@@ -105,12 +106,6 @@ def _keyed(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     return frame[~twice.to_numpy()].set_index("key"), int(frame.loc[twice, "key"].nunique())
 
 
-def _numbers(frame: pd.DataFrame, name: str) -> pd.Series:
-    if name not in frame.columns:
-        return pd.Series(np.nan, index=frame.index)
-    return pd.to_numeric(frame[name], errors="coerce").astype(float)
-
-
 def _confirmed(frame: pd.DataFrame) -> pd.Series:
     if "amounts_confirmed" not in frame.columns:
         return pd.Series(True, index=frame.index)
@@ -124,7 +119,11 @@ def compare(before: pd.DataFrame, after: pd.DataFrame, info: tuple[RunInfo, RunI
     both = old.index.union(new.index, sort=False)
     status_before = old["status"].astype("string").reindex(both).fillna(NEW)
     status_after = new["status"].astype("string").reindex(both).fillna(GONE)
-    area = _numbers(new, "area_ha").reindex(both).fillna(_numbers(old, "area_ha").reindex(both))
+    area = (
+        column_numbers(new, "area_ha")
+        .reindex(both)
+        .fillna(column_numbers(old, "area_ha").reindex(both))
+    )
     pairs = pd.DataFrame(
         {"status_before": status_before, "status_after": status_after, "area_ha": area}
     )
@@ -170,10 +169,10 @@ def compare(before: pd.DataFrame, after: pd.DataFrame, info: tuple[RunInfo, RunI
             "status_after": a.to_numpy(),
             "status_after_zh": a.map(STATUS_LABELS_ZH).to_numpy(),
             "area_ha": moved["area_ha"].to_numpy(),
-            "total_penalty_wan_before": _numbers(old, "total_penalty_wan")
+            "total_penalty_wan_before": column_numbers(old, "total_penalty_wan")
             .reindex(moved.index)
             .to_numpy(),
-            "total_penalty_wan_after": _numbers(new, "total_penalty_wan")
+            "total_penalty_wan_after": column_numbers(new, "total_penalty_wan")
             .reindex(moved.index)
             .to_numpy(),
         }
@@ -200,7 +199,7 @@ def amounts_by_rule(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
     for name in COMPARED_AMOUNTS:
         sums = {}
         for when, frame in (("before", before), ("after", after)):
-            values = _numbers(frame, name).fillna(0.0)
+            values = column_numbers(frame, name).fillna(0.0)
             confirmed = _confirmed(frame)
             sums[f"confirmed_{when}"] = round(float(values[confirmed].sum()), 2)
             sums[f"potential_{when}"] = round(float(values[~confirmed].sum()), 2)

@@ -88,10 +88,21 @@ def group_order(groups: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _numbers(frame: pd.DataFrame, name: str) -> pd.Series:
+def column_numbers(frame: pd.DataFrame, name: str) -> pd.Series:
+    """Column ``name`` as float64 on ``frame``'s index (NaN where missing, not a number, or
+    where the column is absent)."""
     if name not in frame.columns:
         return pd.Series(np.nan, index=frame.index, dtype="float64")
-    return pd.to_numeric(frame[name], errors="coerce").astype("float64")
+    values = pd.to_numeric(frame[name], errors="coerce")
+    return pd.Series(values.to_numpy(dtype=float, na_value=np.nan), index=frame.index)
+
+
+def column_text(frame: pd.DataFrame, name: str) -> pd.Series:
+    """Column ``name`` as stripped text (``<NA>`` where blank, missing or absent)."""
+    if name not in frame.columns:
+        return pd.Series(pd.NA, index=frame.index, dtype="string")
+    text = frame[name].astype("string").str.strip()
+    return text.mask(text == "")
 
 
 def amounts_confirmed(frame: pd.DataFrame) -> pd.Series:
@@ -120,7 +131,10 @@ def penalty_split(frame: pd.DataFrame) -> pd.DataFrame:
     """
     if CONFIRMED in frame.columns and POTENTIAL in frame.columns:
         return pd.DataFrame(
-            {CONFIRMED: _numbers(frame, CONFIRMED), POTENTIAL: _numbers(frame, POTENTIAL)},
+            {
+                CONFIRMED: column_numbers(frame, CONFIRMED),
+                POTENTIAL: column_numbers(frame, POTENTIAL),
+            },
             index=frame.index,
         )
     return split_amounts(frame, ["total_penalty_wan"]).set_axis([CONFIRMED, POTENTIAL], axis=1)
@@ -133,7 +147,7 @@ def split_amounts(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     out: dict[str, np.ndarray] = {}
     potential: dict[str, np.ndarray] = {}
     for name in columns:  # a handful of amount columns, each whole
-        values = _numbers(frame, name).to_numpy()
+        values = column_numbers(frame, name).to_numpy()
         out[name] = np.where(confirmed, values, 0.0)
         potential[f"potential_{name}"] = np.where(confirmed, 0.0, values)
     return pd.DataFrame({**out, **potential}, index=frame.index)

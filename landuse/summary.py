@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from landuse.grouping import column_numbers, column_text
 from landuse.schema import AMOUNT_COLUMNS, OUTPUT_LABELS_ZH
 from landuse.vocab import NO_AREA_GROUP, STATUS_ORDER, STATUS_ZH, AreaGroupKind
 
@@ -56,25 +57,12 @@ SUMMARY_LABELS_ZH: dict[str, str] = {
 """Chinese header of every column of :func:`summary_table`."""
 
 
-def _text(parcels: pd.DataFrame, name: str) -> pd.Series:
-    if name not in parcels.columns:
-        return pd.Series(pd.NA, index=parcels.index, dtype="string")
-    text = parcels[name].astype("string").str.strip()
-    return text.mask(text == "")
-
-
-def _numeric(parcels: pd.DataFrame, name: str) -> np.ndarray:
-    if name not in parcels.columns:
-        return np.full(len(parcels), np.nan)
-    return pd.to_numeric(parcels[name], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-
-
 def area_groups(parcels: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     """``(area_group, area_group_kind)`` per parcel: the ``area_group`` column of the analysis
     when there is one (else the park, else ``region_label``, else （未指定园区）) and whether it
     names a park, a region or neither (:class:`landuse.vocab.AreaGroupKind`)."""
-    park, region = _text(parcels, "park"), _text(parcels, "region_label")
-    group = _text(parcels, "area_group")
+    park, region = column_text(parcels, "park"), column_text(parcels, "region_label")
+    group = column_text(parcels, "area_group")
     group = group.fillna(park).fillna(region).fillna(NO_AREA_GROUP)
     kind = np.select(
         [(group == park).fillna(False), (group == region).fillna(False)],
@@ -100,15 +88,15 @@ def summary_table(parcels: pd.DataFrame) -> pd.DataFrame:
     ``total_penalty_wan``. No column adds confirmed and potential money.
     """
     group, kind = area_groups(parcels)
-    status = _text(parcels, "status").fillna("unknown")
+    status = column_text(parcels, "status").fillna("unknown")
     if "amounts_confirmed" in parcels.columns:
         confirmed = parcels["amounts_confirmed"].astype("boolean").fillna(True).to_numpy(bool)
     else:
         confirmed = np.ones(len(parcels), dtype=bool)
-    values: dict[str, np.ndarray] = {"area_ha": _numeric(parcels, "area_ha")}
+    values: dict[str, np.ndarray] = {"area_ha": column_numbers(parcels, "area_ha").to_numpy()}
     for amount in SPLIT_AMOUNTS:
         source = "total_penalty_wan" if amount == "penalty_wan" else amount
-        money = _numeric(parcels, source)
+        money = column_numbers(parcels, source).to_numpy()
         values[f"confirmed_{amount}"] = np.where(confirmed, money, 0.0)
         values[f"potential_{amount}"] = np.where(confirmed, 0.0, money)
     value_cols = list(values)

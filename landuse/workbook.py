@@ -50,7 +50,14 @@ from xlsxwriter.exceptions import FileCreateError
 from xlsxwriter.utility import xl_col_to_name
 
 from landuse import vocab
-from landuse.grouping import GROUP_KINDS, group_kinds, group_names, penalty_split, split_amounts
+from landuse.grouping import (
+    GROUP_KINDS,
+    column_numbers,
+    group_kinds,
+    group_names,
+    penalty_split,
+    split_amounts,
+)
 from landuse.inspections import INSPECTION_LABELS_ZH
 from landuse.palette import STATUS_COLOURS
 from landuse.report import REPORT_LABELS_ZH
@@ -222,13 +229,6 @@ def _park_names(parcels: pd.DataFrame) -> pd.Series:
     return _blank_to_na(parcels["park"]).fillna(NO_PARK)
 
 
-def _numeric(frame: pd.DataFrame, name: str) -> pd.Series:
-    """Column ``name`` as float64 (NaN where missing or absent)."""
-    if name not in frame.columns:
-        return pd.Series(np.nan, index=frame.index, dtype="float64")
-    return pd.to_numeric(frame[name], errors="coerce").astype("float64")
-
-
 def summary_table(parcels: pd.DataFrame) -> pd.DataFrame:
     """Parcels, area and amounts per park and status, with park subtotals and a grand total.
 
@@ -249,7 +249,7 @@ def summary_table(parcels: pd.DataFrame) -> pd.DataFrame:
         {
             "park": _park_names(parcels),
             "status": status.fillna("unknown"),
-            **{c: _numeric(parcels, c) for c in value_cols},
+            **{c: column_numbers(parcels, c) for c in value_cols},
         }
     )
 
@@ -1451,9 +1451,11 @@ def _columns(parcels: pd.DataFrame) -> dict[str, pd.Series]:
     columns[CONFIRMED], columns[POTENTIAL] = money[CONFIRMED], money[POTENTIAL]
     for name in ("late_payment_wan", "late_payment_days", "total_penalty_wan", "area_ha"):
         columns.setdefault(name, pd.Series(np.nan, index=range(n)))
-    needed = _numeric(frame, "intensity_min_wan_per_ha") * _numeric(frame, "area_ha")
-    columns[INVESTMENT_GAP] = (needed - _numeric(frame, "investment_wan")).clip(lower=0)
-    unpaid = _numeric(frame, "land_price_wan") - _numeric(frame, "price_paid_wan").fillna(0)
+    needed = column_numbers(frame, "intensity_min_wan_per_ha") * column_numbers(frame, "area_ha")
+    columns[INVESTMENT_GAP] = (needed - column_numbers(frame, "investment_wan")).clip(lower=0)
+    unpaid = column_numbers(frame, "land_price_wan") - column_numbers(
+        frame, "price_paid_wan"
+    ).fillna(0)
     columns[UNPAID_PRICE] = unpaid.clip(lower=0)
     for name in (SOURCE_FILE, SOURCE_ROW):
         columns.setdefault(name, pd.Series(pd.NA, index=range(n), dtype="string"))

@@ -14,7 +14,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from landuse.grouping import CONFIRMED, POTENTIAL, group_names, penalty_split
+from landuse.grouping import (
+    CONFIRMED,
+    POTENTIAL,
+    column_numbers,
+    column_text,
+    group_names,
+    penalty_split,
+)
 from landuse.schema import Status
 from maps.labels import Lang, status_label, text
 from maps.palette import OTHER_STATUS, STATUS_KEYS, status_colour
@@ -47,19 +54,6 @@ def escape_column(values: pd.Series) -> pd.Series:
     return out.astype(object)
 
 
-def _text(frame: pd.DataFrame, name: str) -> pd.Series:
-    if name not in frame.columns:
-        return pd.Series(pd.NA, index=frame.index, dtype="string")
-    values = frame[name].astype("string").str.strip()
-    return values.mask(values == "")
-
-
-def _numbers(frame: pd.DataFrame, name: str) -> np.ndarray:
-    if name not in frame.columns:
-        return np.full(len(frame), np.nan)
-    return pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-
-
 def ranked(parcels: pd.DataFrame, limit: int = LIST_LIMIT) -> tuple[pd.DataFrame, int]:
     """The first ``limit`` parcels to act on, ranked, and how many there are in all.
 
@@ -69,7 +63,7 @@ def ranked(parcels: pd.DataFrame, limit: int = LIST_LIMIT) -> tuple[pd.DataFrame
     Within a status, likely-idle parcels (``likely_idle``: no building in a footprint survey a
     year after the due date) come first, then by amount at stake and area.
     """
-    status = _text(parcels, "status").fillna("")
+    status = column_text(parcels, "status").fillna("")
     act = ~status.isin(list(NO_ACTION)).to_numpy()
     sub = parcels[act]
     sub_status = status[act]
@@ -78,24 +72,24 @@ def ranked(parcels: pd.DataFrame, limit: int = LIST_LIMIT) -> tuple[pd.DataFrame
     at_stake = np.nan_to_num(money[CONFIRMED].to_numpy()) + np.nan_to_num(
         money[POTENTIAL].to_numpy()
     )  # one of the two is 0 for each parcel: this only orders the rows
-    area = _numbers(sub, "area_ha")
+    area = column_numbers(sub, "area_ha").to_numpy()
     # within a status, parcels that footprints show empty (likely idle) come first
-    likely = np.nan_to_num(_numbers(sub, "likely_idle"), nan=0.0)
+    likely = np.nan_to_num(column_numbers(sub, "likely_idle").to_numpy(), nan=0.0)
     order = np.lexsort(
         (-np.nan_to_num(area, nan=-1.0), -at_stake, -likely, rank.to_numpy(dtype=float))
     )
     top = order[:limit]
     chosen = sub.iloc[top]
-    supervision = _text(chosen, "supervision_no")
-    parcel_id = _text(chosen, "parcel_id")
+    supervision = column_text(chosen, "supervision_no")
+    parcel_id = column_text(chosen, "parcel_id")
     differs = supervision.notna() & parcel_id.notna() & (supervision != parcel_id)
     key = supervision.fillna(parcel_id).astype("string")
     key = key.mask(differs, supervision + " / " + parcel_id)
     table = pd.DataFrame(
         {
             "key": key,
-            "project_name": _text(chosen, "project_name"),
-            "holder": _text(chosen, "holder"),
+            "project_name": column_text(chosen, "project_name"),
+            "holder": column_text(chosen, "holder"),
             "group": group_names(chosen),
             "status": sub_status.iloc[top],
             "area_ha": area[top],
