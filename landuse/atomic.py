@@ -195,8 +195,20 @@ class OutputSet:
         self._temps.clear()
 
     def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
+        # The handler itself removes the temporary files: the signal may land anywhere,
+        # also on the first line of ``__exit__`` before its ``finally`` is armed. The list is
+        # kept so that ``__exit__`` removes again what a writer may still create.
         self.stopped_by = signum
+        for temp in self._temps.values():
+            with contextlib.suppress(OSError):
+                _remove(temp)
+        self._restore_handlers()
         raise _stop_exception(signum)
+
+    def _restore_handlers(self) -> None:
+        for signum, handler in self._saved_handlers.items():
+            signal.signal(signum, handler)  # type: ignore[arg-type]
+        self._saved_handlers.clear()
 
     def __enter__(self) -> OutputSet:
         if threading.current_thread() is threading.main_thread():
@@ -215,9 +227,7 @@ class OutputSet:
                 self.commit()
         finally:
             self.discard()
-            for signum, handler in self._saved_handlers.items():
-                signal.signal(signum, handler)  # type: ignore[arg-type]
-            self._saved_handlers.clear()
+            self._restore_handlers()
         if self.stopped_by is not None and not isinstance(exc, KeyboardInterrupt | SystemExit):
             # a writer's C code turned the signal's exception into its own error (or dropped
             # it): the run was asked to stop, so it stops
