@@ -219,7 +219,10 @@ class EncodedProperties:
 
     def __init__(self, properties: list[EncodedProperty], n: int) -> None:
         self.keys = [p.key for p in properties]
-        self.codes = np.full((n, len(properties)), -1, dtype=np.int64)
+        distinct = sum(len(p.value_offsets) - 1 for p in properties)
+        self.codes = np.full(
+            (n, len(properties)), -1, dtype=np.int32 if distinct < 2**31 else np.int64
+        )
         chunks: list[np.ndarray] = []
         offsets: list[np.ndarray] = [np.zeros(1, dtype=np.int64)]
         base = 0

@@ -19,6 +19,7 @@ collection's size, and filter results (with their counts) and tiles sit in LRU c
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -42,13 +43,17 @@ import pyproj
 import shapely
 
 from api.cache import LRUCache
-from api.features import PropertyTable, normalise_table
+from api.features import PropertyTable
+from api.geometries import CRS84 as CRS84_CRS
+from api.geometries import Geometries, to_lonlat
+from api.grid_index import GridIndex
 from api.settings import Settings
-from api.summaries import park_table
-from api.tiles import EARTH_RADIUS_M, TileSource
+from api.summaries import SUMMARY_INPUTS, park_table
+from api.tiles import TileSource
 from landuse import runstore
 from landuse.errors import InputError
 from landuse.grouping import group_names
+from landuse.memory import release_memory
 from landuse.source import (
     CRS84,
     BBox,
@@ -65,8 +70,6 @@ from landuse.source import (
 )
 
 log = logging.getLogger("landuse.api")
-
-COORD_DECIMALS = 7  # ~1 cm in longitude/latitude: the GeoJSON output's precision
 
 #: Parcel columns that take ``?column=value`` equality filters (those present in the file).
 PARCEL_QUERYABLES: tuple[str, ...] = (
@@ -150,12 +153,15 @@ class FileIdentity:
 
 @dataclass
 class Layer:
-    """Features read from a results file: ids, properties (Arrow), geometries and CRS."""
+    """Features read from a results file: ids, properties and geometries (WKB, with CRS)."""
 
     ids: np.ndarray
-    table: pa.Table
-    geometry: np.ndarray
-    crs: pyproj.CRS
+    properties: PropertyTable
+    geometries: Geometries
+
+    @property
+    def crs(self) -> pyproj.CRS:
+        return self.geometries.crs
 
 
 #: Columns every results file has (written by ``landuse analyse``).
@@ -183,38 +189,118 @@ def _check_columns(path: Path, names: list[str], where: str) -> None:
         raise _not_results(path, f"{where} has no column {', '.join(missing)}")
 
 
+def _geometries(
+    path: Path,
+    wkb: pa.Array | pa.ChunkedArray | None,
+    n: int,
+    crs: Any,
+    boxes: np.ndarray | None = None,
+) -> Geometries:
+    """The geometries of a layer from its WKB column (None: a table without geometries, e.g.
+    the results of ledgers alone). Empty geometries count as missing. ``boxes``: see
+    :class:`~api.geometries.Geometries`."""
+    if wkb is None:
+        return Geometries.none(n)
+    if crs is None:
+        if wkb.null_count == len(wkb):
+            return Geometries.none(n)
+        geometries = Geometries(wkb, pyproj.CRS.from_user_input("OGC:CRS84"))
+        if geometries.any:
+            raise _not_results(path, "its parcels have no coordinate reference system")
+        return geometries  # nothing to place: any CRS will do
+    return Geometries(wkb, pyproj.CRS.from_user_input(crs), boxes=boxes)
+
+
+def _rtree_boxes(path: Path, layer: str, geom_col: str, fids: np.ndarray) -> np.ndarray | None:
+    """The bounds of each feature from the GeoPackage's R-tree index (``rtree_<layer>_<geom>``:
+    boxes rounded outwards to 32-bit floats, so each holds its feature), NaN for a feature
+    that is not in the index (no geometry, or an empty one); None without such an index or
+    when it does not match the layer."""
+    name = f"rtree_{layer}_{geom_col}"
+    try:
+        with contextlib.closing(
+            sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        ) as db:
+            found = db.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+            ).fetchone()
+        if found is None:
+            return None
+        quoted = name.replace('"', '""')
+        _, table = pyogrio.read_arrow(
+            path, sql=f'SELECT id, minx, miny, maxx, maxy FROM "{quoted}"'
+        )
+    except (sqlite3.Error, pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError):
+        return None
+    ids = table.column("id").to_numpy()
+    at = np.searchsorted(fids, ids)
+    if len(ids) and (at.max() >= len(fids) or not np.array_equal(fids[at], ids)):
+        return None  # an index of other features: not to be trusted
+    boxes = np.full((len(fids), 4), np.nan)
+    for k, col in enumerate(("minx", "miny", "maxx", "maxy")):
+        boxes[at, k] = table.column(col).to_numpy()
+    return boxes
+
+
 def _layer_from_arrow(
     path: Path, table: pa.Table, geom_col: str | None, fids: np.ndarray, crs: Any
 ) -> Layer:
     """A layer from an Arrow table whose ``geom_col`` holds WKB (None: a table without
-    geometries, e.g. the results of ledgers alone: every geometry is None). Empty geometries
-    become None too."""
-    if geom_col is None or geom_col not in table.column_names:
-        geometry = np.full(table.num_rows, None, dtype=object)
-        props = table.drop_columns([geom_col]) if geom_col in table.column_names else table
-    else:
-        geometry = shapely.from_wkb(table.column(geom_col).to_numpy(zero_copy_only=False))
-        geometry[shapely.is_empty(geometry)] = None
-        props = table.drop_columns([geom_col])
-    if crs is None:
-        if not shapely.is_missing(geometry).all():
-            raise _not_results(path, "its parcels have no coordinate reference system")
-        crs = "OGC:CRS84"  # nothing to place: any CRS will do
-    return Layer(np.asarray(fids, dtype=np.int64), props, geometry, pyproj.CRS.from_user_input(crs))
+    geometries). The table's columns are converted one at a time (:meth:`PropertyTable.from_table`)."""
+    wkb = None
+    if geom_col is not None and geom_col in table.column_names:
+        wkb = table.column(geom_col)
+        table = table.drop_columns([geom_col])
+    n = table.num_rows
+    geometries = _geometries(path, wkb, n, crs)
+    del wkb
+    return Layer(np.asarray(fids, dtype=np.int64), PropertyTable.from_table(table), geometries)
+
+
+#: Reading a GeoPackage layer goes in passes of at most this many values (rows x columns), so
+#: that GDAL's buffers of a province's file are never held whole beside their conversion.
+READ_PASS_VALUES = 30_000_000
 
 
 def _read_gpkg_layer(path: Path, layer: str) -> Layer:
-    meta, table = pyogrio.read_arrow(path, layer=layer, return_fids=True)
-    fid_col = meta.get("fid_column") or "OGC_FID"
-    geom_col = meta.get("geometry_name") or "wkb_geometry"
-    if geom_col not in table.column_names:
-        geom_col = None  # an attribute table (results of ledgers alone)
-    fids = table.column(fid_col).to_numpy() if fid_col in table.column_names else None
-    if fids is None:
-        fids = np.arange(1, table.num_rows + 1)
-    else:
-        table = table.drop_columns([fid_col])
-    return _layer_from_arrow(path, table, geom_col, fids, meta.get("crs"))
+    """One layer of a GeoPackage, its fields read in passes of :data:`READ_PASS_VALUES`
+    values with GDAL's threads, each pass converted and let go before the next."""
+    pyogrio.set_gdal_config_options({"OGR_GPKG_NUM_THREADS": "ALL_CPUS"})
+    info = pyogrio.read_info(path, layer=layer)
+    fields = [str(f) for f in info["fields"]]
+    rows = max(int(info.get("features") or 0), 1)
+    per_pass = max(1, READ_PASS_VALUES // rows)
+    passes = [fields[i : i + per_pass] for i in range(0, len(fields), per_pass)] or [[]]
+    columns: list[Any] = []
+    geometries: Geometries | None = None
+    fids: np.ndarray | None = None
+    for k, names in enumerate(passes):
+        meta, table = pyogrio.read_arrow(
+            path, layer=layer, columns=names, read_geometry=k == 0, return_fids=k == 0
+        )
+        if k == 0:
+            fid_col = meta.get("fid_column") or "OGC_FID"
+            geom_col = meta.get("geometry_name") or "wkb_geometry"
+            if fid_col in table.column_names:
+                fids = table.column(fid_col).to_numpy()
+                table = table.drop_columns([fid_col])
+            else:
+                fids = np.arange(1, table.num_rows + 1)
+            wkb = boxes = None
+            if geom_col in table.column_names:  # else an attribute table (ledgers alone)
+                wkb = table.column(geom_col)
+                table = table.drop_columns([geom_col])
+                if np.all(np.diff(fids) > 0):
+                    boxes = _rtree_boxes(path, layer, geom_col, fids)
+            geometries = _geometries(path, wkb, table.num_rows, meta.get("crs"), boxes)
+            del wkb
+        columns.extend(PropertyTable.from_table(table)._columns)
+        del table
+        release_memory()
+    assert geometries is not None and fids is not None
+    order = {name: i for i, name in enumerate(c.name for c in columns)}
+    columns.sort(key=lambda c: order[c.name])
+    return Layer(np.asarray(fids, dtype=np.int64), PropertyTable(columns, len(fids)), geometries)
 
 
 def _geo_metadata(path: Path, schema: pa.Schema, *, parcels: bool = True) -> tuple[str | None, Any]:
@@ -329,42 +415,13 @@ def read_results(path: Path) -> tuple[Layer, Layer | None, Layer | None]:
 # --------------------------------------------------------------------------- geometry helpers
 
 
-def to_lonlat(geometry: np.ndarray, crs: pyproj.CRS, decimals: int = COORD_DECIMALS) -> np.ndarray:
-    """Geometries in OGC:CRS84 (longitude, latitude), coordinates rounded to ``decimals``
-    (1e-7 degree is about 1 cm: shorter GeoJSON; topology is not rebuilt)."""
-    target = pyproj.CRS.from_user_input("OGC:CRS84")
-    if crs.equals(target, ignore_axis_order=True):
-        return shapely.transform(geometry, lambda xy: np.round(xy, decimals))
-    transformer = pyproj.Transformer.from_crs(crs, target, always_xy=True)
-    return shapely.transform(
-        geometry,
-        lambda xy: np.round(np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])), decimals),
-    )
-
-
-def lonlat_to_mercator(geometry: np.ndarray) -> np.ndarray:
-    """Longitude/latitude geometries in EPSG:3857 metres (spherical formulas, vectorised)."""
-    limit = 85.05112878
-
-    def project(xy: np.ndarray) -> np.ndarray:
-        lat = np.radians(np.clip(xy[:, 1], -limit, limit))
-        return np.column_stack(
-            [
-                np.radians(xy[:, 0]) * EARTH_RADIUS_M,
-                np.log(np.tan(np.pi / 4 + lat / 2)) * EARTH_RADIUS_M,
-            ]
-        )
-
-    return shapely.transform(geometry, project)
-
-
-def park_hulls(geometry: np.ndarray, park: pd.Series, names: list[str]) -> np.ndarray:
-    """A boundary for each park in ``names`` from its parcels (projected coordinates): the
+def park_hulls(bounds: np.ndarray, park: pd.Series, names: list[str]) -> np.ndarray:
+    """A boundary for each park in ``names`` from its parcels' ``bounds`` (n x 4, projected
+    coordinates, NaN for a parcel without geometry; ``park`` names each parcel's park): the
     concave hull (ratio 0.3) of the parcels' bounding-box corners, thinned to one corner per
     cell of a 256 x 256 grid over the park so that a large park costs no more than a small
     one, joined with the box of every parcel the hull does not cover (each parcel lies inside
     its park's outline)."""
-    bounds = shapely.bounds(geometry)
     out = np.empty(len(names), dtype=object)
     codes = pd.Index(names).get_indexer(park)  # -1: another park, or none
     for i in range(len(names)):  # one iteration per park, not per parcel
@@ -422,6 +479,11 @@ class ValueIndex:
             encoded = column.dictionary_encode()
             codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
             values = encoded.dictionary
+        return cls.of_codes(kind, values, codes)
+
+    @classmethod
+    def of_codes(cls, kind: str, values: pa.Array, codes: np.ndarray) -> ValueIndex:
+        """Index codes into ``values`` (-1: null)."""
         codes = codes.astype(np.int64)
         order = np.argsort(codes, kind="stable")
         n_null = int((codes < 0).sum())
@@ -429,6 +491,21 @@ class ValueIndex:
         starts = np.zeros(len(values) + 1, dtype=np.int64)
         np.cumsum(counts, out=starts[1:])
         return cls(kind, values, order[n_null:], starts)
+
+    @classmethod
+    def of_property(cls, properties: PropertyTable, name: str) -> ValueIndex:
+        """Index one text or boolean property (from its codes when it is held as codes)."""
+        kind = properties.kinds[name]
+        held = properties.codes(name)
+        if held is None:
+            column = properties.arrow([name], np.arange(properties.size)).column(0)
+            return cls.build(column, kind)
+        held_codes, objects = held
+        codes = held_codes.astype(np.int64)
+        codes[codes == len(objects) - 1] = -1  # the None object: null
+        if kind == "boolean":  # objects False, True, None
+            return cls.of_codes(kind, pa.array([False, True]), codes)
+        return cls.of_codes(kind, pa.array(objects[:-1].tolist(), pa.string()), codes)
 
     def positions(self, value: Any) -> np.ndarray:
         """Ascending positions of the features whose value equals ``value``."""
@@ -462,9 +539,10 @@ def intersect_sorted(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 class Collection:
     """One feature collection held in memory: properties, geometries, indexes and caches.
 
-    Position ``i`` (0-based) is feature ``ids[i]``; ids ascend. The spatial index and the
-    tile source are built when first needed (a service that is only paged through never
-    builds them).
+    Position ``i`` (0-based) is feature ``ids[i]``; ids ascend. Geometries are held as WKB
+    and decoded per request (:class:`~api.geometries.Geometries`). The value indexes, the
+    spatial index and the tile source are built when first needed (a service that is only
+    paged through never builds them).
     """
 
     def __init__(
@@ -473,49 +551,35 @@ class Collection:
         title: str,
         description: str,
         ids: np.ndarray,
-        table: pa.Table,
-        lonlat: np.ndarray,
+        properties: PropertyTable,
+        geometries: Geometries,
         queryables: tuple[str, ...],
         tile_properties: tuple[str, ...],
         settings: Settings,
     ) -> None:
         order = np.argsort(ids, kind="stable")
         if not np.all(order == np.arange(len(ids))):
-            ids, table, lonlat = ids[order], table.take(order), lonlat[order]
+            ids = ids[order]
+            properties, geometries = properties.take(order), geometries.take(order)
         self.id = collection_id
         self.title = title
         self.description = description
         self.ids = np.asarray(ids, dtype=np.int64)
-        normal, kinds = normalise_table(table)
-        self.properties = PropertyTable(normal, kinds)
-        self.lonlat = lonlat
-        self.bounds = shapely.bounds(lonlat)
+        self.properties = properties
+        self.geometries = geometries
         self.size = len(self.ids)
-        self.without_geometry = int(shapely.is_missing(lonlat).sum())
+        self.without_geometry = int(geometries.missing.sum())
         self.all_positions = np.arange(self.size, dtype=np.int64)
-        finite = self.bounds[~np.isnan(self.bounds[:, 0])]
-        self.bbox: list[float] | None = (
-            [
-                float(finite[:, 0].min()),
-                float(finite[:, 1].min()),
-                float(finite[:, 2].max()),
-                float(finite[:, 3].max()),
-            ]
-            if len(finite)
-            else None
-        )
-        self.indexes: dict[str, ValueIndex] = {
-            name: ValueIndex.build(normal.column(name), kinds[name])
-            for name in queryables
-            if name in kinds and kinds[name] in ("string", "boolean")
-        }
-        self._tile_columns = {
-            name: normal.column(name) for name in tile_properties if name in kinds
-        }
+        self._info: CollectionInfo | None = None
+        kinds = properties.kinds
+        self.queryables = [name for name in queryables if kinds.get(name) in ("string", "boolean")]
+        self._tile_names = [name for name in tile_properties if name in kinds]
+        self._indexes: dict[str, ValueIndex] = {}
         self._settings = settings
-        self._tree: shapely.STRtree | None = None
+        self._tree: GridIndex | None = None
         self._tiles_source: TileSource | None = None
         self._build_lock = threading.Lock()
+        self._index_lock = threading.Lock()
         self._matches: LRUCache[np.ndarray] = LRUCache(settings.query_cache_size)
         self._sorted: LRUCache[np.ndarray] = LRUCache(settings.query_cache_size)
         self._tiles: LRUCache[bytes] = LRUCache(settings.tile_cache_size)
@@ -523,12 +587,46 @@ class Collection:
     # ---- lazily built
 
     @property
-    def tree(self) -> shapely.STRtree:
-        """STRtree over the longitude/latitude geometries."""
+    def bounds(self) -> np.ndarray:
+        """Longitude/latitude boxes of the features, widened: for choosing candidates that
+        are then tested exactly (:func:`~api.geometries.lonlat_bounds`)."""
+        return self.geometries.lonlat_bounds
+
+    @property
+    def bbox(self) -> list[float] | None:
+        """The exact CRS84 extent of the features with a geometry (None: none has one)."""
+        return self.info().bbox
+
+    def index(self, name: str) -> ValueIndex:
+        """The value index of the queryable ``name``."""
+        found = self._indexes.get(name)
+        if found is None:
+            with self._index_lock:
+                found = self._indexes.get(name)
+                if found is None:
+                    found = ValueIndex.of_property(self.properties, name)
+                    self._indexes[name] = found
+        return found
+
+    def enum(self, name: str) -> list[Any] | None:
+        """The distinct values of a text queryable when there are few (for the queryables
+        schema); None for booleans and for text with many values."""
+        if self.properties.kinds[name] == "boolean":
+            return None
+        values = self.properties.distinct(name)
+        if values is None:  # held as text: more distinct values than a code table takes
+            return None
+        if len(values) > ENUM_MAX:
+            return None
+        return sorted(v for v in values if v is not None)
+
+    @property
+    def tree(self) -> GridIndex:
+        """Spatial index of the boxes holding the features in longitude/latitude."""
         if self._tree is None:
             with self._build_lock:
                 if self._tree is None:
-                    self._tree = shapely.STRtree(self.lonlat)
+                    self._tree = GridIndex(self.bounds)
         return self._tree
 
     @property
@@ -538,19 +636,29 @@ class Collection:
             tree = self.tree
             with self._build_lock:
                 if self._tiles_source is None:
+                    columns = self.properties.arrow(self._tile_names, self.all_positions)
                     self._tiles_source = TileSource(
                         self.id,
                         self.ids,
-                        lonlat_to_mercator(self.lonlat),
+                        self.geometries.mercator,
                         tree,
-                        self._tile_columns,
+                        {name: columns.column(name) for name in self._tile_names},
                         extent=self._settings.tile_extent,
                         buffer=self._settings.tile_buffer,
                     )
+                    release_memory()  # the encoder's working arrays
         return self._tiles_source
 
     def info(self) -> CollectionInfo:
-        """The collection's description (:class:`~landuse.source.CollectionInfo`)."""
+        """The collection's description (:class:`~landuse.source.CollectionInfo`; computed
+        once: a collection never changes)."""
+        if self._info is None:
+            with self._index_lock:
+                if self._info is None:
+                    self._info = self._describe()
+        return self._info
+
+    def _describe(self) -> CollectionInfo:
         kinds = self.properties.kinds
         return CollectionInfo(
             id=self.id,
@@ -558,10 +666,10 @@ class Collection:
             description=self.description,
             size=self.size,
             without_geometry=self.without_geometry,
-            bbox=self.bbox,
+            bbox=self.geometries.extent(),
             kinds=dict(kinds),
-            queryables={name: index.enum() for name, index in self.indexes.items()},
-            tile_fields={key: kinds.get(key, "string") for key in self._tile_columns},
+            queryables={name: self.enum(name) for name in self.queryables},
+            tile_fields={key: kinds.get(key, "string") for key in self._tile_names},
         )
 
     # ---- lookups
@@ -588,22 +696,22 @@ class Collection:
         found = []
         for x0, y0, x1, y1 in boxes:
             box = shapely.box(x0, y0, x1, y1)
-            cand = self.tree.query(box)
+            cand = self.tree.query(x0, y0, x1, y1)
             b = self.bounds[cand]
             inside = (b[:, 0] >= x0) & (b[:, 1] >= y0) & (b[:, 2] <= x1) & (b[:, 3] <= y1)
             edge = cand[~inside]
-            hit = edge[shapely.intersects(self.lonlat[edge], box)] if len(edge) else edge
+            hit = edge[shapely.intersects(self.geometries.lonlat(edge), box)] if len(edge) else edge
             found.append(cand[inside])
             found.append(hit)
         return np.unique(np.concatenate(found)).astype(np.int64)
 
     def check_filters(self, filters: dict[str, Any]) -> None:
         """:class:`InvalidQuery` naming the queryables when a filter is on another property."""
-        wrong = sorted(name for name in filters if name not in self.indexes)
+        wrong = sorted(name for name in filters if name not in self.queryables)
         if wrong:
             raise InvalidQuery(
                 f"{', '.join(wrong)}: not queryable in collection {self.id!r}; its queryables "
-                f"are {', '.join(self.indexes) or 'none'}."
+                f"are {', '.join(self.queryables) or 'none'}."
             )
 
     def match(self, filters: dict[str, Any], bbox: BBox | None) -> np.ndarray:
@@ -615,7 +723,7 @@ class Collection:
         key = (tuple(sorted(filters.items())), bbox)
 
         def compute() -> np.ndarray:
-            sets = [self.indexes[name].positions(value) for name, value in filters.items()]
+            sets = [self.index(name).positions(value) for name, value in filters.items()]
             if bbox is not None:
                 sets.append(self._bbox_positions(bbox))
             sets.sort(key=len)
@@ -662,13 +770,17 @@ class Collection:
         positions = self.sorted_positions(query)
         total = len(positions)
         page = positions[min(query.offset, total) : min(query.offset + query.limit, total)]
-        return Page(total, self.ids[page].tolist(), self.lonlat[page], self.properties.rows(page))
+        return Page(
+            total, self.ids[page].tolist(), self.geometries.lonlat(page), self.properties.rows(page)
+        )
 
     def feature(self, feature_id: str) -> Page:
         """The feature ``feature_id`` as a page of one (404 when there is none)."""
         pos = self.position(feature_id)
         page = self.all_positions[pos : pos + 1]
-        return Page(1, self.ids[page].tolist(), self.lonlat[page], self.properties.rows(page))
+        return Page(
+            1, self.ids[page].tolist(), self.geometries.lonlat(page), self.properties.rows(page)
+        )
 
     def tile(self, z: int, x: int, y: int) -> bytes:
         """The encoded vector tile ``z/x/y`` (cached; empty bytes = no feature)."""
@@ -723,10 +835,9 @@ class LoadedResults(ResultsView):
         buildings: Layer | None = None,
     ) -> None:
         t0 = time.perf_counter()
-        has_geom = ~shapely.is_missing(parcels.geometry)  # empty ones were made None
+        has_geom = ~parcels.geometries.missing  # empty ones count as missing
         self.parcels_without_geometry = int((~has_geom).sum())
-        lonlat = to_lonlat(parcels.geometry, parcels.crs)
-        as_of = _first_date(parcels.table, "as_of_date")
+        as_of = _first_date(parcels.properties, "as_of_date")
         self.run = run or RunInfo(1, as_of, None, len(parcels.ids))
         self.etag = etag
         self.source_crs = parcels.crs.to_string() if has_geom.any() else None
@@ -742,40 +853,93 @@ class LoadedResults(ResultsView):
             "宗地 Parcels",
             PARCELS_DESCRIPTION.format(without=without, as_of=as_of or "unknown", run=run_note),
             parcels.ids,
-            parcels.table,
-            lonlat,
+            parcels.properties,
+            parcels.geometries,
             PARCEL_QUERYABLES,
             PARCEL_TILE_PROPERTIES,
             settings,
         )
-        summary = park_table(parcels.table, as_of, has_geom)
-        self.park_rows = summary.set_index("park", drop=False)
-        self.parks = self._parks_collection(summary, parcels, parks_layer, has_geom, settings)
-        self._collections: dict[str, Collection] = {"parcels": self.parcels, "parks": self.parks}
+        self._as_of = as_of
+        self._park_rows: pd.DataFrame | None = None
+        self._parks: Collection | None = None
+        self._parks_inputs: tuple[Any, ...] | None = (parcels, parks_layer, has_geom, settings)
+        self._parks_lock = threading.Lock()
+        self._buildings: Collection | None = None
         if buildings is not None:
-            self._collections["buildings"] = Collection(
+            self._buildings = Collection(
                 "buildings",
                 "建筑物 Buildings",
                 "The building footprints (and building points) the analysis measured per "
                 "parcel (`landuse analyse --buildings`): id, floors, height (m) and survey date, "
                 "geometry in CRS84 longitude/latitude. Draw them at large scales.",
                 buildings.ids,
-                buildings.table,
-                to_lonlat(buildings.geometry, buildings.crs),
+                buildings.properties,
+                buildings.geometries,
                 BUILDING_QUERYABLES,
                 BUILDING_TILE_PROPERTIES,
                 settings,
             )
-        # Arrow keeps freed buffers for reuse; the file as read is gone now (GBs at 1M rows).
-        pa.default_memory_pool().release_unused()
+        release_memory()  # the file as read, and the temporary tables, are gone now
         log.info(
-            "loaded %s: %d parcels (%d without geometry), %d summary groups in %.1f s",
+            "loaded %s: %d parcels (%d without geometry) in %.1f s",
             label,
             self.parcels.size,
             self.parcels_without_geometry,
-            self.parks.size,
             time.perf_counter() - t0,
         )
+        # What only some requests need (the parcels' spatial boxes, the park summaries, the
+        # park outlines: seconds for a province) is made in the background while the service
+        # already answers pages; a request that needs it first waits for it.
+        threading.Thread(target=self._prepare, name="landuse-prepare", daemon=True).start()
+
+    def _prepare(self) -> None:
+        try:
+            _ = self.parcels.bounds
+            _ = self.parks
+        except Exception:  # asked for again by the request that needs it, which reports it
+            log.debug("preparing the results failed", exc_info=True)
+
+    @property
+    def park_rows(self) -> pd.DataFrame:
+        """The summary of every group (park, else region), indexed by its name (computed
+        once, when first needed or in the background after loading)."""
+        if self._park_rows is None:
+            with self._parks_lock:
+                if self._park_rows is None:
+                    self._park_rows = self._summaries()
+        return self._park_rows
+
+    def _summaries(self) -> pd.DataFrame:
+        properties = self.parcels.properties
+        summary = park_table(
+            properties.arrow(
+                [c for c in SUMMARY_INPUTS if c in properties.kinds], self.parcels.all_positions
+            ),
+            self._as_of,
+            ~self.parcels.geometries.missing,
+        )
+        return summary.set_index("park", drop=False)
+
+    @property
+    def parks(self) -> Collection:
+        """The parks collection: one feature per summary group (built once, when first
+        needed or in the background after loading)."""
+        if self._parks is None:
+            summary = self.park_rows.reset_index(drop=True)
+            with self._parks_lock:
+                if self._parks is None:
+                    assert self._parks_inputs is not None
+                    self._parks = self._parks_collection(summary, *self._parks_inputs)
+                    self._parks_inputs = None
+                    release_memory()  # the hulls' working arrays
+        return self._parks
+
+    @property
+    def _collections(self) -> dict[str, Collection]:
+        found = {"parcels": self.parcels, "parks": self.parks}
+        if self._buildings is not None:
+            found["buildings"] = self._buildings
+        return found
 
     def _parks_collection(
         self,
@@ -795,9 +959,10 @@ class LoadedResults(ResultsView):
         self.unanalysed_outlines = pd.DataFrame(
             {"park": [], "boundary_source": [], "geometry": []}, dtype=object
         )
-        if parks_layer is not None and "park" in parks_layer.table.column_names:
-            layer_names = parks_layer.table.column("park").to_pylist()
-            lonlat_layer = to_lonlat(parks_layer.geometry, parks_layer.crs)
+        if parks_layer is not None and "park" in parks_layer.properties.kinds:
+            everything = np.arange(parks_layer.properties.size)
+            layer_names = parks_layer.properties.column("park", everything)
+            lonlat_layer = parks_layer.geometries.lonlat(everything)
             position = {str(n): i for i, n in enumerate(layer_names) if n is not None}
             for i in np.flatnonzero(is_park):  # one per park
                 j = position.get(names[i])
@@ -822,12 +987,10 @@ class LoadedResults(ResultsView):
         missing = np.flatnonzero(is_park & pd.isna(pd.Series(boundary)).to_numpy())
         if len(missing) and has_geom.any():
             park_col = group_names(  # the park (or no group): regions get no hull
-                parcels.table.select(
-                    [c for c in ("park",) if c in parcels.table.column_names]
-                ).to_pandas()
+                parcels.properties.frame([c for c in ("park",) if c in parcels.properties.kinds])
             )[has_geom]
             hulls = park_hulls(
-                parcels.geometry[has_geom],
+                parcels.geometries.bounds[has_geom],
                 park_col.reset_index(drop=True),
                 [names[i] for i in missing],
             )
@@ -835,14 +998,13 @@ class LoadedResults(ResultsView):
             source[missing[~shapely.is_missing(hulls)]] = "hull of parcels"
         table = pa.Table.from_pandas(summary.reset_index(drop=True), preserve_index=False)
         table = table.append_column("boundary_source", pa.array(source.tolist(), pa.string()))
-        lonlat = np.asarray(boundary, dtype=object)
         return Collection(
             "parks",
             "园区 Parks",
             PARKS_DESCRIPTION,
             np.arange(1, len(names) + 1, dtype=np.int64),
-            table,
-            lonlat,
+            PropertyTable.from_table(table),
+            Geometries.of(np.asarray(boundary, dtype=object), CRS84_CRS),
             PARK_QUERYABLES,
             PARK_TILE_PROPERTIES,
             settings,
@@ -852,13 +1014,14 @@ class LoadedResults(ResultsView):
 
     def collection_of(self, collection_id: str) -> Collection:
         """The in-memory collection ``collection_id`` (404 when there is none)."""
-        try:
-            return self._collections[collection_id]
-        except KeyError:
-            raise NotFound(
-                f"No collection {collection_id!r}; the collections are "
-                f"{', '.join(self._collections)}."
-            ) from None
+        if collection_id == "parcels":
+            return self.parcels
+        if collection_id == "parks":
+            return self.parks
+        if collection_id == "buildings" and self._buildings is not None:
+            return self._buildings
+        names = ["parcels", "parks", *(["buildings"] if self._buildings is not None else [])]
+        raise NotFound(f"No collection {collection_id!r}; the collections are {', '.join(names)}.")
 
     def collections(self) -> list[CollectionInfo]:
         return [c.info() for c in self._collections.values()]
@@ -897,35 +1060,33 @@ class LoadedResults(ResultsView):
 
     def park_outlines(self) -> pd.DataFrame:
         parks = self.parks
-        keep = ~shapely.is_missing(parks.lonlat)
-        positions = parks.all_positions[keep]
+        positions = parks.all_positions[~parks.geometries.missing]
         outlines = pd.DataFrame(
             {
                 "park": parks.properties.column("park", positions),
                 "boundary_source": parks.properties.column("boundary_source", positions),
-                "geometry": parks.lonlat[keep],
+                "geometry": parks.geometries.lonlat(positions),
             }
         )
         if len(self.unanalysed_outlines) == 0:
             return outlines
         return pd.concat([outlines, self.unanalysed_outlines], ignore_index=True)
 
-    def parcel_table(self, columns: Sequence[str]) -> pd.DataFrame:
+    def parcel_table(self, columns: Sequence[str], *, geometry: bool = True) -> pd.DataFrame:
         parcels = self.parcels
         present = [c for c in dict.fromkeys(columns) if c in parcels.properties.kinds]
         frame = parcels.properties.frame(present)
-        frame["geometry"] = parcels.lonlat
+        if geometry:
+            frame["geometry"] = parcels.geometries.all_lonlat()
+        else:
+            frame["has_geometry"] = ~parcels.geometries.missing
         return frame
 
 
-def _first_date(table: pa.Table, name: str) -> str | None:
-    if name not in table.column_names:
-        return None
-    col = table.column(name)
-    if pa.types.is_timestamp(col.type):
-        col = col.cast(pa.date32())
-    valid = pc.drop_null(col)
-    return str(valid[0].as_py().isoformat()) if len(valid) else None
+def _first_date(properties: PropertyTable, name: str) -> str | None:
+    """The first date of a date (or date-time) property, ``YYYY-MM-DD``."""
+    value = properties.first(name)
+    return None if value is None else str(value)[:10]
 
 
 class ResultsStore(LoadedResults):
@@ -934,7 +1095,7 @@ class ResultsStore(LoadedResults):
     def __init__(self, identity: FileIdentity, settings: Settings) -> None:
         self.identity = identity
         parcels, parks_layer, buildings = read_results(identity.path)
-        as_of = _first_date(parcels.table, "as_of_date")
+        as_of = _first_date(parcels.properties, "as_of_date")
         recorded = dt.datetime.fromtimestamp(identity.mtime_ns / 1e9, dt.UTC)
         run = RunInfo(
             1,

@@ -1,20 +1,21 @@
 """Vector tiles of a collection in the WebMercatorQuad tile matrix set (EPSG:3857, z/y/x).
 
-A :class:`TileSource` is built once per results file: the features in Web Mercator metres,
-their bounds and their tile properties already encoded (:mod:`api.mvt`). Rendering a tile is a
-bounding-box query on the collection's STRtree, a clip of only the features that cross the
-(buffered) tile edge, and the vectorised encoder.
+A :class:`TileSource` is built once per results file: the features' tile properties already
+encoded (:mod:`api.mvt`). Rendering a tile is a bounding-box query on the collection's STRtree,
+the geometries of only those features in Web Mercator metres, a clip of only the features that
+cross the (buffered) tile edge, and the vectorised encoder.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import numpy as np
 import pyarrow as pa
 import shapely
 
+from api.grid_index import GridIndex
 from api.mvt import EncodedProperties, encode_tile, encode_values, polygon_commands
 
 EARTH_RADIUS_M = 6_378_137.0
@@ -52,7 +53,8 @@ def lonlat_to_tile(lon: float, lat: float, z: int) -> tuple[int, int]:
 class TileSource:
     """The features of one collection ready to be cut into Mapbox Vector Tiles.
 
-    ``mercator`` are the geometries in EPSG:3857, ``tree`` an STRtree over the same features in
+    ``mercator(positions)`` gives the geometries of the features at ``positions`` in
+    EPSG:3857; ``tree`` is a spatial index of boxes that hold the same features in
     longitude/latitude (a Web Mercator tile is a longitude/latitude rectangle, so one tree
     serves both the items ``bbox`` and the tiles), ``ids`` the feature ids and ``properties`` the
     attribute columns written into every feature (same order as the features).
@@ -62,8 +64,8 @@ class TileSource:
         self,
         name: str,
         ids: np.ndarray,
-        mercator: np.ndarray,
-        tree: shapely.STRtree,
+        mercator: Callable[[np.ndarray], np.ndarray],
+        tree: GridIndex,
         properties: Mapping[str, pa.Array | pa.ChunkedArray],
         *,
         extent: int = 4096,
@@ -72,7 +74,6 @@ class TileSource:
         self.name = name
         self.ids = np.asarray(ids, dtype=np.uint64)
         self.mercator = mercator
-        self.bounds = shapely.bounds(mercator)
         self.tree = tree
         self.extent = extent
         self.buffer = buffer
@@ -95,16 +96,27 @@ class TileSource:
         lo_x, lo_y, hi_x, hi_y = minx - pad, miny - pad, maxx + pad, maxy + pad
         lon0, lat0 = mercator_to_lonlat(lo_x, max(lo_y, -ORIGIN_M))
         lon1, lat1 = mercator_to_lonlat(hi_x, min(hi_y, ORIGIN_M))
-        candidates = np.sort(self.tree.query(shapely.box(lon0, lat0, lon1, lat1)))
+        candidates = self.tree.query(lon0, lat0, lon1, lat1)
         if len(candidates) == 0:
             return b""
-        b = self.bounds[candidates]
+        # the tree's boxes are widened: keep the features whose own box meets the tile's
+        geoms = self.mercator(candidates)
+        b = shapely.bounds(geoms)
+        meets = (
+            (b[:, 0] <= hi_x)
+            & (b[:, 2] >= lo_x)
+            & (b[:, 1] <= min(hi_y, ORIGIN_M))
+            & (b[:, 3] >= max(lo_y, -ORIGIN_M))
+        )
+        if not meets.all():
+            candidates, geoms, b = candidates[meets], geoms[meets], b[meets]
+            if len(candidates) == 0:
+                return b""
         unit = 1.0 / scale
         tiny = ((b[:, 2] - b[:, 0]) < unit) & ((b[:, 3] - b[:, 1]) < unit)
         crossing = ~tiny & (
             (b[:, 0] < lo_x) | (b[:, 1] < lo_y) | (b[:, 2] > hi_x) | (b[:, 3] > hi_y)
         )
-        geoms = self.mercator[candidates]
         if crossing.any():
             geoms[crossing] = shapely.clip_by_rect(geoms[crossing], lo_x, lo_y, hi_x, hi_y)
         if tiny.any():

@@ -337,10 +337,12 @@ class ResultsView(ABC):
         collection and the map both use it."""
 
     @abstractmethod
-    def parcel_table(self, columns: Sequence[str]) -> Any:
+    def parcel_table(self, columns: Sequence[str], *, geometry: bool = True) -> Any:
         """The parcels' ``columns`` (those the results have; others are left out) as a pandas
         DataFrame in feature-id order, plus ``geometry`` (shapely, CRS84, None where a parcel
-        has none). For the map: a small set of columns over every parcel."""
+        has none), or with ``geometry=False`` the boolean ``has_geometry`` instead (a map
+        that draws the parcels from tiles). For the map: a small set of columns over every
+        parcel."""
 
 
 class ResultsSource(ABC):
@@ -374,7 +376,8 @@ class ResultsSource(ABC):
         """Some columns of one run's parcels as a pandas DataFrame (those the run has), for
         work over many runs (rankings, comparisons) that needs no view of each run. By default
         through the run's view; a store reads the columns alone (SQL: one ``SELECT``)."""
-        return self.view(run=str(run.run_id)).parcel_table(columns).drop(columns="geometry")
+        view = self.view(run=str(run.run_id))
+        return view.parcel_table(columns, geometry=False).drop(columns="has_geometry")
 
     @property
     def multiple_runs(self) -> bool:

@@ -32,6 +32,7 @@ from branca.element import Figure
 from landuse.atomic import OutputSet, atomic_file
 from landuse.errors import InputError
 from landuse.grouping import group_frame
+from landuse.memory import release_memory
 from landuse.source import (
     InvalidQuery,
     NotFound,
@@ -241,7 +242,9 @@ def park_hulls(parcels: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     names = groups["group"][keep]
     uniques = list(pd.unique(names))
     hulls = concave_hulls(
-        parcels.geometry.to_numpy()[keep], names.reset_index(drop=True), [str(u) for u in uniques]
+        shapely.bounds(parcels.geometry.to_numpy()[keep]),
+        names.reset_index(drop=True),
+        [str(u) for u in uniques],
     )
     return gpd.GeoDataFrame({"park": uniques}, geometry=list(hulls), crs=parcels.crs)
 
@@ -693,9 +696,8 @@ def _tile_page_content(
     """Content of a tile-backed page: the parcels' attributes (no geometry) and the park
     outlines from the results source, the parcels themselves from the API's tiles."""
     wanted = list(dict.fromkeys([*map_columns(), "as_of_date"]))
-    attrs = view.parcel_table(wanted)
-    geoms = attrs.pop("geometry").to_numpy()
-    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    attrs = view.parcel_table(wanted, geometry=False)  # the parcels come from the tiles
+    missing = ~attrs.pop("has_geometry").to_numpy(dtype=bool)
     outlines = view.park_outlines()
     parks = gpd.GeoDataFrame(
         outlines.drop(columns="geometry"),
@@ -838,10 +840,12 @@ def render_served_page(
         csp = _csp(base, served=True, api_base=api_base)
         m = build_page(content, basemap=base, head=head, csp=csp)
     page = page_html(m)
+    del m
     with _PAGE_LOCK:
         _PAGE_CACHE[key] = page
         while len(_PAGE_CACHE) > _PAGE_CACHE_SIZE:
             _PAGE_CACHE.popitem(last=False)
+    release_memory()  # the page's working tables (a province's parcels: hundreds of MB)
     return page
 
 
@@ -924,8 +928,13 @@ def _prewarm(
 ) -> None:
     """Build the page once in the background so the first visitor does not wait for it."""
     try:
+        source = resolve()
+        if isinstance(source, ResultsSource):
+            # after the park outlines the source draws in the background, not beside them:
+            # two working sets of a province's parcels at once would double the peak memory
+            source.view().park_outlines()
         render_served_page(
-            resolve(), api_base, lang=lang, basemap=basemap, tile_threshold=tile_threshold
+            source, api_base, lang=lang, basemap=basemap, tile_threshold=tile_threshold
         )
     except Exception as exc:  # the results may not be there yet: the request will say so
         log.debug("map page not prebuilt: %s", exc)
