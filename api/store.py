@@ -259,7 +259,7 @@ def _layer_from_arrow(
 
 #: Reading a GeoPackage layer goes in passes of at most this many values (rows x columns), so
 #: that GDAL's buffers of a province's file are never held whole beside their conversion.
-READ_PASS_VALUES = 30_000_000
+READ_PASS_VALUES = 50_000_000
 
 
 def _read_gpkg_layer(path: Path, layer: str) -> Layer:
