@@ -17,18 +17,25 @@ Leaflet comes from the ``xstatic-leaflet`` package and the page's own scripts fr
 ``>`` and ``&`` escaped.
 """
 
+from typing import Any
+
 from maps.assets import assets_dirs, static_files
 from maps.basemap import Basemap
+from maps.mount import DEFAULT_TILE_THRESHOLD, mount_map
 from maps.palette import STATUS_COLOURS
-from maps.render import (
-    DEFAULT_TILE_THRESHOLD,
-    cli_map,
-    mount_map,
-    page_html,
-    render_map,
-    render_served_page,
-    write_standalone_html,
-)
+
+#: Imported from :mod:`maps.render` when first used (folium and the page's libraries are
+#: loaded then, not by a service that only mounts the map).
+_RENDER = ("cli_map", "page_html", "render_map", "render_served_page", "write_standalone_html")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _RENDER:
+        from maps import render
+
+        return getattr(render, name)
+    raise AttributeError(f"module 'maps' has no attribute {name!r}")
+
 
 __all__ = [
     "DEFAULT_TILE_THRESHOLD",

@@ -12,11 +12,9 @@
 
 from __future__ import annotations
 
-import html
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
@@ -30,13 +28,9 @@ import shapely
 from branca.element import Figure
 
 from landuse.atomic import OutputSet, atomic_file
-from landuse.errors import InputError
 from landuse.grouping import group_frame
 from landuse.memory import release_memory
 from landuse.source import (
-    InvalidQuery,
-    NotFound,
-    ResultsError,
     ResultsSource,
     ResultsView,
     RunInfo,
@@ -70,24 +64,21 @@ from maps.elements import (
 )
 from maps.errors import MapInputError
 from maps.labels import POPUP_COLUMNS, Lang, check_lang, page_texts, status_label, text
+from maps.mount import ASSETS_PATH, DEFAULT_TILE_THRESHOLD, _join
 from maps.palette import CHANGE_COLOURS, PARCEL_STROKE, PARK_STROKE, STATUS_KEYS, colours
 from maps.panel import Summary, esc, legend_html, panel_html
 
 if TYPE_CHECKING:  # pragma: no cover
-    from starlette.applications import Starlette
+    pass
 
 log = logging.getLogger("landuse.maps")
 
 #: Above this many footprints a page embeds none (one park's are a few thousand).
 MAX_INLINE_FOOTPRINTS = 50_000
-#: Above this many parcels the served page draws parcels from vector tiles.
-DEFAULT_TILE_THRESHOLD = 5_000
 #: Tile zooms the served page asks for (the API serves 0-22; a province at zoom 5 or less
 #: would put hundreds of thousands of parcels in one tile: only the park outlines show there).
 TILE_MIN_ZOOM = 6
 TILE_MAX_NATIVE_ZOOM = 18
-#: Where :func:`mount_map` serves the assets, relative to ``api_base``.
-ASSETS_PATH = "map/assets/"
 #: Standalone pages above this many parcels are written all the same, with a warning.
 STANDALONE_WARN_PARCELS = 20_000
 
@@ -509,10 +500,6 @@ def _head(*, inline: bool, tiles: bool, api_base: str | None, assets_url: str | 
     return assets.linked_head(assets_url, tiles=tiles)
 
 
-def _join(base: str, path: str) -> str:
-    return (base if base.endswith("/") else base + "/") + path
-
-
 def _tile_settings(
     api_base: str, collection: str = "parcels", run_query: str = ""
 ) -> dict[str, Any]:
@@ -847,94 +834,3 @@ def render_served_page(
             _PAGE_CACHE.popitem(last=False)
     release_memory()  # the page's working tables (a province's parcels: hundreds of MB)
     return page
-
-
-def mount_map(
-    app: Starlette,
-    source: Any = None,
-    *,
-    path: str = "/map",
-    api_base: str = "/",
-    lang: str = "zh",
-    basemap: str | Basemap | None = None,
-    tile_threshold: int = DEFAULT_TILE_THRESHOLD,
-    prewarm: bool = True,
-) -> None:
-    """Add ``GET {path}`` (the map page; ``?lang=en`` for English, ``?run=ID`` or
-    ``?datetime=DATE`` for an earlier run, ``?compare=ID`` for the run its changes are
-    counted from) and the assets under ``{api_base}map/assets/``
-    to ``app``.
-
-    ``source``: a :class:`~landuse.source.ResultsSource` or what :func:`results_path_of`
-    accepts; default the app's results source (``app.state.source``, the API's), read at each
-    request so new results are picked up. ``prewarm``: build the page now in a background
-    thread (it is cached per results).
-    """
-    from starlette.responses import HTMLResponse, PlainTextResponse
-    from starlette.routing import Mount, Route
-
-    def resolve() -> Any:
-        if source is not None:
-            return source
-        return getattr(app.state, "source", None) or app.state.settings
-
-    async def page(request: Any) -> Any:
-        from starlette.concurrency import run_in_threadpool
-
-        want = request.query_params.get("lang", lang)
-        if want not in ("zh", "en"):
-            return PlainTextResponse("lang must be zh or en", status_code=400)
-        params = request.query_params
-        try:
-            body = await run_in_threadpool(
-                render_served_page,
-                resolve(),
-                api_base,
-                lang=want,
-                basemap=basemap,
-                tile_threshold=tile_threshold,
-                run=params.get("run"),
-                datetime=params.get("datetime"),
-                lang_param="lang" in params,
-                rules=getattr(app.state, "rules", None),
-                compare=params.get("compare"),
-            )
-        except NotFound as exc:
-            return PlainTextResponse(str(exc), status_code=404)
-        except InvalidQuery as exc:
-            return PlainTextResponse(str(exc), status_code=400)
-        except (FileNotFoundError, ValueError, ResultsError, InputError) as exc:
-            return PlainTextResponse(html.escape(str(exc)), status_code=503)
-        return HTMLResponse(body, headers={"Cache-Control": "no-cache"})
-
-    assets_mount = "/" + _join(api_base, ASSETS_PATH).strip("/")
-    app.router.routes.append(Route(path, page, methods=["GET"], name="map_page"))
-    app.router.routes.append(Mount(assets_mount, app=assets.static_files(), name="map_assets"))
-    if prewarm:
-        threading.Thread(
-            target=_prewarm,
-            args=(resolve, api_base, lang, basemap, tile_threshold),
-            name="map-prewarm",
-            daemon=True,
-        ).start()
-
-
-def _prewarm(
-    resolve: Callable[[], Any],
-    api_base: str,
-    lang: str,
-    basemap: str | Basemap | None,
-    tile_threshold: int,
-) -> None:
-    """Build the page once in the background so the first visitor does not wait for it."""
-    try:
-        source = resolve()
-        if isinstance(source, ResultsSource):
-            # after the park outlines the source draws in the background, not beside them:
-            # two working sets of a province's parcels at once would double the peak memory
-            source.view().park_outlines()
-        render_served_page(
-            source, api_base, lang=lang, basemap=basemap, tile_threshold=tile_threshold
-        )
-    except Exception as exc:  # the results may not be there yet: the request will say so
-        log.debug("map page not prebuilt: %s", exc)
