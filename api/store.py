@@ -571,6 +571,7 @@ class Collection:
         self.without_geometry = int(geometries.missing.sum())
         self.all_positions = np.arange(self.size, dtype=np.int64)
         self._info: CollectionInfo | None = None
+        self._bbox: tuple[list[float] | None] | None = None
         kinds = properties.kinds
         self.queryables = [name for name in queryables if kinds.get(name) in ("string", "boolean")]
         self._tile_names = [name for name in tile_properties if name in kinds]
@@ -658,6 +659,13 @@ class Collection:
                     self._info = self._describe()
         return self._info
 
+    def _extent(self) -> list[float] | None:
+        if self._bbox is None:
+            with self._build_lock:
+                if self._bbox is None:
+                    self._bbox = (self.geometries.extent(),)
+        return self._bbox[0]
+
     def _describe(self) -> CollectionInfo:
         kinds = self.properties.kinds
         return CollectionInfo(
@@ -666,7 +674,7 @@ class Collection:
             description=self.description,
             size=self.size,
             without_geometry=self.without_geometry,
-            bbox=self.geometries.extent(),
+            extent=self._extent,
             kinds=dict(kinds),
             queryables={name: self.enum(name) for name in self.queryables},
             tile_fields={key: kinds.get(key, "string") for key in self._tile_names},
@@ -894,7 +902,7 @@ class LoadedResults(ResultsView):
 
     def _prepare(self) -> None:
         try:
-            _ = self.parcels.bounds
+            _ = self.parcels.bbox  # the boxes in longitude/latitude, and the extent
             _ = self.parks
         except Exception:  # asked for again by the request that needs it, which reports it
             log.debug("preparing the results failed", exc_info=True)

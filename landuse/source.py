@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -234,7 +234,9 @@ class CollectionInfo:
     ``kinds``: property -> kind (string, number, integer, boolean, date, date-time).
     ``queryables``: the properties that take equality filters -> their values when few (an
     enum), else None. ``tile_fields``: properties written into vector tile features -> kind.
-    ``bbox``: CRS84 extent of the features that have a geometry (None: none has one).
+    ``bbox``: CRS84 extent of the features that have a geometry (None: none has one); given
+    as a list, or as a function that computes it when first read (an extent may take the
+    bounds of millions of features, which a page of features does not need).
     """
 
     id: str
@@ -242,10 +244,16 @@ class CollectionInfo:
     description: str
     size: int
     without_geometry: int
-    bbox: list[float] | None
+    extent: list[float] | None | Callable[[], list[float] | None]
     kinds: dict[str, str]
     queryables: dict[str, list[Any] | None]
     tile_fields: dict[str, str]
+
+    @property
+    def bbox(self) -> list[float] | None:
+        """CRS84 extent of the features that have a geometry (None: none has one)."""
+        extent = self.extent
+        return extent() if callable(extent) else extent
 
 
 # --------------------------------------------------------------------------- the interface
