@@ -4,8 +4,8 @@ The service asks one question of its spatial index: which features' boxes meet t
 items ``bbox``, a tile). For a province's parcels the usual answers cost too much memory to
 hold all the time: an STRtree of 1,000,000 box polygons holds about 515 MB (the polygons plus
 the tree), an ``rtree`` (libspatialindex) index about 174 MB and 1.4 s to build; this grid
-holds about 12 bytes per feature (a cell list and the boxes the caller already has) and
-builds in a fraction of a second (``benchmarks/bench_serve_startup.py``).
+holds about 10 bytes per feature (its cell lists; the boxes are the caller's) and builds in
+0.2-1.1 s (``benchmarks/README.md``).
 
 Each box is listed in every grid cell it meets; cells are about the size of a typical box, so
 most boxes are listed in one to four cells. Boxes that would be listed in more than
