@@ -530,6 +530,11 @@ _EDGE_TOLERANCE_M = 1e-3
 _MIN_PIECE_M2 = 1e-6
 # Candidate pairs of footprints per chunk in the overlap search.
 _CHUNK_PAIRS = 4_000_000
+# Candidate pairs (parcel, footprint) per chunk in the join of bounding boxes.
+_CHUNK_JOIN = 262_144
+# Parcels with up to this many pieces have every pair of pieces tested for overlapping boxes;
+# larger ones are swept in x.
+_PAIRWISE_MAX = 16
 
 _INT64_NAT = np.iinfo(np.int64).min
 # Below this many elements a vectorised call is not split across threads.
@@ -591,8 +596,10 @@ def effective_floors(
 
 @dataclass(frozen=True)
 class _Edges:
-    """Boundary segments of every parcel (exterior and interior rings of every part), grouped
-    by parcel: parcel ``p`` owns segments ``start[p] : start[p] + count[p]``."""
+    """Boundary segments of every parcel (exterior and interior rings of every part): parcel
+    ``p`` owns segments ``start[p] : start[p] + count[p]``, in ring order. Between two parcels'
+    runs the arrays may hold a segment of no parcel (from one ring's closing coordinate to the
+    next ring's first)."""
 
     x0: np.ndarray
     y0: np.ndarray
@@ -602,45 +609,192 @@ class _Edges:
     count: np.ndarray
 
 
-def _simple(parcels: np.ndarray) -> np.ndarray:
-    """Polygons without holes (one ring each)."""
-    simple = shapely.get_type_id(parcels) == 3
+@dataclass(frozen=True)
+class _Parcels:
+    """The parcels as :func:`_core` reads them, prepared once per call."""
+
+    geoms: np.ndarray  # polygons and multipolygons; None in place of anything else
+    box: np.ndarray  # (n, 4) xmin, ymin, xmax, ymax of ``geoms`` (NaN where None or empty)
+    simple: np.ndarray  # polygons without holes (one ring each)
+    edges: _Edges
+
+
+def _prepare_parcels(parcels: np.ndarray, bounds: np.ndarray) -> _Parcels:
+    """``parcels`` as given and their bounds (n, 4): non-polygons become None."""
+    types = shapely.get_type_id(parcels)
+    polygonal = np.isin(types, _POLYGONAL)
+    box = bounds
+    if not polygonal.all():
+        parcels = np.where(polygonal, parcels, None)
+        box = bounds.copy()
+        box[~polygonal] = np.nan
+    simple = types == 3
     simple[simple] = shapely.get_num_interior_rings(parcels[simple]) == 0
-    return simple
+    return _Parcels(parcels, box, simple, _edges(parcels, simple))
 
 
 def _edges(parcels: np.ndarray, simple: np.ndarray) -> _Edges:
-    # simple polygons: one closed ring each, so consecutive coordinates of a parcel are edges
-    coords, owner = shapely.get_coordinates(np.where(simple, parcels, None), return_index=True)
+    n = len(parcels)
+    # simple polygons: one closed ring each, so consecutive coordinates of a parcel are edges,
+    # read in place (coordinate i to i + 1)
+    coords, owner = shapely.get_coordinates(
+        parcels if simple.all() else np.where(simple, parcels, None), return_index=True
+    )
+    n_coords = np.bincount(owner, minlength=n)
+    start = np.cumsum(n_coords) - n_coords
+    count = np.maximum(n_coords - 1, 0)
+    x0, y0, x1, y1 = coords[:-1, 0], coords[:-1, 1], coords[1:, 0], coords[1:, 1]
     complex_ = np.flatnonzero(~simple & ~pd.isna(parcels))
     if len(complex_):
         # holes and multipolygon parts: every ring apart (a ring's last and the next ring's
-        # first coordinate are no edge); the ring number is spread over the coordinates
+        # first coordinate are no edge), the segments of each parcel put together after those
+        # of the simple polygons
         parts, part_parcel = shapely.get_parts(parcels[complex_], return_index=True)
         rings, ring_part = shapely.get_rings(parts, return_index=True)
         ring_coords, ring_of = shapely.get_coordinates(rings, return_index=True)
-        base = int(owner.max()) + 1 if len(owner) else 0
-        coords = np.concatenate([coords, ring_coords])
-        owner = np.concatenate([owner, base + ring_of])
-        ring_owner = np.concatenate([np.arange(base), complex_[part_parcel[ring_part]]])
-    else:
-        ring_owner = np.arange(len(parcels))
-    seg = np.flatnonzero(owner[1:] == owner[:-1])  # a segment: from coordinate seg to seg+1
-    seg_parcel = ring_owner[owner[seg]]
-    if len(seg_parcel) and (np.diff(seg_parcel) < 0).any():  # complex parcels came last
+        seg = np.flatnonzero(ring_of[1:] == ring_of[:-1])
+        seg_parcel = complex_[part_parcel[ring_part[ring_of[seg]]]]
         order = np.argsort(seg_parcel, kind="stable")
         seg, seg_parcel = seg[order], seg_parcel[order]
-    count = np.bincount(seg_parcel, minlength=len(parcels))
-    start = np.cumsum(count) - count
-    return _Edges(
-        coords[seg, 0], coords[seg, 1], coords[seg + 1, 0], coords[seg + 1, 1], start, count
-    )
+        n_seg = np.bincount(seg_parcel, minlength=n)[complex_]
+        count[complex_] = n_seg
+        start[complex_] = len(x0) + np.cumsum(n_seg) - n_seg
+        x0 = np.concatenate([x0, ring_coords[seg, 0]])
+        y0 = np.concatenate([y0, ring_coords[seg, 1]])
+        x1 = np.concatenate([x1, ring_coords[seg + 1, 0]])
+        y1 = np.concatenate([y1, ring_coords[seg + 1, 1]])
+    return _Edges(x0, y0, x1, y1, start, count)
 
 
-def _classify_numpy(edges: _Edges, pj: np.ndarray, box: np.ndarray) -> np.ndarray:
-    """For pairs (footprint box ``box[i]``, parcel ``pj[i]``): 1 when the box lies in the
-    parcel's interior, 0 when it is disjoint from the parcel, 2 when a parcel edge comes within
-    the tolerance of the box (the exact path decides). int8 per pair.
+def _box_pairs(pbox: np.ndarray, fbox: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs of a parcel and a footprint whose bounding boxes meet (touching included): the
+    pairs a bulk STRtree query of the boxes gives. ``pbox`` (n, 4) and ``fbox`` (m, 4) hold
+    xmin, ymin, xmax, ymax; a box with NaN never pairs.
+
+    Returns ``(pj, bi, box)``: parcel and footprint positions, grouped by parcel in ascending
+    order, and the footprints' bounds (k, 4).
+
+    A grid join in numpy, by size class: footprints no larger than half a cell go into the
+    cell of their lower-left corner and are sorted by cell; each parcel reads, one grid row at
+    a time, the run of cells under its box grown by a cell down and left, and the candidates
+    are tested on their bounds. The base cell is the larger of the footprints' spacing and
+    twice the 99th percentile of their size; larger footprints are joined on grids of cells
+    2, 4, 8 ... times as large.
+    """
+    m = len(fbox)
+    parcels_ok = np.flatnonzero(~np.isnan(pbox).any(axis=1))
+    if not m or not len(parcels_ok):
+        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty((0, 4))
+    pv = pbox if len(parcels_ok) == len(pbox) else np.take(pbox, parcels_ok, axis=0)
+    size = np.maximum(fbox[:, 2] - fbox[:, 0], fbox[:, 3] - fbox[:, 1])
+    finite = np.isfinite(size)  # neither NaN nor infinite bounds
+    parts = []
+    if finite.any():
+        ids = np.flatnonzero(finite) if not finite.all() else None
+        fin = fbox if ids is None else np.take(fbox, ids, axis=0)
+        size = size if ids is None else size[ids]
+        k = len(fin)
+        w = np.ptp(fin[:, 0])
+        h = np.ptp(fin[:, 1])
+        # at most about 2k cells over the footprints' extent (the percentile of a sample)
+        q99 = float(np.quantile(size[:: max(1, k // 100_000)], 0.99))
+        base = max(np.sqrt(w * h / k), (w + h) / k, 2.0 * q99)
+        if not base > 0:
+            base = 1.0
+        level = np.zeros(k, dtype=np.int64)
+        large = size > base / 2
+        if large.any():
+            level[large] = np.ceil(np.log2(2.0 * size[large] / base)).astype(np.int64)
+            level[large] += base * 2.0 ** level[large] < 2.0 * size[large]  # rounding
+        for lv in np.unique(level) if large.any() else [0]:  # the size classes present
+            sel = np.flatnonzero(level == lv) if large.any() else None
+            part = fin if sel is None else np.take(fin, sel, axis=0)
+            pj, pos, box = _grid_join(pv, part, base * 2.0**lv)
+            pos = pos if sel is None else sel[pos]
+            parts.append((parcels_ok[pj], pos if ids is None else ids[pos], box))
+    bad = np.flatnonzero(~finite)
+    rest = bad[~np.isnan(fbox[bad]).any(axis=1)]
+    if len(rest):  # a bound at infinity: compared with every parcel
+        per = max(1, _CHUNK_PAIRS // len(parcels_ok))
+        for a in range(0, len(rest), per):
+            r = rest[a : a + per]
+            meet = (fbox[r, 0, None] <= pv[:, 2]) & (fbox[r, 2, None] >= pv[:, 0])
+            meet &= (fbox[r, 1, None] <= pv[:, 3]) & (fbox[r, 3, None] >= pv[:, 1])
+            fi, pk = np.nonzero(meet)
+            parts.append((parcels_ok[pk], r[fi], fbox[r[fi]]))
+    if len(parts) == 1:
+        return parts[0]
+    if not parts:
+        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty((0, 4))
+    pj = np.concatenate([p[0] for p in parts])
+    by_parcel = np.argsort(pj, kind="stable")
+    bi = np.concatenate([p[1] for p in parts])[by_parcel]
+    box = np.take(np.concatenate([p[2] for p in parts]), by_parcel, axis=0)
+    return pj[by_parcel], bi, box
+
+
+def _grid_join(
+    pbox: np.ndarray, fbox: np.ndarray, cell: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_box_pairs` for boxes without NaN, the footprints' no larger than half a
+    ``cell``: ``(parcel, footprint, footprint box)`` positions and bounds, by parcel."""
+    x0, y0 = fbox[:, 0], fbox[:, 1]
+    ox, oy = x0.min(), y0.min()
+    nx = int((x0.max() - ox) // cell) + 1
+    ny = int((y0.max() - oy) // cell) + 1
+    cid = np.minimum(((y0 - oy) / cell).astype(np.int64), ny - 1) * nx
+    cid += np.minimum(((x0 - ox) / cell).astype(np.int64), nx - 1)
+    by_cell = np.argsort(cid)
+    gbox = np.take(fbox, by_cell, axis=0)
+    first = np.zeros(nx * ny + 1, dtype=np.int64)
+    np.cumsum(np.bincount(cid, minlength=nx * ny), out=first[1:])
+    # a footprint meeting a parcel's box has its lower-left corner at most half a cell below
+    # and left of the box: one cell more on that side is safe from rounding
+    cx0 = np.clip(np.floor((pbox[:, 0] - ox) / cell) - 1, 0, nx).astype(np.int64)
+    cx1 = np.clip(np.floor((pbox[:, 2] - ox) / cell), -1, nx - 1).astype(np.int64)
+    cy0 = np.clip(np.floor((pbox[:, 1] - oy) / cell) - 1, 0, ny).astype(np.int64)
+    cy1 = np.clip(np.floor((pbox[:, 3] - oy) / cell), -1, ny - 1).astype(np.int64)
+    rows = np.where(cx1 >= cx0, np.maximum(cy1 - cy0 + 1, 0), 0)
+    q = np.repeat(np.arange(len(rows)), rows)  # one query per parcel and grid row
+    row = np.repeat(cy0 - (np.cumsum(rows) - rows), rows) + np.arange(int(rows.sum()))
+    row *= nx
+    s = first[row + cx0[q]]
+    cnt = first[row + cx1[q] + 1] - s
+    some = np.flatnonzero(cnt)
+    q, s, cnt = q[some], s[some], cnt[some]
+    ends = np.cumsum(cnt)
+    cuts = np.searchsorted(ends, np.arange(_CHUNK_JOIN, ends[-1], _CHUNK_JOIN)) if len(q) else []
+    bounds = np.concatenate([[0], cuts, [len(q)]]).astype(np.int64)
+    found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+        if a == b:
+            continue
+        c = cnt[a:b]
+        pos = np.repeat(s[a:b] - (np.cumsum(c) - c), c) + np.arange(int(c.sum()))
+        fb = np.take(gbox, pos, axis=0)
+        pb = np.repeat(np.take(pbox, q[a:b], axis=0), c, axis=0)
+        meet = (fb[:, 0] <= pb[:, 2]) & (fb[:, 2] >= pb[:, 0])
+        meet &= (fb[:, 1] <= pb[:, 3]) & (fb[:, 3] >= pb[:, 1])
+        hit = np.flatnonzero(meet)
+        found.append((np.repeat(q[a:b], c)[hit], pos[hit], fb[hit]))
+    if not found:
+        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty((0, 4))
+    pj = np.concatenate([f[0] for f in found])
+    pos = by_cell[np.concatenate([f[1] for f in found])]
+    return pj, pos, np.concatenate([f[2] for f in found])
+
+
+def _classify_numpy(
+    edges: _Edges,
+    pj: np.ndarray,
+    bx0: np.ndarray,
+    by0: np.ndarray,
+    bx1: np.ndarray,
+    by1: np.ndarray,
+) -> np.ndarray:
+    """For pairs (footprint box ``bx0, by0, bx1, by1``, parcel ``pj``): 1 when the box lies in
+    the parcel's interior, 0 when it is disjoint from the parcel, 2 when a parcel edge comes
+    within the tolerance of the box (the exact path decides). int8 per pair.
 
     Each box is tested against every segment of its parcel (separating-axis test of segment
     against box) and its corner by the crossing number (even-odd rule over all rings, so holes
@@ -662,10 +816,10 @@ def _classify_numpy(edges: _Edges, pj: np.ndarray, box: np.ndarray) -> np.ndarra
         offsets = np.cumsum(kk) - kk
         pair = np.repeat(np.arange(b - a), kk)
         seg = np.repeat(edges.start[pj[a:b]] - offsets, kk) + np.arange(int(kk.sum()))
-        ox = box[a:b, 0] - _EDGE_TOLERANCE_M
-        oy = box[a:b, 1] - _EDGE_TOLERANCE_M
-        w = (box[a:b, 2] + _EDGE_TOLERANCE_M - ox)[pair]
-        h = (box[a:b, 3] + _EDGE_TOLERANCE_M - oy)[pair]
+        ox = bx0[a:b] - _EDGE_TOLERANCE_M
+        oy = by0[a:b] - _EDGE_TOLERANCE_M
+        w = (bx1[a:b] + _EDGE_TOLERANCE_M - ox)[pair]
+        h = (by1[a:b] + _EDGE_TOLERANCE_M - oy)[pair]
         x0 = edges.x0[seg] - ox[pair]
         y0 = edges.y0[seg] - oy[pair]
         x1 = edges.x1[seg] - ox[pair]
@@ -700,14 +854,19 @@ def _classify(
     box: np.ndarray,
     threads: int,
 ) -> np.ndarray:
-    """:func:`_classify_numpy` where parcels have few segments; GEOS's prepared predicates for
-    the others (1 = contains properly, 2 = intersects otherwise, 0 = disjoint)."""
+    """:func:`_classify_numpy` where parcels have few segments (``box``: the footprints'
+    bounds, (k, 4)); GEOS's prepared predicates for the others (1 = contains properly,
+    2 = intersects otherwise, 0 = disjoint)."""
     status = np.zeros(len(pj), dtype=np.int8)
     few = edges.count[pj] <= _NUMPY_MAX_SEGMENTS
-    if few.any():
-        status[few] = _split_call(
-            lambda p, b: _classify_numpy(edges, p, b), pj[few], box[few], threads=threads
-        )
+
+    def numpy_path(p: np.ndarray, *b: np.ndarray) -> np.ndarray:
+        return _classify_numpy(edges, p, *b)
+
+    if few.all():
+        status[:] = _split_call(numpy_path, pj, *box.T, threads=threads)
+    elif few.any():
+        status[few] = _split_call(numpy_path, pj[few], *box[few].T, threads=threads)
     many = np.flatnonzero(~few)
     if len(many):
         p, g = parcels[pj[many]], geoms[bi[many]]
@@ -718,33 +877,38 @@ def _classify(
     return status
 
 
-def _convex_orientation(edges: _Edges, simple: np.ndarray) -> np.ndarray:
-    """Per parcel: +1 for a convex simple polygon with counter-clockwise exterior, -1 for a
-    convex clockwise one, 0 otherwise (holes, several parts, a reflex corner). Collinear
-    corners are allowed."""
-    n = len(simple)
-    if not len(edges.x0):
-        return np.zeros(n, dtype=np.int8)
-    owner = np.repeat(np.arange(n), edges.count)
-    dx, dy = edges.x1 - edges.x0, edges.y1 - edges.y0
-    nxt = np.arange(len(dx)) + 1
-    last = edges.start + edges.count - 1
-    has = edges.count > 0
-    nxt[last[has]] = edges.start[has]
-    cross = dx * dy[nxt] - dy * dx[nxt]
-    tol = 1e-12 * np.hypot(dx, dy) * np.hypot(dx[nxt], dy[nxt])
-    any_left = np.bincount(owner, weights=cross > tol, minlength=n) > 0
-    any_right = np.bincount(owner, weights=cross < -tol, minlength=n) > 0
-    convex = simple & has & (any_left != any_right)
-    return np.where(convex, np.where(any_left, 1, -1), 0).astype(np.int8)
+def _convex_orientation(edges: _Edges, simple: np.ndarray, which: np.ndarray) -> np.ndarray:
+    """Per parcel of ``which`` (positions, repeats allowed): +1 for a convex simple polygon
+    with counter-clockwise exterior, -1 for a convex clockwise one, 0 otherwise (holes,
+    several parts, a reflex corner). Collinear corners are allowed."""
+    parcel, back = np.unique(which, return_inverse=True)
+    out = np.zeros(len(parcel), dtype=np.int8)
+    cnt = edges.count[parcel]
+    ok = np.flatnonzero(simple[parcel] & (cnt > 0))
+    if len(ok):
+        c = cnt[ok]
+        first = np.cumsum(c) - c
+        seg = np.repeat(edges.start[parcel[ok]] - first, c) + np.arange(int(c.sum()))
+        nxt = np.arange(len(seg)) + 1
+        nxt[first + c - 1] = first
+        dx, dy = edges.x1[seg] - edges.x0[seg], edges.y1[seg] - edges.y0[seg]
+        cross = dx * dy[nxt] - dy * dx[nxt]
+        length = np.hypot(dx, dy)
+        tol = 1e-12 * length * length[nxt]
+        owner = np.repeat(np.arange(len(ok)), c)
+        any_left = np.bincount(owner, weights=cross > tol, minlength=len(ok)) > 0
+        any_right = np.bincount(owner, weights=cross < -tol, minlength=len(ok)) > 0
+        out[ok] = np.where(any_left != any_right, np.where(any_left, 1, -1), 0)
+    return out[back]
 
 
 def _clip_convex(
     subject: np.ndarray, pj: np.ndarray, edges: _Edges, orient: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Area (m²) and bounds (k, 4) of each ``subject`` polygon (simple, no holes) clipped to
-    its convex parcel ``pj`` (Sutherland-Hodgman, vectorised over ragged coordinate arrays:
-    one round per parcel edge, pairs grouped by their parcel's edge count).
+    its convex parcel ``pj`` of orientation ``orient`` (+1 counter-clockwise, -1 clockwise;
+    per subject) (Sutherland-Hodgman, vectorised over ragged coordinate arrays: one round per
+    parcel edge, pairs grouped by their parcel's edge count).
 
     The clipped rings may hold zero-width spikes where a concave subject leaves and re-enters
     the parcel; they add no area. Coordinates are taken relative to the parcel's first vertex.
@@ -766,7 +930,7 @@ def _clip_convex(
         first = edges.start[pj[sel]]
         ox, oy = edges.x0[first], edges.y0[first]
         x, y = coords[idx, 0] - ox[grp], coords[idx, 1] - oy[grp]
-        sign = orient[pj[sel]].astype(np.float64)
+        sign = orient[sel].astype(np.float64)
         for r in range(int(m)):
             if not len(x):
                 break
@@ -816,14 +980,58 @@ def _clip_convex(
     return area, bounds
 
 
+def _overlapping(pj: np.ndarray, box: np.ndarray) -> np.ndarray:
+    """Per piece: its bounding box overlaps, with area, the box of another piece in the same
+    parcel (``pj``: the pieces' parcels, sorted; ``box``: their bounds, (k, 4)). Only such
+    pieces can overlap; their union is formed (an exact test first would cost about as much as
+    the union: most such pairs do overlap).
+
+    In parcels of up to :data:`_PAIRWISE_MAX` pieces every pair is tested, as pieces ``i`` and
+    ``i + d`` for d = 1, 2 ...; larger parcels are swept in x (:func:`_box_overlaps`).
+    """
+    k = len(pj)
+    out = np.zeros(k, dtype=bool)
+    if k < 2:
+        return out
+    x0, y0, x1, y1 = box.T
+    starts = np.flatnonzero(np.r_[True, pj[1:] != pj[:-1]])
+    size = np.diff(np.r_[starts, k])
+    left = np.repeat(size, size) - 1 - (np.arange(k) - np.repeat(starts, size))
+    small = np.repeat(size <= _PAIRWISE_MAX, size)
+    left[~small] = 0
+    d = 1
+    i = None  # while most pieces take part: whole shifted slices, then the positions
+    while d < k:
+        if i is None:
+            meet = (left[:-d] >= d) & (x0[d:] < x1[:-d]) & (x0[:-d] < x1[d:])
+            meet &= (y0[d:] < y1[:-d]) & (y0[:-d] < y1[d:])
+            out[:-d] |= meet
+            out[d:] |= meet
+            if (left > d).sum() * 4 < k:
+                i = np.flatnonzero(left > d)
+        else:
+            if not len(i):
+                break
+            j = i + d
+            meet = (x0[j] < x1[i]) & (x0[i] < x1[j]) & (y0[j] < y1[i]) & (y0[i] < y1[j])
+            out[i[meet]] = True
+            out[j[meet]] = True
+            i = i[left[i] > d]
+        d += 1
+    large = np.flatnonzero(~small)
+    if len(large):
+        ab = large[_box_overlaps(pj[large], box[large])]
+        out[ab.ravel()] = True
+    return out
+
+
 def _box_overlaps(pj: np.ndarray, box: np.ndarray) -> np.ndarray:
     """Pairs ``(a, b)`` of positions of pieces in the same parcel whose bounding boxes overlap
-    with area (``pj``: the pieces' parcels, sorted; ``box``: their bounds).
+    with area (``pj``: the pieces' parcels, sorted; ``box``: their bounds, (k, 4)).
 
     A sweep in x per parcel (sorted by parcel and left edge; a piece is paired with the
     following pieces of its parcel whose left edge lies left of its right edge), then the y
-    extents. Only these pieces can overlap; their union is formed (an exact test first would
-    cost about as much as the union: most such pairs do overlap).
+    extents.
     """
     if len(pj) < 2:
         return np.empty((2, 0), dtype=np.int64)
@@ -831,13 +1039,14 @@ def _box_overlaps(pj: np.ndarray, box: np.ndarray) -> np.ndarray:
     # parcel's leftmost piece in the low bits, floored (ceiled): candidates are a superset.
     # ``pj`` comes sorted, so the groups' minima come from reduceat and the sort by key finds
     # runs already in order.
+    x0, y0, x1, y1 = box.T
     starts = np.flatnonzero(np.r_[True, pj[1:] != pj[:-1]])
     size = np.diff(np.r_[starts, len(pj)])
-    origin = np.repeat(np.minimum.reduceat(box[:, 0], starts), size)
+    origin = np.repeat(np.minimum.reduceat(x0, starts), size)
     step = 1e-4
     high = pj.astype(np.int64) << 36
-    lo = high + np.floor((box[:, 0] - origin) / step).astype(np.int64)
-    hi = high + np.ceil((box[:, 2] - origin) / step).astype(np.int64)
+    lo = high + np.floor((x0 - origin) / step).astype(np.int64)
+    hi = high + np.ceil((x1 - origin) / step).astype(np.int64)
     order = np.argsort(lo, kind="stable")
     lo_key, hi_key = lo[order], hi[order]
     end = np.searchsorted(lo_key, hi_key, side="right")
@@ -853,7 +1062,7 @@ def _box_overlaps(pj: np.ndarray, box: np.ndarray) -> np.ndarray:
         i = np.repeat(np.arange(s, e), c)
         j = i + 1 + (np.arange(int(c.sum())) - np.repeat(np.cumsum(c) - c, c))
         a, b = order[i], order[j]
-        keep = (box[b, 0] < box[a, 2]) & (box[b, 1] < box[a, 3]) & (box[a, 1] < box[b, 3])
+        keep = (x0[b] < x1[a]) & (x0[a] < x1[b]) & (y0[b] < y1[a]) & (y0[a] < y1[b])
         found.append(np.stack([a[keep], b[keep]]))
     return np.concatenate(found, axis=1) if found else np.empty((2, 0), dtype=np.int64)
 
@@ -874,7 +1083,7 @@ class _Core:
 
 
 def _core(
-    parcels: np.ndarray,
+    prep: _Parcels,
     geoms: np.ndarray,
     floors: np.ndarray,
     dates_ns: np.ndarray,
@@ -883,51 +1092,54 @@ def _core(
 ) -> _Core:
     """Allocate buildings to parcels and sum per parcel (see :func:`parcel_building_metrics`).
 
-    ``geoms``: polygons and points (None allowed); ``floors``: effective floors per building
-    (NaN unknown); ``dates_ns``: survey dates as int64 ns; ``order``: a global position per
-    building that fixes the order of every per-parcel sum.
+    ``prep``: the parcels (:func:`_prepare_parcels`); ``geoms``: polygons and points (None
+    allowed); ``floors``: effective floors per building (NaN unknown); ``dates_ns``: survey
+    dates as int64 ns; ``order``: a global position per building that fixes the order of every
+    per-parcel sum.
     """
+    parcels, edges = prep.geoms, prep.edges
     n, m = len(parcels), len(geoms)
     types = shapely.get_type_id(geoms)
-    polygonal = np.isin(types, _POLYGONAL)
+    polygonal = (types == 3) | (types == 6)
     point = types == 0
-    ptypes = shapely.get_type_id(parcels)
-    if not np.isin(ptypes, _POLYGONAL).all():
-        parcels = np.where(np.isin(ptypes, _POLYGONAL), parcels, None)
-    simple = _simple(parcels)
-    # bounding-box pairs: a tree of the buildings queried with the parcels (fewer queries)
-    usable = polygonal | point
-    tree = shapely.STRtree(geoms if usable.all() else np.where(usable, geoms, None))
-    pj, bi = tree.query(parcels)
     box = _split_call(shapely.bounds, geoms, threads=threads)
-    edges = _edges(parcels, simple)
-    status = _classify(parcels, edges, pj, bi, geoms, box[bi], threads)
+    # (NaN when every box is: fmin and fmax skip NaN)
+    total_bounds = np.r_[np.fmin.reduce(box[:, :2]), np.fmax.reduce(box[:, 2:])] if m else None
+    if total_bounds is None or np.isnan(total_bounds).any():
+        total_bounds = np.full(4, np.nan)
+    usable = polygonal | point
+    if not usable.all():  # lines and collections are left out
+        box[~usable] = np.nan
+    # bounding-box pairs, grouped by parcel
+    pj, bi, pbox = _box_pairs(prep.box, box)
+    status = _classify(parcels, edges, pj, bi, geoms, pbox, threads)
 
     area_b = np.where(polygonal, _split_call(shapely.area, geoms, threads=threads), 0.0)
     exact_poly = np.flatnonzero((status == 2) & polygonal[bi])
     # footprints crossing a parcel edge: clipped in numpy where the parcel is convex and the
     # footprint a simple polygon; GEOS's overlay for the rest
-    orient = _convex_orientation(edges, simple)
     sub = geoms[bi[exact_poly]]
-    fast = (orient[pj[exact_poly]] != 0) & (types[bi[exact_poly]] == 3)
-    fast &= shapely.get_num_interior_rings(sub) == 0
+    p_cut = pj[exact_poly]
+    orient = _convex_orientation(edges, prep.simple, p_cut)
+    fast = (orient != 0) & (types[bi[exact_poly]] == 3)
+    fast[fast] = shapely.get_num_interior_rings(sub[fast]) == 0
     area = area_b[bi]
-    piece_box = box[bi]
     cut_area = np.empty(len(exact_poly))
     cut_box = np.empty((len(exact_poly), 4))
     if fast.any():
         f_idx = np.flatnonzero(fast)
         cut_area[f_idx], cut_box[f_idx] = _clip_convex(
-            sub[f_idx], pj[exact_poly[f_idx]], edges, orient
+            sub[f_idx], p_cut[f_idx], edges, orient[f_idx]
         )
     slow = np.flatnonzero(~fast)
-    clipped_slow = _split_call(
-        shapely.intersection, sub[slow], parcels[pj[exact_poly[slow]]], threads=threads
-    )
-    cut_area[slow] = shapely.area(clipped_slow)
-    cut_box[slow] = shapely.bounds(clipped_slow)
+    if len(slow):
+        clipped_slow = _split_call(
+            shapely.intersection, sub[slow], parcels[p_cut[slow]], threads=threads
+        )
+        cut_area[slow] = shapely.area(clipped_slow)
+        cut_box[slow] = shapely.bounds(clipped_slow)
     area[exact_poly] = cut_area
-    piece_box[exact_poly] = cut_box
+    pbox[exact_poly] = cut_box
     keep = status == 1
     # a piece under a square millimetre is a footprint touching the parcel's edge
     keep[exact_poly] = cut_area > _MIN_PIECE_M2
@@ -941,7 +1153,7 @@ def _core(
     # by parcel, then the buildings' global order (pairs come grouped by parcel already)
     key = pj[sel].astype(np.int64) * (int(order.max(initial=0)) + 1) + order[bi[sel]]
     sel = sel[np.argsort(key, kind="stable")]
-    bi, pj, area, piece_box = bi[sel], pj[sel], area[sel], piece_box[sel]
+    bi, pj, area, pbox = bi[sel], pj[sel], area[sel], np.take(pbox, sel, axis=0)
     is_poly = polygonal[bi]
     cut = was_cut[sel]
 
@@ -950,9 +1162,8 @@ def _core(
     per_building = np.bincount(bi, minlength=m).astype(np.int64)
 
     poly = np.flatnonzero(is_poly)
-    ov = _box_overlaps(pj[poly], piece_box[poly])
     involved = np.zeros(len(bi), dtype=bool)
-    involved[poly[ov.ravel()]] = True
+    involved[poly] = _overlapping(pj[poly], np.take(pbox, poly, axis=0))
     f = floors[bi]
     alone = is_poly & ~involved
     # (bincount of nothing is int64: cast)
@@ -976,7 +1187,9 @@ def _core(
     else:
         overlapping = 0
     latest = np.full(n, _INT64_NAT, dtype=np.int64)
-    np.maximum.at(latest, pj, dates_ns[bi])
+    if len(pj):
+        starts = np.flatnonzero(np.r_[True, pj[1:] != pj[:-1]])
+        latest[pj[starts]] = np.maximum.reduceat(dates_ns[bi], starts)
     return _Core(
         count=count,
         points=points,
@@ -986,9 +1199,7 @@ def _core(
         parcels_per_building=per_building,
         parcels_with_overlaps=overlapping,
         points_total=int(point.sum()),
-        total_bounds=np.r_[np.nanmin(box[:, :2], axis=0), np.nanmax(box[:, 2:], axis=0)]
-        if len(box) and not np.isnan(box).all()
-        else np.full(4, np.nan),
+        total_bounds=total_bounds,
     )
 
 
@@ -1075,10 +1286,11 @@ def parcel_building_metrics(
     more parcels), ``parcels_with_overlaps`` (parcels where footprints overlap each other),
     ``parcels_with_buildings``, ``parcels_not_surveyed``.
 
-    Vectorised: one bulk STRtree query of bounding boxes; footprints whose box lies inside a
-    parcel (most) are classified in numpy and need no overlay; footprints crossing the edge of
-    a convex parcel are clipped in numpy, the few others intersected by GEOS; a union is formed
-    only where footprints' boxes overlap inside a parcel. ``order`` (a global position per
+    Vectorised: the bounding boxes of parcels and footprints are joined on a grid in numpy
+    (no spatial tree); footprints whose box lies inside a parcel (most) are classified in
+    numpy and need no overlay; footprints crossing the edge of a convex parcel are clipped in
+    numpy, the few others intersected by GEOS; a union is formed only where footprints' boxes
+    overlap inside a parcel. ``order`` (a global position per
     building; default the row order) fixes the order of every per-parcel sum, so a partitioned
     run gives bit-identical results. ``threads`` (default 1) splits the GEOS and numpy calls
     over a thread pool: worth it only on a machine with idle cores.
@@ -1096,7 +1308,7 @@ def parcel_building_metrics(
         threads=threads,
     )
     out.attrs["summary"] = _summary(
-        geoms, core.parcels_per_building, out, core.parcels_with_overlaps
+        geoms, core.parcels_per_building, out, core.parcels_with_overlaps, core.points_total
     )
     return out
 
@@ -1151,7 +1363,9 @@ def _metrics(
     dates_ns = dates.view(np.int64)
     order = np.arange(len(geoms)) if order is None else np.asarray(order)
     threads = _threads(threads)
-    core = _core(parcels, geoms, floors, dates_ns, order, threads)
+    pbox = _split_call(shapely.bounds, parcels, threads=threads)
+    prep = _prepare_parcels(parcels, pbox)
+    core = _core(prep, geoms, floors, dates_ns, order, threads)
 
     start = (
         _survey_start(pd.Series(dates))
@@ -1160,7 +1374,6 @@ def _metrics(
         if pd.isna(survey_start)
         else np.datetime64(pd.Timestamp(survey_start), "ns")
     )
-    pbox = _split_call(shapely.bounds, parcels, threads=threads)
     if extent is None or not isinstance(extent, shapely.Geometry):
         ebox = core.total_bounds if extent is None else np.asarray(extent, float)
         surveyed = (pbox[:, 0] >= ebox[0]) & (pbox[:, 1] >= ebox[1])
@@ -1190,7 +1403,7 @@ def _metrics(
     )
     if previous is not None:
         new = _new_pieces(geoms, np.asarray(previous.geometry.values, dtype=object))
-        new_core = _core(parcels, new, floors, dates_ns, order, threads)
+        new_core = _core(prep, new, floors, dates_ns, order, threads)
         out["new_footprint_m2"] = np.where(has_points, np.nan, new_core.footprint_m2)
     return out, core, geoms
 
