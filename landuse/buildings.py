@@ -786,6 +786,7 @@ def _grid_join(
 
 def _classify_numpy(
     edges: _Edges,
+    slack: float,
     pj: np.ndarray,
     bx0: np.ndarray,
     by0: np.ndarray,
@@ -798,55 +799,68 @@ def _classify_numpy(
 
     Each box is tested against every segment of its parcel (separating-axis test of segment
     against box) and its corner by the crossing number (even-odd rule over all rings, so holes
-    and multipolygon parts count). Coordinates are taken relative to the box corner.
+    and multipolygon parts count). Coordinates are taken relative to the box corner. The
+    exact tests run only where their outcome is open: on segments whose extent comes within
+    ``slack`` (a few units in the last place of the largest coordinate) of the box, and on
+    segments crossing the corner's horizontal (a sign test, exact in absolute coordinates)
+    that are not wholly right or left of the corner. Pairs are taken in blocks of one segment
+    count, as (segment, pair) arrays.
     """
     out = np.empty(len(pj), dtype=np.int8)
     k = edges.count[pj]
-    ends = np.cumsum(k)
-    cuts = (
-        np.searchsorted(ends, np.arange(_CHUNK_ELEMENTS, ends[-1], _CHUNK_ELEMENTS))
-        if len(ends)
-        else np.array([], dtype=np.int64)
-    )
-    bounds = np.concatenate([[0], cuts, [len(pj)]]).astype(np.int64)
-    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
-        if a == b:
-            continue
-        kk = k[a:b]
-        offsets = np.cumsum(kk) - kk
-        pair = np.repeat(np.arange(b - a), kk)
-        seg = np.repeat(edges.start[pj[a:b]] - offsets, kk) + np.arange(int(kk.sum()))
-        ox = bx0[a:b] - _EDGE_TOLERANCE_M
-        oy = by0[a:b] - _EDGE_TOLERANCE_M
-        w = (bx1[a:b] + _EDGE_TOLERANCE_M - ox)[pair]
-        h = (by1[a:b] + _EDGE_TOLERANCE_M - oy)[pair]
-        x0 = edges.x0[seg] - ox[pair]
-        y0 = edges.y0[seg] - oy[pair]
-        x1 = edges.x1[seg] - ox[pair]
-        y1 = edges.y1[seg] - oy[pair]
-        dx, dy = x1 - x0, y1 - y0
-        near = (np.minimum(x0, x1) <= w) & (np.maximum(x0, x1) >= 0)
-        near &= (np.minimum(y0, y1) <= h) & (np.maximum(y0, y1) >= 0)
-        c00 = dy * x0 - dx * y0  # side of the box corners relative to the segment's line
-        c10 = c00 - dy * w
-        c01 = c00 + dx * h
-        c11 = c10 + dx * h
-        lo = np.minimum(np.minimum(c00, c10), np.minimum(c01, c11))
-        hi = np.maximum(np.maximum(c00, c10), np.maximum(c01, c11))
-        hit = near & (lo <= 0) & (hi >= 0)
-        # crossing number of the corner (0, 0): segments crossing the ray y = 0, x > 0
-        straddles = (y0 > 0) != (y1 > 0)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            x_at = x0 - y0 * dx / dy
-        crossing = straddles & (x_at > 0)
-        any_hit = np.logical_or.reduceat(hit, offsets)
-        odd = np.add.reduceat(crossing.astype(np.int32), offsets) % 2 == 1
-        out[a:b] = np.where(any_hit, 2, np.where(odd, 1, 0))
+    counts = np.flatnonzero(np.bincount(k))
+    for kv in counts:  # pairs by their parcel's segment count: (pairs, segments) blocks
+        sel = np.flatnonzero(k == kv) if len(counts) > 1 else None
+        n = len(pj) if sel is None else len(sel)
+        rows = max(1, _CHUNK_ELEMENTS // max(int(kv), 1))
+        for a in range(0, n, rows):
+            at = slice(a, min(a + rows, n)) if sel is None else sel[a : a + rows]
+            # (segment, pair) blocks: reductions over a pair's segments run along axis 0
+            seg = edges.start[pj[at]] + np.arange(kv)[:, None]
+            sx0, sy0, sx1, sy1 = edges.x0[seg], edges.y0[seg], edges.x1[seg], edges.y1[seg]
+            ox = bx0[at] - _EDGE_TOLERANCE_M
+            oy = by0[at] - _EDGE_TOLERANCE_M
+            ex = bx1[at] + _EDGE_TOLERANCE_M
+            ey = by1[at] + _EDGE_TOLERANCE_M
+            x_lo, x_hi = np.minimum(sx0, sx1), np.maximum(sx0, sx1)
+            near = (np.minimum(sy0, sy1) <= ey + slack) & (x_lo <= ex + slack)
+            near &= (np.maximum(sy0, sy1) >= oy - slack) & (x_hi >= ox - slack)
+            any_hit = np.zeros(len(ox), dtype=bool)
+            c, p = np.nonzero(near)
+            if len(p):
+                x0, y0 = sx0[c, p] - ox[p], sy0[c, p] - oy[p]
+                x1, y1 = sx1[c, p] - ox[p], sy1[c, p] - oy[p]
+                w, h = (ex - ox)[p], (ey - oy)[p]
+                dx, dy = x1 - x0, y1 - y0
+                hit = (np.minimum(x0, x1) <= w) & (np.maximum(x0, x1) >= 0)
+                hit &= (np.minimum(y0, y1) <= h) & (np.maximum(y0, y1) >= 0)
+                c00 = dy * x0 - dx * y0  # side of the box corners relative to the segment's line
+                c10 = c00 - dy * w
+                c01 = c00 + dx * h
+                c11 = c10 + dx * h
+                hit &= np.minimum(np.minimum(c00, c10), np.minimum(c01, c11)) <= 0
+                hit &= np.maximum(np.maximum(c00, c10), np.maximum(c01, c11)) >= 0
+                any_hit[p[hit]] = True
+            # crossing number of the corner (0, 0): segments crossing the ray y = 0, x > 0;
+            # a segment wholly right (left) of the corner, by more than the rounding of the
+            # crossing point, crosses (does not); the others are computed
+            straddles = (sy0 > oy) != (sy1 > oy)
+            right = x_lo > ox + 8 * slack
+            odd = np.logical_xor.reduce(straddles & right, axis=0)
+            c, p = np.nonzero(straddles & ~right & (x_hi >= ox - 8 * slack))
+            if len(p):
+                x0, y0 = sx0[c, p] - ox[p], sy0[c, p] - oy[p]
+                dx, dy = (sx1[c, p] - ox[p]) - x0, (sy1[c, p] - oy[p]) - y0
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    crossing = x0 - y0 * dx / dy > 0
+                odd ^= np.bincount(p[crossing], minlength=len(ox)) % 2 == 1
+            out[at] = np.where(any_hit, 2, odd)
     return out
 
 
 def _classify(
     parcels: np.ndarray,
+    parcel_box: np.ndarray,
     edges: _Edges,
     pj: np.ndarray,
     bi: np.ndarray,
@@ -860,8 +874,17 @@ def _classify(
     status = np.zeros(len(pj), dtype=np.int8)
     few = edges.count[pj] <= _NUMPY_MAX_SEGMENTS
 
+    # the largest coordinate of the parcels and boxes sets the slack of the pre-tests
+    scale = 1.0 + max(
+        -np.fmin.reduce(parcel_box, axis=None, initial=0.0),
+        np.fmax.reduce(parcel_box, axis=None, initial=0.0),
+        -np.fmin.reduce(box, axis=None, initial=0.0),
+        np.fmax.reduce(box, axis=None, initial=0.0),
+    )
+    slack = 8 * float(np.spacing(scale)) if np.isfinite(scale) else np.inf
+
     def numpy_path(p: np.ndarray, *b: np.ndarray) -> np.ndarray:
-        return _classify_numpy(edges, p, *b)
+        return _classify_numpy(edges, slack, p, *b)
 
     if few.all():
         status[:] = _split_call(numpy_path, pj, *box.T, threads=threads)
@@ -1112,7 +1135,7 @@ def _core(
         box[~usable] = np.nan
     # bounding-box pairs, grouped by parcel
     pj, bi, pbox = _box_pairs(prep.box, box)
-    status = _classify(parcels, edges, pj, bi, geoms, pbox, threads)
+    status = _classify(parcels, prep.box, edges, pj, bi, geoms, pbox, threads)
 
     area_b = np.where(polygonal, _split_call(shapely.area, geoms, threads=threads), 0.0)
     exact_poly = np.flatnonzero((status == 2) & polygonal[bi])
