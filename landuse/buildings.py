@@ -537,6 +537,8 @@ _CHUNK_JOIN = 262_144
 _PAIRWISE_MAX = 16
 
 _INT64_NAT = np.iinfo(np.int64).min
+# The reductions giving total bounds from the columns xmin, ymin, xmax, ymax.
+_EXTREMES = (np.fmin, np.fmin, np.fmax, np.fmax)
 # Below this many elements a vectorised call is not split across threads.
 _THREAD_MIN = 20_000
 
@@ -637,10 +639,9 @@ def _edges(parcels: np.ndarray, simple: np.ndarray) -> _Edges:
     n = len(parcels)
     # simple polygons: one closed ring each, so consecutive coordinates of a parcel are edges,
     # read in place (coordinate i to i + 1)
-    coords, owner = shapely.get_coordinates(
-        parcels if simple.all() else np.where(simple, parcels, None), return_index=True
-    )
-    n_coords = np.bincount(owner, minlength=n)
+    simple_parcels = parcels if simple.all() else np.where(simple, parcels, None)
+    coords = shapely.get_coordinates(simple_parcels)
+    n_coords = shapely.get_num_coordinates(simple_parcels).astype(np.int64)
     start = np.cumsum(n_coords) - n_coords
     count = np.maximum(n_coords - 1, 0)
     x0, y0, x1, y1 = coords[:-1, 0], coords[:-1, 1], coords[1:, 0], coords[1:, 1]
@@ -666,13 +667,13 @@ def _edges(parcels: np.ndarray, simple: np.ndarray) -> _Edges:
     return _Edges(x0, y0, x1, y1, start, count)
 
 
-def _box_pairs(pbox: np.ndarray, fbox: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _box_pairs(pbox: np.ndarray, fbox: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Pairs of a parcel and a footprint whose bounding boxes meet (touching included): the
     pairs a bulk STRtree query of the boxes gives. ``pbox`` (n, 4) and ``fbox`` (m, 4) hold
     xmin, ymin, xmax, ymax; a box with NaN never pairs.
 
-    Returns ``(pj, bi, box)``: parcel and footprint positions, grouped by parcel in ascending
-    order, and the footprints' bounds (k, 4).
+    Returns ``(pj, bi)``: parcel and footprint positions, grouped by parcel in ascending
+    order.
 
     A grid join in numpy, by size class: footprints no larger than half a cell go into the
     cell of their lower-left corner and are sorted by cell; each parcel reads, one grid row at
@@ -684,9 +685,10 @@ def _box_pairs(pbox: np.ndarray, fbox: np.ndarray) -> tuple[np.ndarray, np.ndarr
     m = len(fbox)
     parcels_ok = np.flatnonzero(~np.isnan(pbox).any(axis=1))
     if not m or not len(parcels_ok):
-        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty((0, 4))
+        return np.empty(0, np.int64), np.empty(0, np.int64)
     pv = pbox if len(parcels_ok) == len(pbox) else np.take(pbox, parcels_ok, axis=0)
-    size = np.maximum(fbox[:, 2] - fbox[:, 0], fbox[:, 3] - fbox[:, 1])
+    size = np.subtract(fbox[:, 2], fbox[:, 0])
+    np.maximum(size, fbox[:, 3] - fbox[:, 1], out=size)
     finite = np.isfinite(size)  # neither NaN nor infinite bounds
     parts = []
     if finite.any():
@@ -709,9 +711,9 @@ def _box_pairs(pbox: np.ndarray, fbox: np.ndarray) -> tuple[np.ndarray, np.ndarr
         for lv in np.unique(level) if large.any() else [0]:  # the size classes present
             sel = np.flatnonzero(level == lv) if large.any() else None
             part = fin if sel is None else np.take(fin, sel, axis=0)
-            pj, pos, box = _grid_join(pv, part, base * 2.0**lv)
+            pj, pos = _grid_join(pv, part, base * 2.0**lv)
             pos = pos if sel is None else sel[pos]
-            parts.append((parcels_ok[pj], pos if ids is None else ids[pos], box))
+            parts.append((parcels_ok[pj], pos if ids is None else ids[pos]))
     bad = np.flatnonzero(~finite)
     rest = bad[~np.isnan(fbox[bad]).any(axis=1)]
     if len(rest):  # a bound at infinity: compared with every parcel
@@ -721,80 +723,83 @@ def _box_pairs(pbox: np.ndarray, fbox: np.ndarray) -> tuple[np.ndarray, np.ndarr
             meet = (fbox[r, 0, None] <= pv[:, 2]) & (fbox[r, 2, None] >= pv[:, 0])
             meet &= (fbox[r, 1, None] <= pv[:, 3]) & (fbox[r, 3, None] >= pv[:, 1])
             fi, pk = np.nonzero(meet)
-            parts.append((parcels_ok[pk], r[fi], fbox[r[fi]]))
+            parts.append((parcels_ok[pk], r[fi]))
     if len(parts) == 1:
         return parts[0]
     if not parts:
-        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty((0, 4))
+        return np.empty(0, np.int64), np.empty(0, np.int64)
     pj = np.concatenate([p[0] for p in parts])
     by_parcel = np.argsort(pj, kind="stable")
-    bi = np.concatenate([p[1] for p in parts])[by_parcel]
-    box = np.take(np.concatenate([p[2] for p in parts]), by_parcel, axis=0)
-    return pj[by_parcel], bi, box
+    return pj[by_parcel], np.concatenate([p[1] for p in parts])[by_parcel]
 
 
-def _grid_join(
-    pbox: np.ndarray, fbox: np.ndarray, cell: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _grid_join(pbox: np.ndarray, fbox: np.ndarray, cell: float) -> tuple[np.ndarray, np.ndarray]:
     """:func:`_box_pairs` for boxes without NaN, the footprints' no larger than half a
-    ``cell``: ``(parcel, footprint, footprint box)`` positions and bounds, by parcel."""
+    ``cell``: ``(parcel, footprint)`` positions, by parcel."""
     x0, y0 = fbox[:, 0], fbox[:, 1]
     ox, oy = x0.min(), y0.min()
     nx = int((x0.max() - ox) // cell) + 1
     ny = int((y0.max() - oy) // cell) + 1
-    cid = np.minimum(((y0 - oy) / cell).astype(np.int64), ny - 1) * nx
-    cid += np.minimum(((x0 - ox) / cell).astype(np.int64), nx - 1)
+    t = np.subtract(y0, oy)
+    t /= cell
+    cid = t.astype(np.int64)
+    np.minimum(cid, ny - 1, out=cid)
+    cid *= nx
+    np.subtract(x0, ox, out=t)
+    t /= cell
+    ix = t.astype(np.int64)
+    del t
+    np.minimum(ix, nx - 1, out=ix)
+    cid += ix
+    del ix
     by_cell = np.argsort(cid)
     gbox = np.take(fbox, by_cell, axis=0)
     first = np.zeros(nx * ny + 1, dtype=np.int64)
     np.cumsum(np.bincount(cid, minlength=nx * ny), out=first[1:])
-    # a footprint meeting a parcel's box has its lower-left corner at most half a cell below
-    # and left of the box: one cell more on that side is safe from rounding
-    cx0 = np.clip(np.floor((pbox[:, 0] - ox) / cell) - 1, 0, nx).astype(np.int64)
-    cx1 = np.clip(np.floor((pbox[:, 2] - ox) / cell), -1, nx - 1).astype(np.int64)
-    cy0 = np.clip(np.floor((pbox[:, 1] - oy) / cell) - 1, 0, ny).astype(np.int64)
-    cy1 = np.clip(np.floor((pbox[:, 3] - oy) / cell), -1, ny - 1).astype(np.int64)
-    rows = np.where(cx1 >= cx0, np.maximum(cy1 - cy0 + 1, 0), 0)
-    q = np.repeat(np.arange(len(rows)), rows)  # one query per parcel and grid row
-    row = np.repeat(cy0 - (np.cumsum(rows) - rows), rows) + np.arange(int(rows.sum()))
-    row *= nx
-    s = first[row + cx0[q]]
-    cnt = first[row + cx1[q] + 1] - s
-    some = np.flatnonzero(cnt)
-    q, s, cnt = q[some], s[some], cnt[some]
-    ends = np.cumsum(cnt)
-    cuts = np.searchsorted(ends, np.arange(_CHUNK_JOIN, ends[-1], _CHUNK_JOIN)) if len(q) else []
-    bounds = np.concatenate([[0], cuts, [len(q)]]).astype(np.int64)
-    found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
-        if a == b:
-            continue
-        c = cnt[a:b]
-        pos = np.repeat(s[a:b] - (np.cumsum(c) - c), c) + np.arange(int(c.sum()))
-        fb = np.take(gbox, pos, axis=0)
-        pb = np.repeat(np.take(pbox, q[a:b], axis=0), c, axis=0)
-        meet = (fb[:, 0] <= pb[:, 2]) & (fb[:, 2] >= pb[:, 0])
-        meet &= (fb[:, 1] <= pb[:, 3]) & (fb[:, 3] >= pb[:, 1])
-        hit = np.flatnonzero(meet)
-        found.append((np.repeat(q[a:b], c)[hit], pos[hit], fb[hit]))
+    found: list[tuple[np.ndarray, np.ndarray]] = []
+    step = max(1, _CHUNK_JOIN // 8)
+    for p0 in range(0, len(pbox), step):  # parcels in chunks: small temporaries
+        pb = pbox[p0 : p0 + step]
+        # a footprint meeting a parcel's box has its lower-left corner at most half a cell
+        # below and left of the box: one cell more on that side is safe from rounding
+        cx0 = np.clip(np.floor((pb[:, 0] - ox) / cell) - 1, 0, nx).astype(np.int64)
+        cx1 = np.clip(np.floor((pb[:, 2] - ox) / cell), -1, nx - 1).astype(np.int64)
+        cy0 = np.clip(np.floor((pb[:, 1] - oy) / cell) - 1, 0, ny).astype(np.int64)
+        cy1 = np.clip(np.floor((pb[:, 3] - oy) / cell), -1, ny - 1).astype(np.int64)
+        rows = np.where(cx1 >= cx0, np.maximum(cy1 - cy0 + 1, 0), 0)
+        q = np.repeat(np.arange(len(rows)), rows)  # one query per parcel and grid row
+        row = np.repeat(cy0 - (np.cumsum(rows) - rows), rows) + np.arange(int(rows.sum()))
+        row *= nx
+        s = first[row + cx0[q]]
+        cnt = first[row + cx1[q] + 1] - s
+        some = np.flatnonzero(cnt)
+        q, s, cnt = q[some], s[some], cnt[some]
+        ends = np.cumsum(cnt)
+        cuts = (
+            np.searchsorted(ends, np.arange(_CHUNK_JOIN, ends[-1], _CHUNK_JOIN)) if len(q) else []
+        )
+        bounds = np.concatenate([[0], cuts, [len(q)]]).astype(np.int64)
+        for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+            if a == b:
+                continue
+            c = cnt[a:b]
+            pos = np.repeat(s[a:b] - (np.cumsum(c) - c), c) + np.arange(int(c.sum()))
+            fb = np.take(gbox, pos, axis=0)
+            qb = np.repeat(np.take(pb, q[a:b], axis=0), c, axis=0)
+            meet = (fb[:, 0] <= qb[:, 2]) & (fb[:, 2] >= qb[:, 0])
+            meet &= (fb[:, 1] <= qb[:, 3]) & (fb[:, 3] >= qb[:, 1])
+            hit = np.flatnonzero(meet)
+            found.append((p0 + np.repeat(q[a:b], c)[hit], by_cell[pos[hit]]))
     if not found:
-        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty((0, 4))
-    pj = np.concatenate([f[0] for f in found])
-    pos = by_cell[np.concatenate([f[1] for f in found])]
-    return pj, pos, np.concatenate([f[2] for f in found])
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    return np.concatenate([f[0] for f in found]), np.concatenate([f[1] for f in found])
 
 
 def _classify_numpy(
-    edges: _Edges,
-    slack: float,
-    pj: np.ndarray,
-    bx0: np.ndarray,
-    by0: np.ndarray,
-    bx1: np.ndarray,
-    by1: np.ndarray,
+    edges: _Edges, slack: float, fbox: np.ndarray, pj: np.ndarray, bi: np.ndarray
 ) -> np.ndarray:
-    """For pairs (footprint box ``bx0, by0, bx1, by1``, parcel ``pj``): 1 when the box lies in
-    the parcel's interior, 0 when it is disjoint from the parcel, 2 when a parcel edge comes
+    """For pairs (parcel ``pj``, footprint ``bi`` of bounds ``fbox[bi]``): 1 when the box
+    lies in the parcel's interior, 0 when it is disjoint from the parcel, 2 when a parcel edge comes
     within the tolerance of the box (the exact path decides). int8 per pair.
 
     Each box is tested against every segment of its parcel (separating-axis test of segment
@@ -818,10 +823,11 @@ def _classify_numpy(
             # (segment, pair) blocks: reductions over a pair's segments run along axis 0
             seg = edges.start[pj[at]] + np.arange(kv)[:, None]
             sx0, sy0, sx1, sy1 = edges.x0[seg], edges.y0[seg], edges.x1[seg], edges.y1[seg]
-            ox = bx0[at] - _EDGE_TOLERANCE_M
-            oy = by0[at] - _EDGE_TOLERANCE_M
-            ex = bx1[at] + _EDGE_TOLERANCE_M
-            ey = by1[at] + _EDGE_TOLERANCE_M
+            bx0, by0, bx1, by1 = np.take(fbox, bi[at], axis=0).T
+            ox = bx0 - _EDGE_TOLERANCE_M
+            oy = by0 - _EDGE_TOLERANCE_M
+            ex = bx1 + _EDGE_TOLERANCE_M
+            ey = by1 + _EDGE_TOLERANCE_M
             x_lo, x_hi = np.minimum(sx0, sx1), np.maximum(sx0, sx1)
             near = (np.minimum(sy0, sy1) <= ey + slack) & (x_lo <= ex + slack)
             near &= (np.maximum(sy0, sy1) >= oy - slack) & (x_hi >= ox - slack)
@@ -868,8 +874,8 @@ def _classify(
     box: np.ndarray,
     threads: int,
 ) -> np.ndarray:
-    """:func:`_classify_numpy` where parcels have few segments (``box``: the footprints'
-    bounds, (k, 4)); GEOS's prepared predicates for the others (1 = contains properly,
+    """:func:`_classify_numpy` where parcels have few segments (``box``: the bounds of
+    ``geoms``); GEOS's prepared predicates for the others (1 = contains properly,
     2 = intersects otherwise, 0 = disjoint)."""
     status = np.zeros(len(pj), dtype=np.int8)
     few = edges.count[pj] <= _NUMPY_MAX_SEGMENTS
@@ -883,13 +889,13 @@ def _classify(
     )
     slack = 8 * float(np.spacing(scale)) if np.isfinite(scale) else np.inf
 
-    def numpy_path(p: np.ndarray, *b: np.ndarray) -> np.ndarray:
-        return _classify_numpy(edges, slack, p, *b)
+    def numpy_path(p: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return _classify_numpy(edges, slack, box, p, b)
 
     if few.all():
-        status[:] = _split_call(numpy_path, pj, *box.T, threads=threads)
+        status[:] = _split_call(numpy_path, pj, bi, threads=threads)
     elif few.any():
-        status[few] = _split_call(numpy_path, pj[few], *box[few].T, threads=threads)
+        status[few] = _split_call(numpy_path, pj[few], bi[few], threads=threads)
     many = np.flatnonzero(~few)
     if len(many):
         p, g = parcels[pj[many]], geoms[bi[many]]
@@ -1019,7 +1025,8 @@ def _overlapping(pj: np.ndarray, box: np.ndarray) -> np.ndarray:
     x0, y0, x1, y1 = box.T
     starts = np.flatnonzero(np.r_[True, pj[1:] != pj[:-1]])
     size = np.diff(np.r_[starts, k])
-    left = np.repeat(size, size) - 1 - (np.arange(k) - np.repeat(starts, size))
+    left = np.repeat(starts + size - 1, size)  # pieces after each in its parcel
+    left -= np.arange(k)
     small = np.repeat(size <= _PAIRWISE_MAX, size)
     left[~small] = 0
     d = 1
@@ -1127,17 +1134,19 @@ def _core(
     point = types == 0
     box = _split_call(shapely.bounds, geoms, threads=threads)
     # (NaN when every box is: fmin and fmax skip NaN)
-    total_bounds = np.r_[np.fmin.reduce(box[:, :2]), np.fmax.reduce(box[:, 2:])] if m else None
+    total_bounds = np.array([f.reduce(box[:, k]) for k, f in enumerate(_EXTREMES)]) if m else None
     if total_bounds is None or np.isnan(total_bounds).any():
         total_bounds = np.full(4, np.nan)
     usable = polygonal | point
     if not usable.all():  # lines and collections are left out
         box[~usable] = np.nan
     # bounding-box pairs, grouped by parcel
-    pj, bi, pbox = _box_pairs(prep.box, box)
-    status = _classify(parcels, prep.box, edges, pj, bi, geoms, pbox, threads)
+    pj, bi = _box_pairs(prep.box, box)
+    status = _classify(parcels, prep.box, edges, pj, bi, geoms, box, threads)
 
-    area_b = np.where(polygonal, _split_call(shapely.area, geoms, threads=threads), 0.0)
+    area_b = _split_call(shapely.area, geoms, threads=threads)
+    if not polygonal.all():
+        area_b[~polygonal] = 0.0
     exact_poly = np.flatnonzero((status == 2) & polygonal[bi])
     # footprints crossing a parcel edge: clipped in numpy where the parcel is convex and the
     # footprint a simple polygon; GEOS's overlay for the rest
@@ -1162,7 +1171,6 @@ def _core(
         cut_area[slow] = shapely.area(clipped_slow)
         cut_box[slow] = shapely.bounds(clipped_slow)
     area[exact_poly] = cut_area
-    pbox[exact_poly] = cut_box
     keep = status == 1
     # a piece under a square millimetre is a footprint touching the parcel's edge
     keep[exact_poly] = cut_area > _MIN_PIECE_M2
@@ -1176,7 +1184,7 @@ def _core(
     # by parcel, then the buildings' global order (pairs come grouped by parcel already)
     key = pj[sel].astype(np.int64) * (int(order.max(initial=0)) + 1) + order[bi[sel]]
     sel = sel[np.argsort(key, kind="stable")]
-    bi, pj, area, pbox = bi[sel], pj[sel], area[sel], np.take(pbox, sel, axis=0)
+    bi, pj, area = bi[sel], pj[sel], area[sel]
     is_poly = polygonal[bi]
     cut = was_cut[sel]
 
@@ -1185,8 +1193,13 @@ def _core(
     per_building = np.bincount(bi, minlength=m).astype(np.int64)
 
     poly = np.flatnonzero(is_poly)
+    # the pieces' bounds: the footprint's, or where cut by the parcel edge, the piece's
+    piece_box = np.take(box, bi[poly], axis=0)
+    at_cut = np.flatnonzero(cut[poly])
+    piece_box[at_cut] = cut_box[np.searchsorted(exact_poly, sel[poly[at_cut]])]
     involved = np.zeros(len(bi), dtype=bool)
-    involved[poly] = _overlapping(pj[poly], np.take(pbox, poly, axis=0))
+    involved[poly] = _overlapping(pj[poly], piece_box)
+    del piece_box
     f = floors[bi]
     alone = is_poly & ~involved
     # (bincount of nothing is int64: cast)
