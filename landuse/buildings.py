@@ -532,6 +532,8 @@ _MIN_PIECE_M2 = 1e-6
 _CHUNK_PAIRS = 4_000_000
 # Candidate pairs (parcel, footprint) per chunk in the join of bounding boxes.
 _CHUNK_JOIN = 262_144
+# Parcels measured together: the temporary arrays stay in the CPU caches.
+_CHUNK_PARCELS = 32_768
 # Parcels with up to this many pieces have every pair of pieces tested for overlapping boxes;
 # larger ones are swept in x.
 _PAIRWISE_MAX = 16
@@ -618,7 +620,6 @@ class _Parcels:
     geoms: np.ndarray  # polygons and multipolygons; None in place of anything else
     box: np.ndarray  # (n, 4) xmin, ymin, xmax, ymax of ``geoms`` (NaN where None or empty)
     simple: np.ndarray  # polygons without holes (one ring each)
-    edges: _Edges
 
 
 def _prepare_parcels(parcels: np.ndarray, bounds: np.ndarray) -> _Parcels:
@@ -632,7 +633,7 @@ def _prepare_parcels(parcels: np.ndarray, bounds: np.ndarray) -> _Parcels:
         box[~polygonal] = np.nan
     simple = types == 3
     simple[simple] = shapely.get_num_interior_rings(parcels[simple]) == 0
-    return _Parcels(parcels, box, simple, _edges(parcels, simple))
+    return _Parcels(parcels, box, simple)
 
 
 def _edges(parcels: np.ndarray, simple: np.ndarray) -> _Edges:
@@ -667,30 +668,40 @@ def _edges(parcels: np.ndarray, simple: np.ndarray) -> _Edges:
     return _Edges(x0, y0, x1, y1, start, count)
 
 
-def _box_pairs(pbox: np.ndarray, fbox: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs of a parcel and a footprint whose bounding boxes meet (touching included): the
-    pairs a bulk STRtree query of the boxes gives. ``pbox`` (n, 4) and ``fbox`` (m, 4) hold
-    xmin, ymin, xmax, ymax; a box with NaN never pairs.
+@dataclass(frozen=True)
+class _Grid:
+    """Footprint boxes of one size class in the cells of their lower-left corner: cell
+    ``(ix, iy)`` holds ``box[first[c] : first[c + 1]]``, c = iy * nx + ix."""
 
-    Returns ``(pj, bi)``: parcel and footprint positions, grouped by parcel in ascending
-    order.
+    cell: float
+    ox: float
+    oy: float
+    nx: int
+    ny: int
+    first: np.ndarray
+    box: np.ndarray  # (k, 4) bounds, by cell
+    ids: np.ndarray  # (k,) the footprints' positions
 
-    A grid join in numpy, by size class: footprints no larger than half a cell go into the
-    cell of their lower-left corner and are sorted by cell; each parcel reads, one grid row at
-    a time, the run of cells under its box grown by a cell down and left, and the candidates
-    are tested on their bounds. The base cell is the larger of the footprints' spacing and
-    twice the 99th percentile of their size; larger footprints are joined on grids of cells
-    2, 4, 8 ... times as large.
-    """
+
+@dataclass(frozen=True)
+class _Footprints:
+    """Footprint boxes ready to be joined with parcel boxes (:func:`_box_pairs`)."""
+
+    grids: list[_Grid]
+    box: np.ndarray  # (m, 4) every footprint's bounds
+    rest: np.ndarray  # positions of boxes with a bound at infinity
+
+
+def _index_footprints(fbox: np.ndarray) -> _Footprints:
+    """Footprint bounds ``fbox`` (m, 4) on grids by size class: footprints no larger than
+    half a cell in the cell of their lower-left corner, sorted by cell. The base cell is the
+    larger of the footprints' spacing and twice the 99th percentile of their size; larger
+    footprints go on grids of cells 2, 4, 8 ... times as large. A box with NaN never pairs."""
     m = len(fbox)
-    parcels_ok = np.flatnonzero(~np.isnan(pbox).any(axis=1))
-    if not m or not len(parcels_ok):
-        return np.empty(0, np.int64), np.empty(0, np.int64)
-    pv = pbox if len(parcels_ok) == len(pbox) else np.take(pbox, parcels_ok, axis=0)
     size = np.subtract(fbox[:, 2], fbox[:, 0])
     np.maximum(size, fbox[:, 3] - fbox[:, 1], out=size)
     finite = np.isfinite(size)  # neither NaN nor infinite bounds
-    parts = []
+    grids = []
     if finite.any():
         ids = np.flatnonzero(finite) if not finite.all() else None
         fin = fbox if ids is None else np.take(fbox, ids, axis=0)
@@ -708,36 +719,21 @@ def _box_pairs(pbox: np.ndarray, fbox: np.ndarray) -> tuple[np.ndarray, np.ndarr
         if large.any():
             level[large] = np.ceil(np.log2(2.0 * size[large] / base)).astype(np.int64)
             level[large] += base * 2.0 ** level[large] < 2.0 * size[large]  # rounding
-        for lv in np.unique(level) if large.any() else [0]:  # the size classes present
-            sel = np.flatnonzero(level == lv) if large.any() else None
+        levels = np.unique(level) if large.any() else np.zeros(1, np.int64)
+        for lv in levels:  # the size classes present (a handful)
+            sel = np.flatnonzero(level == lv) if len(levels) > 1 else None
             part = fin if sel is None else np.take(fin, sel, axis=0)
-            pj, pos = _grid_join(pv, part, base * 2.0**lv)
-            pos = pos if sel is None else sel[pos]
-            parts.append((parcels_ok[pj], pos if ids is None else ids[pos]))
-    bad = np.flatnonzero(~finite)
+            who = np.arange(k) if sel is None else sel
+            grids.append(_grid(part, who if ids is None else ids[who], base * 2.0**lv))
+    bad = np.flatnonzero(~finite) if m else np.empty(0, np.int64)
     rest = bad[~np.isnan(fbox[bad]).any(axis=1)]
-    if len(rest):  # a bound at infinity: compared with every parcel
-        per = max(1, _CHUNK_PAIRS // len(parcels_ok))
-        for a in range(0, len(rest), per):
-            r = rest[a : a + per]
-            meet = (fbox[r, 0, None] <= pv[:, 2]) & (fbox[r, 2, None] >= pv[:, 0])
-            meet &= (fbox[r, 1, None] <= pv[:, 3]) & (fbox[r, 3, None] >= pv[:, 1])
-            fi, pk = np.nonzero(meet)
-            parts.append((parcels_ok[pk], r[fi]))
-    if len(parts) == 1:
-        return parts[0]
-    if not parts:
-        return np.empty(0, np.int64), np.empty(0, np.int64)
-    pj = np.concatenate([p[0] for p in parts])
-    by_parcel = np.argsort(pj, kind="stable")
-    return pj[by_parcel], np.concatenate([p[1] for p in parts])[by_parcel]
+    return _Footprints(grids, fbox, rest)
 
 
-def _grid_join(pbox: np.ndarray, fbox: np.ndarray, cell: float) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`_box_pairs` for boxes without NaN, the footprints' no larger than half a
-    ``cell``: ``(parcel, footprint)`` positions, by parcel."""
-    x0, y0 = fbox[:, 0], fbox[:, 1]
-    ox, oy = x0.min(), y0.min()
+def _grid(box: np.ndarray, ids: np.ndarray, cell: float) -> _Grid:
+    """The boxes ``box`` (finite, none larger than half a ``cell``) of footprints ``ids``."""
+    x0, y0 = box[:, 0], box[:, 1]
+    ox, oy = float(x0.min()), float(y0.min())
     nx = int((x0.max() - ox) // cell) + 1
     ny = int((y0.max() - oy) // cell) + 1
     t = np.subtract(y0, oy)
@@ -753,45 +749,79 @@ def _grid_join(pbox: np.ndarray, fbox: np.ndarray, cell: float) -> tuple[np.ndar
     cid += ix
     del ix
     by_cell = np.argsort(cid)
-    gbox = np.take(fbox, by_cell, axis=0)
     first = np.zeros(nx * ny + 1, dtype=np.int64)
     np.cumsum(np.bincount(cid, minlength=nx * ny), out=first[1:])
+    return _Grid(cell, ox, oy, nx, ny, first, np.take(box, by_cell, axis=0), ids[by_cell])
+
+
+def _box_pairs(fp: _Footprints, pbox: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs of a parcel (bounds ``pbox`` (n, 4)) and a footprint whose bounding boxes meet,
+    touching included: the pairs a bulk STRtree query of the boxes gives. Returns ``(pj,
+    bi)``: parcel and footprint positions, grouped by parcel in ascending order.
+
+    Each parcel reads, on each grid, one grid row at a time, the run of cells under its box
+    grown by a cell down and left, and the candidates are tested on their bounds."""
+    parcels_ok = np.flatnonzero(~np.isnan(pbox).any(axis=1))
+    pv = pbox if len(parcels_ok) == len(pbox) else np.take(pbox, parcels_ok, axis=0)
+    parts = []
+    if len(parcels_ok):
+        for g in fp.grids:
+            pj, pos = _grid_pairs(g, pv)
+            parts.append((parcels_ok[pj], g.ids[pos]))
+        if len(fp.rest):  # a bound at infinity: compared with every parcel
+            per = max(1, _CHUNK_PAIRS // len(parcels_ok))
+            for a in range(0, len(fp.rest), per):
+                r = fp.rest[a : a + per]
+                fb = fp.box[r]
+                meet = (fb[:, 0, None] <= pv[:, 2]) & (fb[:, 2, None] >= pv[:, 0])
+                meet &= (fb[:, 1, None] <= pv[:, 3]) & (fb[:, 3, None] >= pv[:, 1])
+                fi, pk = np.nonzero(meet)
+                parts.append((parcels_ok[pk], r[fi]))
+    if not parts:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    if len(parts) == 1:
+        return parts[0]
+    pj = np.concatenate([p[0] for p in parts])
+    by_parcel = np.argsort(pj, kind="stable")
+    return pj[by_parcel], np.concatenate([p[1] for p in parts])[by_parcel]
+
+
+def _grid_pairs(g: _Grid, pbox: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_box_pairs` on one grid for parcel boxes without NaN: ``(parcel, position in
+    the grid)``, by parcel."""
+    # a footprint meeting a parcel's box has its lower-left corner at most half a cell below
+    # and left of the box: one cell more on that side is safe from rounding
+    cx0 = np.clip(np.floor((pbox[:, 0] - g.ox) / g.cell) - 1, 0, g.nx).astype(np.int64)
+    cx1 = np.clip(np.floor((pbox[:, 2] - g.ox) / g.cell), -1, g.nx - 1).astype(np.int64)
+    cy0 = np.clip(np.floor((pbox[:, 1] - g.oy) / g.cell) - 1, 0, g.ny).astype(np.int64)
+    cy1 = np.clip(np.floor((pbox[:, 3] - g.oy) / g.cell), -1, g.ny - 1).astype(np.int64)
+    rows = np.where(cx1 >= cx0, np.maximum(cy1 - cy0 + 1, 0), 0)
+    q = np.repeat(np.arange(len(rows)), rows)  # one query per parcel and grid row
+    row = np.repeat(cy0 - (np.cumsum(rows) - rows), rows) + np.arange(int(rows.sum()))
+    row *= g.nx
+    s = g.first[row + cx0[q]]
+    cnt = g.first[row + cx1[q] + 1] - s
+    some = np.flatnonzero(cnt)
+    q, s, cnt = q[some], s[some], cnt[some]
+    ends = np.cumsum(cnt)
+    cuts = np.searchsorted(ends, np.arange(_CHUNK_JOIN, ends[-1], _CHUNK_JOIN)) if len(q) else []
+    bounds = np.concatenate([[0], cuts, [len(q)]]).astype(np.int64)
     found: list[tuple[np.ndarray, np.ndarray]] = []
-    step = max(1, _CHUNK_JOIN // 8)
-    for p0 in range(0, len(pbox), step):  # parcels in chunks: small temporaries
-        pb = pbox[p0 : p0 + step]
-        # a footprint meeting a parcel's box has its lower-left corner at most half a cell
-        # below and left of the box: one cell more on that side is safe from rounding
-        cx0 = np.clip(np.floor((pb[:, 0] - ox) / cell) - 1, 0, nx).astype(np.int64)
-        cx1 = np.clip(np.floor((pb[:, 2] - ox) / cell), -1, nx - 1).astype(np.int64)
-        cy0 = np.clip(np.floor((pb[:, 1] - oy) / cell) - 1, 0, ny).astype(np.int64)
-        cy1 = np.clip(np.floor((pb[:, 3] - oy) / cell), -1, ny - 1).astype(np.int64)
-        rows = np.where(cx1 >= cx0, np.maximum(cy1 - cy0 + 1, 0), 0)
-        q = np.repeat(np.arange(len(rows)), rows)  # one query per parcel and grid row
-        row = np.repeat(cy0 - (np.cumsum(rows) - rows), rows) + np.arange(int(rows.sum()))
-        row *= nx
-        s = first[row + cx0[q]]
-        cnt = first[row + cx1[q] + 1] - s
-        some = np.flatnonzero(cnt)
-        q, s, cnt = q[some], s[some], cnt[some]
-        ends = np.cumsum(cnt)
-        cuts = (
-            np.searchsorted(ends, np.arange(_CHUNK_JOIN, ends[-1], _CHUNK_JOIN)) if len(q) else []
-        )
-        bounds = np.concatenate([[0], cuts, [len(q)]]).astype(np.int64)
-        for a, b in zip(bounds[:-1], bounds[1:], strict=True):
-            if a == b:
-                continue
-            c = cnt[a:b]
-            pos = np.repeat(s[a:b] - (np.cumsum(c) - c), c) + np.arange(int(c.sum()))
-            fb = np.take(gbox, pos, axis=0)
-            qb = np.repeat(np.take(pb, q[a:b], axis=0), c, axis=0)
-            meet = (fb[:, 0] <= qb[:, 2]) & (fb[:, 2] >= qb[:, 0])
-            meet &= (fb[:, 1] <= qb[:, 3]) & (fb[:, 3] >= qb[:, 1])
-            hit = np.flatnonzero(meet)
-            found.append((p0 + np.repeat(q[a:b], c)[hit], by_cell[pos[hit]]))
+    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+        if a == b:
+            continue
+        c = cnt[a:b]
+        pos = np.repeat(s[a:b] - (np.cumsum(c) - c), c) + np.arange(int(c.sum()))
+        fb = np.take(g.box, pos, axis=0)
+        qb = np.repeat(np.take(pbox, q[a:b], axis=0), c, axis=0)
+        meet = (fb[:, 0] <= qb[:, 2]) & (fb[:, 2] >= qb[:, 0])
+        meet &= (fb[:, 1] <= qb[:, 3]) & (fb[:, 3] >= qb[:, 1])
+        hit = np.flatnonzero(meet)
+        found.append((np.repeat(q[a:b], c)[hit], pos[hit]))
     if not found:
         return np.empty(0, np.int64), np.empty(0, np.int64)
+    if len(found) == 1:
+        return found[0]
     return np.concatenate([f[0] for f in found]), np.concatenate([f[1] for f in found])
 
 
@@ -866,42 +896,28 @@ def _classify_numpy(
 
 def _classify(
     parcels: np.ndarray,
-    parcel_box: np.ndarray,
     edges: _Edges,
     pj: np.ndarray,
     bi: np.ndarray,
     geoms: np.ndarray,
     box: np.ndarray,
-    threads: int,
+    slack: float,
 ) -> np.ndarray:
     """:func:`_classify_numpy` where parcels have few segments (``box``: the bounds of
     ``geoms``); GEOS's prepared predicates for the others (1 = contains properly,
     2 = intersects otherwise, 0 = disjoint)."""
     status = np.zeros(len(pj), dtype=np.int8)
     few = edges.count[pj] <= _NUMPY_MAX_SEGMENTS
-
-    # the largest coordinate of the parcels and boxes sets the slack of the pre-tests
-    scale = 1.0 + max(
-        -np.fmin.reduce(parcel_box, axis=None, initial=0.0),
-        np.fmax.reduce(parcel_box, axis=None, initial=0.0),
-        -np.fmin.reduce(box, axis=None, initial=0.0),
-        np.fmax.reduce(box, axis=None, initial=0.0),
-    )
-    slack = 8 * float(np.spacing(scale)) if np.isfinite(scale) else np.inf
-
-    def numpy_path(p: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return _classify_numpy(edges, slack, box, p, b)
-
     if few.all():
-        status[:] = _split_call(numpy_path, pj, bi, threads=threads)
+        status[:] = _classify_numpy(edges, slack, box, pj, bi)
     elif few.any():
-        status[few] = _split_call(numpy_path, pj[few], bi[few], threads=threads)
+        status[few] = _classify_numpy(edges, slack, box, pj[few], bi[few])
     many = np.flatnonzero(~few)
     if len(many):
         p, g = parcels[pj[many]], geoms[bi[many]]
         shapely.prepare(p)
-        inside = _split_call(shapely.contains_properly, p, g, threads=threads)
-        touching = ~inside & _split_call(shapely.intersects, p, g, threads=threads)
+        inside = shapely.contains_properly(p, g)
+        touching = ~inside & shapely.intersects(p, g)
         status[many] = np.where(inside, 1, np.where(touching, 2, 0))
     return status
 
@@ -1112,6 +1128,23 @@ class _Core:
     total_bounds: np.ndarray  # of all buildings (xmin, ymin, xmax, ymax); NaN when none
 
 
+@dataclass(frozen=True)
+class _Buildings:
+    """Per-building inputs of :func:`_core_chunk`, shared by every chunk of parcels."""
+
+    geoms: np.ndarray
+    types: np.ndarray
+    polygonal: np.ndarray
+    point: np.ndarray
+    area: np.ndarray  # footprint area, 0 for anything not polygonal
+    floors: np.ndarray
+    dates_ns: np.ndarray
+    order: np.ndarray
+    order_span: int  # above every value of ``order``
+    index: _Footprints
+    slack: float  # of the pre-tests in :func:`_classify_numpy`
+
+
 def _core(
     prep: _Parcels,
     geoms: np.ndarray,
@@ -1126,10 +1159,12 @@ def _core(
     allowed); ``floors``: effective floors per building (NaN unknown); ``dates_ns``: survey
     dates as int64 ns; ``order``: a global position per building that fixes the order of every
     per-parcel sum.
+
+    The parcels are measured in chunks of :data:`_CHUNK_PARCELS` (every sum is a parcel's own,
+    so the chunks give the same results as one pass); ``threads`` measure chunks side by side.
     """
-    parcels, edges = prep.geoms, prep.edges
-    n, m = len(parcels), len(geoms)
-    types = shapely.get_type_id(geoms)
+    n, m = len(prep.geoms), len(geoms)
+    types = _split_call(shapely.get_type_id, geoms, threads=threads)
     polygonal = (types == 3) | (types == 6)
     point = types == 0
     box = _split_call(shapely.bounds, geoms, threads=threads)
@@ -1140,22 +1175,82 @@ def _core(
     usable = polygonal | point
     if not usable.all():  # lines and collections are left out
         box[~usable] = np.nan
-    # bounding-box pairs, grouped by parcel
-    pj, bi = _box_pairs(prep.box, box)
-    status = _classify(parcels, prep.box, edges, pj, bi, geoms, box, threads)
-
-    area_b = _split_call(shapely.area, geoms, threads=threads)
+    area = _split_call(shapely.area, geoms, threads=threads)
     if not polygonal.all():
-        area_b[~polygonal] = 0.0
+        area[~polygonal] = 0.0
+    # the largest coordinate of the parcels and boxes sets the slack of the pre-tests
+    scale = 1.0 + max(
+        -np.fmin.reduce(prep.box, axis=None, initial=0.0),
+        np.fmax.reduce(prep.box, axis=None, initial=0.0),
+        -np.fmin.reduce(box, axis=None, initial=0.0),
+        np.fmax.reduce(box, axis=None, initial=0.0),
+    )
+    b = _Buildings(
+        geoms=geoms,
+        types=types,
+        polygonal=polygonal,
+        point=point,
+        area=area,
+        floors=floors,
+        dates_ns=dates_ns,
+        order=order,
+        order_span=int(order.max(initial=0)) + 1,
+        index=_index_footprints(box),
+        slack=8 * float(np.spacing(scale)) if np.isfinite(scale) else np.inf,
+    )
+    starts = range(0, n, _CHUNK_PARCELS)
+
+    def run(p0: int) -> tuple:
+        return _core_chunk(prep, b, p0, min(p0 + _CHUNK_PARCELS, n))
+
+    if threads > 1 and len(starts) > 1:
+        with ThreadPoolExecutor(threads) as pool:
+            results = list(pool.map(run, starts))
+    else:
+        results = [run(p0) for p0 in starts]
+    count = np.zeros(n, dtype=np.int64)
+    points = np.zeros(n, dtype=np.int64)
+    footprint = np.zeros(n)
+    floor_area = np.zeros(n)
+    latest = np.full(n, _INT64_NAT, dtype=np.int64)
+    for p0, r in zip(starts, results, strict=True):
+        at = slice(p0, p0 + len(r[0]))
+        count[at], points[at], footprint[at], floor_area[at], latest[at] = r[:5]
+    kept = np.concatenate([r[5] for r in results]) if results else np.empty(0, np.int64)
+    return _Core(
+        count=count,
+        points=points,
+        footprint_m2=footprint,
+        floor_area_m2=floor_area,
+        latest_date=latest,
+        parcels_per_building=np.bincount(kept, minlength=m).astype(np.int64),
+        parcels_with_overlaps=sum(r[6] for r in results),
+        points_total=int(point.sum()),
+        total_bounds=total_bounds,
+    )
+
+
+def _core_chunk(prep: _Parcels, b: _Buildings, p0: int, p1: int) -> tuple:
+    """:func:`_core` for parcels ``p0:p1``: ``(count, points, footprint, floor area, latest
+    date)`` of each, the buildings in them (one entry per parcel a building is in) and the
+    parcels with overlapping footprints."""
+    parcels, simple = prep.geoms[p0:p1], prep.simple[p0:p1]
+    n = p1 - p0
+    geoms, polygonal, point = b.geoms, b.polygonal, b.point
+    edges = _edges(parcels, simple)
+    # bounding-box pairs, grouped by parcel
+    pj, bi = _box_pairs(b.index, prep.box[p0:p1])
+    status = _classify(parcels, edges, pj, bi, geoms, b.index.box, b.slack)
+
     exact_poly = np.flatnonzero((status == 2) & polygonal[bi])
     # footprints crossing a parcel edge: clipped in numpy where the parcel is convex and the
     # footprint a simple polygon; GEOS's overlay for the rest
     sub = geoms[bi[exact_poly]]
     p_cut = pj[exact_poly]
-    orient = _convex_orientation(edges, prep.simple, p_cut)
-    fast = (orient != 0) & (types[bi[exact_poly]] == 3)
+    orient = _convex_orientation(edges, simple, p_cut)
+    fast = (orient != 0) & (b.types[bi[exact_poly]] == 3)
     fast[fast] = shapely.get_num_interior_rings(sub[fast]) == 0
-    area = area_b[bi]
+    area = b.area[bi]
     cut_area = np.empty(len(exact_poly))
     cut_box = np.empty((len(exact_poly), 4))
     if fast.any():
@@ -1165,9 +1260,7 @@ def _core(
         )
     slow = np.flatnonzero(~fast)
     if len(slow):
-        clipped_slow = _split_call(
-            shapely.intersection, sub[slow], parcels[p_cut[slow]], threads=threads
-        )
+        clipped_slow = shapely.intersection(sub[slow], parcels[p_cut[slow]])
         cut_area[slow] = shapely.area(clipped_slow)
         cut_box[slow] = shapely.bounds(clipped_slow)
     area[exact_poly] = cut_area
@@ -1182,7 +1275,7 @@ def _core(
 
     sel = np.flatnonzero(keep)
     # by parcel, then the buildings' global order (pairs come grouped by parcel already)
-    key = pj[sel].astype(np.int64) * (int(order.max(initial=0)) + 1) + order[bi[sel]]
+    key = pj[sel].astype(np.int64) * b.order_span + b.order[bi[sel]]
     sel = sel[np.argsort(key, kind="stable")]
     bi, pj, area = bi[sel], pj[sel], area[sel]
     is_poly = polygonal[bi]
@@ -1190,17 +1283,15 @@ def _core(
 
     count = np.bincount(pj, minlength=n).astype(np.int64)
     points = np.bincount(pj[~is_poly], minlength=n).astype(np.int64)
-    per_building = np.bincount(bi, minlength=m).astype(np.int64)
 
     poly = np.flatnonzero(is_poly)
     # the pieces' bounds: the footprint's, or where cut by the parcel edge, the piece's
-    piece_box = np.take(box, bi[poly], axis=0)
+    piece_box = np.take(b.index.box, bi[poly], axis=0)
     at_cut = np.flatnonzero(cut[poly])
     piece_box[at_cut] = cut_box[np.searchsorted(exact_poly, sel[poly[at_cut]])]
     involved = np.zeros(len(bi), dtype=bool)
     involved[poly] = _overlapping(pj[poly], piece_box)
-    del piece_box
-    f = floors[bi]
+    f = b.floors[bi]
     alone = is_poly & ~involved
     # (bincount of nothing is int64: cast)
     footprint = np.bincount(pj[alone], weights=area[alone], minlength=n).astype(np.float64)
@@ -1209,10 +1300,8 @@ def _core(
         inv = np.flatnonzero(involved)
         pieces = geoms[bi[inv]]
         recut = np.flatnonzero(cut[inv])  # footprints cut by the parcel edge: the exact piece
-        pieces[recut] = _split_call(
-            shapely.intersection, pieces[recut], parcels[pj[inv[recut]]], threads=threads
-        )
-        groups, unions = _grouped_union(pieces, pj[inv], threads)
+        pieces[recut] = shapely.intersection(pieces[recut], parcels[pj[inv[recut]]])
+        groups, unions = _grouped_union(pieces, pj[inv])
         union_m2 = shapely.area(unions)
         summed = np.bincount(pj[inv], weights=area[inv], minlength=n)[groups]
         weighted = np.bincount(pj[inv], weights=(area * f)[inv], minlength=n)[groups]
@@ -1225,18 +1314,8 @@ def _core(
     latest = np.full(n, _INT64_NAT, dtype=np.int64)
     if len(pj):
         starts = np.flatnonzero(np.r_[True, pj[1:] != pj[:-1]])
-        latest[pj[starts]] = np.maximum.reduceat(dates_ns[bi], starts)
-    return _Core(
-        count=count,
-        points=points,
-        footprint_m2=footprint,
-        floor_area_m2=floor_area,
-        latest_date=latest,
-        parcels_per_building=per_building,
-        parcels_with_overlaps=overlapping,
-        points_total=int(point.sum()),
-        total_bounds=total_bounds,
-    )
+        latest[pj[starts]] = np.maximum.reduceat(b.dates_ns[bi], starts)
+    return count, points, footprint, floor_area, latest, bi, overlapping
 
 
 def _survey_start(dates: pd.Series) -> np.datetime64:
