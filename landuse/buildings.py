@@ -670,8 +670,8 @@ def _edges(parcels: np.ndarray, simple: np.ndarray) -> _Edges:
 
 @dataclass(frozen=True)
 class _Grid:
-    """Footprint boxes of one size class in the cells of their lower-left corner: cell
-    ``(ix, iy)`` holds ``box[first[c] : first[c + 1]]``, c = iy * nx + ix."""
+    """Footprints of one size class in the cells of their lower-left corner: cell
+    ``(ix, iy)`` holds footprints ``ids[first[c] : first[c + 1]]``, c = iy * nx + ix."""
 
     cell: float
     ox: float
@@ -679,8 +679,7 @@ class _Grid:
     nx: int
     ny: int
     first: np.ndarray
-    box: np.ndarray  # (k, 4) bounds, by cell
-    ids: np.ndarray  # (k,) the footprints' positions
+    ids: np.ndarray  # the footprints' positions, by cell
 
 
 @dataclass(frozen=True)
@@ -698,60 +697,58 @@ def _index_footprints(fbox: np.ndarray) -> _Footprints:
     larger of the footprints' spacing and twice the 99th percentile of their size; larger
     footprints go on grids of cells 2, 4, 8 ... times as large. A box with NaN never pairs."""
     m = len(fbox)
-    size = np.subtract(fbox[:, 2], fbox[:, 0])
-    np.maximum(size, fbox[:, 3] - fbox[:, 1], out=size)
+    size = np.empty(m)
+    for a in range(0, m, _CHUNK_ELEMENTS):  # in blocks: small temporaries
+        f = fbox[a : a + _CHUNK_ELEMENTS]
+        np.maximum(f[:, 2] - f[:, 0], f[:, 3] - f[:, 1], out=size[a : a + len(f)])
     finite = np.isfinite(size)  # neither NaN nor infinite bounds
     grids = []
     if finite.any():
         ids = np.flatnonzero(finite) if not finite.all() else None
-        fin = fbox if ids is None else np.take(fbox, ids, axis=0)
-        size = size if ids is None else size[ids]
-        k = len(fin)
-        w = np.ptp(fin[:, 0])
-        h = np.ptp(fin[:, 1])
+        if ids is not None:
+            size = size[ids]
+        k = len(size)
+        x0, y0 = (fbox[:, c] if ids is None else fbox[ids, c] for c in (0, 1))
+        w, h = np.ptp(x0), np.ptp(y0)
         # at most about 2k cells over the footprints' extent (the percentile of a sample)
         q99 = float(np.quantile(size[:: max(1, k // 100_000)], 0.99))
         base = max(np.sqrt(w * h / k), (w + h) / k, 2.0 * q99)
         if not base > 0:
             base = 1.0
-        level = np.zeros(k, dtype=np.int64)
         large = size > base / 2
-        if large.any():
+        if not large.any():
+            grids.append(_grid(x0, y0, ids, base))
+        else:
+            level = np.zeros(k, dtype=np.int64)
             level[large] = np.ceil(np.log2(2.0 * size[large] / base)).astype(np.int64)
             level[large] += base * 2.0 ** level[large] < 2.0 * size[large]  # rounding
-        levels = np.unique(level) if large.any() else np.zeros(1, np.int64)
-        for lv in levels:  # the size classes present (a handful)
-            sel = np.flatnonzero(level == lv) if len(levels) > 1 else None
-            part = fin if sel is None else np.take(fin, sel, axis=0)
-            who = np.arange(k) if sel is None else sel
-            grids.append(_grid(part, who if ids is None else ids[who], base * 2.0**lv))
+            for lv in np.unique(level):  # the size classes present (a handful)
+                sel = np.flatnonzero(level == lv)
+                who = sel if ids is None else ids[sel]
+                grids.append(_grid(x0[sel], y0[sel], who, base * 2.0**lv))
     bad = np.flatnonzero(~finite) if m else np.empty(0, np.int64)
     rest = bad[~np.isnan(fbox[bad]).any(axis=1)]
     return _Footprints(grids, fbox, rest)
 
 
-def _grid(box: np.ndarray, ids: np.ndarray, cell: float) -> _Grid:
-    """The boxes ``box`` (finite, none larger than half a ``cell``) of footprints ``ids``."""
-    x0, y0 = box[:, 0], box[:, 1]
+def _grid(x0: np.ndarray, y0: np.ndarray, ids: np.ndarray | None, cell: float) -> _Grid:
+    """The grid of footprints ``ids`` (None: all) of lower-left corners ``x0, y0`` (finite
+    boxes, none larger than half a ``cell``)."""
     ox, oy = float(x0.min()), float(y0.min())
     nx = int((x0.max() - ox) // cell) + 1
     ny = int((y0.max() - oy) // cell) + 1
-    t = np.subtract(y0, oy)
-    t /= cell
-    cid = t.astype(np.int64)
-    np.minimum(cid, ny - 1, out=cid)
-    cid *= nx
-    np.subtract(x0, ox, out=t)
-    t /= cell
-    ix = t.astype(np.int64)
-    del t
-    np.minimum(ix, nx - 1, out=ix)
-    cid += ix
-    del ix
+    cid = np.empty(len(x0), dtype=np.int64)
+    for a in range(0, len(x0), _CHUNK_ELEMENTS):  # in blocks: small temporaries
+        at = slice(a, a + _CHUNK_ELEMENTS)
+        iy = np.minimum(((y0[at] - oy) / cell).astype(np.int64), ny - 1)
+        ix = np.minimum(((x0[at] - ox) / cell).astype(np.int64), nx - 1)
+        np.add(iy * nx, ix, out=cid[at])
     by_cell = np.argsort(cid)
+    counts = np.bincount(cid, minlength=nx * ny)
+    del cid
     first = np.zeros(nx * ny + 1, dtype=np.int64)
-    np.cumsum(np.bincount(cid, minlength=nx * ny), out=first[1:])
-    return _Grid(cell, ox, oy, nx, ny, first, np.take(box, by_cell, axis=0), ids[by_cell])
+    np.cumsum(counts, out=first[1:])
+    return _Grid(cell, ox, oy, nx, ny, first, by_cell if ids is None else ids[by_cell])
 
 
 def _box_pairs(fp: _Footprints, pbox: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -766,8 +763,8 @@ def _box_pairs(fp: _Footprints, pbox: np.ndarray) -> tuple[np.ndarray, np.ndarra
     parts = []
     if len(parcels_ok):
         for g in fp.grids:
-            pj, pos = _grid_pairs(g, pv)
-            parts.append((parcels_ok[pj], g.ids[pos]))
+            pj, bi = _grid_pairs(g, fp.box, pv)
+            parts.append((parcels_ok[pj], bi))
         if len(fp.rest):  # a bound at infinity: compared with every parcel
             per = max(1, _CHUNK_PAIRS // len(parcels_ok))
             for a in range(0, len(fp.rest), per):
@@ -786,9 +783,9 @@ def _box_pairs(fp: _Footprints, pbox: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return pj[by_parcel], np.concatenate([p[1] for p in parts])[by_parcel]
 
 
-def _grid_pairs(g: _Grid, pbox: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`_box_pairs` on one grid for parcel boxes without NaN: ``(parcel, position in
-    the grid)``, by parcel."""
+def _grid_pairs(g: _Grid, fbox: np.ndarray, pbox: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_box_pairs` on one grid (footprint bounds ``fbox``) for parcel boxes without
+    NaN: ``(parcel, footprint)``, by parcel."""
     # a footprint meeting a parcel's box has its lower-left corner at most half a cell below
     # and left of the box: one cell more on that side is safe from rounding
     cx0 = np.clip(np.floor((pbox[:, 0] - g.ox) / g.cell) - 1, 0, g.nx).astype(np.int64)
@@ -811,13 +808,13 @@ def _grid_pairs(g: _Grid, pbox: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if a == b:
             continue
         c = cnt[a:b]
-        pos = np.repeat(s[a:b] - (np.cumsum(c) - c), c) + np.arange(int(c.sum()))
-        fb = np.take(g.box, pos, axis=0)
+        fid = g.ids[np.repeat(s[a:b] - (np.cumsum(c) - c), c) + np.arange(int(c.sum()))]
+        fb = np.take(fbox, fid, axis=0)
         qb = np.repeat(np.take(pbox, q[a:b], axis=0), c, axis=0)
         meet = (fb[:, 0] <= qb[:, 2]) & (fb[:, 2] >= qb[:, 0])
         meet &= (fb[:, 1] <= qb[:, 3]) & (fb[:, 3] >= qb[:, 1])
         hit = np.flatnonzero(meet)
-        found.append((np.repeat(q[a:b], c)[hit], pos[hit]))
+        found.append((np.repeat(q[a:b], c)[hit], fid[hit]))
     if not found:
         return np.empty(0, np.int64), np.empty(0, np.int64)
     if len(found) == 1:
