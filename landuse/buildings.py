@@ -520,7 +520,7 @@ METRIC_COLUMNS = (*BUILDING_MEASURE_COLUMNS, "buildings_surveyed")
 # Parcels with at most this many boundary segments are tested against footprint boxes in
 # numpy; parcels with more use GEOS's prepared predicates.
 _NUMPY_MAX_SEGMENTS = 64
-# Elements (pair x segment) per numpy chunk: bounds the temporary memory to a few hundred MB.
+# Elements (pair x segment, or footprints) per numpy block.
 _CHUNK_ELEMENTS = 131_072  # 1 MB per float64 temporary: stays in the CPU cache
 # A footprint's box is widened by this much (metres) before it is tested against parcel edges:
 # a footprint within 1 mm of an edge takes the exact path, so rounding never misplaces one.
@@ -530,15 +530,25 @@ _EDGE_TOLERANCE_M = 1e-3
 _MIN_PIECE_M2 = 1e-6
 # Candidate pairs of footprints per chunk in the overlap search.
 _CHUNK_PAIRS = 4_000_000
+# Candidate pairs (parcel, footprint) per chunk in the join of bounding boxes.
+_CHUNK_JOIN = 262_144
+# Parcels measured together: the temporary arrays stay in the CPU caches.
+_CHUNK_PARCELS = 32_768
+# Parcels with up to this many pieces have every pair of pieces tested for overlapping boxes;
+# larger ones are swept in x.
+_PAIRWISE_MAX = 16
 
 _INT64_NAT = np.iinfo(np.int64).min
+# The reductions giving total bounds from the columns xmin, ymin, xmax, ymax.
+_EXTREMES = (np.fmin, np.fmin, np.fmax, np.fmax)
 # Below this many elements a vectorised call is not split across threads.
 _THREAD_MIN = 20_000
 
 
 def _threads(threads: int | None) -> int:
-    # one thread unless asked: on a machine shared with other work a second thread only
-    # competes for the same cores (measured: slower at 1,000,000 parcels on 2 busy cores)
+    # one thread unless asked: two threads take 1,000,000 parcels from about 7 s to 5.5 s on
+    # 2 idle cores, but on cores busy with other work they only compete (one run of four
+    # took 11 s), so the default is the reliable one
     return max(1, 1 if threads is None else int(threads))
 
 
@@ -591,8 +601,10 @@ def effective_floors(
 
 @dataclass(frozen=True)
 class _Edges:
-    """Boundary segments of every parcel (exterior and interior rings of every part), grouped
-    by parcel: parcel ``p`` owns segments ``start[p] : start[p] + count[p]``."""
+    """Boundary segments of every parcel (exterior and interior rings of every part): parcel
+    ``p`` owns segments ``start[p] : start[p] + count[p]``, in ring order. Between two parcels'
+    runs the arrays may hold a segment of no parcel (from one ring's closing coordinate to the
+    next ring's first)."""
 
     x0: np.ndarray
     y0: np.ndarray
@@ -602,92 +614,281 @@ class _Edges:
     count: np.ndarray
 
 
-def _simple(parcels: np.ndarray) -> np.ndarray:
-    """Polygons without holes (one ring each)."""
-    simple = shapely.get_type_id(parcels) == 3
+@dataclass(frozen=True)
+class _Parcels:
+    """The parcels as :func:`_core` reads them, prepared once per call."""
+
+    geoms: np.ndarray  # polygons and multipolygons; None in place of anything else
+    box: np.ndarray  # (n, 4) xmin, ymin, xmax, ymax of ``geoms`` (NaN where None or empty)
+    simple: np.ndarray  # polygons without holes (one ring each)
+
+
+def _prepare_parcels(parcels: np.ndarray, bounds: np.ndarray) -> _Parcels:
+    """``parcels`` as given and their bounds (n, 4): non-polygons become None."""
+    types = shapely.get_type_id(parcels)
+    polygonal = np.isin(types, _POLYGONAL)
+    box = bounds
+    if not polygonal.all():
+        parcels = np.where(polygonal, parcels, None)
+        box = bounds.copy()
+        box[~polygonal] = np.nan
+    simple = types == 3
     simple[simple] = shapely.get_num_interior_rings(parcels[simple]) == 0
-    return simple
+    return _Parcels(parcels, box, simple)
 
 
 def _edges(parcels: np.ndarray, simple: np.ndarray) -> _Edges:
-    # simple polygons: one closed ring each, so consecutive coordinates of a parcel are edges
-    coords, owner = shapely.get_coordinates(np.where(simple, parcels, None), return_index=True)
+    n = len(parcels)
+    # simple polygons: one closed ring each, so consecutive coordinates of a parcel are edges,
+    # read in place (coordinate i to i + 1)
+    simple_parcels = parcels if simple.all() else np.where(simple, parcels, None)
+    coords = shapely.get_coordinates(simple_parcels)
+    n_coords = shapely.get_num_coordinates(simple_parcels).astype(np.int64)
+    start = np.cumsum(n_coords) - n_coords
+    count = np.maximum(n_coords - 1, 0)
+    x0, y0, x1, y1 = coords[:-1, 0], coords[:-1, 1], coords[1:, 0], coords[1:, 1]
     complex_ = np.flatnonzero(~simple & ~pd.isna(parcels))
     if len(complex_):
         # holes and multipolygon parts: every ring apart (a ring's last and the next ring's
-        # first coordinate are no edge); the ring number is spread over the coordinates
+        # first coordinate are no edge), the segments of each parcel put together after those
+        # of the simple polygons
         parts, part_parcel = shapely.get_parts(parcels[complex_], return_index=True)
         rings, ring_part = shapely.get_rings(parts, return_index=True)
         ring_coords, ring_of = shapely.get_coordinates(rings, return_index=True)
-        base = int(owner.max()) + 1 if len(owner) else 0
-        coords = np.concatenate([coords, ring_coords])
-        owner = np.concatenate([owner, base + ring_of])
-        ring_owner = np.concatenate([np.arange(base), complex_[part_parcel[ring_part]]])
-    else:
-        ring_owner = np.arange(len(parcels))
-    seg = np.flatnonzero(owner[1:] == owner[:-1])  # a segment: from coordinate seg to seg+1
-    seg_parcel = ring_owner[owner[seg]]
-    if len(seg_parcel) and (np.diff(seg_parcel) < 0).any():  # complex parcels came last
+        seg = np.flatnonzero(ring_of[1:] == ring_of[:-1])
+        seg_parcel = complex_[part_parcel[ring_part[ring_of[seg]]]]
         order = np.argsort(seg_parcel, kind="stable")
         seg, seg_parcel = seg[order], seg_parcel[order]
-    count = np.bincount(seg_parcel, minlength=len(parcels))
-    start = np.cumsum(count) - count
-    return _Edges(
-        coords[seg, 0], coords[seg, 1], coords[seg + 1, 0], coords[seg + 1, 1], start, count
-    )
+        n_seg = np.bincount(seg_parcel, minlength=n)[complex_]
+        count[complex_] = n_seg
+        start[complex_] = len(x0) + np.cumsum(n_seg) - n_seg
+        x0 = np.concatenate([x0, ring_coords[seg, 0]])
+        y0 = np.concatenate([y0, ring_coords[seg, 1]])
+        x1 = np.concatenate([x1, ring_coords[seg + 1, 0]])
+        y1 = np.concatenate([y1, ring_coords[seg + 1, 1]])
+    return _Edges(x0, y0, x1, y1, start, count)
 
 
-def _classify_numpy(edges: _Edges, pj: np.ndarray, box: np.ndarray) -> np.ndarray:
-    """For pairs (footprint box ``box[i]``, parcel ``pj[i]``): 1 when the box lies in the
-    parcel's interior, 0 when it is disjoint from the parcel, 2 when a parcel edge comes within
-    the tolerance of the box (the exact path decides). int8 per pair.
+@dataclass(frozen=True)
+class _Grid:
+    """Footprints of one size class in the cells of their lower-left corner: cell
+    ``(ix, iy)`` holds footprints ``ids[first[c] : first[c + 1]]``, c = iy * nx + ix."""
 
-    Each box is tested against every segment of its parcel (separating-axis test of segment
-    against box) and its corner by the crossing number (even-odd rule over all rings, so holes
-    and multipolygon parts count). Coordinates are taken relative to the box corner.
-    """
-    out = np.empty(len(pj), dtype=np.int8)
-    k = edges.count[pj]
-    ends = np.cumsum(k)
-    cuts = (
-        np.searchsorted(ends, np.arange(_CHUNK_ELEMENTS, ends[-1], _CHUNK_ELEMENTS))
-        if len(ends)
-        else np.array([], dtype=np.int64)
-    )
-    bounds = np.concatenate([[0], cuts, [len(pj)]]).astype(np.int64)
+    cell: float
+    ox: float
+    oy: float
+    nx: int
+    ny: int
+    first: np.ndarray
+    ids: np.ndarray  # the footprints' positions, by cell
+
+
+@dataclass(frozen=True)
+class _Footprints:
+    """Footprint boxes ready to be joined with parcel boxes (:func:`_box_pairs`)."""
+
+    grids: list[_Grid]
+    box: np.ndarray  # (m, 4) every footprint's bounds
+    rest: np.ndarray  # positions of boxes with a bound at infinity
+
+
+def _index_footprints(fbox: np.ndarray) -> _Footprints:
+    """Footprint bounds ``fbox`` (m, 4) on grids by size class: footprints no larger than
+    half a cell in the cell of their lower-left corner, sorted by cell. The base cell is the
+    larger of the footprints' spacing and twice the 99th percentile of their size; larger
+    footprints go on grids of cells 2, 4, 8 ... times as large. A box with NaN never pairs."""
+    m = len(fbox)
+    size = np.empty(m)
+    for a in range(0, m, _CHUNK_ELEMENTS):  # in blocks: small temporaries
+        f = fbox[a : a + _CHUNK_ELEMENTS]
+        np.maximum(f[:, 2] - f[:, 0], f[:, 3] - f[:, 1], out=size[a : a + len(f)])
+    finite = np.isfinite(size)  # neither NaN nor infinite bounds
+    grids = []
+    if finite.any():
+        ids = np.flatnonzero(finite) if not finite.all() else None
+        if ids is not None:
+            size = size[ids]
+        k = len(size)
+        x0, y0 = (fbox[:, c] if ids is None else fbox[ids, c] for c in (0, 1))
+        w, h = np.ptp(x0), np.ptp(y0)
+        # at most about 2k cells over the footprints' extent (the percentile of a sample)
+        q99 = float(np.quantile(size[:: max(1, k // 100_000)], 0.99))
+        base = max(np.sqrt(w * h / k), (w + h) / k, 2.0 * q99)
+        if not base > 0:
+            base = 1.0
+        large = size > base / 2
+        if not large.any():
+            grids.append(_grid(x0, y0, ids, base))
+        else:
+            level = np.zeros(k, dtype=np.int64)
+            level[large] = np.ceil(np.log2(2.0 * size[large] / base)).astype(np.int64)
+            level[large] += base * 2.0 ** level[large] < 2.0 * size[large]  # rounding
+            for lv in np.unique(level):  # the size classes present (a handful)
+                sel = np.flatnonzero(level == lv)
+                who = sel if ids is None else ids[sel]
+                grids.append(_grid(x0[sel], y0[sel], who, base * 2.0**lv))
+    bad = np.flatnonzero(~finite) if m else np.empty(0, np.int64)
+    rest = bad[~np.isnan(fbox[bad]).any(axis=1)]
+    return _Footprints(grids, fbox, rest)
+
+
+def _grid(x0: np.ndarray, y0: np.ndarray, ids: np.ndarray | None, cell: float) -> _Grid:
+    """The grid of footprints ``ids`` (None: all) of lower-left corners ``x0, y0`` (finite
+    boxes, none larger than half a ``cell``)."""
+    ox, oy = float(x0.min()), float(y0.min())
+    nx = int((x0.max() - ox) // cell) + 1
+    ny = int((y0.max() - oy) // cell) + 1
+    cid = np.empty(len(x0), dtype=np.int64)
+    for a in range(0, len(x0), _CHUNK_ELEMENTS):  # in blocks: small temporaries
+        at = slice(a, a + _CHUNK_ELEMENTS)
+        iy = np.minimum(((y0[at] - oy) / cell).astype(np.int64), ny - 1)
+        ix = np.minimum(((x0[at] - ox) / cell).astype(np.int64), nx - 1)
+        np.add(iy * nx, ix, out=cid[at])
+    by_cell = np.argsort(cid)
+    counts = np.bincount(cid, minlength=nx * ny)
+    del cid
+    first = np.zeros(nx * ny + 1, dtype=np.int64)
+    np.cumsum(counts, out=first[1:])
+    return _Grid(cell, ox, oy, nx, ny, first, by_cell if ids is None else ids[by_cell])
+
+
+def _box_pairs(fp: _Footprints, pbox: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs of a parcel (bounds ``pbox`` (n, 4)) and a footprint whose bounding boxes meet,
+    touching included: the pairs a bulk STRtree query of the boxes gives. Returns ``(pj,
+    bi)``: parcel and footprint positions, grouped by parcel in ascending order.
+
+    Each parcel reads, on each grid, one grid row at a time, the run of cells under its box
+    grown by a cell down and left, and the candidates are tested on their bounds."""
+    parcels_ok = np.flatnonzero(~np.isnan(pbox).any(axis=1))
+    pv = pbox if len(parcels_ok) == len(pbox) else np.take(pbox, parcels_ok, axis=0)
+    parts = []
+    if len(parcels_ok):
+        for g in fp.grids:
+            pj, bi = _grid_pairs(g, fp.box, pv)
+            parts.append((parcels_ok[pj], bi))
+        if len(fp.rest):  # a bound at infinity: compared with every parcel
+            per = max(1, _CHUNK_PAIRS // len(parcels_ok))
+            for a in range(0, len(fp.rest), per):
+                r = fp.rest[a : a + per]
+                fb = fp.box[r]
+                meet = (fb[:, 0, None] <= pv[:, 2]) & (fb[:, 2, None] >= pv[:, 0])
+                meet &= (fb[:, 1, None] <= pv[:, 3]) & (fb[:, 3, None] >= pv[:, 1])
+                fi, pk = np.nonzero(meet)
+                parts.append((parcels_ok[pk], r[fi]))
+    if not parts:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    if len(parts) == 1:
+        return parts[0]
+    pj = np.concatenate([p[0] for p in parts])
+    by_parcel = np.argsort(pj, kind="stable")
+    return pj[by_parcel], np.concatenate([p[1] for p in parts])[by_parcel]
+
+
+def _grid_pairs(g: _Grid, fbox: np.ndarray, pbox: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_box_pairs` on one grid (footprint bounds ``fbox``) for parcel boxes without
+    NaN: ``(parcel, footprint)``, by parcel."""
+    # a footprint meeting a parcel's box has its lower-left corner at most half a cell below
+    # and left of the box: one cell more on that side is safe from rounding
+    cx0 = np.clip(np.floor((pbox[:, 0] - g.ox) / g.cell) - 1, 0, g.nx).astype(np.int64)
+    cx1 = np.clip(np.floor((pbox[:, 2] - g.ox) / g.cell), -1, g.nx - 1).astype(np.int64)
+    cy0 = np.clip(np.floor((pbox[:, 1] - g.oy) / g.cell) - 1, 0, g.ny).astype(np.int64)
+    cy1 = np.clip(np.floor((pbox[:, 3] - g.oy) / g.cell), -1, g.ny - 1).astype(np.int64)
+    rows = np.where(cx1 >= cx0, np.maximum(cy1 - cy0 + 1, 0), 0)
+    q = np.repeat(np.arange(len(rows)), rows)  # one query per parcel and grid row
+    row = np.repeat(cy0 - (np.cumsum(rows) - rows), rows) + np.arange(int(rows.sum()))
+    row *= g.nx
+    s = g.first[row + cx0[q]]
+    cnt = g.first[row + cx1[q] + 1] - s
+    some = np.flatnonzero(cnt)
+    q, s, cnt = q[some], s[some], cnt[some]
+    ends = np.cumsum(cnt)
+    cuts = np.searchsorted(ends, np.arange(_CHUNK_JOIN, ends[-1], _CHUNK_JOIN)) if len(q) else []
+    bounds = np.concatenate([[0], cuts, [len(q)]]).astype(np.int64)
+    found: list[tuple[np.ndarray, np.ndarray]] = []
     for a, b in zip(bounds[:-1], bounds[1:], strict=True):
         if a == b:
             continue
-        kk = k[a:b]
-        offsets = np.cumsum(kk) - kk
-        pair = np.repeat(np.arange(b - a), kk)
-        seg = np.repeat(edges.start[pj[a:b]] - offsets, kk) + np.arange(int(kk.sum()))
-        ox = box[a:b, 0] - _EDGE_TOLERANCE_M
-        oy = box[a:b, 1] - _EDGE_TOLERANCE_M
-        w = (box[a:b, 2] + _EDGE_TOLERANCE_M - ox)[pair]
-        h = (box[a:b, 3] + _EDGE_TOLERANCE_M - oy)[pair]
-        x0 = edges.x0[seg] - ox[pair]
-        y0 = edges.y0[seg] - oy[pair]
-        x1 = edges.x1[seg] - ox[pair]
-        y1 = edges.y1[seg] - oy[pair]
-        dx, dy = x1 - x0, y1 - y0
-        near = (np.minimum(x0, x1) <= w) & (np.maximum(x0, x1) >= 0)
-        near &= (np.minimum(y0, y1) <= h) & (np.maximum(y0, y1) >= 0)
-        c00 = dy * x0 - dx * y0  # side of the box corners relative to the segment's line
-        c10 = c00 - dy * w
-        c01 = c00 + dx * h
-        c11 = c10 + dx * h
-        lo = np.minimum(np.minimum(c00, c10), np.minimum(c01, c11))
-        hi = np.maximum(np.maximum(c00, c10), np.maximum(c01, c11))
-        hit = near & (lo <= 0) & (hi >= 0)
-        # crossing number of the corner (0, 0): segments crossing the ray y = 0, x > 0
-        straddles = (y0 > 0) != (y1 > 0)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            x_at = x0 - y0 * dx / dy
-        crossing = straddles & (x_at > 0)
-        any_hit = np.logical_or.reduceat(hit, offsets)
-        odd = np.add.reduceat(crossing.astype(np.int32), offsets) % 2 == 1
-        out[a:b] = np.where(any_hit, 2, np.where(odd, 1, 0))
+        c = cnt[a:b]
+        fid = g.ids[np.repeat(s[a:b] - (np.cumsum(c) - c), c) + np.arange(int(c.sum()))]
+        fb = np.take(fbox, fid, axis=0)
+        qb = np.repeat(np.take(pbox, q[a:b], axis=0), c, axis=0)
+        meet = (fb[:, 0] <= qb[:, 2]) & (fb[:, 2] >= qb[:, 0])
+        meet &= (fb[:, 1] <= qb[:, 3]) & (fb[:, 3] >= qb[:, 1])
+        hit = np.flatnonzero(meet)
+        found.append((np.repeat(q[a:b], c)[hit], fid[hit]))
+    if not found:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    if len(found) == 1:
+        return found[0]
+    return np.concatenate([f[0] for f in found]), np.concatenate([f[1] for f in found])
+
+
+def _classify_numpy(
+    edges: _Edges, slack: float, fbox: np.ndarray, pj: np.ndarray, bi: np.ndarray
+) -> np.ndarray:
+    """For pairs (parcel ``pj``, footprint ``bi`` of bounds ``fbox[bi]``): 1 when the box
+    lies in the parcel's interior, 0 when it is disjoint from the parcel, 2 when a parcel edge comes
+    within the tolerance of the box (the exact path decides). int8 per pair.
+
+    Each box is tested against every segment of its parcel (separating-axis test of segment
+    against box) and its corner by the crossing number (even-odd rule over all rings, so holes
+    and multipolygon parts count). Coordinates are taken relative to the box corner. The
+    exact tests run only where their outcome is open: on segments whose extent comes within
+    ``slack`` (a few units in the last place of the largest coordinate) of the box, and on
+    segments crossing the corner's horizontal (a sign test, exact in absolute coordinates)
+    that are not wholly right or left of the corner. Pairs are taken in blocks of one segment
+    count, as (segment, pair) arrays.
+    """
+    out = np.empty(len(pj), dtype=np.int8)
+    k = edges.count[pj]
+    counts = np.flatnonzero(np.bincount(k))
+    for kv in counts:  # pairs by their parcel's segment count: (pairs, segments) blocks
+        sel = np.flatnonzero(k == kv) if len(counts) > 1 else None
+        n = len(pj) if sel is None else len(sel)
+        rows = max(1, _CHUNK_ELEMENTS // max(int(kv), 1))
+        for a in range(0, n, rows):
+            at = slice(a, min(a + rows, n)) if sel is None else sel[a : a + rows]
+            # (segment, pair) blocks: reductions over a pair's segments run along axis 0
+            seg = edges.start[pj[at]] + np.arange(kv)[:, None]
+            sx0, sy0, sx1, sy1 = edges.x0[seg], edges.y0[seg], edges.x1[seg], edges.y1[seg]
+            bx0, by0, bx1, by1 = np.take(fbox, bi[at], axis=0).T
+            ox = bx0 - _EDGE_TOLERANCE_M
+            oy = by0 - _EDGE_TOLERANCE_M
+            ex = bx1 + _EDGE_TOLERANCE_M
+            ey = by1 + _EDGE_TOLERANCE_M
+            x_lo, x_hi = np.minimum(sx0, sx1), np.maximum(sx0, sx1)
+            near = (np.minimum(sy0, sy1) <= ey + slack) & (x_lo <= ex + slack)
+            near &= (np.maximum(sy0, sy1) >= oy - slack) & (x_hi >= ox - slack)
+            any_hit = np.zeros(len(ox), dtype=bool)
+            c, p = np.nonzero(near)
+            if len(p):
+                x0, y0 = sx0[c, p] - ox[p], sy0[c, p] - oy[p]
+                x1, y1 = sx1[c, p] - ox[p], sy1[c, p] - oy[p]
+                w, h = (ex - ox)[p], (ey - oy)[p]
+                dx, dy = x1 - x0, y1 - y0
+                hit = (np.minimum(x0, x1) <= w) & (np.maximum(x0, x1) >= 0)
+                hit &= (np.minimum(y0, y1) <= h) & (np.maximum(y0, y1) >= 0)
+                c00 = dy * x0 - dx * y0  # side of the box corners relative to the segment's line
+                c10 = c00 - dy * w
+                c01 = c00 + dx * h
+                c11 = c10 + dx * h
+                hit &= np.minimum(np.minimum(c00, c10), np.minimum(c01, c11)) <= 0
+                hit &= np.maximum(np.maximum(c00, c10), np.maximum(c01, c11)) >= 0
+                any_hit[p[hit]] = True
+            # crossing number of the corner (0, 0): segments crossing the ray y = 0, x > 0;
+            # a segment wholly right (left) of the corner, by more than the rounding of the
+            # crossing point, crosses (does not); the others are computed
+            straddles = (sy0 > oy) != (sy1 > oy)
+            right = x_lo > ox + 8 * slack
+            odd = np.logical_xor.reduce(straddles & right, axis=0)
+            c, p = np.nonzero(straddles & ~right & (x_hi >= ox - 8 * slack))
+            if len(p):
+                x0, y0 = sx0[c, p] - ox[p], sy0[c, p] - oy[p]
+                dx, dy = (sx1[c, p] - ox[p]) - x0, (sy1[c, p] - oy[p]) - y0
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    crossing = x0 - y0 * dx / dy > 0
+                odd ^= np.bincount(p[crossing], minlength=len(ox)) % 2 == 1
+            out[at] = np.where(any_hit, 2, odd)
     return out
 
 
@@ -698,53 +899,59 @@ def _classify(
     bi: np.ndarray,
     geoms: np.ndarray,
     box: np.ndarray,
-    threads: int,
+    slack: float,
 ) -> np.ndarray:
-    """:func:`_classify_numpy` where parcels have few segments; GEOS's prepared predicates for
-    the others (1 = contains properly, 2 = intersects otherwise, 0 = disjoint)."""
+    """:func:`_classify_numpy` where parcels have few segments (``box``: the bounds of
+    ``geoms``); GEOS's prepared predicates for the others (1 = contains properly,
+    2 = intersects otherwise, 0 = disjoint)."""
     status = np.zeros(len(pj), dtype=np.int8)
     few = edges.count[pj] <= _NUMPY_MAX_SEGMENTS
-    if few.any():
-        status[few] = _split_call(
-            lambda p, b: _classify_numpy(edges, p, b), pj[few], box[few], threads=threads
-        )
+    if few.all():
+        status[:] = _classify_numpy(edges, slack, box, pj, bi)
+    elif few.any():
+        status[few] = _classify_numpy(edges, slack, box, pj[few], bi[few])
     many = np.flatnonzero(~few)
     if len(many):
         p, g = parcels[pj[many]], geoms[bi[many]]
         shapely.prepare(p)
-        inside = _split_call(shapely.contains_properly, p, g, threads=threads)
-        touching = ~inside & _split_call(shapely.intersects, p, g, threads=threads)
+        inside = shapely.contains_properly(p, g)
+        touching = ~inside & shapely.intersects(p, g)
         status[many] = np.where(inside, 1, np.where(touching, 2, 0))
     return status
 
 
-def _convex_orientation(edges: _Edges, simple: np.ndarray) -> np.ndarray:
-    """Per parcel: +1 for a convex simple polygon with counter-clockwise exterior, -1 for a
-    convex clockwise one, 0 otherwise (holes, several parts, a reflex corner). Collinear
-    corners are allowed."""
-    n = len(simple)
-    if not len(edges.x0):
-        return np.zeros(n, dtype=np.int8)
-    owner = np.repeat(np.arange(n), edges.count)
-    dx, dy = edges.x1 - edges.x0, edges.y1 - edges.y0
-    nxt = np.arange(len(dx)) + 1
-    last = edges.start + edges.count - 1
-    has = edges.count > 0
-    nxt[last[has]] = edges.start[has]
-    cross = dx * dy[nxt] - dy * dx[nxt]
-    tol = 1e-12 * np.hypot(dx, dy) * np.hypot(dx[nxt], dy[nxt])
-    any_left = np.bincount(owner, weights=cross > tol, minlength=n) > 0
-    any_right = np.bincount(owner, weights=cross < -tol, minlength=n) > 0
-    convex = simple & has & (any_left != any_right)
-    return np.where(convex, np.where(any_left, 1, -1), 0).astype(np.int8)
+def _convex_orientation(edges: _Edges, simple: np.ndarray, which: np.ndarray) -> np.ndarray:
+    """Per parcel of ``which`` (positions, repeats allowed): +1 for a convex simple polygon
+    with counter-clockwise exterior, -1 for a convex clockwise one, 0 otherwise (holes,
+    several parts, a reflex corner). Collinear corners are allowed."""
+    parcel, back = np.unique(which, return_inverse=True)
+    out = np.zeros(len(parcel), dtype=np.int8)
+    cnt = edges.count[parcel]
+    ok = np.flatnonzero(simple[parcel] & (cnt > 0))
+    if len(ok):
+        c = cnt[ok]
+        first = np.cumsum(c) - c
+        seg = np.repeat(edges.start[parcel[ok]] - first, c) + np.arange(int(c.sum()))
+        nxt = np.arange(len(seg)) + 1
+        nxt[first + c - 1] = first
+        dx, dy = edges.x1[seg] - edges.x0[seg], edges.y1[seg] - edges.y0[seg]
+        cross = dx * dy[nxt] - dy * dx[nxt]
+        length = np.hypot(dx, dy)
+        tol = 1e-12 * length * length[nxt]
+        owner = np.repeat(np.arange(len(ok)), c)
+        any_left = np.bincount(owner, weights=cross > tol, minlength=len(ok)) > 0
+        any_right = np.bincount(owner, weights=cross < -tol, minlength=len(ok)) > 0
+        out[ok] = np.where(any_left != any_right, np.where(any_left, 1, -1), 0)
+    return out[back]
 
 
 def _clip_convex(
     subject: np.ndarray, pj: np.ndarray, edges: _Edges, orient: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Area (m²) and bounds (k, 4) of each ``subject`` polygon (simple, no holes) clipped to
-    its convex parcel ``pj`` (Sutherland-Hodgman, vectorised over ragged coordinate arrays:
-    one round per parcel edge, pairs grouped by their parcel's edge count).
+    its convex parcel ``pj`` of orientation ``orient`` (+1 counter-clockwise, -1 clockwise;
+    per subject) (Sutherland-Hodgman, vectorised over ragged coordinate arrays: one round per
+    parcel edge, pairs grouped by their parcel's edge count).
 
     The clipped rings may hold zero-width spikes where a concave subject leaves and re-enters
     the parcel; they add no area. Coordinates are taken relative to the parcel's first vertex.
@@ -766,7 +973,7 @@ def _clip_convex(
         first = edges.start[pj[sel]]
         ox, oy = edges.x0[first], edges.y0[first]
         x, y = coords[idx, 0] - ox[grp], coords[idx, 1] - oy[grp]
-        sign = orient[pj[sel]].astype(np.float64)
+        sign = orient[sel].astype(np.float64)
         for r in range(int(m)):
             if not len(x):
                 break
@@ -816,14 +1023,59 @@ def _clip_convex(
     return area, bounds
 
 
+def _overlapping(pj: np.ndarray, box: np.ndarray) -> np.ndarray:
+    """Per piece: its bounding box overlaps, with area, the box of another piece in the same
+    parcel (``pj``: the pieces' parcels, sorted; ``box``: their bounds, (k, 4)). Only such
+    pieces can overlap; their union is formed (an exact test first would cost about as much as
+    the union: most such pairs do overlap).
+
+    In parcels of up to :data:`_PAIRWISE_MAX` pieces every pair is tested, as pieces ``i`` and
+    ``i + d`` for d = 1, 2 ...; larger parcels are swept in x (:func:`_box_overlaps`).
+    """
+    k = len(pj)
+    out = np.zeros(k, dtype=bool)
+    if k < 2:
+        return out
+    x0, y0, x1, y1 = box.T
+    starts = np.flatnonzero(np.r_[True, pj[1:] != pj[:-1]])
+    size = np.diff(np.r_[starts, k])
+    left = np.repeat(starts + size - 1, size)  # pieces after each in its parcel
+    left -= np.arange(k)
+    small = np.repeat(size <= _PAIRWISE_MAX, size)
+    left[~small] = 0
+    d = 1
+    i = None  # while most pieces take part: whole shifted slices, then the positions
+    while d < k:
+        if i is None:
+            meet = (left[:-d] >= d) & (x0[d:] < x1[:-d]) & (x0[:-d] < x1[d:])
+            meet &= (y0[d:] < y1[:-d]) & (y0[:-d] < y1[d:])
+            out[:-d] |= meet
+            out[d:] |= meet
+            if (left > d).sum() * 4 < k:
+                i = np.flatnonzero(left > d)
+        else:
+            if not len(i):
+                break
+            j = i + d
+            meet = (x0[j] < x1[i]) & (x0[i] < x1[j]) & (y0[j] < y1[i]) & (y0[i] < y1[j])
+            out[i[meet]] = True
+            out[j[meet]] = True
+            i = i[left[i] > d]
+        d += 1
+    large = np.flatnonzero(~small)
+    if len(large):
+        ab = large[_box_overlaps(pj[large], box[large])]
+        out[ab.ravel()] = True
+    return out
+
+
 def _box_overlaps(pj: np.ndarray, box: np.ndarray) -> np.ndarray:
     """Pairs ``(a, b)`` of positions of pieces in the same parcel whose bounding boxes overlap
-    with area (``pj``: the pieces' parcels, sorted; ``box``: their bounds).
+    with area (``pj``: the pieces' parcels, sorted; ``box``: their bounds, (k, 4)).
 
     A sweep in x per parcel (sorted by parcel and left edge; a piece is paired with the
     following pieces of its parcel whose left edge lies left of its right edge), then the y
-    extents. Only these pieces can overlap; their union is formed (an exact test first would
-    cost about as much as the union: most such pairs do overlap).
+    extents.
     """
     if len(pj) < 2:
         return np.empty((2, 0), dtype=np.int64)
@@ -831,13 +1083,14 @@ def _box_overlaps(pj: np.ndarray, box: np.ndarray) -> np.ndarray:
     # parcel's leftmost piece in the low bits, floored (ceiled): candidates are a superset.
     # ``pj`` comes sorted, so the groups' minima come from reduceat and the sort by key finds
     # runs already in order.
+    x0, y0, x1, y1 = box.T
     starts = np.flatnonzero(np.r_[True, pj[1:] != pj[:-1]])
     size = np.diff(np.r_[starts, len(pj)])
-    origin = np.repeat(np.minimum.reduceat(box[:, 0], starts), size)
+    origin = np.repeat(np.minimum.reduceat(x0, starts), size)
     step = 1e-4
     high = pj.astype(np.int64) << 36
-    lo = high + np.floor((box[:, 0] - origin) / step).astype(np.int64)
-    hi = high + np.ceil((box[:, 2] - origin) / step).astype(np.int64)
+    lo = high + np.floor((x0 - origin) / step).astype(np.int64)
+    hi = high + np.ceil((x1 - origin) / step).astype(np.int64)
     order = np.argsort(lo, kind="stable")
     lo_key, hi_key = lo[order], hi[order]
     end = np.searchsorted(lo_key, hi_key, side="right")
@@ -853,7 +1106,7 @@ def _box_overlaps(pj: np.ndarray, box: np.ndarray) -> np.ndarray:
         i = np.repeat(np.arange(s, e), c)
         j = i + 1 + (np.arange(int(c.sum())) - np.repeat(np.cumsum(c) - c, c))
         a, b = order[i], order[j]
-        keep = (box[b, 0] < box[a, 2]) & (box[b, 1] < box[a, 3]) & (box[a, 1] < box[b, 3])
+        keep = (x0[b] < x1[a]) & (x0[a] < x1[b]) & (y0[b] < y1[a]) & (y0[a] < y1[b])
         found.append(np.stack([a[keep], b[keep]]))
     return np.concatenate(found, axis=1) if found else np.empty((2, 0), dtype=np.int64)
 
@@ -873,8 +1126,25 @@ class _Core:
     total_bounds: np.ndarray  # of all buildings (xmin, ymin, xmax, ymax); NaN when none
 
 
+@dataclass(frozen=True)
+class _Buildings:
+    """Per-building inputs of :func:`_core_chunk`, shared by every chunk of parcels."""
+
+    geoms: np.ndarray
+    types: np.ndarray
+    polygonal: np.ndarray
+    point: np.ndarray
+    area: np.ndarray  # footprint area, 0 for anything not polygonal
+    floors: np.ndarray
+    dates_ns: np.ndarray
+    order: np.ndarray
+    order_span: int  # above every value of ``order``
+    index: _Footprints
+    slack: float  # of the pre-tests in :func:`_classify_numpy`
+
+
 def _core(
-    parcels: np.ndarray,
+    prep: _Parcels,
     geoms: np.ndarray,
     floors: np.ndarray,
     dates_ns: np.ndarray,
@@ -883,51 +1153,115 @@ def _core(
 ) -> _Core:
     """Allocate buildings to parcels and sum per parcel (see :func:`parcel_building_metrics`).
 
-    ``geoms``: polygons and points (None allowed); ``floors``: effective floors per building
-    (NaN unknown); ``dates_ns``: survey dates as int64 ns; ``order``: a global position per
-    building that fixes the order of every per-parcel sum.
-    """
-    n, m = len(parcels), len(geoms)
-    types = shapely.get_type_id(geoms)
-    polygonal = np.isin(types, _POLYGONAL)
-    point = types == 0
-    ptypes = shapely.get_type_id(parcels)
-    if not np.isin(ptypes, _POLYGONAL).all():
-        parcels = np.where(np.isin(ptypes, _POLYGONAL), parcels, None)
-    simple = _simple(parcels)
-    # bounding-box pairs: a tree of the buildings queried with the parcels (fewer queries)
-    usable = polygonal | point
-    tree = shapely.STRtree(geoms if usable.all() else np.where(usable, geoms, None))
-    pj, bi = tree.query(parcels)
-    box = _split_call(shapely.bounds, geoms, threads=threads)
-    edges = _edges(parcels, simple)
-    status = _classify(parcels, edges, pj, bi, geoms, box[bi], threads)
+    ``prep``: the parcels (:func:`_prepare_parcels`); ``geoms``: polygons and points (None
+    allowed); ``floors``: effective floors per building (NaN unknown); ``dates_ns``: survey
+    dates as int64 ns; ``order``: a global position per building that fixes the order of every
+    per-parcel sum.
 
-    area_b = np.where(polygonal, _split_call(shapely.area, geoms, threads=threads), 0.0)
+    The parcels are measured in chunks of :data:`_CHUNK_PARCELS` (every sum is a parcel's own,
+    so the chunks give the same results as one pass); ``threads`` measure chunks side by side.
+    """
+    n, m = len(prep.geoms), len(geoms)
+    types = _split_call(shapely.get_type_id, geoms, threads=threads)
+    polygonal = (types == 3) | (types == 6)
+    point = types == 0
+    box = _split_call(shapely.bounds, geoms, threads=threads)
+    # (NaN when every box is: fmin and fmax skip NaN)
+    total_bounds = np.array([f.reduce(box[:, k]) for k, f in enumerate(_EXTREMES)]) if m else None
+    if total_bounds is None or np.isnan(total_bounds).any():
+        total_bounds = np.full(4, np.nan)
+    usable = polygonal | point
+    if not usable.all():  # lines and collections are left out
+        box[~usable] = np.nan
+    area = _split_call(shapely.area, geoms, threads=threads)
+    if not polygonal.all():
+        area[~polygonal] = 0.0
+    # the largest coordinate of the parcels and boxes sets the slack of the pre-tests
+    scale = 1.0 + max(
+        -np.fmin.reduce(prep.box, axis=None, initial=0.0),
+        np.fmax.reduce(prep.box, axis=None, initial=0.0),
+        -np.fmin.reduce(box, axis=None, initial=0.0),
+        np.fmax.reduce(box, axis=None, initial=0.0),
+    )
+    b = _Buildings(
+        geoms=geoms,
+        types=types,
+        polygonal=polygonal,
+        point=point,
+        area=area,
+        floors=floors,
+        dates_ns=dates_ns,
+        order=order,
+        order_span=int(order.max(initial=0)) + 1,
+        index=_index_footprints(box),
+        slack=8 * float(np.spacing(scale)) if np.isfinite(scale) else np.inf,
+    )
+    starts = range(0, n, _CHUNK_PARCELS)
+
+    def run(p0: int) -> tuple:
+        return _core_chunk(prep, b, p0, min(p0 + _CHUNK_PARCELS, n))
+
+    if threads > 1 and len(starts) > 1:
+        with ThreadPoolExecutor(threads) as pool:
+            results = list(pool.map(run, starts))
+    else:
+        results = [run(p0) for p0 in starts]
+    count = np.zeros(n, dtype=np.int64)
+    points = np.zeros(n, dtype=np.int64)
+    footprint = np.zeros(n)
+    floor_area = np.zeros(n)
+    latest = np.full(n, _INT64_NAT, dtype=np.int64)
+    for p0, r in zip(starts, results, strict=True):
+        at = slice(p0, p0 + len(r[0]))
+        count[at], points[at], footprint[at], floor_area[at], latest[at] = r[:5]
+    kept = np.concatenate([r[5] for r in results]) if results else np.empty(0, np.int64)
+    return _Core(
+        count=count,
+        points=points,
+        footprint_m2=footprint,
+        floor_area_m2=floor_area,
+        latest_date=latest,
+        parcels_per_building=np.bincount(kept, minlength=m).astype(np.int64),
+        parcels_with_overlaps=sum(r[6] for r in results),
+        points_total=int(point.sum()),
+        total_bounds=total_bounds,
+    )
+
+
+def _core_chunk(prep: _Parcels, b: _Buildings, p0: int, p1: int) -> tuple:
+    """:func:`_core` for parcels ``p0:p1``: ``(count, points, footprint, floor area, latest
+    date)`` of each, the buildings in them (one entry per parcel a building is in) and the
+    parcels with overlapping footprints."""
+    parcels, simple = prep.geoms[p0:p1], prep.simple[p0:p1]
+    n = p1 - p0
+    geoms, polygonal, point = b.geoms, b.polygonal, b.point
+    edges = _edges(parcels, simple)
+    # bounding-box pairs, grouped by parcel
+    pj, bi = _box_pairs(b.index, prep.box[p0:p1])
+    status = _classify(parcels, edges, pj, bi, geoms, b.index.box, b.slack)
+
     exact_poly = np.flatnonzero((status == 2) & polygonal[bi])
     # footprints crossing a parcel edge: clipped in numpy where the parcel is convex and the
     # footprint a simple polygon; GEOS's overlay for the rest
-    orient = _convex_orientation(edges, simple)
     sub = geoms[bi[exact_poly]]
-    fast = (orient[pj[exact_poly]] != 0) & (types[bi[exact_poly]] == 3)
-    fast &= shapely.get_num_interior_rings(sub) == 0
-    area = area_b[bi]
-    piece_box = box[bi]
+    p_cut = pj[exact_poly]
+    orient = _convex_orientation(edges, simple, p_cut)
+    fast = (orient != 0) & (b.types[bi[exact_poly]] == 3)
+    fast[fast] = shapely.get_num_interior_rings(sub[fast]) == 0
+    area = b.area[bi]
     cut_area = np.empty(len(exact_poly))
     cut_box = np.empty((len(exact_poly), 4))
     if fast.any():
         f_idx = np.flatnonzero(fast)
         cut_area[f_idx], cut_box[f_idx] = _clip_convex(
-            sub[f_idx], pj[exact_poly[f_idx]], edges, orient
+            sub[f_idx], p_cut[f_idx], edges, orient[f_idx]
         )
     slow = np.flatnonzero(~fast)
-    clipped_slow = _split_call(
-        shapely.intersection, sub[slow], parcels[pj[exact_poly[slow]]], threads=threads
-    )
-    cut_area[slow] = shapely.area(clipped_slow)
-    cut_box[slow] = shapely.bounds(clipped_slow)
+    if len(slow):
+        clipped_slow = shapely.intersection(sub[slow], parcels[p_cut[slow]])
+        cut_area[slow] = shapely.area(clipped_slow)
+        cut_box[slow] = shapely.bounds(clipped_slow)
     area[exact_poly] = cut_area
-    piece_box[exact_poly] = cut_box
     keep = status == 1
     # a piece under a square millimetre is a footprint touching the parcel's edge
     keep[exact_poly] = cut_area > _MIN_PIECE_M2
@@ -939,21 +1273,23 @@ def _core(
 
     sel = np.flatnonzero(keep)
     # by parcel, then the buildings' global order (pairs come grouped by parcel already)
-    key = pj[sel].astype(np.int64) * (int(order.max(initial=0)) + 1) + order[bi[sel]]
+    key = pj[sel].astype(np.int64) * b.order_span + b.order[bi[sel]]
     sel = sel[np.argsort(key, kind="stable")]
-    bi, pj, area, piece_box = bi[sel], pj[sel], area[sel], piece_box[sel]
+    bi, pj, area = bi[sel], pj[sel], area[sel]
     is_poly = polygonal[bi]
     cut = was_cut[sel]
 
     count = np.bincount(pj, minlength=n).astype(np.int64)
     points = np.bincount(pj[~is_poly], minlength=n).astype(np.int64)
-    per_building = np.bincount(bi, minlength=m).astype(np.int64)
 
     poly = np.flatnonzero(is_poly)
-    ov = _box_overlaps(pj[poly], piece_box[poly])
+    # the pieces' bounds: the footprint's, or where cut by the parcel edge, the piece's
+    piece_box = np.take(b.index.box, bi[poly], axis=0)
+    at_cut = np.flatnonzero(cut[poly])
+    piece_box[at_cut] = cut_box[np.searchsorted(exact_poly, sel[poly[at_cut]])]
     involved = np.zeros(len(bi), dtype=bool)
-    involved[poly[ov.ravel()]] = True
-    f = floors[bi]
+    involved[poly] = _overlapping(pj[poly], piece_box)
+    f = b.floors[bi]
     alone = is_poly & ~involved
     # (bincount of nothing is int64: cast)
     footprint = np.bincount(pj[alone], weights=area[alone], minlength=n).astype(np.float64)
@@ -962,10 +1298,8 @@ def _core(
         inv = np.flatnonzero(involved)
         pieces = geoms[bi[inv]]
         recut = np.flatnonzero(cut[inv])  # footprints cut by the parcel edge: the exact piece
-        pieces[recut] = _split_call(
-            shapely.intersection, pieces[recut], parcels[pj[inv[recut]]], threads=threads
-        )
-        groups, unions = _grouped_union(pieces, pj[inv], threads)
+        pieces[recut] = shapely.intersection(pieces[recut], parcels[pj[inv[recut]]])
+        groups, unions = _grouped_union(pieces, pj[inv])
         union_m2 = shapely.area(unions)
         summed = np.bincount(pj[inv], weights=area[inv], minlength=n)[groups]
         weighted = np.bincount(pj[inv], weights=(area * f)[inv], minlength=n)[groups]
@@ -976,20 +1310,10 @@ def _core(
     else:
         overlapping = 0
     latest = np.full(n, _INT64_NAT, dtype=np.int64)
-    np.maximum.at(latest, pj, dates_ns[bi])
-    return _Core(
-        count=count,
-        points=points,
-        footprint_m2=footprint,
-        floor_area_m2=floor_area,
-        latest_date=latest,
-        parcels_per_building=per_building,
-        parcels_with_overlaps=overlapping,
-        points_total=int(point.sum()),
-        total_bounds=np.r_[np.nanmin(box[:, :2], axis=0), np.nanmax(box[:, 2:], axis=0)]
-        if len(box) and not np.isnan(box).all()
-        else np.full(4, np.nan),
-    )
+    if len(pj):
+        starts = np.flatnonzero(np.r_[True, pj[1:] != pj[:-1]])
+        latest[pj[starts]] = np.maximum.reduceat(b.dates_ns[bi], starts)
+    return count, points, footprint, floor_area, latest, bi, overlapping
 
 
 def _survey_start(dates: pd.Series) -> np.datetime64:
@@ -1075,13 +1399,15 @@ def parcel_building_metrics(
     more parcels), ``parcels_with_overlaps`` (parcels where footprints overlap each other),
     ``parcels_with_buildings``, ``parcels_not_surveyed``.
 
-    Vectorised: one bulk STRtree query of bounding boxes; footprints whose box lies inside a
-    parcel (most) are classified in numpy and need no overlay; footprints crossing the edge of
-    a convex parcel are clipped in numpy, the few others intersected by GEOS; a union is formed
-    only where footprints' boxes overlap inside a parcel. ``order`` (a global position per
-    building; default the row order) fixes the order of every per-parcel sum, so a partitioned
-    run gives bit-identical results. ``threads`` (default 1) splits the GEOS and numpy calls
-    over a thread pool: worth it only on a machine with idle cores.
+    Vectorised: the bounding boxes of parcels and footprints are joined on a grid in numpy
+    (no spatial tree); footprints whose box lies inside a parcel (most) are classified in
+    numpy and need no overlay; footprints crossing the edge of a convex parcel are clipped in
+    numpy, the few others intersected by GEOS; a union is formed only where footprints' boxes
+    overlap inside a parcel. Parcels are measured in chunks of 32,768. ``order`` (a global
+    position per building; default the row order) fixes the order of every per-parcel sum, so
+    a partitioned run gives bit-identical results. ``threads`` (default 1) measures chunks
+    side by side on a thread pool (GEOS and numpy release the GIL) and splits the whole-layer
+    GEOS calls: worth it only on a machine with idle cores.
     """
     out, core, geoms = _metrics(
         parcels_geom,
@@ -1096,7 +1422,7 @@ def parcel_building_metrics(
         threads=threads,
     )
     out.attrs["summary"] = _summary(
-        geoms, core.parcels_per_building, out, core.parcels_with_overlaps
+        geoms, core.parcels_per_building, out, core.parcels_with_overlaps, core.points_total
     )
     return out
 
@@ -1151,7 +1477,9 @@ def _metrics(
     dates_ns = dates.view(np.int64)
     order = np.arange(len(geoms)) if order is None else np.asarray(order)
     threads = _threads(threads)
-    core = _core(parcels, geoms, floors, dates_ns, order, threads)
+    pbox = _split_call(shapely.bounds, parcels, threads=threads)
+    prep = _prepare_parcels(parcels, pbox)
+    core = _core(prep, geoms, floors, dates_ns, order, threads)
 
     start = (
         _survey_start(pd.Series(dates))
@@ -1160,7 +1488,6 @@ def _metrics(
         if pd.isna(survey_start)
         else np.datetime64(pd.Timestamp(survey_start), "ns")
     )
-    pbox = _split_call(shapely.bounds, parcels, threads=threads)
     if extent is None or not isinstance(extent, shapely.Geometry):
         ebox = core.total_bounds if extent is None else np.asarray(extent, float)
         surveyed = (pbox[:, 0] >= ebox[0]) & (pbox[:, 1] >= ebox[1])
@@ -1190,7 +1517,7 @@ def _metrics(
     )
     if previous is not None:
         new = _new_pieces(geoms, np.asarray(previous.geometry.values, dtype=object))
-        new_core = _core(parcels, new, floors, dates_ns, order, threads)
+        new_core = _core(prep, new, floors, dates_ns, order, threads)
         out["new_footprint_m2"] = np.where(has_points, np.nan, new_core.footprint_m2)
     return out, core, geoms
 

@@ -278,6 +278,55 @@ def test_threads_give_the_same_result():
         assert one.footprint_m2.iloc[p] == pytest.approx(expected, abs=1e-6)
 
 
+def test_chunks_threads_and_footprints_of_every_size_give_the_same_result(monkeypatch):
+    """Parcels measured in chunks (here of 97) on threads equal one pass; footprints from
+    points to 3 km (joined with the parcels on grids of several cell sizes), footprints
+    touching a parcel's box, empty and missing ones: against a plain loop over parcels."""
+    import landuse.buildings as engine
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import bench_buildings as bb
+
+    rng = np.random.default_rng(11)
+    parcels, bounds = bb.make_parcels(3_000, rng)
+    geoms, floors, height = bb.make_buildings(bounds, 9_000, rng)
+    x0, y0 = bounds[:, 0].min(), bounds[:, 1].min()
+    size = np.exp(rng.uniform(np.log(1.0), np.log(3_000.0), 300))
+    cx = rng.uniform(x0, bounds[:, 2].max(), 300)
+    cy = rng.uniform(y0, bounds[:, 3].max(), 300)
+    extra = [
+        *shapely.box(cx, cy, cx + size, cy + size * rng.uniform(0.2, 1.0, 300)),
+        *shapely.points(cx[:50], cy[:50]),
+        shapely.box(*bounds[0, 2:], bounds[0, 2] + 10, bounds[0, 3] + 10),  # corner to corner
+        shapely.Point(bounds[1, 0], bounds[1, 1]),  # on a parcel's corner
+        shapely.Polygon(),
+        None,
+    ]
+    all_geoms = np.concatenate([geoms, np.array(extra, dtype=object)])
+    n_extra = len(extra)
+    b = frame(
+        list(all_geoms),
+        floors=np.r_[floors, np.full(n_extra, 2.0)],
+        height_m=np.r_[height, np.full(n_extra, np.nan)],
+    )
+    one = parcel_building_metrics(parcels, b, threads=1)
+    monkeypatch.setattr(engine, "_CHUNK_PARCELS", 97)
+    chunked = parcel_building_metrics(parcels, b, threads=2)
+    pd.testing.assert_frame_equal(one, chunked, check_exact=True)
+    assert one.attrs["summary"] == chunked.attrs["summary"]
+    valid = np.array([g is not None and not g.is_empty for g in all_geoms])
+    tree = shapely.STRtree(all_geoms[valid])
+    for p in range(0, 3_000, 37):
+        near = all_geoms[valid][tree.query(parcels[p], predicate="intersects")]
+        pieces = shapely.intersection(near, parcels[p])
+        polys = shapely.get_type_id(near) == 3
+        inside = ~polys & shapely.intersects(near, parcels[p]) | (shapely.area(pieces) > 1e-6)
+        assert one.building_count.iloc[p] == inside.sum()
+        if polys.all():
+            expected = shapely.union_all(pieces).area
+            assert one.footprint_m2.iloc[p] == pytest.approx(expected, abs=1e-6)
+
+
 # --------------------------------------------------------------------------------------------
 # Evidence
 
