@@ -311,8 +311,11 @@ def test_cli_round_trip_with_two_surveys(cli_runs, park):
 
 def test_workbook_inspection_sheet_puts_likely_idle_first(cli_runs, park):
     assert cli_runs["xlsx"].returncode == 0, cli_runs["xlsx"].stderr
-    ws = load_workbook(park / "out.xlsx", read_only=True)["待核查"]
-    rows = list(ws.iter_rows(values_only=True))
+    book = load_workbook(park / "out.xlsx", read_only=True)  # read-only: holds the file open
+    try:
+        rows = list(book["待核查"].iter_rows(values_only=True))
+    finally:
+        book.close()
     header = next(i for i, r in enumerate(rows) if r and r[0] == "电子监管号")
     ids = [r[1] for r in rows[header + 1 :] if r and r[1]]
     # P3 (likely idle, 46.55 万元 if not started) before P2 (93.10) and P4 (36.40):
