@@ -76,22 +76,6 @@ def normalise_column(
     return col, kind
 
 
-def normalise_table(table: pa.Table) -> tuple[pa.Table, dict[str, str]]:
-    """Properties ready to serve, and the kind of each column (:func:`normalise_column`;
-    dates as ISO text)."""
-    columns: list[pa.Array] = []
-    kinds: dict[str, str] = {}
-    for name, col in zip(table.column_names, table.columns, strict=True):
-        col, kind = normalise_column(col)
-        if kind == "date":
-            col = col.cast(pa.string())
-        if isinstance(col, pa.ChunkedArray):
-            col = col.combine_chunks()
-        columns.append(col)
-        kinds[name] = kind
-    return pa.table(columns, names=table.column_names), kinds
-
-
 DICTIONARY_MAX = 200_000  # text columns with at most this many distinct values share objects
 
 
@@ -264,6 +248,12 @@ class PropertyTable:
             columns.append(_Column.build(name, kind, col))
             del col
         return cls(columns, size)
+
+    @classmethod
+    def joined(cls, parts: Sequence[PropertyTable]) -> PropertyTable:
+        """The columns of ``parts`` (tables of the same features) side by side, in order."""
+        size = parts[0].size if parts else 0
+        return cls([col for part in parts for col in part._columns], size)
 
     def take(self, positions: np.ndarray) -> PropertyTable:
         """The properties of the features at ``positions``, in that order."""

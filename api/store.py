@@ -271,7 +271,7 @@ def _read_gpkg_layer(path: Path, layer: str) -> Layer:
     rows = max(int(info.get("features") or 0), 1)
     per_pass = max(1, READ_PASS_VALUES // rows)
     passes = [fields[i : i + per_pass] for i in range(0, len(fields), per_pass)] or [[]]
-    columns: list[Any] = []
+    parts: list[PropertyTable] = []
     geometries: Geometries | None = None
     fids: np.ndarray | None = None
     for k, names in enumerate(passes):
@@ -294,13 +294,11 @@ def _read_gpkg_layer(path: Path, layer: str) -> Layer:
                     boxes = _rtree_boxes(path, layer, geom_col, fids)
             geometries = _geometries(path, wkb, table.num_rows, meta.get("crs"), boxes)
             del wkb
-        columns.extend(PropertyTable.from_table(table)._columns)
+        parts.append(PropertyTable.from_table(table))
         del table
         release_memory()
     assert geometries is not None and fids is not None
-    order = {name: i for i, name in enumerate(c.name for c in columns)}
-    columns.sort(key=lambda c: order[c.name])
-    return Layer(np.asarray(fids, dtype=np.int64), PropertyTable(columns, len(fids)), geometries)
+    return Layer(np.asarray(fids, dtype=np.int64), PropertyTable.joined(parts), geometries)
 
 
 def _geo_metadata(path: Path, schema: pa.Schema, *, parcels: bool = True) -> tuple[str | None, Any]:
