@@ -91,14 +91,19 @@ def _joined_texts(masks: list[tuple[np.ndarray, str]], n: int) -> pd.Categorical
     """Per row, the texts whose masks are true, joined by ``；`` in the given order.
 
     Rows are grouped by their combination of masks, so the joining runs once per distinct
-    combination rather than once per row.
+    combination rather than once per row. The categories are sorted, as ``pd.Categorical``
+    sorts those it infers: parcels analysed in chunks join to the column of a single pass
+    (:func:`landuse.pipeline.assemble`).
     """
     code = np.zeros(n, dtype=np.int64)
     for bit, (mask, _) in enumerate(masks):
         code |= mask.astype(np.int64) << bit
     uniques, inverse = np.unique(code, return_inverse=True)
     texts = ["；".join(t for bit, (_, t) in enumerate(masks) if u >> bit & 1) for u in uniques]
-    return pd.Categorical.from_codes(inverse, categories=texts)
+    order = np.argsort(np.array(texts, dtype=object), kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return pd.Categorical.from_codes(rank[inverse], categories=[texts[i] for i in order])
 
 
 def _labels(values: np.ndarray) -> pd.Categorical:

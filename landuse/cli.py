@@ -632,28 +632,40 @@ def analyse(
         else:
             stored = None
     with console.status("loading…") as status:
-        results = run_analysis(
-            inputs,
-            rules=rule_set,
-            as_of=as_of_date,
-            ledger=ledger or (),
-            parks=parks,
-            park_name_field=park_name_field,
-            assume_crs=crs,
-            layer=layer,
-            encoding=encoding,
-            progress=lambda msg: status.update(msg),
-            inspections=inspections or (),
-            stored_inspections=stored,
-            sheet=sheet,
-            buildings=building_inputs,
-        )
-        written: list[Path] = []
-        if out is not None:
-            status.update(f"writing {out}")
-            with OutputSet(overwrite=overwrite) as files:
-                written = write_results(results, out, files)
-                written.append(write_load_report(results, out, files))
+        with OutputSet(overwrite=overwrite) as files:
+            stream = None
+            if out is not None and out.suffix.lower() == ".gpkg":
+                from landuse.outputs import GpkgParcelStream
+
+                # the parcels layer is written by another process while the analysis goes on
+                stream = GpkgParcelStream(files.temp(out))
+            try:
+                results = run_analysis(
+                    inputs,
+                    rules=rule_set,
+                    as_of=as_of_date,
+                    ledger=ledger or (),
+                    parks=parks,
+                    park_name_field=park_name_field,
+                    assume_crs=crs,
+                    layer=layer,
+                    encoding=encoding,
+                    progress=lambda msg: status.update(msg),
+                    inspections=inspections or (),
+                    stored_inspections=stored,
+                    sheet=sheet,
+                    buildings=building_inputs,
+                    sink=stream,
+                )
+                written: list[Path] = []
+                if out is not None:
+                    status.update(f"writing {out}")
+                    written = write_results(results, out, files, stream=stream)
+                    written.append(write_load_report(results, out, files))
+            except BaseException:
+                if stream is not None:
+                    stream.abort()
+                raise
         recorded = None
         if store is not None and len(results.parcels):
             status.update(f"recording the run in {store}")

@@ -20,6 +20,7 @@ import shapely
 
 from landuse.errors import InputError
 from landuse.inspections import INSPECTION_COLUMNS
+from landuse.layer_writer import LayerWriter
 from landuse.schema import (
     DERIVED_COLUMNS,
     INPUT_NAMES,
@@ -130,13 +131,16 @@ def layer_geometry_type(geoms: np.ndarray) -> str:
 
 
 def _arrow_batches(
-    frame: pd.DataFrame, promote: bool = False
+    frame: pd.DataFrame, promote: bool = False, geometry: bool | None = None
 ) -> tuple[pa.Schema, Iterator[pa.RecordBatch], bool]:
     """The frame as Arrow record batches of :data:`BATCH_ROWS` rows (geometry as WKB), so only
-    one batch of text and WKB is materialised at a time; also says whether it has geometry.
-    ``promote`` turns polygons into one-part multipolygons."""
+    one batch of text and WKB is materialised at a time; also says whether it has geometry
+    (whether some row has one, unless ``geometry`` says). ``promote`` turns polygons into
+    one-part multipolygons."""
     names = [c for c in frame.columns if c != "geometry"]
-    has_geometry = "geometry" in frame.columns and bool(frame["geometry"].notna().any())
+    has_geometry = "geometry" in frame.columns and (
+        bool(frame["geometry"].notna().any()) if geometry is None else geometry
+    )
 
     def batch(start: int) -> pa.RecordBatch:
         part = frame.iloc[start : start + BATCH_ROWS]
@@ -167,31 +171,41 @@ def _write_layer(path: Path, name: str, frame: pd.DataFrame, crs) -> None:
     if "geometry" in frame.columns:
         geometry_type = layer_geometry_type(np.asarray(frame["geometry"].to_numpy(), dtype=object))
     schema, batches, has_geometry = _arrow_batches(frame, promote=geometry_type == "MultiPolygon")
-    reader = pa.RecordBatchReader.from_batches(schema, batches)
-    geo = {}
-    if has_geometry:
-        geo = {
-            "geometry_name": "geometry",
-            "geometry_type": geometry_type,
-            "crs": crs.to_wkt() if crs is not None else None,
-        }
+    options = _layer_options(path, name, has_geometry, geometry_type, crs)
     try:
-        append = path.exists()
-        pyogrio.write_arrow(
-            reader,
-            path,
-            layer=name,
-            driver="GPKG",
-            append=append,
-            # the GeoPackage version is fixed when the file is created (first layer)
-            dataset_options=None if append else GPKG_DATASET_OPTIONS,
-            **geo,
-        )
+        if len(frame) >= CHILD_WRITER_ROWS:
+            # GDAL writes on the other core while the next batches are converted
+            with LayerWriter(path, **options) as writer:
+                for batch in batches:
+                    writer.write(batch)
+        else:
+            pyogrio.write_arrow(pa.RecordBatchReader.from_batches(schema, batches), path, **options)
     except RuntimeError as exc:
         os_error = _os_error_of(exc, path)
         if os_error is None:
             raise
         raise os_error from exc
+
+
+#: Layers of this many rows or more are written by a child process (:mod:`landuse.layer_writer`).
+CHILD_WRITER_ROWS = 2 * BATCH_ROWS
+
+
+def _layer_options(path: Path, name: str, has_geometry: bool, geometry_type: str, crs) -> dict:
+    """:func:`pyogrio.write_arrow`'s options for layer ``name`` of the GeoPackage ``path``."""
+    append = path.exists()
+    options: dict = {
+        "layer": name,
+        "driver": "GPKG",
+        "append": append,
+        # the GeoPackage version is fixed when the file is created (first layer)
+        "dataset_options": None if append else GPKG_DATASET_OPTIONS,
+    }
+    if has_geometry:
+        options["geometry_name"] = "geometry"
+        options["geometry_type"] = geometry_type
+        options["crs"] = crs.to_wkt() if crs is not None else None
+    return options
 
 
 # What GDAL and SQLite say when the disk, not the data, is the problem.
@@ -222,13 +236,17 @@ def write_gpkg(
     parks: gpd.GeoDataFrame | None,
     crs,
     buildings: gpd.GeoDataFrame | None = None,
+    *,
+    parcels_written: bool = False,
 ) -> None:
     """Layers ``parcels`` (with geometry where there is one), ``rejects``, table ``summary``,
     when park boundaries were given, ``parks``, and when footprints were given, ``buildings``
-    (the footprints and points as read, in the parcels' CRS)."""
-    if path.exists():
-        path.unlink()
-    _write_layer(path, "parcels", parcels[output_columns(parcels)], crs)
+    (the footprints and points as read, in the parcels' CRS). With ``parcels_written`` the
+    file already holds the parcels layer (written by a :class:`GpkgParcelStream`)."""
+    if not parcels_written:
+        if path.exists():
+            path.unlink()
+        _write_layer(path, "parcels", parcels[output_columns(parcels)], crs)
     _write_layer(path, "rejects", rejects, crs)
     _write_layer(path, "summary", pd.DataFrame(summary), None)
     if parks is not None:
@@ -236,6 +254,63 @@ def write_gpkg(
     if buildings is not None:
         _write_layer(path, "buildings", buildings, buildings.crs)
     style_geopackage(path)
+
+
+class GpkgParcelStream:
+    """The ``parcels`` layer of a results GeoPackage at ``path`` (a new file), written by a
+    child process (:class:`landuse.layer_writer.LayerWriter`) while the analysis goes on: a
+    :class:`landuse.pipeline.ParcelSink`. Layers of fewer than :data:`CHILD_WRITER_ROWS`
+    parcels, or without geometry, are declined and written by :func:`write_gpkg` as usual.
+    After the analysis :meth:`close` (or :meth:`abort` on failure); :attr:`streamed` says
+    whether the layer was written here."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.streamed = False
+        self._writer: LayerWriter | None = None
+        self._schema: pa.Schema | None = None
+        self._promote = False
+
+    def begin(self, crs, geometry_type: str | None, rows: int) -> bool:
+        if geometry_type is None or rows < CHILD_WRITER_ROWS:
+            return False
+        self.path.unlink(missing_ok=True)
+        self._promote = geometry_type == "MultiPolygon"
+        options = _layer_options(self.path, "parcels", True, geometry_type, crs)
+        self._writer = LayerWriter(self.path, **options)
+        self.streamed = True
+        return True
+
+    def write(self, parcels: gpd.GeoDataFrame) -> None:
+        if self._writer is None:
+            return
+        frame = parcels[output_columns(parcels)]
+        schema, batches, _ = _arrow_batches(frame, promote=self._promote, geometry=True)
+        if self._schema is None:
+            self._schema = schema
+        for batch in batches:
+            self._writer.write(batch if batch.schema == self._schema else batch.cast(self._schema))
+
+    def close(self) -> None:
+        """Wait for the layer to be written; a full or read-only disk raises OSError."""
+        if self._writer is None:
+            return
+        writer, self._writer = self._writer, None
+        try:
+            writer.close()
+        except RuntimeError as exc:
+            os_error = _os_error_of(exc, self.path)
+            if os_error is None:
+                raise
+            raise os_error from exc
+
+    def abort(self) -> None:
+        """Stop the child and remove what it wrote, SQLite's journal files included."""
+        if self._writer is not None:
+            self._writer.abort()
+            self._writer = None
+            for suffix in ("", "-journal", "-wal", "-shm"):
+                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
 
 
 def rejects_path(out: str | Path) -> Path:

@@ -6,11 +6,13 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from pandas.api.types import union_categoricals
 
 from landuse.analysis import analyse
 from landuse.atomic import OutputSet
@@ -19,8 +21,10 @@ from landuse.errors import InputError
 from landuse.inspections import INSPECTION_COLUMNS
 from landuse.load import Loaded, load_inputs
 from landuse.outputs import (
+    GpkgParcelStream,
     check_out_path,
     drop_empty_geometry,
+    layer_geometry_type,
     load_report_path,
     rejects_path,
     write_csv,
@@ -53,6 +57,24 @@ class BuildingInputs:
     before: tuple[Path, ...] = ()
     before_date: str | None = None
     workers: int | str | None = None
+
+
+#: Parcels analysed per step when a sink writes them as they come (:class:`ParcelSink`).
+ANALYSIS_CHUNK_ROWS = 131_072
+
+
+class ParcelSink(Protocol):
+    """Where :func:`run_analysis` hands the analysed parcels as they are made, so that they are
+    written while the rest is analysed (:class:`landuse.outputs.GpkgParcelStream`)."""
+
+    def begin(self, crs, geometry_type: str, rows: int) -> bool:
+        """Told the CRS, the layer's geometry type and the number of parcels before the
+        analysis; returns whether to stream (else one :meth:`write` of every parcel follows)."""
+        ...
+
+    def write(self, parcels: gpd.GeoDataFrame) -> None:
+        """Consecutive analysed parcels, every result column and the geometry."""
+        ...
 
 
 @dataclass
@@ -99,6 +121,7 @@ def run_analysis(
     inspections: Sequence[str | Path] = (),
     stored_inspections: pd.DataFrame | None = None,
     buildings: BuildingInputs | None = None,
+    sink: ParcelSink | None = None,
 ) -> Results:
     """Load every input and apply every rule as of ``as_of`` (default: today).
 
@@ -108,7 +131,8 @@ def run_analysis(
     of every workbook input; ``inspections`` are inspection files, whose latest finding per
     parcel on or before ``as_of`` updates the parcels before the rules run;
     ``stored_inspections``: findings recorded in a store of runs (normalised, see
-    :func:`landuse.inspection_store.stored_inspections`), taken with them.
+    :func:`landuse.inspection_store.stored_inspections`), taken with them. ``sink``
+    receives the analysed parcels as they are made (see :class:`ParcelSink`).
     """
     as_of_day = _day(as_of)
     if not rules.dates.earliest <= as_of_day <= rules.dates.latest:
@@ -142,18 +166,25 @@ def run_analysis(
             parcels, buildings, rules=rules, report=loaded.report, encoding=encoding
         )
     progress(f"analysing {len(loaded.parcels):,} parcels as of {as_of_ts.date()}")
-    result = analyse(parcels, as_of_ts, rules, buildings=surveys)
-    result[SOURCE_FILE] = parcels[SOURCE_FILE].to_numpy()
-    result[SOURCE_ROW] = parcels[SOURCE_ROW].to_numpy()
-    for name in INSPECTION_COLUMNS:  # what the inspections fed back (--inspections)
-        if name in parcels.columns:
-            result[name] = parcels[name].array
-    # assigned as a column: building the frame around it would consolidate (copy) every column
-    result["geometry"] = parcels.geometry.values
-    analysed = gpd.GeoDataFrame(result, geometry="geometry", crs=parcels.crs, copy=False)
+    streamed = sink is not None and sink.begin(
+        parcels.crs, _geometry_type(parcels.geometry.to_numpy()), len(parcels)
+    )
+    if streamed:
+        pieces = []
+        for start in range(0, len(parcels), ANALYSIS_CHUNK_ROWS):
+            rows = parcels.iloc[start : start + ANALYSIS_CHUNK_ROWS]
+            piece = _analysed(rows, analyse(rows, as_of_ts, rules, buildings=surveys))
+            sink.write(piece)  # written by the sink's process while the next chunk is analysed
+            pieces.append(piece)
+        del piece, rows
+        analysed = assemble(pieces, crs=parcels.crs)
+    else:
+        analysed = _analysed(parcels, analyse(parcels, as_of_ts, rules, buildings=surveys))
+        if sink is not None:
+            sink.write(analysed)
     # the analysed frame carries every input column: keep one table of parcels, not two
     loaded.parcels = analysed
-    del parcels, result
+    del parcels
     summary = summary_table(analysed)
     return Results(
         parcels=analysed,
@@ -163,6 +194,61 @@ def run_analysis(
         as_of=as_of_ts,
         buildings=footprints,
     )
+
+
+def _analysed(parcels: gpd.GeoDataFrame, result: pd.DataFrame) -> gpd.GeoDataFrame:
+    """The result of :func:`landuse.analysis.analyse` with the parcels' provenance, what the
+    inspections fed back and the geometry: the analysed parcels, on ``parcels``' index."""
+    result[SOURCE_FILE] = parcels[SOURCE_FILE].to_numpy()
+    result[SOURCE_ROW] = parcels[SOURCE_ROW].to_numpy()
+    for name in INSPECTION_COLUMNS:  # what the inspections fed back (--inspections)
+        if name in parcels.columns:
+            result[name] = parcels[name].array
+    # assigned as a column: building the frame around it would consolidate (copy) every column
+    result["geometry"] = parcels.geometry.values
+    return gpd.GeoDataFrame(result, geometry="geometry", crs=parcels.crs, copy=False)
+
+
+def _geometry_type(geoms: np.ndarray) -> str | None:
+    """The parcels layer's geometry type (:func:`landuse.outputs.layer_geometry_type`), None
+    when no parcel has a geometry (a ledger alone)."""
+    if shapely.is_missing(geoms).all():
+        return None
+    return layer_geometry_type(geoms)
+
+
+def assemble(pieces: list[pd.DataFrame], crs=None) -> gpd.GeoDataFrame:
+    """Consecutive row pieces of one table (same columns) as one frame with a ``geometry``
+    column, joined column by column; ``pieces`` is emptied, so that each column's pieces are
+    released once joined and the table is never held twice."""
+    if len(pieces) == 1:
+        return gpd.GeoDataFrame(pieces.pop(), geometry="geometry", crs=crs, copy=False)
+    columns = list(pieces[0].columns)
+    start = pieces[0].index[0] if len(pieces[0]) else 0
+    index = pd.RangeIndex(start, start + sum(map(len, pieces)))
+    parts = {name: [piece[name].array for piece in pieces] for name in columns}
+    pieces.clear()
+    whole = pd.DataFrame(index=index)
+    for name in columns:
+        joined = _joined(parts.pop(name))
+        whole[name] = pd.Series(joined, index=index, name=name, copy=False)
+    return gpd.GeoDataFrame(whole, geometry="geometry", crs=crs, copy=False)
+
+
+def _joined(arrays: list) -> object:
+    """One column's pieces as one array of the same dtype. Categoricals whose categories
+    differ between pieces are joined on the union of them, sorted when every piece's were (as
+    ``pd.Categorical`` infers them), so the result equals the column of a single pass."""
+    first = arrays[0]
+    if all(a.dtype == first.dtype for a in arrays):
+        return type(first)._concat_same_type(arrays)
+    if all(isinstance(a.dtype, pd.CategoricalDtype) for a in arrays):
+        inferred = all(a.categories.is_monotonic_increasing for a in arrays)
+        try:
+            return union_categoricals(arrays, sort_categories=inferred)
+        except TypeError:  # categories of different kinds (an all-missing piece)
+            pass
+    return pd.concat([pd.Series(a, copy=False) for a in arrays], ignore_index=True).array
 
 
 def _read_survey(
@@ -270,14 +356,18 @@ def measure_buildings(
 
 
 def write_results(
-    results: Results, out: str | Path, outputs: OutputSet | None = None
+    results: Results,
+    out: str | Path,
+    outputs: OutputSet | None = None,
+    stream: GpkgParcelStream | None = None,
 ) -> list[Path]:
     """Write in the format named by ``out``'s extension; returns every file written.
 
     With ``outputs`` the files are written under its temporary names and the caller commits
     the set (with the load report, see :func:`write_load_report`); without, they are written
     and renamed into place here, together. Either way an existing file is only replaced by a
-    complete new one.
+    complete new one. ``stream``: the sink :func:`run_analysis` wrote the parcels layer of
+    ``out`` (a ``.gpkg``) to, if any.
     """
     path = check_out_path(out)
     if outputs is None:
@@ -285,6 +375,9 @@ def write_results(
             return write_results(results, path, own)
     suffix = path.suffix.lower()
     if suffix == ".gpkg":
+        streamed = stream is not None and stream.streamed
+        if streamed:
+            stream.close()
         write_gpkg(
             outputs.temp(path),
             results.parcels,
@@ -293,6 +386,7 @@ def write_results(
             results.loaded.parks,
             results.crs,
             results.buildings,
+            parcels_written=streamed,
         )
         qml_path, sld_path = style_file_paths(path)
         write_style_files(path, outputs.temp(qml_path), outputs.temp(sld_path))

@@ -1,0 +1,119 @@
+"""The parcels layer streamed to a child process while the analysis goes on in chunks
+(``landuse.layer_writer``, ``GpkgParcelStream``, ``pipeline.assemble``): the GeoPackage is the
+one a single pass writes, and a failed or stopped writer leaves no file behind.
+
+A province's run streams (layers of 131,072 parcels or more); here the thresholds are lowered
+so that the sample park's 294 parcels go through the same path in chunks of 37."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyogrio
+import pytest
+from test_safe_outputs import _analyse as sample_park_args
+from typer.testing import CliRunner
+
+from landuse import cli, outputs, pipeline
+from landuse.layer_writer import LayerWriter
+from landuse.outputs import GpkgParcelStream
+
+
+def _analyse(out: Path) -> None:
+    result = CliRunner().invoke(cli.app, sample_park_args(str(out), "2025-12-31"))
+    assert result.exit_code == 0, result.output
+
+
+def _layers(path: Path) -> dict[str, pa.Table]:
+    names = [str(name) for name in pyogrio.list_layers(path)[:, 0]]
+    tables = {}
+    for name in names:
+        meta, table = pyogrio.read_arrow(path, layer=name)
+        tables[name] = (meta["geometry_type"], meta["crs"], table)
+    return tables
+
+
+def test_a_streamed_run_writes_the_geopackage_of_a_single_pass(tmp_path, monkeypatch) -> None:
+    _analyse(tmp_path / "single.gpkg")
+    monkeypatch.setattr(outputs, "CHILD_WRITER_ROWS", 1)
+    monkeypatch.setattr(pipeline, "ANALYSIS_CHUNK_ROWS", 37)
+    streamed_here = []
+    real_begin = GpkgParcelStream.begin
+
+    def begin(self, *args):
+        streamed_here.append(real_begin(self, *args))
+        return streamed_here[-1]
+
+    monkeypatch.setattr(GpkgParcelStream, "begin", begin)
+    _analyse(tmp_path / "streamed.gpkg")
+    assert streamed_here == [True]  # the layer went through the child process
+
+    single, streamed = _layers(tmp_path / "single.gpkg"), _layers(tmp_path / "streamed.gpkg")
+    assert list(streamed) == list(single)
+    assert streamed["parcels"][2].num_rows == 294  # sample_data/README.md
+    for name, (geometry_type, crs, table) in single.items():
+        other_type, other_crs, other = streamed[name]
+        assert (other_type, other_crs) == (geometry_type, crs), name
+        assert other.schema.equals(table.schema), name
+        if name == "layer_styles":  # written when the run ends
+            table, other = table.drop_columns("update_time"), other.drop_columns("update_time")
+        assert other.equals(table), name
+
+
+def test_assembled_chunks_equal_one_pass(sample_park) -> None:
+    """Categorical columns whose categories differ from chunk to chunk join on their union
+    (sorted where inferred), every other column on its dtype."""
+    whole = sample_park.parcels
+    pieces = [whole.iloc[start : start + 37].copy() for start in range(0, len(whole), 37)]
+    inferred = [  # categories that pd.Categorical inferred (sorted), not a fixed vocabulary
+        name
+        for name in whole.columns
+        if isinstance(whole[name].dtype, pd.CategoricalDtype)
+        and whole[name].cat.categories.is_monotonic_increasing
+    ]
+    assert "legal_basis" in inferred and "status_zh" not in inferred
+    for piece in pieces:  # categories of each chunk's own values, as a chunk's analysis makes
+        for name in inferred:
+            piece[name] = piece[name].cat.remove_unused_categories()
+    assert any(
+        not piece["legal_basis"].cat.categories.equals(pieces[0]["legal_basis"].cat.categories)
+        for piece in pieces
+    )
+    joined = pipeline.assemble(pieces, crs=whole.crs)
+    assert pieces == []  # the pieces were handed over
+    assert joined.crs == whole.crs
+    pd.testing.assert_frame_equal(pd.DataFrame(joined), pd.DataFrame(whole))
+
+
+def _batch(rows: int = 3) -> pa.RecordBatch:
+    return pa.record_batch({"parcel_id": [f"P{i}" for i in range(rows)], "area_ha": [1.0] * rows})
+
+
+def test_a_stopped_writer_leaves_no_file(tmp_path) -> None:
+    path = tmp_path / "parcels.gpkg"
+    stream = GpkgParcelStream(path)
+    assert stream.begin(None, "Polygon", outputs.CHILD_WRITER_ROWS) is True
+    stream._writer.write(_batch())
+    stream.abort()
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_a_layer_too_small_or_without_geometry_is_not_streamed(tmp_path) -> None:
+    stream = GpkgParcelStream(tmp_path / "parcels.gpkg")
+    assert stream.begin(None, "Polygon", outputs.CHILD_WRITER_ROWS - 1) is False
+    assert stream.begin(None, None, 10 * outputs.CHILD_WRITER_ROWS) is False
+    assert not stream.streamed
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_writers_error_reaches_the_caller_and_no_file_is_left(tmp_path) -> None:
+    """GDAL cannot create the file (its folder is missing): GDAL's message is raised here."""
+    path = tmp_path / "missing" / "out.gpkg"
+    with (
+        pytest.raises(RuntimeError, match="missing/out.gpkg"),
+        LayerWriter(path, layer="parcels", driver="GPKG") as writer,
+    ):
+        writer.write(_batch())
+    assert list(tmp_path.iterdir()) == []
