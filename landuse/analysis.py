@@ -41,6 +41,10 @@ from landuse.vocab import (
 )
 
 # Legal basis texts (RULES.md sources), one per rule.
+#: The input columns :func:`analyse` returns changed (``area_ha``: the area it measures by,
+#: declared or from the geometry); every other input column comes back as it went in.
+REPLACED_INPUTS = ("area_ha",)
+
 BASIS = {
     "recovery": "《闲置土地处置办法》第十四条第（二）项；《土地管理法》第三十八条",
     "idle_fee": "《闲置土地处置办法》第十四条第（一）项（土地闲置费不得列入生产成本）",

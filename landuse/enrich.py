@@ -31,9 +31,8 @@ def add_regions(parcels: pd.DataFrame, report: LoadReport) -> None:
     """Add the region columns from ``supervision_no``, in place (numbers that give no region are
     flagged ``region_unknown`` by :mod:`landuse.quality`)."""
     regions = region_columns(parcels["supervision_no"])
-    for name in REGION_COLUMNS:
-        parcels[name] = regions[name].to_numpy()
-        parcels[name] = parcels[name].astype("string")
+    for name in REGION_COLUMNS:  # by position; kept as Arrow strings (no Python objects)
+        parcels[name] = regions[name].astype("string").array
     named = int(regions["region_label"].notna().sum())
     if not parcels["supervision_no"].notna().any():
         return

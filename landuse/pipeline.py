@@ -12,14 +12,14 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pandas.api.types import union_categoricals
 
-from landuse.analysis import analyse
+from landuse.analysis import REPLACED_INPUTS, analyse
 from landuse.atomic import OutputSet
 from landuse.buildings import parcel_building_metrics, read_buildings
 from landuse.errors import InputError
 from landuse.inspections import INSPECTION_COLUMNS
 from landuse.load import Loaded, load_inputs
+from landuse.memory import release_memory
 from landuse.outputs import (
     GpkgParcelStream,
     check_out_path,
@@ -34,7 +34,7 @@ from landuse.outputs import (
 )
 from landuse.report import LoadReport
 from landuse.rules_file import RuleSet
-from landuse.schema import SOURCE_FILE, SOURCE_ROW
+from landuse.schema import INPUT_NAMES, SOURCE_FILE, SOURCE_ROW
 from landuse.styles import style_file_paths, write_style_files
 from landuse.summary import summary_table
 from landuse.workbook import write_workbook
@@ -158,6 +158,7 @@ def run_analysis(
         stored_inspections=stored_inspections,
     )
     parcels = loaded.parcels
+    release_memory()  # the file as read and the loading's working arrays, handed back
     surveys: list[pd.DataFrame] = []
     footprints = None
     if buildings is not None:
@@ -170,14 +171,19 @@ def run_analysis(
         parcels.crs, _geometry_type(parcels.geometry.to_numpy()), len(parcels)
     )
     if streamed:
-        pieces = []
+        carried = _carried_columns(parcels)
+        columns: list[str] = []
+        pieces = []  # the columns each chunk's analysis made; the others are the parcels' own
         for start in range(0, len(parcels), ANALYSIS_CHUNK_ROWS):
             rows = parcels.iloc[start : start + ANALYSIS_CHUNK_ROWS]
             piece = _analysed(rows, analyse(rows, as_of_ts, rules, buildings=surveys))
             sink.write(piece)  # written by the sink's process while the next chunk is analysed
-            pieces.append(piece)
+            columns = list(piece.columns)
+            pieces.append(pd.DataFrame(piece.drop(columns=[c for c in columns if c in carried])))
         del piece, rows
-        analysed = assemble(pieces, crs=parcels.crs)
+        own = pd.DataFrame(parcels[[c for c in columns if c in carried and c != "geometry"]])
+        analysed = _with_geometry(parcels, [own, assemble(pieces)], columns)
+        del own
     else:
         analysed = _analysed(parcels, analyse(parcels, as_of_ts, rules, buildings=surveys))
         if sink is not None:
@@ -199,14 +205,24 @@ def run_analysis(
 def _analysed(parcels: gpd.GeoDataFrame, result: pd.DataFrame) -> gpd.GeoDataFrame:
     """The result of :func:`landuse.analysis.analyse` with the parcels' provenance, what the
     inspections fed back and the geometry: the analysed parcels, on ``parcels``' index."""
-    result[SOURCE_FILE] = parcels[SOURCE_FILE].to_numpy()
-    result[SOURCE_ROW] = parcels[SOURCE_ROW].to_numpy()
+    result[SOURCE_FILE] = parcels[SOURCE_FILE].array
+    result[SOURCE_ROW] = parcels[SOURCE_ROW].array
     for name in INSPECTION_COLUMNS:  # what the inspections fed back (--inspections)
         if name in parcels.columns:
             result[name] = parcels[name].array
-    # assigned as a column: building the frame around it would consolidate (copy) every column
-    result["geometry"] = parcels.geometry.values
-    return gpd.GeoDataFrame(result, geometry="geometry", crs=parcels.crs, copy=False)
+    return _with_geometry(parcels, [result], [*result.columns, "geometry"])
+
+
+def _with_geometry(
+    parcels: gpd.GeoDataFrame, parts: Sequence[pd.DataFrame], columns: Sequence[str]
+) -> gpd.GeoDataFrame:
+    """``parts`` (frames on ``parcels``' index) beside ``parcels``' geometry, as one
+    GeoDataFrame of ``columns``. Joined by ``pd.concat`` after a frame of the geometry alone:
+    setting the geometry of a frame of many columns would copy them into one block."""
+    geometry = gpd.GeoDataFrame(
+        geometry=parcels.geometry.values, crs=parcels.crs, index=parcels.index
+    )
+    return pd.concat([geometry, *parts], axis=1)[list(columns)]
 
 
 def _geometry_type(geoms: np.ndarray) -> str | None:
@@ -217,37 +233,45 @@ def _geometry_type(geoms: np.ndarray) -> str | None:
     return layer_geometry_type(geoms)
 
 
-def assemble(pieces: list[pd.DataFrame], crs=None) -> gpd.GeoDataFrame:
-    """Consecutive row pieces of one table (same columns) as one frame with a ``geometry``
-    column, joined column by column; ``pieces`` is emptied, so that each column's pieces are
-    released once joined and the table is never held twice."""
+def _carried_columns(parcels: pd.DataFrame) -> set[str]:
+    """Columns of the analysed parcels that are the loaded parcels' own, unchanged: the input
+    columns :func:`landuse.analysis.analyse` does not replace, provenance, what inspections fed
+    back and the geometry."""
+    unchanged = [name for name in INPUT_NAMES if name not in REPLACED_INPUTS]
+    names = {*unchanged, SOURCE_FILE, SOURCE_ROW, *INSPECTION_COLUMNS, "geometry"}
+    return {name for name in names if name in parcels.columns}
+
+
+def assemble(pieces: list[pd.DataFrame]) -> pd.DataFrame:
+    """Consecutive row pieces of one table (same columns) as one frame, joined column by
+    column; ``pieces`` is emptied, so that each column's pieces are released once joined and
+    the table is never held twice."""
     if len(pieces) == 1:
-        return gpd.GeoDataFrame(pieces.pop(), geometry="geometry", crs=crs, copy=False)
+        return pieces.pop()
     columns = list(pieces[0].columns)
     start = pieces[0].index[0] if len(pieces[0]) else 0
     index = pd.RangeIndex(start, start + sum(map(len, pieces)))
     parts = {name: [piece[name].array for piece in pieces] for name in columns}
     pieces.clear()
-    whole = pd.DataFrame(index=index)
-    for name in columns:
-        joined = _joined(parts.pop(name))
-        whole[name] = pd.Series(joined, index=index, name=name, copy=False)
-    return gpd.GeoDataFrame(whole, geometry="geometry", crs=crs, copy=False)
+    return pd.DataFrame(
+        {name: _joined(parts.pop(name)) for name in columns}, index=index, copy=False
+    )
 
 
 def _joined(arrays: list) -> object:
     """One column's pieces as one array of the same dtype. Categoricals whose categories
-    differ between pieces are joined on the union of them, sorted when every piece's were (as
-    ``pd.Categorical`` infers them), so the result equals the column of a single pass."""
+    differ between pieces (a piece may have none: all missing) are joined on the union of
+    them, sorted when every piece's were (as ``pd.Categorical`` infers them), so the result
+    equals the column of a single pass."""
     first = arrays[0]
     if all(a.dtype == first.dtype for a in arrays):
         return type(first)._concat_same_type(arrays)
     if all(isinstance(a.dtype, pd.CategoricalDtype) for a in arrays):
-        inferred = all(a.categories.is_monotonic_increasing for a in arrays)
-        try:
-            return union_categoricals(arrays, sort_categories=inferred)
-        except TypeError:  # categories of different kinds (an all-missing piece)
-            pass
+        named = [a.categories for a in arrays if len(a.categories)]
+        union = named[0].append(named[1:]).unique() if named else first.categories
+        if all(c.is_monotonic_increasing for c in named):
+            union = union.sort_values()
+        return pd.Categorical._concat_same_type([a.set_categories(union) for a in arrays])
     return pd.concat([pd.Series(a, copy=False) for a in arrays], ignore_index=True).array
 
 

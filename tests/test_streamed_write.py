@@ -17,8 +17,14 @@ from test_safe_outputs import _analyse as sample_park_args
 from typer.testing import CliRunner
 
 from landuse import cli, outputs, pipeline
+from landuse.analysis import REPLACED_INPUTS, analyse
 from landuse.layer_writer import LayerWriter
 from landuse.outputs import GpkgParcelStream
+from landuse.pipeline import run_analysis
+from landuse.rules_file import load_rules
+from landuse.schema import INPUT_NAMES
+
+SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"
 
 
 def _analyse(out: Path) -> None:
@@ -62,29 +68,56 @@ def test_a_streamed_run_writes_the_geopackage_of_a_single_pass(tmp_path, monkeyp
         assert other.equals(table), name
 
 
-def test_assembled_chunks_equal_one_pass(sample_park) -> None:
-    """Categorical columns whose categories differ from chunk to chunk join on their union
-    (sorted where inferred), every other column on its dtype."""
-    whole = sample_park.parcels
-    pieces = [whole.iloc[start : start + 37].copy() for start in range(0, len(whole), 37)]
-    inferred = [  # categories that pd.Categorical inferred (sorted), not a fixed vocabulary
-        name
-        for name in whole.columns
-        if isinstance(whole[name].dtype, pd.CategoricalDtype)
-        and whole[name].cat.categories.is_monotonic_increasing
-    ]
-    assert "legal_basis" in inferred and "status_zh" not in inferred
-    for piece in pieces:  # categories of each chunk's own values, as a chunk's analysis makes
-        for name in inferred:
-            piece[name] = piece[name].cat.remove_unused_categories()
-    assert any(
-        not piece["legal_basis"].cat.categories.equals(pieces[0]["legal_basis"].cat.categories)
-        for piece in pieces
+class _Collect:
+    """A sink that takes every chunk (as the GeoPackage stream does) and keeps their sizes."""
+
+    def __init__(self) -> None:
+        self.rows: list[int] = []
+
+    def begin(self, crs, geometry_type, rows) -> bool:
+        return True
+
+    def write(self, parcels) -> None:
+        self.rows.append(len(parcels))
+
+
+def test_parcels_analysed_in_chunks_equal_one_pass(sample_park, monkeypatch) -> None:
+    """Every column, dtype and value of a run analysed in chunks of 37 is that of one pass:
+    categorical columns whose categories differ from chunk to chunk join on their union, the
+    input columns the analysis does not replace are taken from the parcels as loaded."""
+    monkeypatch.setattr(pipeline, "ANALYSIS_CHUNK_ROWS", 37)
+    sink = _Collect()
+    chunked = run_analysis(
+        [SAMPLE / "parcels.gpkg"],
+        rules=load_rules(SAMPLE / "rules.toml"),
+        as_of="2025-12-31",
+        ledger=[SAMPLE / "ledger.xlsx"],
+        parks=SAMPLE / "parks.gpkg",
+        sink=sink,
     )
-    joined = pipeline.assemble(pieces, crs=whole.crs)
-    assert pieces == []  # the pieces were handed over
-    assert joined.crs == whole.crs
-    pd.testing.assert_frame_equal(pd.DataFrame(joined), pd.DataFrame(whole))
+    assert sink.rows == [37] * 7 + [294 - 7 * 37]
+    whole = sample_park.parcels
+    assert chunked.parcels.crs == whole.crs
+    pd.testing.assert_frame_equal(pd.DataFrame(chunked.parcels), pd.DataFrame(whole))
+    pd.testing.assert_frame_equal(chunked.summary, sample_park.summary)
+
+
+def test_the_analysis_returns_its_inputs_unchanged_but_the_replaced_ones(sample_park) -> None:
+    """What chunked runs rely on (:data:`landuse.analysis.REPLACED_INPUTS`)."""
+    loaded = run_analysis(
+        [SAMPLE / "parcels.gpkg"],
+        rules=load_rules(SAMPLE / "rules.toml"),
+        as_of="2025-12-31",
+        ledger=[SAMPLE / "ledger.xlsx"],
+        parks=SAMPLE / "parks.gpkg",
+    ).loaded.parcels  # the analysed parcels replace the loaded ones: compare with analyse()
+    parcels = sample_park.parcels
+    again = analyse(loaded, pd.Timestamp("2025-12-31"), load_rules(SAMPLE / "rules.toml"))
+    assert "area_ha" in REPLACED_INPUTS
+    for name in INPUT_NAMES:
+        if name in REPLACED_INPUTS or name not in parcels.columns:
+            continue
+        pd.testing.assert_series_equal(again[name], loaded[name], check_names=False)
 
 
 def _batch(rows: int = 3) -> pa.RecordBatch:
