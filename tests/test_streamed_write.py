@@ -68,6 +68,18 @@ def test_a_streamed_run_writes_the_geopackage_of_a_single_pass(tmp_path, monkeyp
         assert other.equals(table), name
 
 
+def _sample_run(**options):
+    """The sample park analysed as the session's ``sample_park`` fixture is."""
+    return run_analysis(
+        [SAMPLE / "parcels.gpkg"],
+        rules=load_rules(SAMPLE / "rules.toml"),
+        as_of="2025-12-31",
+        ledger=[SAMPLE / "ledger.xlsx"],
+        parks=SAMPLE / "parks.gpkg",
+        **options,
+    )
+
+
 class _Collect:
     """A sink that takes every chunk (as the GeoPackage stream does) and keeps their sizes."""
 
@@ -87,14 +99,7 @@ def test_parcels_analysed_in_chunks_equal_one_pass(sample_park, monkeypatch) -> 
     input columns the analysis does not replace are taken from the parcels as loaded."""
     monkeypatch.setattr(pipeline, "ANALYSIS_CHUNK_ROWS", 37)
     sink = _Collect()
-    chunked = run_analysis(
-        [SAMPLE / "parcels.gpkg"],
-        rules=load_rules(SAMPLE / "rules.toml"),
-        as_of="2025-12-31",
-        ledger=[SAMPLE / "ledger.xlsx"],
-        parks=SAMPLE / "parks.gpkg",
-        sink=sink,
-    )
+    chunked = _sample_run(sink=sink)
     assert sink.rows == [37] * 7 + [294 - 7 * 37]
     whole = sample_park.parcels
     assert chunked.parcels.crs == whole.crs
@@ -104,13 +109,9 @@ def test_parcels_analysed_in_chunks_equal_one_pass(sample_park, monkeypatch) -> 
 
 def test_the_analysis_returns_its_inputs_unchanged_but_the_replaced_ones(sample_park) -> None:
     """What chunked runs rely on (:data:`landuse.analysis.REPLACED_INPUTS`)."""
-    loaded = run_analysis(
-        [SAMPLE / "parcels.gpkg"],
-        rules=load_rules(SAMPLE / "rules.toml"),
-        as_of="2025-12-31",
-        ledger=[SAMPLE / "ledger.xlsx"],
-        parks=SAMPLE / "parks.gpkg",
-    ).loaded.parcels  # the analysed parcels replace the loaded ones: compare with analyse()
+    loaded = (
+        _sample_run().loaded.parcels
+    )  # the analysed parcels replace the loaded ones: compare with analyse()
     parcels = sample_park.parcels
     again = analyse(loaded, pd.Timestamp("2025-12-31"), load_rules(SAMPLE / "rules.toml"))
     assert "area_ha" in REPLACED_INPUTS
