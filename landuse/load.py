@@ -21,6 +21,7 @@ from landuse import crs as crs_mod
 from landuse import inspections as inspections_mod
 from landuse.enrich import add_where_and_what
 from landuse.errors import InputError
+from landuse.frames import geo_frame
 from landuse.normalise import canonical_frame, fix_column_types
 from landuse.quality import issue_masks, merge_issue_codes, report_issues
 from landuse.readers import (
@@ -196,12 +197,18 @@ def read_parcel_layers(
                     f"{label}: reprojected to {target.to_string()} to match the first layer"
                 )
             attrs = canonical_frame(
-                pd.DataFrame(frame.drop(columns="geometry")), label, report, dates=dates
+                pd.DataFrame(frame).drop(columns="geometry"), label, report, dates=dates
             )
-            parts.append(gpd.GeoDataFrame(attrs, geometry=frame.geometry.to_numpy(), crs=target))
-    merged = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
-    merged = gpd.GeoDataFrame(fix_column_types(merged), geometry="geometry", crs=target)
-    return merged
+            parts.append(geo_frame([attrs], frame.geometry.values, target))
+    if len(parts) == 1:
+        merged = parts[0]
+        return geo_frame(
+            [fix_column_types(pd.DataFrame(merged).drop(columns="geometry"))],
+            merged.geometry.values,
+            target,
+        )
+    merged = pd.concat(parts, ignore_index=True)
+    return gpd.GeoDataFrame(fix_column_types(merged), geometry="geometry", crs=target)
 
 
 def check_geometries(

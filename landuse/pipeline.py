@@ -17,6 +17,7 @@ from landuse.analysis import REPLACED_INPUTS, analyse
 from landuse.atomic import OutputSet
 from landuse.buildings import parcel_building_metrics, read_buildings
 from landuse.errors import InputError
+from landuse.frames import geo_frame
 from landuse.inspections import INSPECTION_COLUMNS
 from landuse.load import Loaded, load_inputs
 from landuse.memory import release_memory
@@ -182,7 +183,7 @@ def run_analysis(
             pieces.append(pd.DataFrame(piece.drop(columns=[c for c in columns if c in carried])))
         del piece, rows
         own = pd.DataFrame(parcels[[c for c in columns if c in carried and c != "geometry"]])
-        analysed = _with_geometry(parcels, [own, assemble(pieces)], columns)
+        analysed = geo_frame([own, assemble(pieces)], parcels.geometry.values, parcels.crs, columns)
         del own
     else:
         analysed = _analysed(parcels, analyse(parcels, as_of_ts, rules, buildings=surveys))
@@ -210,19 +211,7 @@ def _analysed(parcels: gpd.GeoDataFrame, result: pd.DataFrame) -> gpd.GeoDataFra
     for name in INSPECTION_COLUMNS:  # what the inspections fed back (--inspections)
         if name in parcels.columns:
             result[name] = parcels[name].array
-    return _with_geometry(parcels, [result], [*result.columns, "geometry"])
-
-
-def _with_geometry(
-    parcels: gpd.GeoDataFrame, parts: Sequence[pd.DataFrame], columns: Sequence[str]
-) -> gpd.GeoDataFrame:
-    """``parts`` (frames on ``parcels``' index) beside ``parcels``' geometry, as one
-    GeoDataFrame of ``columns``. Joined by ``pd.concat`` after a frame of the geometry alone:
-    setting the geometry of a frame of many columns would copy them into one block."""
-    geometry = gpd.GeoDataFrame(
-        geometry=parcels.geometry.values, crs=parcels.crs, index=parcels.index
-    )
-    return pd.concat([geometry, *parts], axis=1)[list(columns)]
+    return geo_frame([result], parcels.geometry.values, parcels.crs)
 
 
 def _geometry_type(geoms: np.ndarray) -> str | None:

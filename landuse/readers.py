@@ -34,6 +34,7 @@ import pyogrio
 import shapely
 
 from landuse.errors import InputError
+from landuse.frames import geo_frame
 from landuse.report import Note
 from landuse.schema import SOURCE_FILE, SOURCE_ROW, header_lookup, normalise_header
 
@@ -1727,8 +1728,7 @@ def read_arrow_frame(
                     frame[name] = frame[name].map(json.loads, na_action="ignore")
         if geometries is None:
             return frame
-        frame["geometry"] = geometries.result()
-    return gpd.GeoDataFrame(frame, geometry="geometry", crs=meta["crs"])
+        return geo_frame([frame], geometries.result(), meta["crs"])
 
 
 def _from_wkb(wkb: pa.ChunkedArray) -> np.ndarray:
