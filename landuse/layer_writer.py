@@ -27,7 +27,7 @@ from typing import Any
 #: between the two processes per batch.
 PIPE_BYTES = 1 << 20
 #: Batches converted ahead of the child: one in the pipe, this many waiting in memory.
-QUEUE_DEPTH = 2
+QUEUE_DEPTH = 1
 _DONE = object()
 
 

@@ -131,9 +131,12 @@ def layer_geometry_type(geoms: np.ndarray) -> str:
 
 
 def _arrow_batches(
-    frame: pd.DataFrame, promote: bool = False, geometry: bool | None = None
+    frame: pd.DataFrame,
+    promote: bool = False,
+    geometry: bool | None = None,
+    rows: int = BATCH_ROWS,
 ) -> tuple[pa.Schema, Iterator[pa.RecordBatch], bool]:
-    """The frame as Arrow record batches of :data:`BATCH_ROWS` rows (geometry as WKB), so only
+    """The frame as Arrow record batches of ``rows`` rows (geometry as WKB), so only
     one batch of text and WKB is materialised at a time; also says whether it has geometry
     (whether some row has one, unless ``geometry`` says). ``promote`` turns polygons into
     one-part multipolygons."""
@@ -143,7 +146,7 @@ def _arrow_batches(
     )
 
     def batch(start: int) -> pa.RecordBatch:
-        part = frame.iloc[start : start + BATCH_ROWS]
+        part = frame.iloc[start : start + rows]
         arrays = [_arrow_column(part[c], c) for c in names]
         if has_geometry:
             geoms = np.asarray(part["geometry"].to_numpy(), dtype=object)
@@ -154,7 +157,7 @@ def _arrow_batches(
 
     def batches() -> Iterator[pa.RecordBatch]:
         yield first
-        for start in range(BATCH_ROWS, len(frame), BATCH_ROWS):
+        for start in range(rows, len(frame), rows):
             yield batch(start).cast(first.schema)
 
     return first.schema, batches(), has_geometry
@@ -188,7 +191,9 @@ def _write_layer(path: Path, name: str, frame: pd.DataFrame, crs) -> None:
 
 
 #: Layers of this many rows or more are written by a child process (:mod:`landuse.layer_writer`).
-CHILD_WRITER_ROWS = 2 * BATCH_ROWS
+CHILD_WRITER_ROWS = 131_072
+#: Rows per batch sent to the child: about 45 MB of a result row's hundred columns.
+STREAM_BATCH_ROWS = 32_768
 
 
 def _layer_options(path: Path, name: str, has_geometry: bool, geometry_type: str, crs) -> dict:
@@ -285,7 +290,9 @@ class GpkgParcelStream:
         if self._writer is None:
             return
         frame = parcels[output_columns(parcels)]
-        schema, batches, _ = _arrow_batches(frame, promote=self._promote, geometry=True)
+        schema, batches, _ = _arrow_batches(
+            frame, promote=self._promote, geometry=True, rows=STREAM_BATCH_ROWS
+        )
         if self._schema is None:
             self._schema = schema
         for batch in batches:
