@@ -253,6 +253,7 @@ NO_AREA_GROUP = "（未指定园区）"
 # Result columns (and report columns) whose values come from a vocabulary.
 COLUMN_VOCABULARIES: dict[str, type[StrEnum]] = {
     "status": Status,
+    "progress": Progress,
     "idle_stage": IdleStage,
     "idle_stage_if_not_started": IdleStage,
     "idle_basis": IdleBasis,

@@ -565,6 +565,28 @@ def test_all_parcels_sheet_drops_geometry_codes_and_the_as_of_date(book):
     assert len(_table(ws)) == 9
 
 
+def test_all_parcels_sheet_shows_progress_by_its_label_only(tmp_path):
+    parcels = _parcels()
+    codes = ["no_progress"] * 3 + ["unverified"] * 3 + ["behind", "normal", "ahead"]
+    parcels["progress"] = pd.Categorical(codes)
+    parcels["progress_zh"] = ["无进展"] * 3 + ["待核查"] * 3 + ["滞后", "正常", "推进超过"]
+    path = tmp_path / "progress.xlsx"
+    W.write_workbook(path, parcels, _rejects(), as_of=AS_OF)
+    ws = load_workbook(path)["全部宗地"]
+    header = [c.value for c in ws[2]]
+    assert "推进情况" in header
+    assert "推进情况代码" not in header  # the code column beside its label is left out
+    rows = _table(ws)
+    assert [r["推进情况"] for r in rows] == parcels["progress_zh"].tolist()
+    for row in rows:
+        assert not {v for v in row.values() if isinstance(v, str)} & set(codes)
+    # without the label column, the code column is shown in Chinese
+    path = tmp_path / "progress_codes.xlsx"
+    W.write_workbook(path, parcels.drop(columns="progress_zh"), _rejects(), as_of=AS_OF)
+    rows = _table(load_workbook(path)["全部宗地"])
+    assert [r["推进情况代码"] for r in rows] == parcels["progress_zh"].tolist()
+
+
 def test_rejects_sheet_lists_reason_and_source(book):
     _, wb = book
     ws = wb["未分析记录"]
