@@ -496,9 +496,11 @@ def _write_aliases(db: sqlite3.Connection, tables: Sequence[_Table]) -> None:
 def _style_rows(tables: Sequence[_Table], layer: str) -> list[dict[str, object]]:
     rows = []
     for table in tables:
-        if table.name == layer:
+        if table.name == layer and table.geometry_column:
             style_qml, style_sld, description = qml(table.columns), sld(layer), STYLE_DESCRIPTION_ZH
-        elif _aliases(table.columns) or table.name == "parks":
+        elif table.name == layer or _aliases(table.columns) or table.name == "parks":
+            # parcels without geometry (ledgers alone) are a table: QGIS refuses a whole style
+            # that holds symbology for a layer without geometry, the aliases with it
             parks = table.name == "parks" and bool(table.geometry_column)
             style_qml, style_sld, description = (
                 aliases_qml(table.columns, parks=parks),
@@ -553,7 +555,8 @@ def style_geopackage(path: str | Path, layer: str = PARCELS_LAYER) -> None:
     """Give the GeoPackage written at ``path`` its QGIS hand-off, after every layer is written:
 
     - a default style for ``layer`` in ``layer_styles`` (QML and SLD, ``useAsDefault = 1``):
-      categorised by status, labels, Chinese aliases;
+      categorised by status, labels, Chinese aliases; the aliases alone when ``layer`` is a
+      table without geometry (results of ledgers alone);
     - a default style holding the Chinese aliases for every other table with labelled columns
       (rejects, summary; the park boundaries also get their outline), so that QGIS does not
       apply the parcels' ``<stem>.qml`` to them;
