@@ -288,6 +288,21 @@ def label_zh(vocab: type[StrEnum] | str, value: object) -> str:
     return table.get(text, text)
 
 
+def accepted_values(vocab: type[StrEnum]) -> tuple[str, ...]:
+    """What a filter on a coded column accepts: the codes of ``vocab``, then their Chinese
+    labels (``unverified`` or ``待核查``)."""
+    codes = tuple(v.value for v in vocab)
+    return codes + tuple(label for label in LABELS_ZH[vocab].values() if label not in codes)
+
+
+def code_of(vocab: type[StrEnum], text: str) -> str | None:
+    """The code ``text`` names in ``vocab``: a code as it is, a Chinese label as its code;
+    ``None`` for anything else."""
+    if text in {v.value for v in vocab}:
+        return text
+    return next((str(code) for code, label in LABELS_ZH[vocab].items() if label == text), None)
+
+
 def labels_zh(column: str, values: pd.Series) -> pd.Series:
     """A coded column shown in Chinese (vectorised over distinct values): labels from
     :data:`VALUE_LABELS_ZH` (``data_issues`` through :func:`data_issues_zh`); values without a
