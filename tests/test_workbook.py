@@ -1,7 +1,8 @@
 """The meeting workbook and the summary table, read back with openpyxl.
 
-The analysed table is built by hand (no call to the analysis); every expected number is worked
-out in the test.
+The analysed table is built by hand (no call to the analysis), except in the last test (the
+inspection form's ranking of analysed ledger rows); every expected number is worked out in the
+test.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import shapely
 from openpyxl import load_workbook
 
 from landuse import workbook as W
+from landuse.pipeline import run_analysis, write_results
+from landuse.rules_file import load_rules
 from landuse.schema import AMOUNT_COLUMNS, STATUS_ZH
 
 AS_OF = "2025-12-31"
@@ -894,3 +897,37 @@ def test_table_workbook_prints_and_keeps_column_names(tmp_path):
     assert [ws["C2"].value, ws["C3"].value] == ["是", "否"]
     assert ws.page_setup.orientation == "landscape"
     assert ws.print_title_rows == "$1:$1"
+
+
+# --------------------------------------------------------------------------- from the analysis
+
+
+@pytest.mark.parametrize(
+    ("cap", "order", "at_stake"),
+    [
+        # default cap (the recovery date): A's late start stops two years after its due date,
+        # 2018-01-01 → 2020-01-01 = 730 days: 1000 × 1‰ × 730 = 730, + idle fee 0.20 × 1000
+        # = 930; B (due 2024-03-01, 486 days to 2025-06-30, under the cap): 2000 × 1‰ × 486
+        # = 972, + idle fee 0.20 × 2000 = 400: 1372. B is inspected first.
+        ("", ["B", "A"], [1372.0, 930.0]),
+        # no cap: A runs on to 2025-06-30, 2737 days (2018-01-01 → 2025-01-01 = 7 × 365 + 2
+        # leap days = 2557, + 180): 2737 + 200 = 2937, ahead of B
+        ('[rates]\nlate_fee_cap = "none"\n', ["A", "B"], [2937.0, 1372.0]),
+    ],
+)
+def test_inspection_form_ranks_by_the_capped_amount(tmp_path, cap, order, at_stake):
+    ledger = tmp_path / "ledger.csv"
+    ledger.write_text(
+        "宗地编号,土地用途,面积(公顷),成交价格(万元),合同签订日期,约定开工时间\n"
+        "A,工业用地,1,1000,2017-06-01,2018-01-01\n"
+        "B,工业用地,1,2000,2023-09-01,2024-03-01\n",
+        encoding="utf-8",
+    )
+    rules = tmp_path / "rules.toml"
+    rules.write_text(cap, encoding="utf-8")
+    results = run_analysis([ledger], rules=load_rules(rules), as_of="2025-06-30")
+    out = tmp_path / "results.xlsx"
+    write_results(results, out)
+    rows = _table(load_workbook(out)["待核查"], 3)
+    assert [r["宗地编号"] for r in rows] == order
+    assert [r["待核查金额(万元)"] for r in rows] == pytest.approx(at_stake)
