@@ -36,6 +36,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyogrio
 
+from landuse.inspections import INSPECTION_LABELS_ZH
 from landuse.palette import PARCEL_STROKE, PARK_STROKE, STATUS_COLOURS
 from landuse.schema import (
     DERIVED_COLUMNS,
@@ -46,6 +47,7 @@ from landuse.schema import (
     STATUS_ORDER,
     STATUS_ZH,
 )
+from landuse.summary import SUMMARY_LABELS_ZH
 from landuse.workbook import EXTRA_LABELS_ZH
 
 # ------------------------------------------------------------------------------ version
@@ -109,8 +111,9 @@ def status_classes() -> tuple[StatusClass, ...]:
 
 
 def field_labels() -> dict[str, str]:
-    """Chinese label of every column that has one (result columns, rejects, summary)."""
-    return {**OUTPUT_LABELS_ZH, **EXTRA_LABELS_ZH}
+    """Chinese label of every column that has one (result columns, the inspection's, rejects,
+    the summary table's)."""
+    return {**SUMMARY_LABELS_ZH, **INSPECTION_LABELS_ZH, **OUTPUT_LABELS_ZH, **EXTRA_LABELS_ZH}
 
 
 def _aliases(columns: Iterable[str]) -> list[tuple[str, str]]:

@@ -627,7 +627,14 @@ def ledger_gpkg(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "3714812013B00180,工业用地,3,900,2013-06-01,2016-06-01\n",
         encoding="utf-8",
     )
-    results = run_analysis([ledger], rules=load_rules(), as_of="2015-12-31")
+    inspections = folder / "inspections.csv"
+    inspections.write_text(
+        "电子监管号,核查日期,核查结论,核查人,备注\n3714812013B00179,2015-06-01,未开工,张三,空地\n",
+        encoding="utf-8",
+    )
+    results = run_analysis(
+        [ledger], rules=load_rules(), as_of="2015-12-31", inspections=[inspections]
+    )
     return write_results_gpkg(folder / "ledger.gpkg", results)
 
 
@@ -649,6 +656,28 @@ def test_parcels_without_geometry_get_the_aliases_without_symbology(ledger_gpkg:
     assert sld_text == ""
 
 
+def _data_column_names(path: Path, table: str) -> dict[str, str]:
+    """Column -> alias of ``table`` in ``gpkg_data_columns``."""
+    sql = "SELECT column_name, name FROM gpkg_data_columns WHERE table_name = ?"
+    return dict(_query(path, sql, table))
+
+
+def test_every_column_of_every_table_has_a_chinese_alias(gpkg: Path, ledger_gpkg: Path):
+    for path in (gpkg, ledger_gpkg):
+        tables = [t for (t,) in _query(path, "SELECT table_name FROM gpkg_contents")]
+        for table in set(tables) - {"layer_styles"}:
+            columns = {c for (c,) in _query(path, "SELECT name FROM pragma_table_info(?)", table)}
+            missing = columns - {"fid", "geom"} - set(_data_column_names(path, table))
+            assert missing == set(), (path.name, table)
+    aliases = _data_column_names(ledger_gpkg, "parcels")
+    assert aliases["inspection_date"] == "核查日期"
+    assert aliases["inspector"] == "核查人"
+    summary = _data_column_names(ledger_gpkg, "summary")
+    assert summary["area_group_kind"] == "分组类型"
+    assert summary["confirmed_idle_fee_wan"] == "土地闲置费（已确认，万元）"
+    assert summary["potential_late_start_wan"] == "逾期开工违约金（待核查，核实未开工时适用，万元）"
+
+
 def test_qgis_shows_the_aliases_of_parcels_without_geometry(ledger_gpkg: Path):
     result = probe(ledger_gpkg, ["parcels", "rejects"])
     parcels = result["layers"]["parcels"]
@@ -657,5 +686,6 @@ def test_qgis_shows_the_aliases_of_parcels_without_geometry(ledger_gpkg: Path):
     assert parcels["aliases"]["area_ha"] == "面积(公顷)"
     assert parcels["aliases"]["holder"] == "土地使用权人"
     assert parcels["aliases"]["status_zh"] == "状态"
+    assert parcels["aliases"]["inspector"] == "核查人"
     assert result["qgis_gdal_messages"] == []
     assert [m for m in result["qgis_log"] if m[1] >= 1] == []
