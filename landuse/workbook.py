@@ -1629,7 +1629,8 @@ def _write_summary(
     if summary.groups > SUMMARY_GROUPS:
         notes.append(
             f"园区/地区共 {summary.groups:,} 个，列出闲置与逾期面积最大的 "
-            f"{SUMMARY_GROUPS - 1} 个，其余合并为一行；逐个见“分园区汇总”。"
+            f"{SUMMARY_GROUPS - 1} 个（面积相同时按待核查面积），其余合并为一行；"
+            "逐个见“分园区汇总”。"
         )
     if split_note:
         notes.append(split_note)

@@ -429,6 +429,24 @@ def test_summary_sheet_with_many_parks_sums_the_others(tmp_path):
     assert any("园区/地区共 20 个" in (ws.cell(r, 1).value or "") for r in range(1, 6))
 
 
+def test_summary_sheet_without_idle_or_overdue_land_lists_the_most_unverified(tmp_path):
+    # a month of ledgers alone: nothing idle or overdue, every past-due parcel 待核查
+    parcels = pd.concat([_parcels().iloc[[3]]] * 20, ignore_index=True)  # P4: unverified
+    parcels["park"] = pd.array([f"园区{i + 1:02d}" for i in range(20)], dtype="string")
+    parcels["area_ha"] = [float(i + 1) for i in range(20)]  # park k: k ha unverified
+    path = tmp_path / "unverified.xlsx"
+    W.write_workbook(path, parcels, _rejects(), as_of=AS_OF)
+    ws = load_workbook(path)["汇总"]
+    rows = _block(ws, "园区/地区")
+    assert [r["园区/地区"] for r in rows][:3] == ["园区20", "园区19", "园区18"]
+    assert [r["待核查面积(公顷)"] for r in rows][:3] == [20.0, 19.0, 18.0]
+    # parks 1-6 summed: 1 + ... + 6 = 21 ha
+    assert rows[-2]["园区/地区"] == "其他 6 个园区/地区"
+    assert rows[-2]["待核查面积(公顷)"] == pytest.approx(21.0)
+    notes = " ".join(str(ws.cell(r, 1).value or "") for r in range(1, 6))
+    assert "面积相同时按待核查面积" in notes
+
+
 def test_summary_sheet_is_one_page(book):
     _, wb = book
     ws = wb["汇总"]
