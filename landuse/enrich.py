@@ -67,9 +67,22 @@ def fill_industries(parcels: pd.DataFrame, report: LoadReport) -> None:
             problem=f"行业分类无法对应行业代码 ({reason}: {note}): {count} 行",
             action="industry_code left empty: no industry threshold applies",
             severity="warning",
+            count=count,
         )
     without_code = ~usable & ~from_name & names.notna().to_numpy(dtype=bool)
     placeholder = names.isin(no_industry).to_numpy(dtype=bool)
+    if (~usable & placeholder).any():
+        said = names[~usable & placeholder].value_counts()
+        report.add(
+            file=file,
+            column="industry (行业分类)",
+            value="，".join(f"{name} ×{count}" for name, count in said.items()),
+            problem=f"行业分类未指明行业 (其它/其他): {int(said.sum())} 行",
+            action="taken as no 行业分类: industry_code left empty, the park or default "
+            "threshold applies",
+            code="industry_placeholder",
+            count=int(said.sum()),
+        )
     flagged = without_code & ~placeholder
     if flagged.any():
         issues = load_issue_codes({DataIssue.INDUSTRY_UNMATCHED: flagged}, parcels.index)

@@ -439,6 +439,7 @@ def feed_back(
             action="used as inspections",
             value=len(stored),
             code="inspection_from_store",
+            count=len(stored),
         )
     if paths:
         table = read_inspections(paths, report, names, encoding=encoding, sheet=sheet, dates=dates)
@@ -525,6 +526,7 @@ def apply_inspections(
             action="skipped",
             value=count,
             code="inspection_blank_rows",
+            count=count,
         )
     live = ~blank
 

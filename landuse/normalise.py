@@ -297,6 +297,7 @@ def _without_null_markers(
         value=listed + ("，…" if len(seen) > 8 else ""),
         problem=f"空值标记 (null marker, one of {parsing.NULL_MARKER_EXAMPLES}): {int(markers.sum())} 个单元格",
         action=meaning,
+        count=int(markers.sum()),
     )
     return values.mask(markers)
 

@@ -180,4 +180,5 @@ def report_issues(
             action=ISSUE_ACTIONS[code],
             severity="warning",
             code=f"data_issue_{code.value}",
+            count=count,
         )

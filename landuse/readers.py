@@ -1099,6 +1099,7 @@ def _frame_from_grid(
                 f"{path.name}: {empty_rows} empty row(s) below the header skipped.",
                 "empty_rows_skipped",
                 empty_rows,
+                count=empty_rows,
             )
         )
     return frame, int(rows[h]), empty_rows, header

@@ -157,7 +157,7 @@ PROBLEMS: tuple[Problem, ...] = (
     Problem("column_unnamed", "有数据但没有列名的列，已命名为 Unnamed: N"),
     Problem("column_replaced", "文件自带的 source_file / source_row 列已被替换"),
     Problem("no_data_rows", "表头以下没有数据行，读取 0 行"),
-    Problem("empty_rows_skipped", "表头以下的空行已跳过（不是记录；行数见“值”列）"),
+    Problem("empty_rows_skipped", "表头以下的空行已跳过（不是记录）"),
     Problem("header_repeated", "列名重复，后出现的已加 .1、.2 后缀"),
     Problem("option_ignored", "选项不适用于该文件，已忽略"),
     Problem("layer_chosen", "文件有多个图层，只读取了其中一个；读取其他图层请用 --layer 名称"),
@@ -211,10 +211,10 @@ PROBLEMS: tuple[Problem, ...] = (
         "inspection_completion_date_assumed",
         "核查为已竣工但不知竣工时间：按核查日期计逾期竣工天数，金额为上限",
     ),
-    Problem("inspection_blank_rows", "核查表中未填写核查内容的行已跳过（行数见“值”列）"),
+    Problem("inspection_blank_rows", "核查表中未填写核查内容的行已跳过"),
     Problem(
         "inspection_from_store",
-        "运行记录库中经服务录入的核查记录（POST /inspections）与核查文件一并采用（条数见“值”列）",
+        "运行记录库中经服务录入的核查记录（POST /inspections）与核查文件一并采用",
     ),
     # ---- values that mean "none", names without a code (landuse.normalise, landuse.enrich)
     Problem("null_marker", "表示“无”的符号（/、—、无、暂无 等）按空值处理", r"^空值标记"),
@@ -222,6 +222,11 @@ PROBLEMS: tuple[Problem, ...] = (
         "industry_unmatched",
         "行业分类名称无法对应 GB/T 4754 行业代码，行业代码留空（不适用行业标准）",
         r"^行业分类无法对应行业代码",
+        grouped=False,  # one line per name, with its rows
+    ),
+    Problem(
+        "industry_placeholder",
+        "行业分类为“其它/其他”等，未指明行业，按未填行业分类处理（行业代码留空，适用园区或默认标准）",
     ),
     # ---- per-row data quality (landuse.quality; the data_issues column)
     *(
@@ -253,17 +258,20 @@ def problem_code(text: object) -> str:
 class Note(str):
     """A reader's note: its English text, with the problem ``code`` and the ``value`` it is
     about (an encoding, a count, a sheet name), so the load report can give its Chinese
-    message. Behaves as the plain text everywhere else."""
+    message, and the ``count`` of rows it stands for when it speaks of several (empty rows
+    skipped). Behaves as the plain text everywhere else."""
 
     code: str
     value: str | None
+    count: int | None
 
-    def __new__(cls, text: str, code: str, value: object = None) -> Note:
+    def __new__(cls, text: str, code: str, value: object = None, count: int | None = None) -> Note:
         if code not in PROBLEMS_BY_CODE:
             raise ValueError(f"unknown problem code {code!r}")
         self = super().__new__(cls, text)
         self.code = code
         self.value = None if value is None else str(value)
+        self.count = count
         return self
 
 
@@ -340,6 +348,7 @@ class LoadReport:
                 "action": action,
                 "severity": severity,
                 "code": code if code is not None else _codes(texts, n),
+                "count": 1,
             }
         )
         self.parts.append(part)
@@ -355,11 +364,16 @@ class LoadReport:
         row: int | None = None,
         severity: str = "info",
         code: str | None = None,
+        count: int | None = None,
     ) -> None:
-        """One file- or column-level entry (a unit conversion, an ignored column ...). A
-        :class:`Note` given as ``problem`` brings its code and value."""
+        """One file- or column-level entry (a unit conversion, an ignored column ...);
+        ``count``: the rows or cells it stands for (default 1), for an entry said once for
+        many (null markers of a column, rows of one data issue). A :class:`Note` given as
+        ``problem`` brings its code, value and count."""
         if value is None:
             value = getattr(problem, "value", None)
+        if count is None:
+            count = (problem.count if isinstance(problem, Note) else None) or 1
         self.parts.append(
             pd.DataFrame(
                 {
@@ -371,6 +385,7 @@ class LoadReport:
                     "action": [action],
                     "severity": [severity],
                     "code": [code if code is not None else problem_code(problem)],
+                    "count": [int(count)],
                 }
             )
         )
@@ -384,20 +399,25 @@ class LoadReport:
         part.insert(0, "file", file)
         part["severity"] = severity
         part["code"] = _codes(part["problem"].astype(object), len(part))
-        self.parts.append(part[[*REPORT_COLUMNS, "code"]])
+        part["count"] = 1
+        self.parts.append(part[[*REPORT_COLUMNS, "code", "count"]])
 
     def note(self, text: str) -> None:
         """A line said once for the whole run (an encoding, a reprojection)."""
         self.notes.append(text)
 
     def entries(self) -> pd.DataFrame:
-        """Every entry, one line each: the columns of :data:`REPORT_COLUMNS`, then ``code`` and
-        ``message`` (Chinese)."""
-        columns = [*REPORT_COLUMNS, "code", "message"]
+        """Every entry, one line each: the columns of :data:`REPORT_COLUMNS`, then ``code``,
+        ``message`` (Chinese) and ``count`` (the rows or cells the entry stands for: 1 for a
+        cell, more for an entry said once for many)."""
+        columns = [*REPORT_COLUMNS, "code", "message", "count"]
         if not self.parts:
-            return pd.DataFrame({c: pd.Series(dtype="string") for c in columns})
+            return pd.DataFrame(
+                {c: pd.Series(dtype="Int64" if c == "count" else "string") for c in columns}
+            )
         table = pd.concat(self.parts, ignore_index=True)
         table["row"] = pd.array(table["row"], dtype="Int64")
+        table["count"] = pd.array(table["count"], dtype="Int64")
         for c in ("file", "column", "value", "problem", "action", "severity", "code"):
             table[c] = table[c].astype("string")
         table["code"] = table["code"].fillna("other")
@@ -407,8 +427,8 @@ class LoadReport:
 
     def table(self) -> pd.DataFrame:
         """The report as written: one line per file, problem code and column, in the order
-        first found, with the columns of :data:`TABLE_COLUMNS`: ``count`` entries, the first
-        ``row`` and the first 10 ``rows`` (as seen in Excel or a text editor), the first
+        first found, with the columns of :data:`TABLE_COLUMNS`: ``count``, the rows or cells
+        of its entries (their ``count`` summed), the first ``row`` and the first 10 ``rows`` (as seen in Excel or a text editor), the first
         ``value`` and up to 5 distinct ``values``, the Chinese ``message``, and the first
         entry's ``problem`` text and ``action`` (details, partly in English). Codes marked
         ungrouped in :data:`PROBLEMS` keep one line per entry; those marked unwritten (no
@@ -427,8 +447,9 @@ class LoadReport:
         keys["own"] = np.where(alone, np.arange(len(entries)), -1)
         group = keys.groupby(["file", "code", "column", "own"], sort=False).ngroup()
         first = entries.loc[~group.duplicated()].set_index(group[~group.duplicated()])
-        out = first.drop(columns=["value"]).copy()
-        out["count"] = pd.array(group.value_counts().reindex(out.index).to_numpy(), dtype="Int64")
+        out = first.drop(columns=["value", "count"]).copy()
+        counts = entries["count"].fillna(1).groupby(group.to_numpy()).sum()
+        out["count"] = pd.array(counts.reindex(out.index).to_numpy(), dtype="Int64")
         out["value"] = first["value"]
         nth = group.groupby(group).cumcount()
         listed = entries.loc[(nth < FIRST_ROWS).to_numpy() & entries["row"].notna().to_numpy()]

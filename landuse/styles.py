@@ -36,6 +36,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyogrio
 
+from landuse.inspections import INSPECTION_LABELS_ZH
 from landuse.palette import PARCEL_STROKE, PARK_STROKE, STATUS_COLOURS
 from landuse.schema import (
     DERIVED_COLUMNS,
@@ -46,6 +47,7 @@ from landuse.schema import (
     STATUS_ORDER,
     STATUS_ZH,
 )
+from landuse.summary import SUMMARY_LABELS_ZH
 from landuse.workbook import EXTRA_LABELS_ZH
 
 # ------------------------------------------------------------------------------ version
@@ -109,8 +111,9 @@ def status_classes() -> tuple[StatusClass, ...]:
 
 
 def field_labels() -> dict[str, str]:
-    """Chinese label of every column that has one (result columns, rejects, summary)."""
-    return {**OUTPUT_LABELS_ZH, **EXTRA_LABELS_ZH}
+    """Chinese label of every column that has one (result columns, the inspection's, rejects,
+    the summary table's)."""
+    return {**SUMMARY_LABELS_ZH, **INSPECTION_LABELS_ZH, **OUTPUT_LABELS_ZH, **EXTRA_LABELS_ZH}
 
 
 def _aliases(columns: Iterable[str]) -> list[tuple[str, str]]:
@@ -496,9 +499,11 @@ def _write_aliases(db: sqlite3.Connection, tables: Sequence[_Table]) -> None:
 def _style_rows(tables: Sequence[_Table], layer: str) -> list[dict[str, object]]:
     rows = []
     for table in tables:
-        if table.name == layer:
+        if table.name == layer and table.geometry_column:
             style_qml, style_sld, description = qml(table.columns), sld(layer), STYLE_DESCRIPTION_ZH
-        elif _aliases(table.columns) or table.name == "parks":
+        elif table.name == layer or _aliases(table.columns) or table.name == "parks":
+            # parcels without geometry (ledgers alone) are a table: QGIS refuses a whole style
+            # that holds symbology for a layer without geometry, the aliases with it
             parks = table.name == "parks" and bool(table.geometry_column)
             style_qml, style_sld, description = (
                 aliases_qml(table.columns, parks=parks),
@@ -553,7 +558,8 @@ def style_geopackage(path: str | Path, layer: str = PARCELS_LAYER) -> None:
     """Give the GeoPackage written at ``path`` its QGIS hand-off, after every layer is written:
 
     - a default style for ``layer`` in ``layer_styles`` (QML and SLD, ``useAsDefault = 1``):
-      categorised by status, labels, Chinese aliases;
+      categorised by status, labels, Chinese aliases; the aliases alone when ``layer`` is a
+      table without geometry (results of ledgers alone);
     - a default style holding the Chinese aliases for every other table with labelled columns
       (rejects, summary; the park boundaries also get their outline), so that QGIS does not
       apply the parcels' ``<stem>.qml`` to them;

@@ -253,6 +253,7 @@ NO_AREA_GROUP = "（未指定园区）"
 # Result columns (and report columns) whose values come from a vocabulary.
 COLUMN_VOCABULARIES: dict[str, type[StrEnum]] = {
     "status": Status,
+    "progress": Progress,
     "idle_stage": IdleStage,
     "idle_stage_if_not_started": IdleStage,
     "idle_basis": IdleBasis,
@@ -285,6 +286,21 @@ def label_zh(vocab: type[StrEnum] | str, value: object) -> str:
     table = VALUE_LABELS_ZH.get(vocab, {}) if isinstance(vocab, str) else LABELS_ZH[vocab]
     text = str(value)
     return table.get(text, text)
+
+
+def accepted_values(vocab: type[StrEnum]) -> tuple[str, ...]:
+    """What a filter on a coded column accepts: the codes of ``vocab``, then their Chinese
+    labels (``unverified`` or ``待核查``)."""
+    codes = tuple(v.value for v in vocab)
+    return codes + tuple(label for label in LABELS_ZH[vocab].values() if label not in codes)
+
+
+def code_of(vocab: type[StrEnum], text: str) -> str | None:
+    """The code ``text`` names in ``vocab``: a code as it is, a Chinese label as its code;
+    ``None`` for anything else."""
+    if text in {v.value for v in vocab}:
+        return text
+    return next((str(code) for code, label in LABELS_ZH[vocab].items() if label == text), None)
 
 
 def labels_zh(column: str, values: pd.Series) -> pd.Series:

@@ -1463,11 +1463,11 @@ def _columns(parcels: pd.DataFrame) -> dict[str, pd.Series]:
 
 
 def _all_parcels_fields(parcels: pd.DataFrame, columns: Mapping[str, pd.Series]) -> list[_Field]:
-    """Every column that holds a value, the source file and row last; not the status code
-    (its label is 状态), nor the as-of date (in the title)."""
+    """Every column that holds a value, the source file and row last; not the status and
+    progress codes when their labels are there (状态, 推进情况), nor the as-of date (in the
+    title)."""
     skip = {"geometry", "as_of_date", SOURCE_FILE, SOURCE_ROW}
-    if "status_zh" in parcels.columns:
-        skip.add("status")
+    skip |= {code for code in ("status", "progress") if f"{code}_zh" in parcels.columns}
     names = [str(c) for c in parcels.columns if str(c) not in skip]
     if "total_penalty_wan" in names:
         at = names.index("total_penalty_wan") + 1
@@ -1629,7 +1629,8 @@ def _write_summary(
     if summary.groups > SUMMARY_GROUPS:
         notes.append(
             f"园区/地区共 {summary.groups:,} 个，列出闲置与逾期面积最大的 "
-            f"{SUMMARY_GROUPS - 1} 个，其余合并为一行；逐个见“分园区汇总”。"
+            f"{SUMMARY_GROUPS - 1} 个（面积相同时按待核查面积），其余合并为一行；"
+            "逐个见“分园区汇总”。"
         )
     if split_note:
         notes.append(split_note)

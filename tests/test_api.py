@@ -225,6 +225,11 @@ def test_single_feature_and_its_links(server):
     ("query", "expect"),
     [
         ({"status": "recovery"}, lambda w: w["status"] == "recovery"),
+        # a Chinese label names its code
+        ({"status": "拟收回"}, lambda w: w["status"] == "recovery"),
+        ({"idle_stage": "闲置满一年"}, lambda w: w["idle_stage"] == "idle_fee"),
+        ({"idle_stage": "late_start"}, lambda w: w["idle_stage"] == "late_start"),
+        ({"progress": "待核查"}, lambda w: w["progress"] == "unverified"),
         ({"below_threshold": "true"}, lambda w: w["below_threshold"]),
         ({"recovery_candidate": "false"}, lambda w: ~w["recovery_candidate"]),
         (
@@ -275,6 +280,12 @@ def test_bbox_filter_matches_geometry_intersection(server, written):
         "/collections/parcels/items?offset=-1",
         "/collections/parcels/items?below_threshold=maybe",
         "/collections/parcels/items?status=dormant",
+        "/collections/parcels/items?status=休眠",
+        "/collections/parcels/items?status=Recovery",
+        "/collections/parcels/items?idle_stage=dormant",
+        "/collections/parcels/items?idle_stage=拟收回",  # a status label, not an idle stage
+        "/collections/parcels/items?progress=slow",
+        "/collections/parks/items?group_kind=county",
         "/collections/parcels/items?limit=5&limit=6",
         "/collections/parks/items?status=recovery",
         "/collections/parcels/items?f=xml",

@@ -202,6 +202,9 @@ def test_summaries_group_by_park_else_region(mixed_server):
     assert by_name[REGION]["geometry"] is None and by_name[NO_GROUP]["geometry"] is None
     kinds = mixed_server.get("/collections/parks/items", params={"group_kind": "region"}).json()
     assert [f["properties"]["park"] for f in kinds["features"]] == [REGION]
+    # the Chinese label of a group kind names it too
+    kinds = mixed_server.get("/collections/parks/items", params={"group_kind": "行政区"}).json()
+    assert [f["properties"]["park"] for f in kinds["features"]] == [REGION]
 
 
 # --------------------------------------------------------------------------- real data

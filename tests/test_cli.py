@@ -255,6 +255,32 @@ def analysed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run]:
     return _run_all(jobs)
 
 
+def test_the_table_keeps_confirmed_and_would_apply_money_apart(tmp_path: Path) -> None:
+    """As of 2025-06-30. C1, inspected 未开工, due 2024-03-01: one year idle, idle fee
+    0.20 × 1000 = 200 and 486 days late (2024-03-01 → 2025-03-01 = 365, + 121):
+    1000 × 1‰ × 486 = 486, 686 confirmed. U1, no evidence, due 2025-01-01: 180 days,
+    500 × 1‰ × 180 = 90 that would apply. The total row says 686.00 and 90.00, never 776."""
+    (tmp_path / "ledger.csv").write_text(
+        "宗地编号,土地用途,面积(公顷),成交价格(万元),合同签订日期,约定开工时间,开工状态\n"
+        "C1,工业用地,1,1000,2023-09-01,2024-03-01,未开工\n"
+        "U1,工业用地,1,500,2024-06-01,2025-01-01,\n",
+        encoding="utf-8",
+    )
+    run = _run(
+        [*_landuse(), "analyse", "ledger.csv", "--as-of", "2025-06-30", "--out", "r.csv"],
+        tmp_path,
+    )
+    _assert_ok(run)
+    cells = {
+        m[1]: [c.strip() for c in m[2].split("│")]
+        for m in re.finditer(r"^│ (\S+ \S+)\s*│(.*)│$", run.stdout, re.M)
+    }
+    assert cells["闲置满一年 idle_fee"] == ["1", "1.00", "686.00", ""]
+    assert cells["待核查 unverified"] == ["1", "1.00", "0.00", "90.00"]
+    assert cells["合计 total"] == ["2", "2.00", "686.00", "90.00"]
+    assert "776" not in run.stdout
+
+
 @pytest.mark.parametrize("ext", ["gpkg", "parquet", "csv", "xlsx"])
 def test_analyse_sample_exits_0_with_accounting(analysed: dict[str, Run], ext: str) -> None:
     run = analysed[ext]

@@ -237,6 +237,7 @@ def test_blank_rows_of_a_form_are_skipped_in_one_line(tmp_path):
     lines = results.loaded.report.table()
     blank = lines[lines["code"] == "inspection_blank_rows"]
     assert blank["value"].tolist() == ["2"]
+    assert blank["count"].tolist() == [2]
     assert results.loaded.inspections.blank == 2
     assert results.loaded.inspections.applied == 1
 

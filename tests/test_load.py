@@ -966,6 +966,14 @@ def test_null_markers_are_missing_in_every_column_kind_and_reported_once_per_col
         "政府原因": "4",
     }
     assert markers["row"].isna().all()  # said once for the column, not per cell
+    # the count column counts the cells too (the line is one entry)
+    assert dict(zip(markers["column"], markers["count"].astype(int), strict=True)) == {
+        "项目名称": 4,
+        "面积(公顷)": 2,
+        "成交价格(万元)": 3,
+        "约定开工时间": 3,
+        "政府原因": 4,
+    }
     gov = markers[markers["column"] == "政府原因"]
     assert gov["action"].iloc[0] == "read as no government cause (政府原因：无)"
     # no marker is reported as an unreadable value; -3 is reported as a negative number
@@ -1015,8 +1023,8 @@ def test_regions_and_industry_codes_are_filled_when_loading(tmp_path):
     assert "region_unknown" in issues.iloc[6]
 
     table = results.loaded.report.table()
-    unmatched = table[table["column"] == "industry (行业分类)"]
-    # one line per name, with its row count; 其它 is not reported
+    unmatched = table[table["code"] == "industry_unmatched"]
+    # one line per name, with its row count; 其它 is not among them (it names no industry)
     assert unmatched["value"].tolist() == ["制造业"]
     assert ": 2 行" in unmatched["problem"].iloc[0]
     # and one line for the issue kind, with the rows
@@ -1025,6 +1033,33 @@ def test_regions_and_industry_codes_are_filled_when_loading(tmp_path):
     regions = table[table["problem"].str.startswith("电子监管号无法确定行政区")]
     assert len(regions) == 1
     assert regions["value"].iloc[0] == "supply.csv:8"
+
+
+def test_each_industry_name_without_a_code_is_one_line_with_its_rows(tmp_path):
+    path = tmp_path / "supply.csv"
+    rows = [
+        ("制造业", 3),  # a section: no code
+        ("其它", 2),  # names no industry
+        ("批发和零售业", 1),  # a section
+        ("通用设备制造业", 1),  # 35
+        ("其他", 1),
+    ]
+    names = [name for name, n in rows for _ in range(n)]
+    path.write_text(
+        "电子监管号,土地用途,行业分类,面积(公顷),成交价格(万元)\n"
+        + "".join(f"4201152016B{i:05d},工业用地,{name},1,100\n" for i, name in enumerate(names)),
+        encoding="utf-8",
+    )
+
+    table = load_inputs([path]).report.table()
+
+    unmatched = table[table["code"] == "industry_unmatched"]
+    assert unmatched[["value", "count"]].values.tolist() == [["制造业", 3], ["批发和零售业", 1]]
+    kind = table[table["code"] == "data_issue_industry_unmatched"]
+    assert kind["count"].tolist() == [4]
+    placeholder = table[table["code"] == "industry_placeholder"]
+    assert placeholder[["value", "count"]].values.tolist() == [["其它 ×2，其他 ×1", 3]]
+    assert placeholder["severity"].tolist() == ["info"]
 
 
 def test_data_issues_are_reported_once_per_kind_with_the_first_rows(tmp_path):
@@ -1043,6 +1078,7 @@ def test_data_issues_are_reported_once_per_kind_with_the_first_rows(tmp_path):
     early = table[table["problem"].str.contains("(agreed_start_before_contract)", regex=False)]
     assert len(early) == 1
     assert ": 2 行" in early["problem"].iloc[0]
+    assert early["count"].tolist() == [2]  # rows, not the one line that says so
     assert early["value"].iloc[0] == "ledger.csv:2, ledger.csv:3"
     unknown = table[table["problem"].str.contains("(start_due_unknown)", regex=False)]
     assert unknown["value"].tolist() == ["ledger.csv:3"]

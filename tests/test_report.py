@@ -71,6 +71,28 @@ def test_repeats_are_one_line_per_file_code_and_column():
     assert table.iloc[2]["rows"] == "7"
 
 
+def test_an_entry_said_once_for_many_rows_counts_them():
+    report = LoadReport()
+    report.add(
+        file="a.csv", column="面积(公顷)", problem="空值标记: 7 个单元格", action="x", count=7
+    )
+    report.add(
+        file="a.csv", column="面积(公顷)", problem="空值标记: 2 个单元格", action="x", count=2
+    )
+    report.add(file="a.csv", problem=Note("a.csv: 3 empty rows", "empty_rows_skipped", 3, count=3),
+               action="noted")  # fmt: skip
+    report.add(file="a.csv", problem=Note("a.csv: read as gbk", "encoding_detected", "gbk"),
+               action="noted")  # fmt: skip
+    entries = report.entries()
+    assert entries["count"].tolist() == [7, 2, 3, 1]
+    table = report.table()
+    assert table[["code", "count"]].values.tolist() == [
+        ["null_marker", 9],  # one line, the two entries' cells summed
+        ["empty_rows_skipped", 3],
+        ["encoding_detected", 1],
+    ]
+
+
 def test_file_level_entries_and_notes_carry_their_code():
     report = LoadReport()
     report.add(

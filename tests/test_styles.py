@@ -28,7 +28,8 @@ import pytest
 import maps.palette
 from landuse import outputs, styles
 from landuse.palette import STATUS_COLOURS
-from landuse.pipeline import Results, write_results
+from landuse.pipeline import Results, run_analysis, write_results
+from landuse.rules_file import load_rules
 from landuse.styles import (
     StatusClass,
     qml,
@@ -609,3 +610,82 @@ def test_a_label_shared_by_two_columns_stays_unique(monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(styles, "field_labels", lambda: {"a": "面积", "b": "面积", "c": "园区"})
     aliases = {x.get("field"): x.get("name") for x in _qml_root(qml(["a", "b", "c"])).iter("alias")}
     assert aliases == {"a": "面积", "b": "面积（b）", "c": "园区"}
+
+
+# ------------------------------------------------------------------------------ ledgers alone
+
+
+@pytest.fixture(scope="module")
+def ledger_gpkg(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Results of a ledger alone (no parcel geometry, as every land-market export): the parcels
+    are written as a table without a geometry column."""
+    folder = tmp_path_factory.mktemp("ledger_only")
+    ledger = folder / "ledger.csv"
+    ledger.write_text(
+        "电子监管号,土地用途,面积(公顷),成交价格(万元),合同签订日期,约定开工时间\n"
+        "3714812013B00179,工业用地,2,500,2013-06-01,2014-06-01\n"
+        "3714812013B00180,工业用地,3,900,2013-06-01,2016-06-01\n",
+        encoding="utf-8",
+    )
+    inspections = folder / "inspections.csv"
+    inspections.write_text(
+        "电子监管号,核查日期,核查结论,核查人,备注\n3714812013B00179,2015-06-01,未开工,张三,空地\n",
+        encoding="utf-8",
+    )
+    results = run_analysis(
+        [ledger], rules=load_rules(), as_of="2015-12-31", inspections=[inspections]
+    )
+    return write_results_gpkg(folder / "ledger.gpkg", results)
+
+
+def test_parcels_without_geometry_get_the_aliases_without_symbology(ledger_gpkg: Path):
+    assert _query(ledger_gpkg, "SELECT COUNT(*) FROM gpkg_geometry_columns") == [(0,)]
+    [(qml_text, sld_text, geometry_column)] = _query(
+        ledger_gpkg,
+        "SELECT styleQML, styleSLD, f_geometry_column FROM layer_styles "
+        "WHERE f_table_name = 'parcels' AND useAsDefault",
+    )
+    assert geometry_column == ""
+    root = _qml_root(qml_text)
+    # a renderer (or labels) in a table's style makes QGIS refuse the whole style
+    assert root.find("renderer-v2") is None and root.find("labeling") is None
+    assert root.get("styleCategories") == "Fields"
+    aliases = {a.get("field"): a.get("name") for a in root.iter("alias")}
+    assert aliases["area_ha"] == "面积(公顷)"
+    assert aliases["status"] == "状态代码"
+    assert sld_text == ""
+
+
+def _data_column_names(path: Path, table: str) -> dict[str, str]:
+    """Column -> alias of ``table`` in ``gpkg_data_columns``."""
+    sql = "SELECT column_name, name FROM gpkg_data_columns WHERE table_name = ?"
+    return dict(_query(path, sql, table))
+
+
+def test_every_column_of_every_table_has_a_chinese_alias(gpkg: Path, ledger_gpkg: Path):
+    for path in (gpkg, ledger_gpkg):
+        tables = [t for (t,) in _query(path, "SELECT table_name FROM gpkg_contents")]
+        for table in set(tables) - {"layer_styles"}:
+            columns = {c for (c,) in _query(path, "SELECT name FROM pragma_table_info(?)", table)}
+            missing = columns - {"fid", "geom"} - set(_data_column_names(path, table))
+            assert missing == set(), (path.name, table)
+    aliases = _data_column_names(ledger_gpkg, "parcels")
+    assert aliases["inspection_date"] == "核查日期"
+    assert aliases["inspector"] == "核查人"
+    summary = _data_column_names(ledger_gpkg, "summary")
+    assert summary["area_group_kind"] == "分组类型"
+    assert summary["confirmed_idle_fee_wan"] == "土地闲置费（已确认，万元）"
+    assert summary["potential_late_start_wan"] == "逾期开工违约金（待核查，核实未开工时适用，万元）"
+
+
+def test_qgis_shows_the_aliases_of_parcels_without_geometry(ledger_gpkg: Path):
+    result = probe(ledger_gpkg, ["parcels", "rejects"])
+    parcels = result["layers"]["parcels"]
+    assert parcels["valid"] and parcels["provider_error"] == ""
+    assert parcels["renderer"] is None  # a table: nothing to draw
+    assert parcels["aliases"]["area_ha"] == "面积(公顷)"
+    assert parcels["aliases"]["holder"] == "土地使用权人"
+    assert parcels["aliases"]["status_zh"] == "状态"
+    assert parcels["aliases"]["inspector"] == "核查人"
+    assert result["qgis_gdal_messages"] == []
+    assert [m for m in result["qgis_log"] if m[1] >= 1] == []

@@ -18,6 +18,8 @@ from landuse.vocab import (
     IdleStage,
     StartDueBasis,
     Status,
+    accepted_values,
+    code_of,
     data_issues_zh,
     has_code,
     join_codes,
@@ -74,6 +76,26 @@ def test_label_helpers():
     assert shown.iloc[2] == "odd"
     assert labels_zh("data_issues", pd.Series(["no_area;no_price"]))[0] == (
         "面积缺失或为零；成交价格缺失或为零"
+    )
+
+
+def test_filter_values_are_codes_or_their_chinese_labels():
+    assert code_of(Status, "unverified") == "unverified"
+    assert code_of(Status, "待核查") == "unverified"
+    assert code_of(IdleStage, "闲置满两年") == "recovery"
+    assert code_of(IdleStage, "拟收回") is None  # a status label, not an idle stage
+    assert code_of(Status, "Unverified") is None
+    assert code_of(Status, "") is None
+    values = accepted_values(IdleStage)
+    assert values == (
+        "none",
+        "late_start",
+        "idle_fee",
+        "recovery",
+        "未闲置",
+        "逾期未开工",
+        "闲置满一年",
+        "闲置满两年",
     )
 
 

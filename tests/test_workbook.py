@@ -1,7 +1,8 @@
 """The meeting workbook and the summary table, read back with openpyxl.
 
-The analysed table is built by hand (no call to the analysis); every expected number is worked
-out in the test.
+The analysed table is built by hand (no call to the analysis), except in the last test (the
+inspection form's ranking of analysed ledger rows); every expected number is worked out in the
+test.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import shapely
 from openpyxl import load_workbook
 
 from landuse import workbook as W
+from landuse.pipeline import run_analysis, write_results
+from landuse.rules_file import load_rules
 from landuse.schema import AMOUNT_COLUMNS, STATUS_ZH
 
 AS_OF = "2025-12-31"
@@ -426,6 +429,24 @@ def test_summary_sheet_with_many_parks_sums_the_others(tmp_path):
     assert any("园区/地区共 20 个" in (ws.cell(r, 1).value or "") for r in range(1, 6))
 
 
+def test_summary_sheet_without_idle_or_overdue_land_lists_the_most_unverified(tmp_path):
+    # a month of ledgers alone: nothing idle or overdue, every past-due parcel 待核查
+    parcels = pd.concat([_parcels().iloc[[3]]] * 20, ignore_index=True)  # P4: unverified
+    parcels["park"] = pd.array([f"园区{i + 1:02d}" for i in range(20)], dtype="string")
+    parcels["area_ha"] = [float(i + 1) for i in range(20)]  # park k: k ha unverified
+    path = tmp_path / "unverified.xlsx"
+    W.write_workbook(path, parcels, _rejects(), as_of=AS_OF)
+    ws = load_workbook(path)["汇总"]
+    rows = _block(ws, "园区/地区")
+    assert [r["园区/地区"] for r in rows][:3] == ["园区20", "园区19", "园区18"]
+    assert [r["待核查面积(公顷)"] for r in rows][:3] == [20.0, 19.0, 18.0]
+    # parks 1-6 summed: 1 + ... + 6 = 21 ha
+    assert rows[-2]["园区/地区"] == "其他 6 个园区/地区"
+    assert rows[-2]["待核查面积(公顷)"] == pytest.approx(21.0)
+    notes = " ".join(str(ws.cell(r, 1).value or "") for r in range(1, 6))
+    assert "面积相同时按待核查面积" in notes
+
+
 def test_summary_sheet_is_one_page(book):
     _, wb = book
     ws = wb["汇总"]
@@ -563,6 +584,28 @@ def test_all_parcels_sheet_drops_geometry_codes_and_the_as_of_date(book):
     at = header.index("合计金额(万元)")
     assert header[at + 1 : at + 3] == ["已确认金额(万元)", POTENTIAL_ZH]
     assert len(_table(ws)) == 9
+
+
+def test_all_parcels_sheet_shows_progress_by_its_label_only(tmp_path):
+    parcels = _parcels()
+    codes = ["no_progress"] * 3 + ["unverified"] * 3 + ["behind", "normal", "ahead"]
+    parcels["progress"] = pd.Categorical(codes)
+    parcels["progress_zh"] = ["无进展"] * 3 + ["待核查"] * 3 + ["滞后", "正常", "推进超过"]
+    path = tmp_path / "progress.xlsx"
+    W.write_workbook(path, parcels, _rejects(), as_of=AS_OF)
+    ws = load_workbook(path)["全部宗地"]
+    header = [c.value for c in ws[2]]
+    assert "推进情况" in header
+    assert "推进情况代码" not in header  # the code column beside its label is left out
+    rows = _table(ws)
+    assert [r["推进情况"] for r in rows] == parcels["progress_zh"].tolist()
+    for row in rows:
+        assert not {v for v in row.values() if isinstance(v, str)} & set(codes)
+    # without the label column, the code column is shown in Chinese
+    path = tmp_path / "progress_codes.xlsx"
+    W.write_workbook(path, parcels.drop(columns="progress_zh"), _rejects(), as_of=AS_OF)
+    rows = _table(load_workbook(path)["全部宗地"])
+    assert [r["推进情况代码"] for r in rows] == parcels["progress_zh"].tolist()
 
 
 def test_rejects_sheet_lists_reason_and_source(book):
@@ -872,3 +915,37 @@ def test_table_workbook_prints_and_keeps_column_names(tmp_path):
     assert [ws["C2"].value, ws["C3"].value] == ["是", "否"]
     assert ws.page_setup.orientation == "landscape"
     assert ws.print_title_rows == "$1:$1"
+
+
+# --------------------------------------------------------------------------- from the analysis
+
+
+@pytest.mark.parametrize(
+    ("cap", "order", "at_stake"),
+    [
+        # default cap (the recovery date): A's late start stops two years after its due date,
+        # 2018-01-01 → 2020-01-01 = 730 days: 1000 × 1‰ × 730 = 730, + idle fee 0.20 × 1000
+        # = 930; B (due 2024-03-01, 486 days to 2025-06-30, under the cap): 2000 × 1‰ × 486
+        # = 972, + idle fee 0.20 × 2000 = 400: 1372. B is inspected first.
+        ("", ["B", "A"], [1372.0, 930.0]),
+        # no cap: A runs on to 2025-06-30, 2737 days (2018-01-01 → 2025-01-01 = 7 × 365 + 2
+        # leap days = 2557, + 180): 2737 + 200 = 2937, ahead of B
+        ('[rates]\nlate_fee_cap = "none"\n', ["A", "B"], [2937.0, 1372.0]),
+    ],
+)
+def test_inspection_form_ranks_by_the_capped_amount(tmp_path, cap, order, at_stake):
+    ledger = tmp_path / "ledger.csv"
+    ledger.write_text(
+        "宗地编号,土地用途,面积(公顷),成交价格(万元),合同签订日期,约定开工时间\n"
+        "A,工业用地,1,1000,2017-06-01,2018-01-01\n"
+        "B,工业用地,1,2000,2023-09-01,2024-03-01\n",
+        encoding="utf-8",
+    )
+    rules = tmp_path / "rules.toml"
+    rules.write_text(cap, encoding="utf-8")
+    results = run_analysis([ledger], rules=load_rules(rules), as_of="2025-06-30")
+    out = tmp_path / "results.xlsx"
+    write_results(results, out)
+    rows = _table(load_workbook(out)["待核查"], 3)
+    assert [r["宗地编号"] for r in rows] == order
+    assert [r["待核查金额(万元)"] for r in rows] == pytest.approx(at_stake)

@@ -5,7 +5,7 @@ import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from starlette.responses import Response
@@ -29,10 +29,17 @@ from api.errors import InvalidParameter
 from api.features import features
 from api.html import render
 from api.settings import Settings
-from landuse.schema import Status
 from landuse.source import CRS84, BBox
 from landuse.source import Query as SourceQuery
-from landuse.vocab import Progress
+from landuse.vocab import (
+    LABELS_ZH,
+    AreaGroupKind,
+    IdleStage,
+    Progress,
+    Status,
+    accepted_values,
+    code_of,
+)
 
 CONTENT_CRS = {"Content-Crs": f"<{CRS84}>"}
 
@@ -96,6 +103,29 @@ def parse_bbox(text: str | None) -> BBox | None:
             "lower latitude first."
         )
     return minx, miny, maxx, maxy
+
+
+def coded_filter(vocab: type[StrEnum], description: str) -> Any:
+    """The type of a query parameter on a coded column: a code of ``vocab`` or its Chinese
+    label (both listed in the OpenAPI document; :func:`filter_code` gives the code); any other
+    value is a 400 that lists them."""
+    values = accepted_values(vocab)
+    labels = ", ".join(f"{code} {label}" for code, label in LABELS_ZH[vocab].items())
+    return Annotated[
+        Literal[values] | None,  # type: ignore[valid-type]
+        Query(description=f"{description} A code or its Chinese label: {labels}."),
+    ]
+
+
+def filter_code(vocab: type[StrEnum], value: str | None) -> str | None:
+    """The code a coded filter's value names (a code, or a Chinese label)."""
+    return None if value is None else code_of(vocab, value)
+
+
+StatusFilter = coded_filter(Status, "Status equals.")
+IdleStageFilter = coded_filter(IdleStage, "Idle stage equals.")
+ProgressFilter = coded_filter(Progress, "Progress class equals.")
+GroupKindFilter = coded_filter(AreaGroupKind, "What the group names equals.")
 
 
 def _filters(given: dict[str, Any]) -> dict[str, Any]:
@@ -280,7 +310,7 @@ def build_router(settings: Settings) -> APIRouter:
                 description="Region (of the supervision number) equals, e.g. 湖北省武汉市江夏区."
             ),
         ] = None,
-        status: Annotated[Status | None, Query(description="Status equals.")] = None,
+        status: StatusFilter = None,
         below_threshold: Annotated[
             bool | None, Query(description="Intensity below threshold.")
         ] = None,
@@ -288,9 +318,7 @@ def build_router(settings: Settings) -> APIRouter:
         termination_risk: Annotated[
             bool | None, Query(description="Contract may be terminated.")
         ] = None,
-        idle_stage: Annotated[
-            str | None, Query(description="none | late_start | idle_fee | recovery.")
-        ] = None,
+        idle_stage: IdleStageFilter = None,
         started: Annotated[bool | None, Query(description="Started.")] = None,
         completed: Annotated[bool | None, Query(description="Completed.")] = None,
         amounts_confirmed: Annotated[bool | None, Query(description="Amounts confirmed.")] = None,
@@ -305,13 +333,7 @@ def build_router(settings: Settings) -> APIRouter:
                 "finding of idleness)."
             ),
         ] = None,
-        progress: Annotated[
-            Progress | None,
-            Query(
-                description="Progress class: ahead 推进超过, normal 正常, behind 滞后, "
-                "no_progress 无进展, unverified 待核查."
-            ),
-        ] = None,
+        progress: ProgressFilter = None,
     ) -> Response:
         return items_page(
             request,
@@ -321,17 +343,17 @@ def build_router(settings: Settings) -> APIRouter:
                 "parcel_id": parcel_id,
                 "park": park,
                 "region_label": region_label,
-                "status": status,
+                "status": filter_code(Status, status),
                 "below_threshold": below_threshold,
                 "recovery_candidate": recovery_candidate,
                 "termination_risk": termination_risk,
-                "idle_stage": idle_stage,
+                "idle_stage": filter_code(IdleStage, idle_stage),
                 "started": started,
                 "completed": completed,
                 "amounts_confirmed": amounts_confirmed,
                 "industry_code": industry_code,
                 "likely_idle": likely_idle,
-                "progress": progress,
+                "progress": filter_code(Progress, progress),
             },
         )
 
@@ -346,11 +368,10 @@ def build_router(settings: Settings) -> APIRouter:
         request: Request,
         paging: PagingQuery,
         park: Annotated[str | None, Query(description="Park (or region) name equals.")] = None,
-        group_kind: Annotated[
-            str | None, Query(description="park | region | none: what the group names.")
-        ] = None,
+        group_kind: GroupKindFilter = None,
     ) -> Response:
-        return items_page(request, "parks", paging, {"park": park, "group_kind": group_kind})
+        kind = filter_code(AreaGroupKind, group_kind)
+        return items_page(request, "parks", paging, {"park": park, "group_kind": kind})
 
     @router.get(
         "/collections/buildings/items",
