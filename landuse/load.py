@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -168,67 +169,112 @@ def read_parcel_layers(
     encoding: str | None = None,
     dates: DateRules | None = None,
     rows_read: dict[str, int] | None = None,
-) -> gpd.GeoDataFrame:
+) -> tuple[gpd.GeoDataFrame, GeometryFacts]:
     """Read parcel layers (every parcel layer of a file, see
     :func:`landuse.readers.read_layers`), put them in one projected CRS and keep their
-    canonical columns. ``rows_read``, when given, receives the features of each layer."""
+    canonical columns. ``rows_read``, when given, receives the features of each layer.
+
+    Returns the layer and the :class:`GeometryFacts` of its rows, measured on a second thread
+    while the attributes are put in canonical form (shapely releases the GIL)."""
     parts: list[gpd.GeoDataFrame] = []
+    facts: list[Future[GeometryFacts]] = []
     target = None
-    for path in paths:
-        raws = read_layers(path, layer=layer, encoding=encoding)
-        if len(raws) > 1:
-            counts = ", ".join(f"{raw.layer} {len(raw.frame):,}" for raw in raws)
-            report.note(f"{names[path]}: {len(raws)} parcel layers read (features: {counts})")
-        for raw in raws:
-            _file_notes(report, names[path], raw.notes)
-            label = names[path] if len(raws) == 1 else f"{names[path]}:{raw.layer}"
-            raw.frame[SOURCE_FILE] = label
-            if rows_read is not None:
-                rows_read[label] = len(raw.frame)
-            frame = crs_mod.set_crs_if_missing(raw.frame, assume_crs)
-            frame, note = crs_mod.to_area_crs(frame, source=label)
-            if note:
-                report.note(note)
-            if target is None:
-                target = frame.crs
-            elif frame.crs != target:
-                frame = frame.to_crs(target)
-                report.note(
-                    f"{label}: reprojected to {target.to_string()} to match the first layer"
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        for path in paths:
+            raws = read_layers(path, layer=layer, encoding=encoding)
+            if len(raws) > 1:
+                counts = ", ".join(f"{raw.layer} {len(raw.frame):,}" for raw in raws)
+                report.note(f"{names[path]}: {len(raws)} parcel layers read (features: {counts})")
+            for raw in raws:
+                _file_notes(report, names[path], raw.notes)
+                label = names[path] if len(raws) == 1 else f"{names[path]}:{raw.layer}"
+                raw.frame[SOURCE_FILE] = label
+                if rows_read is not None:
+                    rows_read[label] = len(raw.frame)
+                frame = crs_mod.set_crs_if_missing(raw.frame, assume_crs)
+                frame, note = crs_mod.to_area_crs(frame, source=label)
+                if note:
+                    report.note(note)
+                if target is None:
+                    target = frame.crs
+                elif frame.crs != target:
+                    frame = frame.to_crs(target)
+                    report.note(
+                        f"{label}: reprojected to {target.to_string()} to match the first layer"
+                    )
+                facts.append(pool.submit(GeometryFacts.of, frame.geometry.to_numpy()))
+                attrs = canonical_frame(
+                    pd.DataFrame(frame).drop(columns="geometry"), label, report, dates=dates
                 )
-            attrs = canonical_frame(
-                pd.DataFrame(frame).drop(columns="geometry"), label, report, dates=dates
-            )
-            parts.append(geo_frame([attrs], frame.geometry.values, target))
+                parts.append(geo_frame([attrs], frame.geometry.values, target))
+    facts_of_rows = GeometryFacts.concat([f.result() for f in facts])
     if len(parts) == 1:
         merged = parts[0]
-        return geo_frame(
+        layer_frame = geo_frame(
             [fix_column_types(pd.DataFrame(merged).drop(columns="geometry"))],
             merged.geometry.values,
             target,
         )
+        return layer_frame, facts_of_rows
     merged = pd.concat(parts, ignore_index=True)
-    return gpd.GeoDataFrame(fix_column_types(merged), geometry="geometry", crs=target)
+    merged = gpd.GeoDataFrame(fix_column_types(merged), geometry="geometry", crs=target)
+    return merged, facts_of_rows
+
+
+@dataclass(frozen=True)
+class GeometryFacts:
+    """What :func:`check_geometries` needs to know of each geometry (one value per row):
+    missing or empty, shapely's type id, valid (true for rows not checked: missing, empty
+    or not polygonal) and area in hectares (of the geometry as read)."""
+
+    missing: np.ndarray
+    type_id: np.ndarray
+    valid: np.ndarray
+    area_ha: np.ndarray
+
+    @classmethod
+    def of(cls, geoms: np.ndarray) -> GeometryFacts:
+        missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+        type_id = shapely.get_type_id(geoms)
+        checked = ~missing & np.isin(type_id, [3, 6])  # Polygon, MultiPolygon
+        valid = np.ones(len(geoms), dtype=bool)
+        valid[checked] = shapely.is_valid(geoms[checked])
+        return cls(missing, type_id, valid, shapely.area(geoms) / 10_000.0)
+
+    @classmethod
+    def concat(cls, parts: Sequence[GeometryFacts]) -> GeometryFacts:
+        if len(parts) == 1:
+            return parts[0]
+        return cls(
+            *(
+                np.concatenate([getattr(p, f) for p in parts])
+                for f in ("missing", "type_id", "valid", "area_ha")
+            )
+        )
 
 
 def check_geometries(
-    layer: gpd.GeoDataFrame, report: LoadReport
+    layer: gpd.GeoDataFrame, report: LoadReport, facts: GeometryFacts | None = None
 ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """Repair invalid polygons (reported), reject empty and non-polygonal ones.
 
-    Returns the kept rows with ``geometry_area_ha`` (from the projected geometry) and the
-    rejected rows with ``reason``.
+    ``facts``: the rows' :class:`GeometryFacts` when already measured. Returns the kept rows
+    with ``geometry_area_ha`` (from the projected geometry) and the rejected rows with
+    ``reason``.
     """
     geoms = layer.geometry.to_numpy()
-    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
-    type_id = shapely.get_type_id(geoms)
+    facts = facts if facts is not None else GeometryFacts.of(geoms)
+    missing, type_id = facts.missing, facts.type_id
     polygonal = np.isin(type_id, [3, 6])  # Polygon, MultiPolygon
-    invalid = ~missing & polygonal & ~shapely.is_valid(geoms)
+    invalid = ~missing & polygonal & ~facts.valid
+    area_ha = facts.area_ha
     if invalid.any():
         reasons = shapely.is_valid_reason(geoms[invalid])
         repaired = shapely.make_valid(geoms[invalid], method="structure", keep_collapsed=False)
         geoms = geoms.copy()
         geoms[invalid] = repaired
+        area_ha = area_ha.copy()
+        area_ha[invalid] = shapely.area(repaired) / 10_000.0
         unrepairable = np.zeros(len(geoms), dtype=bool)
         unrepairable[invalid] = shapely.is_empty(repaired)
         fixed = invalid & ~unrepairable
@@ -242,9 +288,9 @@ def check_geometries(
             problem=pd.Series(problem, index=layer.index),
             action="repaired with make_valid (structure method)",
         )
+        layer = geo_frame([pd.DataFrame(layer).drop(columns="geometry")], geoms, layer.crs)
     else:
         unrepairable = np.zeros(len(geoms), dtype=bool)
-    layer = layer.set_geometry(gpd.GeoSeries(geoms, index=layer.index, crs=layer.crs))
     reason = np.select(
         [missing, ~polygonal, unrepairable],
         [
@@ -257,7 +303,7 @@ def check_geometries(
     bad = reason != ""
     rejects = _reject(layer, bad, pd.Series(reason, index=layer.index))
     kept = _keep(layer, ~bad)
-    kept["geometry_area_ha"] = shapely.area(kept.geometry.to_numpy()) / 10_000.0
+    kept["geometry_area_ha"] = area_ha[~bad]
     return kept, rejects
 
 
@@ -582,7 +628,7 @@ def load_inputs(
     parcel_layer = None
     empty_rows = 0
     if layer_paths:
-        parcel_layer = read_parcel_layers(
+        parcel_layer, geometry_facts = read_parcel_layers(
             layer_paths,
             report,
             names,
@@ -593,7 +639,7 @@ def load_inputs(
             rows_read=per_source_read,
         )
         rows_read["layer"] = len(parcel_layer)
-        parcel_layer, bad_geom = check_geometries(parcel_layer, report)
+        parcel_layer, bad_geom = check_geometries(parcel_layer, report, geometry_facts)
         rejects.append(bad_geom)
     layer_sources = set(per_source_read)
     table = None
