@@ -580,7 +580,10 @@ def write_docx(path: Path, bulletin: Bulletin, maps: Sequence[tuple[str, bytes |
         "连续 2 期末位且未达目标的给予黄色预警，3 期红色预警（约谈主要负责人），4 期及以上"
         "提出组织处理建议。"
     )
-    ranked = list(rk["ranking"])
+    ranked = [r for r in rk["ranking"] if r["rank"] is not None]
+    unscored = len(rk["ranking"]) - len(ranked)
+    if unscored:
+        doc.add_paragraph(f"另有 {unscored:,} 个无供地面积（无法计算比例），未参与排名。")
     if len(ranked) > MAX_GROUPS:
         tail = MAX_GROUPS - RANK_HEAD
         doc.add_paragraph(

@@ -1378,7 +1378,7 @@ def ranking(
         ]
         score = "" if row["score"] is None else f"{row['score']:.1%}"
         table.add_row(
-            str(row["rank"]),
+            "" if row["rank"] is None else str(row["rank"]),
             row["group"],
             f"{row['parcels']:,}",
             f"{row['area_ha']:,.2f}",
