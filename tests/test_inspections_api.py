@@ -109,6 +109,9 @@ def test_bad_rows_are_refused_naming_row_and_field_and_nothing_is_recorded(
 
     typo = {**good, "inspecton_note": "x"}
     assert server.post("/inspections", json=[typo]).status_code == 422
+    got = server.post("/inspections", files={"file": ("核查表.xlsx", b"not a workbook")})
+    assert got.status_code == 422
+    assert "核查表.xlsx" in got.json()["description"] and "upload" not in got.json()["description"]
     assert server.post("/inspections", content=b"{not json").status_code == 422
     assert _count(store) == 0  # nothing half-recorded
 
@@ -149,7 +152,13 @@ def test_findings_are_recorded_listed_and_used_by_the_next_run(server, folder: P
     assert got.status_code == 200, got.text
     assert got.json()["assigned_to"] == "王五" and got.json()["status"] == "open"
     assert got.json()["latest_finding"]["inspection_date"] == "2025-03-15"
-    assert server.post("/inspections/queue/B", json={"status": "done"}).json()["status"] == "done"
+    # a Chinese name in the header, as curl sends it (UTF-8 bytes), is kept as written
+    got = server.post(
+        "/inspections/queue/B",
+        json={"status": "done"},
+        headers={"X-Recorded-By": "科员乙".encode()},
+    )
+    assert (got.json()["status"], got.json()["updated_by"]) == ("done", "科员乙")
     assert server.post("/inspections/queue/C", json={"status": "done"}).status_code == 404
     assert server.post("/inspections/queue/B", json={"status": "maybe"}).status_code == 422
     queue = server.get("/inspections/queue", params={"assigned_to": "王五"}).json()

@@ -3,6 +3,7 @@ only; see :mod:`landuse.inspection_store`)."""
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 from dataclasses import dataclass
 from email.parser import BytesParser
@@ -73,7 +74,14 @@ def _store(request: Request) -> Path:
 
 
 def _who(request: Request, recorded_by: str | None) -> str | None:
-    return recorded_by or request.headers.get(_HEADERS) or None
+    """Who records: ``recorded_by``, else the :data:`_HEADERS` header. HTTP gives header bytes
+    as Latin-1 text; a client that sends a Chinese name (curl -H 'X-Recorded-By: 张三') sends
+    UTF-8, which is read back as such."""
+    header = request.headers.get(_HEADERS)
+    if header:
+        with contextlib.suppress(UnicodeError):  # not UTF-8: the text as HTTP gives it
+            header = header.encode("latin-1").decode("utf-8")
+    return recorded_by or header or None
 
 
 def _refused(exc: InputError) -> InvalidBody:
@@ -107,12 +115,15 @@ def _read_upload(name: str, data: bytes) -> Any:
             f"workbook as {', '.join(UPLOAD_SUFFIXES)}."
         )
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / f"upload{suffix}"
+        # the upload's own (bare, see _upload) file name, so that messages name it
+        usable = len(name.encode("utf-8", "replace")) <= 200 and "\x00" not in name
+        path = Path(folder) / (name if usable else f"upload{suffix}")
         path.write_bytes(data)
         try:
             raw = read_table(path, extra_headers=EXTRA_HEADERS)
         except InputError as exc:
-            raise InvalidBody(f"{name}: {exc}") from None
+            text = str(exc).replace(folder + "/", "")
+            raise InvalidBody(text if name in text else f"{name}: {text}") from None
     frame = raw.frame
     frame[SOURCE_FILE] = name
     return frame
