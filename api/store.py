@@ -59,6 +59,7 @@ from landuse.source import (
     CRS84,
     BBox,
     CollectionInfo,
+    InspectionLog,
     InvalidQuery,
     NotFound,
     Page,
@@ -1319,6 +1320,11 @@ class RunStoreSource(ResultsSource):
             label=str(label),
             run_note=f" (run {run.run_id})",
         )
+
+    def inspections(self) -> InspectionLog:
+        from landuse.inspection_store import StoreInspectionLog
+
+        return StoreInspectionLog(self.path)
 
     def run_columns(self, run: RunInfo, columns: Sequence[str]) -> pd.DataFrame:
         table = runstore.read_table(self.path, run.run_id, "parcels", columns=list(columns))
