@@ -320,6 +320,14 @@ def _quiet_fonts() -> Iterator[None]:
         logger.setLevel(level)
 
 
+def map_title(name: str, parcels: int, drawn: int) -> str:
+    """The title of a park's map: its parcels as the report's tables count them, and how many
+    of them the map cannot place (no geometry)."""
+    missing = parcels - drawn
+    note = f"，{missing:,} 宗无图形未绘出" if missing else ""
+    return f"{name}（{parcels:,} 宗{note}）"
+
+
 def park_maps(bulletin: Bulletin) -> list[tuple[str, bytes | None]]:
     """A PNG (bytes, drawn in memory) per park of the run's parcels coloured by status, or
     None for a park without geometry; parks by name."""
@@ -375,7 +383,7 @@ def park_maps(bulletin: Bulletin) -> list[tuple[str, bytes | None]]:
                     frameon=False,
                     fontsize=8,
                 )
-            ax.set_title(f"{name}（{len(frame)} 宗）", fontsize=10)
+            ax.set_title(map_title(name, len(at), len(frame)), fontsize=10)
             buffer = io.BytesIO()
             fig.savefig(buffer, format="png", bbox_inches="tight")
         out.append((name, buffer.getvalue()))
