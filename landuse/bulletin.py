@@ -660,7 +660,7 @@ def write_docx(path: Path, bulletin: Bulletin, maps: Sequence[tuple[str, bytes |
                 )
                 for i, r in enumerate(b.inspect.itertuples())
             ],
-            widths_cm=(0.8, 4.0, 2.9, 2.7, 1.8, 1.3, 1.1, 2.0),
+            widths_cm=(1.0, 4.0, 2.6, 2.4, 1.7, 1.7, 0.9, 2.3),
         )
 
     doc.add_heading("六、各园区宗地分布图", level=1)
