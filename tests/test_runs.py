@@ -217,6 +217,7 @@ def test_summaries_per_run_keep_confirmed_and_unverified_money_apart(server: Ser
         return server.get("/parks/试验园/summary", params=query).json()
 
     first, latest = park({"run": "1"}), park({})
+    assert (first["run"], latest["run"]) == (1, 2)
     assert (first["as_of_date"], first["confirmed_penalty_wan"]) == (AS_OF_1, 18.10)
     assert first["potential_penalty_wan"] == 0
     assert latest["as_of_date"] == AS_OF_2
