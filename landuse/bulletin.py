@@ -320,6 +320,14 @@ def _quiet_fonts() -> Iterator[None]:
         logger.setLevel(level)
 
 
+def map_title(name: str, parcels: int, drawn: int) -> str:
+    """The title of a park's map: its parcels as the report's tables count them, and how many
+    of them the map cannot place (no geometry)."""
+    missing = parcels - drawn
+    note = f"，{missing:,} 宗无图形未绘出" if missing else ""
+    return f"{name}（{parcels:,} 宗{note}）"
+
+
 def park_maps(bulletin: Bulletin) -> list[tuple[str, bytes | None]]:
     """A PNG (bytes, drawn in memory) per park of the run's parcels coloured by status, or
     None for a park without geometry; parks by name."""
@@ -375,7 +383,7 @@ def park_maps(bulletin: Bulletin) -> list[tuple[str, bytes | None]]:
                     frameon=False,
                     fontsize=8,
                 )
-            ax.set_title(f"{name}（{len(frame)} 宗）", fontsize=10)
+            ax.set_title(map_title(name, len(at), len(frame)), fontsize=10)
             buffer = io.BytesIO()
             fig.savefig(buffer, format="png", bbox_inches="tight")
         out.append((name, buffer.getvalue()))
@@ -580,7 +588,10 @@ def write_docx(path: Path, bulletin: Bulletin, maps: Sequence[tuple[str, bytes |
         "连续 2 期末位且未达目标的给予黄色预警，3 期红色预警（约谈主要负责人），4 期及以上"
         "提出组织处理建议。"
     )
-    ranked = list(rk["ranking"])
+    ranked = [r for r in rk["ranking"] if r["rank"] is not None]
+    unscored = len(rk["ranking"]) - len(ranked)
+    if unscored:
+        doc.add_paragraph(f"另有 {unscored:,} 个无供地面积（无法计算比例），未参与排名。")
     if len(ranked) > MAX_GROUPS:
         tail = MAX_GROUPS - RANK_HEAD
         doc.add_paragraph(
@@ -649,7 +660,7 @@ def write_docx(path: Path, bulletin: Bulletin, maps: Sequence[tuple[str, bytes |
                 )
                 for i, r in enumerate(b.inspect.itertuples())
             ],
-            widths_cm=(0.8, 4.0, 2.9, 2.7, 1.8, 1.3, 1.1, 2.0),
+            widths_cm=(1.0, 4.0, 2.6, 2.4, 1.7, 1.7, 0.9, 2.3),
         )
 
     doc.add_heading("六、各园区宗地分布图", level=1)

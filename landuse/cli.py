@@ -1283,26 +1283,22 @@ def diff(
             f"{row.area_ha:,.2f}",
         )
     console.print(moves)
-    money = Table(title="金额 amounts (万元): 已确认 confirmed · 待核查 would apply if not started")
-    for name in ("", "已确认 上期", "已确认 本期", "变化", "待核查 上期", "待核查 本期", "变化 "):
-        money.add_column(name, justify="left" if not name else "right")
-    for row in result.amounts.itertuples():
-        label = OUTPUT_LABELS_ZH.get(row.amount, row.amount).split("(")[0]
-        money.add_row(
-            f"{label} {row.amount}",
-            *(
-                f"{v:,.2f}"
-                for v in (
-                    row.confirmed_before,
-                    row.confirmed_after,
-                    row.confirmed_change,
-                    row.potential_before,
-                    row.potential_after,
-                    row.potential_change,
-                )
-            ),
-        )
-    console.print(money)
+    # two tables of four columns, not one of seven: every figure whole in an 80-column console
+    for title, kind in (
+        ("已确认金额 confirmed amounts (万元)", "confirmed"),
+        ("待核查金额 would apply if not started (万元; never added to the confirmed)", "potential"),
+    ):
+        money = Table(title=title)
+        money.add_column("")
+        for name in ("上期 before", "本期 now", "变化 change"):
+            money.add_column(name, justify="right", no_wrap=True)
+        for row in result.amounts.to_dict("records"):
+            label = OUTPUT_LABELS_ZH.get(row["amount"], row["amount"]).split("(")[0]
+            money.add_row(
+                f"{label} {row['amount']}",
+                *(f"{row[f'{kind}_{when}']:,.2f}" for when in ("before", "after", "change")),
+            )
+        console.print(money)
     if result.duplicate_keys:
         _say_err(
             f"{result.duplicate_keys} parcel id(s) are held by more than one parcel of a run and "
@@ -1382,7 +1378,8 @@ def ranking(
         ("比例\nscore", "right"),
         ("\n", "left"),
     ):
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+        # a long name (a county's full name has no space to break at) folds, never cut short
+        table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
     for row in doc["ranking"]:  # type: ignore[attr-defined]
         notes = [
             *(["末位 last"] if row["last"] else []),
@@ -1390,7 +1387,7 @@ def ranking(
         ]
         score = "" if row["score"] is None else f"{row['score']:.1%}"
         table.add_row(
-            str(row["rank"]),
+            "" if row["rank"] is None else str(row["rank"]),
             row["group"],
             f"{row['parcels']:,}",
             f"{row['area_ha']:,.2f}",

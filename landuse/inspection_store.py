@@ -36,6 +36,7 @@ from landuse.errors import InputError
 from landuse.inspections import FINDINGS_ZH, KEYS, VALUES, normalise_inspections
 from landuse.report import LoadReport
 from landuse.schema import SOURCE_FILE, SOURCE_ROW
+from landuse.source import InspectionLog
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS inspections (
@@ -448,14 +449,16 @@ def parcel_key(supervision_no: object, parcel_id: object) -> str | None:
 
 
 def latest_parcels(store: Path, columns: tuple[str, ...]) -> tuple[int, pd.DataFrame]:
-    """The latest run's id and its parcels' ``columns`` (those it has). :class:`InputError`
-    when the store holds no run."""
+    """The latest run's id (the run the service serves by default: latest as-of date, then
+    latest recorded) and its parcels' ``columns`` (those it has). :class:`InputError` when
+    the store holds no run."""
     from landuse.runstore import read_runs, read_table
+    from landuse.source import choose_run
 
-    runs = read_runs(store)
+    runs = [r.info for r in read_runs(store)]
     if not runs:
         raise InputError(f"{store} holds no run yet: record one with landuse analyse --store.")
-    run_id = runs[-1].info.run_id
+    run_id = choose_run(runs, None, None).run_id
     table = read_table(store, run_id, "parcels", columns=list(columns))
     return run_id, (table.to_pandas() if table is not None else pd.DataFrame())
 
@@ -473,13 +476,27 @@ def _latest_per_parcel(found: pd.DataFrame) -> dict[str, dict[str, Any]]:
 
 
 def queue(store: Path) -> tuple[int, list[dict[str, Any]]]:
-    """The 待核查 (unverified) parcels of the latest run, as the workbook's 待核查 sheet ranks
-    them (likely idle by the footprints first, then the amount that would apply, then the
-    area; larger first), each with its queue state (``assigned_to``, ``status`` open/done)
-    and its latest recorded finding (``latest_finding``, or null)."""
-    run_id, parcels = latest_parcels(store, (*QUEUE_RUN_COLUMNS, "status"))
+    """The latest run's id and its queue (:func:`queue_items`) in the store at ``store``."""
+    run_id, parcels = latest_parcels(store, QUEUE_COLUMNS)
+    return run_id, queue_items(parcels, read_findings(store), read_queue(store))
+
+
+#: Columns of the latest run a queue is made from.
+QUEUE_COLUMNS: tuple[str, ...] = (*QUEUE_RUN_COLUMNS, "status")
+
+
+def queue_items(
+    parcels: pd.DataFrame,
+    found: pd.DataFrame,
+    state: dict[str, tuple[str | None, str, str | None, str | None]],
+) -> list[dict[str, Any]]:
+    """The 待核查 (unverified) parcels of a run (``parcels``: its :data:`QUEUE_COLUMNS`), as the
+    workbook's 待核查 sheet ranks them (likely idle by the footprints first, then the amount
+    that would apply, then the area; larger first), each with its queue state (``state``:
+    ``assigned_to``, ``status`` open/done) and its latest finding among ``found``
+    (``latest_finding``, or null)."""
     if "status" not in parcels:
-        return run_id, []
+        return []
     picked = parcels[parcels["status"].astype("string") == "unverified"].copy()
     keys = [k for k in ("likely_idle", "potential_penalty_wan", "area_ha") if k in picked]
     for k in keys:
@@ -487,8 +504,7 @@ def queue(store: Path) -> tuple[int, list[dict[str, Any]]]:
             -np.inf
         )
     picked = picked.sort_values([f"_{k}" for k in keys], kind="stable") if keys else picked
-    state = read_queue(store)
-    latest = _latest_per_parcel(read_findings(store))
+    latest = _latest_per_parcel(found)
     items = []
     for row in picked.to_dict("records"):
         key = parcel_key(row.get("supervision_no"), row.get("parcel_id"))
@@ -524,13 +540,37 @@ def queue(store: Path) -> tuple[int, list[dict[str, Any]]]:
             latest_finding=finding_document(found) if found is not None else None,
         )
         items.append(doc)
-    return run_id, items
+    return items
+
+
+class StoreInspectionLog(InspectionLog):
+    """The findings and the queue state kept in a store of runs (tables ``inspections`` and
+    ``inspection_queue`` of the SQLite file at ``store``)."""
+
+    def __init__(self, store: Path) -> None:
+        self.store = Path(store)
+
+    def record(self, table: pd.DataFrame, *, source: str, recorded_by: str | None) -> list[int]:
+        return record_findings(self.store, table, source=source, recorded_by=recorded_by)
+
+    def findings(self) -> pd.DataFrame:
+        return read_findings(self.store)
+
+    def queue_state(self) -> dict[str, tuple[str | None, str, str | None, str | None]]:
+        return read_queue(self.store)
+
+    def set_queue(
+        self, parcel: str, *, assigned_to: str | None, status: str | None, by: str | None
+    ) -> None:
+        set_queue(self.store, parcel, assigned_to=assigned_to, status=status, by=by)
 
 
 __all__ = [
     "COLUMNS",
     "FindingsRefused",
+    "QUEUE_COLUMNS",
     "QUEUE_STATUSES",
+    "StoreInspectionLog",
     "as_inspections",
     "check_findings",
     "ensure_tables",
@@ -538,6 +578,7 @@ __all__ = [
     "latest_parcels",
     "parcel_key",
     "queue",
+    "queue_items",
     "read_findings",
     "read_queue",
     "record_findings",

@@ -6,7 +6,8 @@ The default score is the share of the group's supplied area (``area_ha``) whose 
 or overdue: 拟收回, 闲置满一年, 逾期未开工, 逾期未竣工 (``score_statuses``; 政府原因闲置 is not the
 unit's doing and 待核查 is not established, so neither counts by default). Lower is better;
 rank 1 is the best; the groups with the worst score share last place (only when at least two
-groups are ranked). A group *misses the target* when its score is above ``target_share``.
+groups are ranked). A group without area (its score cannot be computed) gets no rank and is
+never last. A group *misses the target* when its score is above ``target_share``.
 
 Warnings: a group in last place while missing the target in consecutive runs, up to and
 including the run looked at, gets 黄色预警 after 2 such runs, 红色预警 (with an interview of its
@@ -45,8 +46,9 @@ def columns_needed(rules: RuleSet) -> list[str]:
 def rank(parcels: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
     """The ranking of one run: one row per group with ``group``, ``parcels``, ``area_ha``,
     ``scored_area_ha`` (area in the score's statuses), ``score`` (their share, NaN without
-    area), ``rank`` (1 = best; equal scores share a rank), ``last`` (bool), ``missed_target``
-    (bool), best first."""
+    area), ``rank`` (1 = best; equal scores share a rank; null for a group without a score),
+    ``last`` (bool; only among at least two groups with a score), ``missed_target`` (bool),
+    best first, the groups without a score after the others."""
     settings = rules.ranking
     column = settings.group_by
     if column not in parcels.columns:
@@ -83,12 +85,16 @@ def rank(parcels: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
     ).reset_index()
     with np.errstate(invalid="ignore", divide="ignore"):
         out["score"] = np.where(out["area_ha"] > 0, out["scored_area_ha"] / out["area_ha"], np.nan)
-    out["rank"] = out["score"].rank(method="min", ascending=True, na_option="bottom").astype(int)
-    ranked = len(out) >= 2
+    # a group without area has no score: it is listed after the ranked groups, without a
+    # rank, and never takes last place (it would hide the group that is really last)
+    out["rank"] = out["score"].rank(method="min", ascending=True).astype("Int64")
+    ranked = int(out["score"].notna().sum()) >= 2
     worst = out["rank"].max() if ranked else None
-    out["last"] = (out["rank"] == worst) if ranked else False
+    out["last"] = (out["rank"] == worst).fillna(False).astype(bool) if ranked else False
     out["missed_target"] = (out["score"] > settings.target_share).fillna(False)
-    return out.sort_values(["rank", "group"], kind="stable").reset_index(drop=True)
+    return out.sort_values(["rank", "group"], kind="stable", na_position="last").reset_index(
+        drop=True
+    )
 
 
 @dataclass(frozen=True)
@@ -147,7 +153,7 @@ def ranking_document(
         "target_share": settings.target_share,
         "ranking": [
             {
-                "rank": int(r.rank),
+                "rank": None if pd.isna(r.rank) else int(r.rank),
                 "group": str(r.group),
                 "parcels": int(r.parcels),
                 "area_ha": round(float(r.area_ha), 4),
@@ -208,7 +214,10 @@ def write_ranking_workbook(path: object, doc: dict[str, object]) -> None:
             ws.write_string(row, col, text, head)
         for r in doc["ranking"]:  # type: ignore[attr-defined]
             row += 1
-            ws.write_number(row, 0, r["rank"], cell)
+            if r["rank"] is None:
+                ws.write_blank(row, 0, None, cell)
+            else:
+                ws.write_number(row, 0, r["rank"], cell)
             ws.write_string(row, 1, str(r["group"]), cell)
             ws.write_number(row, 2, r["parcels"], cell)
             ws.write_number(row, 3, r["area_ha"], ha)

@@ -5,7 +5,9 @@ a store of runs, ``landuse analyse --store``, holds every run recorded in it). A
 run gives a :class:`ResultsView`: the results of that run, which never change, with the
 operations the service and the map need (match and page, one feature, a vector tile, summaries
 per park, park outlines, the parcels' columns for the map) and a validator (``etag``) for HTTP
-caching. Routes and the map use only these two classes, never an implementation's internals.
+caching. A source that keeps inspection findings (a store of runs) gives an
+:class:`InspectionLog` too. Routes and the map use only these classes, never an
+implementation's internals.
 
 Implementations: :class:`api.store.FileSource` (a results file, GeoPackage or GeoParquet, held in
 memory with indexes) and :class:`api.store.RunStoreSource` (a store of runs, one SQLite file).
@@ -353,6 +355,41 @@ class ResultsView(ABC):
         parcel."""
 
 
+class InspectionLog(ABC):
+    """Where a source keeps the inspection findings recorded through the service (``POST
+    /inspections``) and the state of its 待核查 queue (who a parcel is assigned to, open or
+    done). A store of runs keeps them in two SQLite tables
+    (:class:`landuse.inspection_store.StoreInspectionLog`); a database keeps them in two
+    tables of its own. Findings are checked before they are recorded
+    (:func:`landuse.inspection_store.check_findings`, against the latest run's parcels read
+    with :meth:`ResultsSource.run_columns`), and the queue is computed from the latest run's
+    parcels, :meth:`findings` and :meth:`queue_state`
+    (:func:`landuse.inspection_store.queue_items`)."""
+
+    @abstractmethod
+    def record(self, table: Any, *, source: str, recorded_by: str | None) -> list[int]:
+        """Record the checked findings ``table`` (a pandas DataFrame) in one transaction, all
+        or none, with when they were recorded; their ids (increasing)."""
+
+    @abstractmethod
+    def findings(self) -> Any:
+        """Every finding recorded, oldest recorded first: a pandas DataFrame with the columns
+        of :data:`landuse.inspection_store.COLUMNS` (dates as ``YYYY-MM-DD`` text)."""
+
+    @abstractmethod
+    def queue_state(self) -> dict[str, tuple[str | None, str, str | None, str | None]]:
+        """Queue key (:func:`landuse.inspection_store.parcel_key`) -> (``assigned_to``,
+        ``status`` open/done, ``updated_at``, ``updated_by``) of every parcel whose state was
+        set."""
+
+    @abstractmethod
+    def set_queue(
+        self, parcel: str, *, assigned_to: str | None, status: str | None, by: str | None
+    ) -> None:
+        """Assign the queued parcel ``parcel`` (its queue key) and/or set its status; what
+        is not given (None) is kept."""
+
+
 class ResultsSource(ABC):
     """Where results come from: one or more runs.
 
@@ -392,6 +429,11 @@ class ResultsSource(ABC):
         """Whether the source can hold more than one run (a store of runs)."""
         return False
 
+    def inspections(self) -> InspectionLog | None:
+        """Where the findings recorded through the service are kept; None when the source
+        keeps none (a results file: the service answers the inspection routes 409)."""
+        return None
+
 
 __all__ = [
     "CRS84",
@@ -399,6 +441,7 @@ __all__ = [
     "BBox",
     "CollectionInfo",
     "InputFile",
+    "InspectionLog",
     "InvalidQuery",
     "NotFound",
     "Page",

@@ -173,9 +173,10 @@ def results_of_view(view: Any, source: Path, *, park: str | None = None) -> Resu
     :class:`~landuse.source.ResultsView`): its parcels (the map's columns, EPSG:4326,
     parcels without a geometry kept), the park outlines as the source defines them (the
     results' parks layer, else the concave hull of each park's parcels: the outlines the API's
-    parks collection serves) and the summary, computed from the parcels
-    (:func:`maps.panel.summary_frame`), grouped by park, else region. With ``park``, only the
-    parcels, outline and summary of that group (a park, else a region:
+    parks collection serves), the building footprints within the parcels' extent (the
+    ``buildings`` collection: :func:`footprints_of_view`) and the summary, computed from the
+    parcels (:func:`maps.panel.summary_frame`), grouped by park, else region. With ``park``,
+    only the parcels, outline, footprints and summary of that group (a park, else a region:
     :func:`landuse.grouping.group_names`); an unknown one raises
     :class:`~maps.errors.MapInputError` naming the groups."""
     from maps.panel import summary_frame
@@ -189,7 +190,6 @@ def results_of_view(view: Any, source: Path, *, park: str | None = None) -> Resu
         geometry=gpd.GeoSeries(outlines["geometry"].to_numpy(), crs=MAP_CRS),
         crs=MAP_CRS,
     )
-    buildings = _footprints(source)
     if park is not None:
         park_of = group_names(parcels)
         known = set(park_of.dropna())
@@ -199,21 +199,31 @@ def results_of_view(view: Any, source: Path, *, park: str | None = None) -> Resu
             )
         parcels = parcels[(park_of == park).to_numpy(dtype=bool)]
         parks = parks[parks["park"] == park]
-    if buildings is not None:
-        buildings = footprints_in(to_map_crs(buildings), parcels)
+    buildings = footprints_of_view(view, parcels)
+    if buildings is not None and park is not None:
+        buildings = footprints_in(buildings, parcels)
     return Results(parcels, parks, summary_frame(parcels), source, buildings)
 
 
-def _footprints(source: Path) -> gpd.GeoDataFrame | None:
-    """The building footprints of a results GeoPackage (its ``buildings`` layer, written by
-    ``analyse --buildings``), read from the file itself: the results source serves them as a
-    collection, the standalone map draws the ones meeting its parcels."""
-    if source.suffix.lower() != ".gpkg" or not source.is_file():
+def footprints_of_view(view: Any, parcels: gpd.GeoDataFrame) -> gpd.GeoDataFrame | None:
+    """The building footprints of the results (``building_id``, EPSG:4326) within the extent
+    of the drawn ``parcels`` (EPSG:4326), read through the results source: the view's
+    ``buildings`` collection (``landuse analyse --buildings``). None when the results carry
+    no footprints."""
+    from landuse.source import Query
+
+    if not any(info.id == "buildings" for info in view.collections()):
         return None
-    if "buildings" not in _gpkg_layers(source):
-        return None
-    return pyogrio.read_dataframe(
-        source, layer="buildings", columns=["building_id"], use_arrow=True
+    drawn = has_geometry(parcels)
+    if not drawn.any():
+        return gpd.GeoDataFrame({"building_id": []}, geometry=[], crs=MAP_CRS)
+    box = tuple(float(v) for v in shapely.total_bounds(parcels.geometry.to_numpy()[drawn]))
+    size = view.collection("buildings").size
+    page = view.page("buildings", Query(bbox=box, limit=max(size, 1)))  # type: ignore[arg-type]
+    return gpd.GeoDataFrame(
+        {"building_id": [p.get("building_id") for p in page.properties]},
+        geometry=list(page.geometries),
+        crs=MAP_CRS,
     )
 
 

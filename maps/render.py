@@ -40,6 +40,7 @@ from maps.actions import list_html
 from maps.basemap import Basemap
 from maps.data import (
     MAP_CRS,
+    as_geodataframe,
     check_results_file,
     data_bounds,
     escape_json_text,
@@ -223,10 +224,11 @@ def _statuses(summary: Summary) -> list[str]:
 
 
 def park_hulls(parcels: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """A boundary per park when the frames given carry none: the concave hull of its parcels,
-    as the results source draws a park without a boundary (:func:`api.store.park_hulls`;
-    parcels grouped by region or with no group get none)."""
-    from api.store import park_hulls as concave_hulls
+    """A boundary per park when the frames given carry none: the concave hull of its parcels
+    in their own CRS, as the results source draws a park without a boundary
+    (:func:`landuse.outlines.park_hulls`; parcels grouped by region or with no group get
+    none)."""
+    from landuse.outlines import park_hulls as concave_hulls
 
     groups = group_frame(parcels)
     keep = has_geometry(parcels) & (groups["group_kind"] == "park").to_numpy()
@@ -416,9 +418,10 @@ def render_map(
     """The leadership map of analysed parcels as a folium map.
 
     ``parcels_gdf``: analysed parcels (result columns, any CRS; drawn in EPSG:4326), coloured
-    by ``status``. ``parks_gdf``: park boundaries with a ``park`` column (None: the convex hull
-    of each park's parcels). ``summary_df``: the results' summary table
-    (:func:`landuse.workbook.summary_table`; None: computed from ``parcels_gdf``).
+    by ``status``. ``parks_gdf``: park boundaries with a ``park`` column (None: the concave
+    hull of each park's parcels, as the results source draws it: :func:`park_hulls`).
+    ``summary_df``: the results' summary table (:func:`landuse.workbook.summary_table`; None:
+    computed from ``parcels_gdf``).
     ``lang``: ``zh`` (default) or ``en``. ``basemap``: None/``"none"`` (no background, no
     request leaves the machine), ``"tianditu:KEY"``, an XYZ URL template, or a
     :class:`~maps.basemap.Basemap`.
@@ -442,7 +445,7 @@ def render_map(
         else Summary.from_table(summary_df).with_progress(parcels)
     )
     if parks_gdf is None:
-        parks_gdf = park_hulls(parcels)
+        parks_gdf = park_hulls(as_geodataframe(parcels_gdf))
     parks = to_map_crs(parks_gdf)
     drawn = has_geometry(parcels)
     use_tiles = api_base is not None and int(drawn.sum()) > tile_threshold
@@ -802,7 +805,7 @@ def render_served_page(
     drawable = parcels.size - parcels.without_geometry
     # results of ledgers alone: nothing to tile, the page lists the parcels instead
     if parcels.size <= tile_threshold or drawable == 0:
-        results = results_of_view(view, getattr(source, "path", None) or Path(name))
+        results = results_of_view(view, Path(source.name))
         m = render_map(
             results.parcels,
             results.parks,

@@ -384,6 +384,18 @@ def test_map_ranks_likely_idle_first_and_draws_the_footprints(cli_runs, park, tm
     assert "建筑系数(估算)" in page
 
 
+def test_the_map_reads_the_footprints_through_the_results_source(cli_runs, park, tmp_path):
+    """The footprints come from the view's buildings collection, not from the results file:
+    a source with no file behind it (a database) gives the map its footprints too."""
+    from api.store import FileSource
+    from maps.data import results_of_view
+
+    view = FileSource.of_path(park / "out.gpkg").view()
+    results = results_of_view(view, tmp_path / "no-such-file.gpkg")
+    assert len(results.buildings) == 3 and results.buildings.crs.to_epsg() == 4326
+    assert results.buildings["building_id"].notna().all()
+
+
 # --------------------------------------------------------------------------------------------
 # Real data through the pipeline (issue 10, point 8)
 

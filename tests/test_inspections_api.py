@@ -109,6 +109,9 @@ def test_bad_rows_are_refused_naming_row_and_field_and_nothing_is_recorded(
 
     typo = {**good, "inspecton_note": "x"}
     assert server.post("/inspections", json=[typo]).status_code == 422
+    got = server.post("/inspections", files={"file": ("核查表.xlsx", b"not a workbook")})
+    assert got.status_code == 422
+    assert "核查表.xlsx" in got.json()["description"] and "upload" not in got.json()["description"]
     assert server.post("/inspections", content=b"{not json").status_code == 422
     assert _count(store) == 0  # nothing half-recorded
 
@@ -149,7 +152,13 @@ def test_findings_are_recorded_listed_and_used_by_the_next_run(server, folder: P
     assert got.status_code == 200, got.text
     assert got.json()["assigned_to"] == "王五" and got.json()["status"] == "open"
     assert got.json()["latest_finding"]["inspection_date"] == "2025-03-15"
-    assert server.post("/inspections/queue/B", json={"status": "done"}).json()["status"] == "done"
+    # a Chinese name in the header, as curl sends it (UTF-8 bytes), is kept as written
+    got = server.post(
+        "/inspections/queue/B",
+        json={"status": "done"},
+        headers={"X-Recorded-By": "科员乙".encode()},
+    )
+    assert (got.json()["status"], got.json()["updated_by"]) == ("done", "科员乙")
     assert server.post("/inspections/queue/C", json={"status": "done"}).status_code == 404
     assert server.post("/inspections/queue/B", json={"status": "maybe"}).status_code == 422
     queue = server.get("/inspections/queue", params={"assigned_to": "王五"}).json()
@@ -296,3 +305,30 @@ def test_a_body_above_the_cap_is_refused_before_it_is_read(folder: Path, start_s
     got = server.post("/inspections", json=[finding] * 100)
     assert got.status_code == 413
     assert "inspection findings" in got.json()["description"]
+
+
+def test_the_queue_is_that_of_the_run_served_by_default(tmp_path: Path, start_server) -> None:
+    """A month analysed again after a later one (a correction) is recorded last but is not the
+    latest: the service serves the run with the latest as-of date, and its queue and its
+    checks of findings are that run's. B (P = 200 万元, start due 2025-01-01, no evidence) is
+    待核查 in both runs: as of 2025-03-01 59 days past due (31 + 28) → 11.80 万元 would apply;
+    as of 2025-01-31 30 days → 6.00."""
+    from landuse import inspection_store
+
+    write_park(tmp_path)
+    for as_of in (AS_OF_1, "2025-01-31"):  # run 1, then run 2 (earlier as-of, recorded later)
+        done = run_cli(
+            "analyse", "park.gpkg", "--as-of", as_of, "--store", "runs.sqlite", cwd=tmp_path
+        )
+        assert done.returncode == 0, done.stderr
+    store = tmp_path / "runs.sqlite"
+    run_id, items = inspection_store.queue(store)
+    assert run_id == 1 and [(i["parcel"], i["potential_penalty_wan"]) for i in items] == [
+        ("B", pytest.approx(11.80))
+    ]
+    server = start_server(store, store=True)
+    served = server.get("/collections/parcels/items", params={"parcel_id": "B"}).json()
+    assert served["features"][0]["properties"]["as_of_date"][:10] == AS_OF_1
+    queue = server.get("/inspections/queue").json()
+    assert queue["run"] == 1
+    assert queue["queue"][0]["potential_penalty_wan"] == pytest.approx(11.80)

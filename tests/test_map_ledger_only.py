@@ -182,3 +182,37 @@ def test_real_day_of_exports_maps_with_the_cli(browser: Any, tmp_path_factory) -
             assert rows[0][1] == first["supervision_no"]
         assert f"{len(parcels):,} 宗无图形" in page.locator(".lu-panel").inner_text()
         _assert_clean(rec, {out.as_uri()})
+
+
+@pytest.mark.skipif(not REAL_DAY.exists(), reason=f"{REAL_DAY} not found")
+def test_the_list_of_a_store_s_page_ends_above_the_runs_and_changes(
+    browser: Any, tmp_path: Path
+) -> None:
+    """A store of two runs of a real day of exports (ledgers alone): the page lists the
+    parcels at the top left and stacks the legend, the changes and the runs at the bottom
+    left; the list ends above that stack, so no row of it is hidden behind them."""
+    from api.app import create_app
+    from api.settings import Settings
+
+    store = tmp_path / "runs.sqlite"
+    for as_of in ("2017-06-30", "2018-06-30"):
+        done = subprocess.run(
+            [sys.executable, "-m", "landuse.cli", "analyse", str(REAL_DAY)]
+            + ["--as-of", as_of, "--store", str(store)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr
+    app = create_app(Settings(store_path=store, results_path=None))
+    with serve(app) as base, open_page(browser, f"{base}/map") as (page, rec):
+        assert len(_rows(page)) > 20  # more rows than the room left: the list scrolls
+        assert page.locator("#lu-runs").is_visible() and page.locator("#lu-changes").is_visible()
+        list_bottom = page.evaluate(
+            "document.getElementById('lu-list').getBoundingClientRect().bottom"
+        )
+        stack_top = page.evaluate(
+            "document.querySelector('.leaflet-bottom.leaflet-left').getBoundingClientRect().top"
+        )
+        assert list_bottom <= stack_top
+        assert rec.page_errors == [] and rec.console_errors == []

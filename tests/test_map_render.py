@@ -109,6 +109,29 @@ def test_empty_or_parkless_results_still_make_a_page(parcels: gpd.GeoDataFrame) 
     assert 'data-park="（未指定园区）"' in no_park
 
 
+def test_without_boundaries_the_map_draws_the_outlines_the_results_source_serves(
+    parcels: gpd.GeoDataFrame, tmp_path: Path
+) -> None:
+    """render_map given no park boundaries draws each park's concave hull in the parcels' own
+    CRS: the outlines the results source (the API's parks collection) gives the same parcels."""
+    from api.store import FileSource
+
+    src = tmp_path / "no_parks.parquet"
+    parcels.to_parquet(src)
+    outlines = FileSource.of_path(src).view().park_outlines()
+    assert set(outlines["boundary_source"]) == {"hull of parcels"}
+    served = dict(zip(outlines["park"], outlines["geometry"], strict=True))
+    html = maps.page_html(maps.render_map(parcels, None, None, title="t"))
+    drawn = {
+        f["properties"]["park"]: shapely.geometry.shape(f["geometry"])
+        for f in embedded(html, "parks")["features"]
+    }
+    assert sorted(drawn) == sorted(served)
+    for name, outline in drawn.items():  # the same outline, to the page's 6 decimals
+        assert shapely.equals_exact(outline, served[name], 2e-6), name
+        assert outline.area < shapely.convex_hull(outline).area  # concave, not convex
+
+
 def test_one_park_only(results_gpkg: Path, parcels: gpd.GeoDataFrame, tmp_path: Path) -> None:
     park = "化工产业园"
     own = parcels[parcels["park"] == park]

@@ -283,6 +283,14 @@ def test_a_map_per_park(report: Path) -> None:
     assert len(pictures) == 2  # 甲园 and 乙园
 
 
+def test_a_park_map_counts_the_parcels_it_cannot_place() -> None:
+    from landuse.bulletin import map_title
+
+    # 125 parcels in the tables, 124 with a geometry: the title says 125 and the one left out
+    assert map_title("经开区北区", 125, 124) == "经开区北区（125 宗，1 宗无图形未绘出）"
+    assert map_title("甲园", 3, 3) == "甲园（3 宗）"
+
+
 def test_an_earlier_run_and_the_first_run(folder: Path) -> None:
     done = run_cli(
         "report",

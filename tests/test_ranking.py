@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 from landuse.errors import InputError
-from landuse.ranking import rank, warnings
+from landuse.ranking import rank, ranking_document, warnings
 from landuse.rules_file import load_rules
 from landuse.source import RunInfo
 
@@ -115,3 +115,29 @@ def test_one_group_is_never_last_and_the_column_must_exist(tmp_path):
     rules_file.write_text('[ranking]\nscore_statuses = ["idle"]\n', encoding="utf-8")
     with pytest.raises(InputError, match="idle"):
         load_rules(rules_file)
+
+
+def test_a_group_without_area_is_not_ranked_and_never_last():
+    """丙 has a parcel but no area: no score, so no rank, and 甲 (3 of 10 ha = 0.30, missing
+    the 0.10 target) stays last; two such runs give 甲 its 黄色预警."""
+    rules = load_rules()
+    no_area = pd.DataFrame(
+        {"area_group": ["丙"], "park": ["丙"], "status": ["idle_fee"], "area_ha": [None]}
+    )
+    frame = pd.concat([park("甲", 3), park("乙", 0), no_area])
+    table = rank(frame, rules)
+    assert table["group"].tolist() == ["乙", "甲", "丙"]  # the unscored group after the others
+    by_group = table.set_index("group")
+    assert pd.isna(by_group.loc["丙", "score"]) and pd.isna(by_group.loc["丙", "rank"])
+    assert by_group["last"].to_dict() == {"乙": False, "甲": True, "丙": False}
+    rankings = [(info, rank(frame, rules)) for info in infos(2)]
+    assert [(w.group, w.level, w.runs) for w in warnings(rankings)] == [("甲", "yellow", (1, 2))]
+    doc = ranking_document(rankings, rules)
+    assert [(r["group"], r["rank"], r["last"]) for r in doc["ranking"]] == [
+        ("乙", 1, False),
+        ("甲", 2, True),
+        ("丙", None, False),
+    ]
+    # one group with a score and one without: nobody is last
+    alone = rank(pd.concat([park("甲", 3), no_area]), rules)
+    assert not alone["last"].any()

@@ -217,6 +217,7 @@ def test_summaries_per_run_keep_confirmed_and_unverified_money_apart(server: Ser
         return server.get("/parks/试验园/summary", params=query).json()
 
     first, latest = park({"run": "1"}), park({})
+    assert (first["run"], latest["run"]) == (1, 2)
     assert (first["as_of_date"], first["confirmed_penalty_wan"]) == (AS_OF_1, 18.10)
     assert first["potential_penalty_wan"] == 0
     assert latest["as_of_date"] == AS_OF_2
@@ -415,6 +416,36 @@ def test_diff_between_chosen_runs(three_runs: Path) -> None:
         "resolved": "0",
         "other": "0",
     }
+
+
+def test_diff_amounts_are_whole_in_an_80_column_console(three_runs: Path) -> None:
+    """Every amount of the comparison is printed whole (no "…") in a console of 80 columns,
+    the width of a terminal as it opens and of output that is not a terminal."""
+    from landuse.diff import diff_store
+
+    env = {**os.environ, "COLUMNS": "80"}
+    done = subprocess.run(
+        [str(LANDUSE), "diff", "--store", "runs.sqlite", "--from", "1", "--to", "3"],
+        cwd=three_runs,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "…" not in done.stdout
+    assert max(len(line) for line in done.stdout.splitlines()) <= 80
+    amounts = diff_store(three_runs / "runs.sqlite", "1", "3").amounts
+    rows = {
+        line.split("│")[1].split()[-1]: [cell.strip() for cell in line.split("│")[2:5]]
+        for line in done.stdout.splitlines()
+        if line.startswith("│") and "_wan" in line
+    }
+    total = amounts.set_index("amount").loc["total_penalty_wan"]
+    assert rows["total_penalty_wan"] == [
+        f"{total[c]:,.2f}" for c in ("potential_before", "potential_after", "potential_change")
+    ]  # the second table (would apply) overwrote the first's row of the same name
+    assert total["confirmed_after"] > 0 and f"{total['confirmed_after']:,.2f}" in done.stdout
 
 
 @pytest.mark.parametrize(

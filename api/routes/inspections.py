@@ -1,8 +1,10 @@
-"""``/inspections``: findings recorded through the service and the 待核查 queue (store of runs
-only; see :mod:`landuse.inspection_store`)."""
+"""``/inspections``: findings recorded through the service and the 待核查 queue, kept where the
+results source keeps them (:meth:`landuse.source.ResultsSource.inspections`: a store of runs,
+see :mod:`landuse.inspection_store`; a results file keeps none, 409)."""
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 from dataclasses import dataclass
 from email.parser import BytesParser
@@ -11,6 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import orjson
+import pandas as pd
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi import Path as PathParam
 from starlette.concurrency import run_in_threadpool
@@ -23,7 +26,7 @@ from api.deps import (
     document_links,
     json_response,
     link,
-    settings_of,
+    source_of,
     url,
     wants_html,
 )
@@ -33,6 +36,7 @@ from landuse import inspection_store as stored
 from landuse.errors import InputError
 from landuse.inspections import EXTRA_HEADERS
 from landuse.schema import SOURCE_FILE
+from landuse.source import InspectionLog, NotFound, ResultsSource, choose_run
 
 #: File types an uploaded form may have.
 UPLOAD_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".csv")
@@ -61,19 +65,46 @@ _FINDING_SCHEMA = {
 _HEADERS = "X-Recorded-By"
 
 
-def _store(request: Request) -> Path:
-    path = settings_of(request).store_path
-    if path is None:
+@dataclass(frozen=True)
+class Findings:
+    """What the inspection routes work on: the results source (its latest run's parcels) and
+    where it keeps findings (:class:`~landuse.source.InspectionLog`)."""
+
+    source: ResultsSource
+    log: InspectionLog
+
+    def latest(self, columns: tuple[str, ...]) -> tuple[int, pd.DataFrame]:
+        """The id of the run served by default and its parcels' ``columns``."""
+        run = choose_run(self.source.runs(), None, None)
+        return run.run_id, self.source.run_columns(run, columns)
+
+    def queue(self) -> tuple[int, list[dict[str, Any]]]:
+        """The latest run's id and its 待核查 queue."""
+        run_id, parcels = self.latest(stored.QUEUE_COLUMNS)
+        return run_id, stored.queue_items(parcels, self.log.findings(), self.log.queue_state())
+
+
+def _findings(request: Request) -> Findings:
+    source = source_of(request)
+    log = source.inspections()
+    if log is None:
         raise NotAStore(
             "本服务发布的是成果文件，不能记录核查 This service serves a results file: inspection "
             "findings are kept in a store of runs. Serve one with landuse serve --store "
             "runs.sqlite (written by landuse analyse ... --store runs.sqlite)."
         )
-    return Path(path)
+    return Findings(source, log)
 
 
 def _who(request: Request, recorded_by: str | None) -> str | None:
-    return recorded_by or request.headers.get(_HEADERS) or None
+    """Who records: ``recorded_by``, else the :data:`_HEADERS` header. HTTP gives header bytes
+    as Latin-1 text; a client that sends a Chinese name (curl -H 'X-Recorded-By: 张三') sends
+    UTF-8, which is read back as such."""
+    header = request.headers.get(_HEADERS)
+    if header:
+        with contextlib.suppress(UnicodeError):  # not UTF-8: the text as HTTP gives it
+            header = header.encode("latin-1").decode("utf-8")
+    return recorded_by or header or None
 
 
 def _refused(exc: InputError) -> InvalidBody:
@@ -107,18 +138,21 @@ def _read_upload(name: str, data: bytes) -> Any:
             f"workbook as {', '.join(UPLOAD_SUFFIXES)}."
         )
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / f"upload{suffix}"
+        # the upload's own (bare, see _upload) file name, so that messages name it
+        usable = len(name.encode("utf-8", "replace")) <= 200 and "\x00" not in name
+        path = Path(folder) / (name if usable else f"upload{suffix}")
         path.write_bytes(data)
         try:
             raw = read_table(path, extra_headers=EXTRA_HEADERS)
         except InputError as exc:
-            raise InvalidBody(f"{name}: {exc}") from None
+            text = str(exc).replace(folder + "/", "")
+            raise InvalidBody(text if name in text else f"{name}: {text}") from None
     frame = raw.frame
     frame[SOURCE_FILE] = name
     return frame
 
 
-def _record(store: Path, content_type: str, body: bytes, who: str | None) -> dict[str, Any]:
+def _record(store: Findings, content_type: str, body: bytes, who: str | None) -> dict[str, Any]:
     """Check and record the findings of a request body; the answer's document."""
     if content_type.startswith("multipart/form-data"):
         name, data = _upload(content_type, body)
@@ -139,12 +173,12 @@ def _record(store: Path, content_type: str, body: bytes, who: str | None) -> dic
                 "inspection_date and finding)."
             )
         raw, source = stored.findings_frame(items), "api"
-    _run, parcels = stored.latest_parcels(store, stored.KEYS)
+    _run, parcels = store.latest(stored.KEYS)
     try:
         table = stored.check_findings(raw, source, parcels)
     except InputError as exc:
         raise _refused(exc) from None
-    ids = stored.record_findings(store, table, source=source, recorded_by=who)
+    ids = store.log.record(table, source=source, recorded_by=who)
     return {"recorded": len(ids), "ids": ids, "source": source}
 
 
@@ -297,7 +331,7 @@ def build_router() -> APIRouter:
         its as-of date). The answer gives how many were recorded and their ids. A row that
         cannot be used is a 422 naming its row, field and the fix (``errors``), and nothing
         is recorded."""
-        store = _store(request)
+        store = _findings(request)
         body = await request.body()  # capped and timed by api.limits.BodyLimits
         content_type = request.headers.get("content-type", "application/json")
         doc = await run_in_threadpool(
@@ -315,9 +349,9 @@ def build_router() -> APIRouter:
         """The findings recorded, latest recorded first, with who recorded them and from what
         (``api`` or the uploaded file's name); filters: a parcel, the queue ``status`` and
         ``assigned_to`` of its parcel."""
-        store = _store(request)
-        found = stored.read_findings(store).iloc[::-1]
-        state = stored.read_queue(store)
+        store = _findings(request)
+        found = store.log.findings().iloc[::-1]
+        state = store.log.queue_state()
         docs = []
         for row in found.to_dict("records"):
             keys = {stored.parcel_key(row[k], None) for k in stored.KEYS} - {None}
@@ -352,8 +386,7 @@ def build_router() -> APIRouter:
         sheet ranks them (likely idle by the footprints first, then the amount that would
         apply, then the area), each with who it is assigned to, its status (open/done) and
         its latest recorded finding."""
-        store = _store(request)
-        run_id, items = stored.queue(store)
+        run_id, items = _findings(request).queue()
         if q.status is not None:
             items = [i for i in items if i["status"] == q.status]
         if q.assigned_to is not None:
@@ -406,7 +439,7 @@ def build_router() -> APIRouter:
     ) -> Response:
         """Assign a 待核查 parcel of the latest run to someone (``assigned_to``) and/or set
         its status (``open``/``done``); answers its queue entry."""
-        store = _store(request)
+        store = _findings(request)
         body = await request.body()
         try:
             change = orjson.loads(body)
@@ -425,7 +458,7 @@ def build_router() -> APIRouter:
                 'Send {"assigned_to": "name"} and/or {"status": "open" or "done"}, nothing else.'
             )
         key = stored.parcel_key(parcel, None)
-        _run, items = await run_in_threadpool(stored.queue, store)
+        _run, items = await run_in_threadpool(store.queue)
         match = [
             i
             for i in items
@@ -436,21 +469,18 @@ def build_router() -> APIRouter:
             )
         ]
         if not match:
-            from landuse.source import NotFound
-
             raise NotFound(
                 f"{parcel} is not in the 待核查 list of the latest run: see "
                 f"{url(request, '/inspections/queue')}."
             )
         await run_in_threadpool(
-            stored.set_queue,
-            store,
+            store.log.set_queue,
             match[0]["parcel"],
             assigned_to=change.get("assigned_to"),
             status=change.get("status"),
             by=_who(request, recorded_by),
         )
-        _run, items = await run_in_threadpool(stored.queue, store)
+        _run, items = await run_in_threadpool(store.queue)
         (doc,) = [i for i in items if i["parcel"] == match[0]["parcel"]]
         return json_response(doc)
 

@@ -95,6 +95,7 @@ def build_router() -> APIRouter:
         """One park's (or region's) summary (404 when no parcel of the results is in it)."""
         view = view_of(request)
         doc = _with_links(request, summary_document(view.park_summary(park)))
+        doc["run"] = view.run.run_id  # which run, as the listing of /parks says
         if wants_html(request, f):
             return render(
                 "summary.html",

@@ -291,11 +291,29 @@
       });
   }
 
+  /* The list of parcels (top left) ends above the boxes stacked in the bottom-left corner
+     (legend, changes, runs), so that none of its rows is hidden behind them. */
+  function fitListAboveCorner(map) {
+    var list = document.getElementById('lu-list');
+    var scroll = list && list.querySelector('.lu-list-scroll');
+    var corner = map.getContainer().querySelector('.leaflet-bottom.leaflet-left');
+    if (!scroll || !corner || !list.open) return;
+    var below = list.getBoundingClientRect().bottom - scroll.getBoundingClientRect().bottom;
+    var room = corner.getBoundingClientRect().top - scroll.getBoundingClientRect().top - below - 10;
+    scroll.style.maxHeight = Math.max(100, Math.floor(room)) + 'px';
+  }
+
   function setup(map, data) {
     cfg = data;
     (data.controls || []).forEach(function (c) {
       if (document.getElementById(c.id)) htmlControl(c.id, c.position).addTo(map);
     });
+    var list = document.getElementById('lu-list');
+    if (list) {
+      fitListAboveCorner(map);
+      list.addEventListener('toggle', function () { fitListAboveCorner(map); });
+      map.on('resize', function () { fitListAboveCorner(map); });
+    }
     // Without any parcel geometry there is nothing to measure: no scale bar.
     if (!data.noGeometry) L.control.scale({ imperial: false, maxWidth: 160 }).addTo(map);
     if (data.bounds) {
