@@ -181,7 +181,9 @@ def run_analysis(
             sink.write(piece)  # written by the sink's process while the next chunk is analysed
             columns = list(piece.columns)
             pieces.append(pd.DataFrame(piece.drop(columns=[c for c in columns if c in carried])))
-        del piece, rows
+            del piece, rows
+            release_memory()  # the chunk's working arrays: the RSS stays near what is held
+
         own = pd.DataFrame(parcels[[c for c in columns if c in carried and c != "geometry"]])
         analysed = geo_frame([own, assemble(pieces)], parcels.geometry.values, parcels.crs, columns)
         del own

@@ -100,9 +100,10 @@ def summary_table(parcels: pd.DataFrame) -> pd.DataFrame:
         values[f"confirmed_{amount}"] = np.where(confirmed, money, 0.0)
         values[f"potential_{amount}"] = np.where(confirmed, 0.0, money)
     value_cols = list(values)
-    frame = pd.DataFrame(
+    frame = pd.DataFrame(  # no copy: a province's columns are large
         {"area_group": group, "area_group_kind": kind, "status": status, **values},
         index=parcels.index,
+        copy=False,
     )
 
     def totals(by: list[str]) -> pd.DataFrame:
