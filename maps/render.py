@@ -650,11 +650,13 @@ def runs_selector(
     current: int,
     lang_param: bool,
     alerts: list[dict[str, Any]] | None = None,
+    ranking: dict[str, Any] | None = None,
 ) -> str:
     """Links to the map of every run (newest as-of first), the shown one marked: the run
     selector of a served store of runs (plain links: nothing to run, nothing to submit);
     then the warnings standing after the shown run (``alerts``: those of
-    :func:`landuse.ranking.ranking_document`), each with its runs."""
+    :func:`landuse.ranking.ranking_document`), each with its runs; then the last places of
+    the shown run's ranking (``ranking``: that document, folded) and a link to the whole."""
     title = "分析记录" if lang == "zh" else "Runs"
     order = sorted(runs, key=lambda r: (r.as_of_date or "", r.recorded_at or "", r.run_id))
     items = []
@@ -676,7 +678,43 @@ def runs_selector(
         warned = f'<div class="lu-sub">{esc(heading)}</div><ul>{"".join(lines)}</ul>'
     return (
         f'<details id="lu-runs" class="lu-runs" open style="display:none">'
-        f"<summary>{esc(title)}</summary><ul>{''.join(items)}</ul>{warned}</details>"
+        f"<summary>{esc(title)}</summary><ul>{''.join(items)}</ul>{warned}"
+        f"{_last_places(lang, ranking, current, lang_param)}</details>"
+    )
+
+
+#: Places of a run's ranking listed on the map, from the last one up.
+RANKING_SHOWN = 5
+
+
+def _last_places(lang: Lang, ranking: dict[str, Any] | None, current: int, lang_param: bool) -> str:
+    """The last :data:`RANKING_SHOWN` ranked groups of ``ranking`` (score as a share of their
+    area, whether they miss the target), and a link to the whole ranking (``GET /ranking``)."""
+    ranked = [r for r in (ranking or {}).get("ranking", []) if r.get("rank") is not None]
+    if not ranked:
+        return ""
+    ranked.sort(key=lambda r: r["rank"])
+    shown = ranked[-RANKING_SHOWN:][::-1]
+    target = ranking.get("target_share") if ranking else None
+    if lang == "zh":
+        heading = f"排名（共 {len(ranked)} 个，末 {len(shown)} 位；得分：闲置或逾期面积占比"
+        heading += f"，目标 ≤ {target:.0%}）" if target is not None else "）"
+        missed, link_text = "未达标", "全部排名"
+    else:
+        heading = f"Ranking ({len(ranked)} ranked, last {len(shown)}; score: idle or overdue share"
+        heading += f", target ≤ {target:.0%})" if target is not None else ")"
+        missed, link_text = "misses target", "whole ranking"
+    lines = []
+    for r in shown:
+        score = "" if r.get("score") is None else f" · {r['score']:.1%}"
+        flag = f" · {missed}" if r.get("missed_target") else ""
+        lines.append(f"<li>{r['rank']} · {esc(r['group'])}{esc(score)}{esc(flag)}</li>")
+    query = {"run": str(current), **({"lang": lang} if lang_param else {})}
+    link = f'<a href="ranking?{esc(urlencode(query))}">{esc(link_text)}</a>'
+    # folded: open, the list would cover parcels in the map's corner
+    return (
+        f'<details class="lu-ranking"><summary class="lu-sub">{esc(heading)}</summary>'
+        f"<ul>{''.join(lines)}</ul>{link}</details>"
     )
 
 
@@ -794,13 +832,14 @@ def render_served_page(
     if source.multiple_runs:
         changes = run_changes(language, source, view.run, compare)
         listed = source.runs()
-        alerts = None
+        alerts = ranked = None
         if rules is not None:
             from landuse.ranking import rank_runs, ranking_document
 
             rankings = rank_runs(listed, view.run, source.run_columns, rules)
-            alerts = ranking_document(rankings, rules)["warnings"]  # type: ignore[assignment]
-        runs_html = runs_selector(language, listed, view.run.run_id, lang_param, alerts)
+            ranked = ranking_document(rankings, rules)
+            alerts = ranked["warnings"]  # type: ignore[assignment]
+        runs_html = runs_selector(language, listed, view.run.run_id, lang_param, alerts, ranked)
     parcels = view.collection("parcels")
     drawable = parcels.size - parcels.without_geometry
     # results of ledgers alone: nothing to tile, the page lists the parcels instead

@@ -615,6 +615,13 @@ def test_the_map_shows_the_warnings_standing(three_runs: Path, start_server) -> 
     ]
     page = server.get("/map").text
     assert "A · 红色预警（约谈主要负责人） · runs 1, 2, 3" in page
+    # the ranking's last places: A is 拟收回, its whole area idle or overdue, so it is last
+    ranking = server.get("/ranking").json()["ranking"]
+    ranks = {r["group"]: r["rank"] for r in ranking if r["rank"] is not None}
+    assert ranks["A"] == max(ranks.values()) == len(ranks)
+    assert f"排名（共 {len(ranks)} 个" in page
+    assert f"<li>{len(ranks)} · A · 100.0% · 未达标</li>" in page
+    assert 'href="ranking?run=3"' in page
     earlier = server.get("/map", params={"run": "2"}).text
     assert "A · 黄色预警 · runs 1, 2" in earlier
     assert "红色预警" not in earlier
