@@ -291,17 +291,14 @@ def check_geometries(
         layer = geo_frame([pd.DataFrame(layer).drop(columns="geometry")], geoms, layer.crs)
     else:
         unrepairable = np.zeros(len(geoms), dtype=bool)
-    reason = np.select(
-        [missing, ~polygonal, unrepairable],
-        [
-            "几何为空 (empty geometry)",
-            "几何不是面 (not a polygon)",
-            "几何无效且无法修复 (invalid, not repairable)",
-        ],
-        "",
+    bad = missing | ~polygonal | unrepairable
+    reason = np.full(len(geoms), "", dtype=object)  # texts only for the rows rejected
+    reason[bad] = np.select(
+        [missing[bad], ~polygonal[bad]],
+        ["几何为空 (empty geometry)", "几何不是面 (not a polygon)"],
+        "几何无效且无法修复 (invalid, not repairable)",
     )
-    bad = reason != ""
-    rejects = _reject(layer, bad, pd.Series(reason, index=layer.index))
+    rejects = _reject(layer, bad, pd.Series(reason, index=layer.index, dtype=object))
     kept = _keep(layer, ~bad)
     kept["geometry_area_ha"] = area_ha[~bad]
     return kept, rejects
