@@ -96,7 +96,8 @@ def summary_table(parcels: pd.DataFrame) -> pd.DataFrame:
     values: dict[str, np.ndarray] = {"area_ha": column_numbers(parcels, "area_ha").to_numpy()}
     for amount in SPLIT_AMOUNTS:
         source = "total_penalty_wan" if amount == "penalty_wan" else amount
-        money = column_numbers(parcels, source).to_numpy()
+        # each parcel's amount as written (0.01 万元): a total is the sum of the listed amounts
+        money = np.round(column_numbers(parcels, source).to_numpy(), 2)
         values[f"confirmed_{amount}"] = np.where(confirmed, money, 0.0)
         values[f"potential_{amount}"] = np.where(confirmed, 0.0, money)
     value_cols = list(values)

@@ -249,7 +249,9 @@ def summary_table(parcels: pd.DataFrame) -> pd.DataFrame:
         {
             "park": _park_names(parcels),
             "status": status.fillna("unknown"),
-            **{c: column_numbers(parcels, c) for c in value_cols},
+            "area_ha": column_numbers(parcels, "area_ha"),
+            # amounts as written (0.01 万元): a total is the sum of the listed amounts
+            **{c: column_numbers(parcels, c).round(2) for c in value_cols[1:]},
         }
     )
 

@@ -145,3 +145,19 @@ def test_an_empty_table_has_only_the_total():
     table = summary_table(PARCELS.iloc[0:0])
     assert table["area_group"].tolist() == ["合计"]
     assert table["parcels"].tolist() == [0]
+
+
+def test_totals_are_the_sums_of_the_amounts_as_written(sample_park, sample_park_gpkg):
+    """Every total (the summary layer, the command line's table, the workbook) adds the
+    amounts as the outputs list them, each to 0.01 万元, so a reader who adds a column of the
+    GeoPackage (or of the map's and the API's figures, made from it) gets the same total."""
+    import pyogrio
+
+    written = pyogrio.read_dataframe(sample_park_gpkg, layer="parcels", read_geometry=False)
+    total = sample_park.summary.iloc[-1]
+    assert total["area_group"] == "合计"
+    confirmed = written["amounts_confirmed"].astype(bool).to_numpy()
+    for amount in ("idle_fee_wan", "late_start_wan", "late_completion_wan"):
+        values = written[amount].fillna(0.0).to_numpy()
+        assert total[f"confirmed_{amount}"] == pytest.approx(values[confirmed].sum(), abs=1e-9)
+        assert total[f"potential_{amount}"] == pytest.approx(values[~confirmed].sum(), abs=1e-9)

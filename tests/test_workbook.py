@@ -248,15 +248,17 @@ def test_summary_table_rows_order_and_sums():
     assert idle["parcels"] == 2
     assert idle["area_ha"] == pytest.approx(4.0)
     assert idle["idle_fee_wan"] == pytest.approx(50.0 + 80.0)
-    assert idle["late_start_wan"] == pytest.approx(137.25 + 80.126)
+    # totals add the amounts as written, each to 0.01 万元: 80.126 is listed as 80.13
+    assert idle["late_start_wan"] == pytest.approx(137.25 + 80.13)
     assert idle["late_completion_wan"] == pytest.approx(0.0)  # NaN skipped
     assert np.isnan(idle["investment_shortfall_wan"])  # nothing known: null, not 0
-    assert idle["total_penalty_wan"] == pytest.approx(50 + 137.25 + 80 + 80.126)
+    assert idle["total_penalty_wan"] == pytest.approx(50 + 137.25 + 80 + 80.13)
     assert row.loc[("甲园区", "all"), "status_zh"] == "小计"
     assert row.loc[("甲园区", "all"), "parcels"] == 3
     grand = row.loc[("合计", "all")]
     assert grand["parcels"] == 9
-    assert grand["plot_ratio_shortfall_wan"] == pytest.approx(1.005)
+    # 1.005 is stored as 1.00499999…, written (and so summed) as 1.00
+    assert grand["plot_ratio_shortfall_wan"] == pytest.approx(1.00)
     assert table["parcels"].dtype == "int64"
 
 
