@@ -6,7 +6,9 @@ Amounts are rounded to 0.01 万元 here, when written, never inside the analysis
 from __future__ import annotations
 
 import errno
+import itertools
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -174,6 +176,9 @@ def _write_layer(path: Path, name: str, frame: pd.DataFrame, crs) -> None:
     if "geometry" in frame.columns:
         geometry_type = layer_geometry_type(np.asarray(frame["geometry"].to_numpy(), dtype=object))
     schema, batches, has_geometry = _arrow_batches(frame, promote=geometry_type == "MultiPolygon")
+    first = next(batches, None)
+    needed = _layer_bytes(first, len(frame))
+    batches = itertools.chain([first] if first is not None else [], batches)
     options = _layer_options(path, name, has_geometry, geometry_type, crs)
     try:
         if len(frame) >= CHILD_WRITER_ROWS:
@@ -184,10 +189,18 @@ def _write_layer(path: Path, name: str, frame: pd.DataFrame, crs) -> None:
         else:
             pyogrio.write_arrow(pa.RecordBatchReader.from_batches(schema, batches), path, **options)
     except RuntimeError as exc:
-        os_error = _os_error_of(exc, path)
+        os_error = _os_error_of(exc, path, needed)
         if os_error is None:
             raise
         raise os_error from exc
+
+
+def _layer_bytes(batch: pa.RecordBatch | None, rows: int) -> int:
+    """About the bytes a layer of ``rows`` rows takes in a GeoPackage, from one of its batches
+    (the file holds about as many bytes as the Arrow data)."""
+    if batch is None or batch.num_rows == 0:
+        return 0
+    return int(batch.nbytes / batch.num_rows * rows)
 
 
 #: Layers of this many rows or more are written by a child process (:mod:`landuse.layer_writer`).
@@ -223,14 +236,25 @@ _GDAL_OS_ERRORS = (
 )
 
 
-def _os_error_of(exc: RuntimeError, path: Path) -> OSError | None:
+def _os_error_of(exc: RuntimeError, path: Path, needed_bytes: int = 0) -> OSError | None:
     """The OSError behind a GDAL writing error (a full disk, a read-only disk, no permission),
-    so that it is reported as what it is; None for any other error."""
+    so that it is reported as what it is; None for any other error. GDAL may report only
+    SQLite's failed rollback after the disk filled up (the file then shrinks back): a failure
+    with less free space in the folder than the layer needs (``needed_bytes``) is a full disk."""
     text = str(exc).lower()
     for phrase, code in _GDAL_OS_ERRORS:
         if phrase in text:
             return OSError(code, os.strerror(code), str(path))
+    if needed_bytes and _free_bytes(path.parent) < needed_bytes:
+        return OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
     return None
+
+
+def _free_bytes(folder: Path) -> int:
+    try:
+        return shutil.disk_usage(folder).free
+    except OSError:
+        return 2**63  # unknown: never taken for a full disk
 
 
 def write_gpkg(
@@ -275,12 +299,15 @@ class GpkgParcelStream:
         self._writer: LayerWriter | None = None
         self._schema: pa.Schema | None = None
         self._promote = False
+        self._rows = 0
+        self._needed_bytes = 0
 
     def begin(self, crs, geometry_type: str | None, rows: int) -> bool:
         if geometry_type is None or rows < CHILD_WRITER_ROWS:
             return False
         self.path.unlink(missing_ok=True)
         self._promote = geometry_type == "MultiPolygon"
+        self._rows = rows
         options = _layer_options(self.path, "parcels", True, geometry_type, crs)
         self._writer = LayerWriter(self.path, **options)
         self.streamed = True
@@ -293,9 +320,10 @@ class GpkgParcelStream:
         schema, batches, _ = _arrow_batches(
             frame, promote=self._promote, geometry=True, rows=STREAM_BATCH_ROWS
         )
-        if self._schema is None:
-            self._schema = schema
         for batch in batches:
+            if self._schema is None:
+                self._schema = batch.schema
+                self._needed_bytes = _layer_bytes(batch, self._rows)
             self._writer.write(batch if batch.schema == self._schema else batch.cast(self._schema))
 
     def close(self) -> None:
@@ -306,7 +334,7 @@ class GpkgParcelStream:
         try:
             writer.close()
         except RuntimeError as exc:
-            os_error = _os_error_of(exc, self.path)
+            os_error = _os_error_of(exc, self.path, self._needed_bytes)
             if os_error is None:
                 raise
             raise os_error from exc

@@ -386,6 +386,38 @@ def test_a_full_disk_under_gdal_is_reported_as_a_full_disk(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ledger.csv"]
 
 
+@pytest.mark.parametrize("free_bytes", [0, 2**40])
+def test_a_full_disk_that_gdal_reports_as_a_failed_rollback(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, free_bytes: int
+) -> None:
+    """Seen on a full tmpfs: GDAL's last error is SQLite's failed rollback, the file shrinks
+    back, and only the free space (less than the layer needs) tells a full disk; with room to
+    spare the same error stays a bug."""
+    monkeypatch.chdir(tmp_path)
+    _payload_ledger(tmp_path)
+    from landuse import outputs
+
+    def rollback(*args: object, **kwargs: object) -> None:
+        raise pyogrio.errors.DataLayerError(
+            "Error while writing batch to OGR layer: sqlite3_exec(ROLLBACK) failed: cannot "
+            "rollback - no transaction is active"
+        )
+
+    monkeypatch.setattr(outputs.pyogrio, "write_arrow", rollback)
+    monkeypatch.setattr(outputs, "_free_bytes", lambda folder: free_bytes)
+    result = runner.invoke(
+        cli.app, ["analyse", "ledger.csv", "--as-of", NEW_AS_OF, "--out", "r.gpkg"]
+    )
+    message = " ".join(result.stderr.split())
+    if free_bytes == 0:
+        assert result.exit_code == 2, result.output
+        assert message.startswith(f"{ERROR_PREFIX} r.gpkg: No space left on device"), message
+    else:
+        assert result.exit_code == 1, result.output
+        assert "ROLLBACK" in message
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ledger.csv"]
+
+
 def test_other_gdal_errors_stay_bugs(
     runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
