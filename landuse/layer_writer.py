@@ -19,6 +19,7 @@ import os
 import queue
 import subprocess
 import sys
+import tempfile
 import threading
 from pathlib import Path
 from typing import Any
@@ -43,10 +44,13 @@ class LayerWriter:
     def __init__(self, path: str | os.PathLike[str], **options: Any) -> None:
         self.path = Path(path)
         spec = json.dumps({"path": str(self.path), "options": options})
+        # the child's messages go to a file: a pipe left unread while the child writes its
+        # warnings would fill up and stop it
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close() or abort()
         self._proc = subprocess.Popen(
             [sys.executable, "-m", "landuse.layer_writer", spec],
             stdin=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stderr=self._stderr,
         )
         _widen_pipe(self._proc.stdin)
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=QUEUE_DEPTH)
@@ -84,10 +88,10 @@ class LayerWriter:
         message when the layer could not be written."""
         self._queue.put(_DONE)
         self._sender.join()
-        stderr = self._proc.stderr.read().decode("utf-8", "replace") if self._proc.stderr else ""
         code = self._proc.wait()
-        if self._proc.stderr:
-            self._proc.stderr.close()
+        self._stderr.seek(0)
+        stderr = self._stderr.read().decode("utf-8", "replace")
+        self._stderr.close()
         if code != 0:
             message = stderr.strip().splitlines()[-1] if stderr.strip() else f"exit code {code}"
             raise RuntimeError(message)
@@ -95,16 +99,16 @@ class LayerWriter:
             raise RuntimeError(f"the layer writer stopped reading: {self._error}")
 
     def abort(self) -> None:
-        """Stop the child without waiting for its batches (its partial file is removed)."""
+        """Stop the child without waiting for its batches; what it wrote is left to the
+        caller (a temporary file of :class:`landuse.atomic.OutputSet`)."""
         if self._proc.poll() is None:
             self._proc.kill()
         self._proc.wait()
         with contextlib.suppress(queue.Full):
             self._queue.put_nowait(_DONE)
-        for stream in (self._proc.stdin, self._proc.stderr):
-            if stream is not None:
-                with contextlib.suppress(OSError):
-                    stream.close()
+        with contextlib.suppress(OSError):
+            self._proc.stdin.close()
+        self._stderr.close()
 
     def __enter__(self) -> LayerWriter:
         return self
