@@ -7,6 +7,10 @@ so that the sample park's 294 parcels go through the same path in chunks of 37."
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -16,7 +20,7 @@ import pytest
 from test_safe_outputs import _analyse as sample_park_args
 from typer.testing import CliRunner
 
-from landuse import cli, outputs, pipeline
+from landuse import cli, layer_writer, outputs, pipeline
 from landuse.analysis import REPLACED_INPUTS, analyse
 from landuse.layer_writer import LayerWriter
 from landuse.outputs import GpkgParcelStream
@@ -151,3 +155,32 @@ def test_the_writers_error_reaches_the_caller_and_no_file_is_left(tmp_path) -> N
     ):
         writer.write(_batch())
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(
+    layer_writer._shm_folder() is None, reason="no shared-memory folder on this system"
+)
+def test_batch_files_of_a_killed_run_are_removed_and_none_are_left() -> None:
+    """A run killed with SIGKILL may leave a batch file in /dev/shm: the next writer removes
+    the files of processes no longer running, never those of a running one; a streamed
+    layer leaves none of its own."""
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    stale = layer_writer.SHM_DIR / f"landuse-{gone.pid}-1-0.arrow"
+    alive = layer_writer.SHM_DIR / f"landuse-{os.getpid()}-1-0.arrow"
+    stale.write_bytes(b"x")
+    alive.write_bytes(b"x")
+    try:
+        assert layer_writer._shm_folder() == layer_writer.SHM_DIR
+        assert not stale.exists() and alive.exists()
+    finally:
+        stale.unlink(missing_ok=True)
+        alive.unlink(missing_ok=True)
+    before = set(layer_writer.SHM_DIR.glob(f"landuse-{os.getpid()}-*"))
+    with tempfile.TemporaryDirectory() as folder:
+        with LayerWriter(Path(folder) / "t.gpkg", layer="t", driver="GPKG") as writer:
+            for _ in range(5):  # more than FILES_AHEAD: the child removes them as it goes
+                writer.write(_batch())
+        _, table = pyogrio.read_arrow(Path(folder) / "t.gpkg")
+    assert table.num_rows == 15
+    assert set(layer_writer.SHM_DIR.glob(f"landuse-{os.getpid()}-*")) == before
