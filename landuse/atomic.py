@@ -58,7 +58,7 @@ def _remove(path: Path) -> None:
             (path.parent / name).unlink()
 
 
-def _running(pid: int) -> bool:
+def process_running(pid: int) -> bool:
     """Whether process ``pid`` exists (always true on Windows, where ``os.kill`` would end it)."""
     if pid == os.getpid() or os.name == "nt":
         return True
@@ -81,7 +81,7 @@ def remove_stale_temps(final: Path) -> list[Path]:
             m = TEMP_NAME.match(candidate.name)
             if m is None or m["name"] != final.name:
                 continue
-            if not _running(int(m["pid"])):
+            if not process_running(int(m["pid"])):
                 _remove(candidate)
                 removed.append(candidate)
     return sorted(removed)

@@ -30,6 +30,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from landuse.atomic import process_running
+
 #: Bytes of the pipe's kernel buffer asked for (Linux; the default is 64 KiB): fewer switches
 #: between the two processes per batch.
 PIPE_BYTES = 1 << 20
@@ -195,21 +197,11 @@ def _shm_folder() -> Path | None:
             return None
         for stale in SHM_DIR.glob("landuse-*.arrow"):
             pid = stale.name.split("-")[1]
-            if pid.isdigit() and not _running(int(pid)):
+            if pid.isdigit() and not process_running(int(pid)):
                 stale.unlink(missing_ok=True)
     except OSError:
         return None
     return SHM_DIR
-
-
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True  # another user's process
-    return True
 
 
 def _widen_pipe(pipe: Any) -> None:

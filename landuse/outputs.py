@@ -317,7 +317,7 @@ class GpkgParcelStream:
         if self._writer is None:
             return
         frame = parcels[output_columns(parcels)]
-        schema, batches, _ = _arrow_batches(
+        _, batches, _ = _arrow_batches(
             frame, promote=self._promote, geometry=True, rows=STREAM_BATCH_ROWS
         )
         for batch in batches:

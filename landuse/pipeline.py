@@ -68,9 +68,10 @@ class ParcelSink(Protocol):
     """Where :func:`run_analysis` hands the analysed parcels as they are made, so that they are
     written while the rest is analysed (:class:`landuse.outputs.GpkgParcelStream`)."""
 
-    def begin(self, crs, geometry_type: str, rows: int) -> bool:
-        """Told the CRS, the layer's geometry type and the number of parcels before the
-        analysis; returns whether to stream (else one :meth:`write` of every parcel follows)."""
+    def begin(self, crs, geometry_type: str | None, rows: int) -> bool:
+        """Told the CRS, the layer's geometry type (None: no parcel has a geometry) and the
+        number of parcels before the analysis; returns whether to stream (declined, the sink
+        is told nothing more and the parcels are written with the rest)."""
         ...
 
     def write(self, parcels: gpd.GeoDataFrame) -> None:
@@ -189,8 +190,6 @@ def run_analysis(
         del own
     else:
         analysed = _analysed(parcels, analyse(parcels, as_of_ts, rules, buildings=surveys))
-        if sink is not None:
-            sink.write(analysed)
     # the analysed frame carries every input column: keep one table of parcels, not two
     loaded.parcels = analysed
     del parcels
